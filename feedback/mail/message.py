@@ -1,0 +1,161 @@
+"""Well-formed outgoing messages: headers that cannot be injected, text and HTML parts.
+
+Everything user-supplied that ends up in a header (display names, the subject) is
+cleaned here, so callers can pass a coach's or rater's name as typed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+__all__ = ["build_message", "clean_header_text", "normalize_address"]
+
+_WHITESPACE_RUN = re.compile(r"\s+")
+# RFC 5322 field names: printable ASCII except the colon.
+_HEADER_NAME = re.compile(r"[!-9;-~]+")
+# A Message-ID domain: letters, digits, dots and hyphens, or a bracketed literal.
+_MSGID_DOMAIN = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")
+# Lines longer than this cannot travel as 7bit (RFC 5322 limit without CRLF).
+_MAX_7BIT_LINE = 998
+
+
+def clean_header_text(value: str) -> str:
+    """Return `value` safe to put in a header: one line, no control characters.
+
+    CR, LF, tabs and every other control or line/paragraph-separator character
+    become a space, runs of whitespace collapse to one space, and the ends are
+    stripped, so a value can never start a new header line.
+    """
+    chars = [" " if unicodedata.category(ch) in {"Cc", "Zl", "Zp"} else ch for ch in str(value)]
+    return _WHITESPACE_RUN.sub(" ", "".join(chars)).strip()
+
+
+def normalize_address(address: str) -> str:
+    """Validate a bare address (`local@domain`) and return it in its sending form.
+
+    A non-ASCII domain is converted to its IDNA (xn--) form; a non-ASCII local part
+    is refused because it would need SMTPUTF8 end to end. Raises ValueError for
+    anything that is not exactly one address, including any CR, LF or whitespace.
+    """
+    if not isinstance(address, str):
+        raise ValueError(f"address must be a string, not {type(address).__name__}")
+    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in address):
+        raise ValueError(f"address contains whitespace or control characters: {address!r}")
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        raise ValueError(f"not an email address: {address!r}")
+    if not local.isascii():
+        raise ValueError(f"non-ASCII local part is not supported: {address!r}")
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError as error:
+            raise ValueError(f"invalid domain in address: {address!r}") from error
+    addr_spec = f"{local}@{domain}"
+    try:
+        parsed = Address(addr_spec=addr_spec)
+    except Exception as error:  # the header parser raises several exception types
+        raise ValueError(f"not an email address: {address!r}") from error
+    if not parsed.username or not parsed.domain:
+        raise ValueError(f"not an email address: {address!r}")
+    return parsed.addr_spec
+
+
+def _address(addr_spec: str, display_name: str | None) -> Address:
+    name = clean_header_text(display_name) if display_name else ""
+    return Address(display_name=name, addr_spec=normalize_address(addr_spec))
+
+
+def _body_transfer_encoding(body: str) -> str:
+    """7bit for short-lined ASCII, quoted-printable otherwise (never raw 8bit)."""
+    if body.isascii() and all(len(line) <= _MAX_7BIT_LINE for line in body.splitlines()):
+        return "7bit"
+    return "quoted-printable"
+
+
+def build_message(
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    reply_to: str | None = None,
+    sender_name: str | None = None,
+    to_name: str | None = None,
+    reply_to_name: str | None = None,
+    message_id_domain: str = "mirror360.local",
+    message_id: str | None = None,
+    date: datetime | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> EmailMessage:
+    """Build one automated message to one recipient, ready for any transport.
+
+    The result is text/plain, or multipart/alternative (text first, then HTML) when
+    `html` is given; both parts are UTF-8. Headers: From, To, Subject, Date (UTC,
+    or the aware `date` given), Message-ID (a fresh one on `message_id_domain`
+    unless `message_id` is passed, e.g. to keep it stable across retries),
+    Reply-To when `reply_to` is set, and `Auto-Submitted: auto-generated` so
+    auto-responders stay quiet. Names, the subject and `extra_headers` values are
+    passed through `clean_header_text`; addresses through `normalize_address`,
+    which raises ValueError on anything malformed.
+    """
+    if not _MSGID_DOMAIN.fullmatch(message_id_domain):
+        raise ValueError(f"invalid Message-ID domain: {message_id_domain!r}")
+    if date is not None and date.tzinfo is None:
+        raise ValueError("date must be timezone-aware")
+
+    msg = EmailMessage(policy=policy.default)
+    msg["From"] = _address(sender, sender_name)
+    msg["To"] = _address(to, to_name)
+    if reply_to:
+        msg["Reply-To"] = _address(reply_to, reply_to_name)
+    msg["Subject"] = clean_header_text(subject)
+    msg["Date"] = format_datetime(date or datetime.now(UTC))
+    if message_id is None:
+        message_id = make_msgid(domain=message_id_domain)
+    else:
+        message_id = clean_header_text(message_id)
+        if not (message_id.startswith("<") and message_id.endswith(">") and "@" in message_id):
+            raise ValueError(f"invalid Message-ID: {message_id!r}")
+    msg["Message-ID"] = message_id
+    msg["Auto-Submitted"] = "auto-generated"
+    for name, value in (extra_headers or {}).items():
+        if not _HEADER_NAME.fullmatch(name) or name.lower() in _RESERVED_HEADERS:
+            raise ValueError(f"invalid or reserved header name: {name!r}")
+        msg[name] = clean_header_text(value)
+
+    msg.set_content(text, subtype="plain", charset="utf-8", cte=_body_transfer_encoding(text))
+    if html is not None:
+        msg.add_alternative(
+            html, subtype="html", charset="utf-8", cte=_body_transfer_encoding(html)
+        )
+        for part in msg.iter_parts():
+            del part["MIME-Version"]  # belongs on the top level only
+    return msg
+
+
+_RESERVED_HEADERS = frozenset(
+    {
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "sender",
+        "reply-to",
+        "subject",
+        "date",
+        "message-id",
+        "auto-submitted",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+    }
+)

@@ -1,0 +1,570 @@
+"""Transports: hand built messages to an SMTP server, to `.eml` files or to a list.
+
+A transport never raises for a delivery problem; it answers every message with a
+`DeliveryResult` that tells the outbox what to do next: forget it (sent), try again
+later (retry) or give up and mark the invite bounced (failed). Results only ever
+carry server replies and error descriptions, never message bodies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import enum
+import io
+import logging
+import math
+import os
+import secrets
+import smtplib
+import ssl
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.generator import BytesGenerator
+from email.message import EmailMessage, Message
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Literal, Protocol, get_args
+
+from feedback.mail.message import normalize_address
+
+__all__ = [
+    "DeliveryResult",
+    "DeliveryStatus",
+    "FileTransport",
+    "MemoryTransport",
+    "SmtpTransport",
+    "Transport",
+    "message_envelope",
+    "transport_from_settings",
+]
+
+log = logging.getLogger(__name__)
+
+Security = Literal["none", "starttls", "ssl"]
+
+
+class DeliveryStatus(enum.StrEnum):
+    """What became of one message; compares equal to its plain string value."""
+
+    SENT = "sent"  #: accepted by the server (or written); never send it again
+    RETRY = "retry"  #: temporary trouble (4xx, connection, timeout); try again later
+    FAILED = "failed"  #: permanent refusal (5xx) or an unusable message; give up
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    """The outcome for one message of a batch.
+
+    `detail` is the server's reply prefixed with the SMTP stage (e.g.
+    "RCPT TO: 550 5.1.1 No such user") or a short error description; `code` is
+    the SMTP reply code when there was one.
+    """
+
+    status: DeliveryStatus
+    detail: str
+    code: int | None = None
+
+
+class Transport(Protocol):
+    """Anything that can deliver a batch of messages."""
+
+    def send_batch(self, messages: Sequence[EmailMessage]) -> list[DeliveryResult]:
+        """Deliver `messages`; return one result per message, in the same order."""
+        ...
+
+
+def message_envelope(msg: Message) -> tuple[str, list[str]]:
+    """Return the SMTP envelope (sender, recipients) that a message's headers imply.
+
+    The sender is the Sender header, else the single From address; recipients are
+    To, Cc and Bcc, without duplicates. Every address goes through
+    `normalize_address`, so a ValueError here means the message cannot be sent.
+    """
+    sender_header = "Sender" if "Sender" in msg else "From"
+    senders = _header_addresses(msg, sender_header)
+    if len(senders) != 1:
+        raise ValueError(f"need exactly one {sender_header} address, found {len(senders)}")
+    recipients: list[str] = []
+    for name in ("To", "Cc", "Bcc"):
+        for address in _header_addresses(msg, name):
+            normalized = normalize_address(address)
+            if normalized not in recipients:
+                recipients.append(normalized)
+    if not recipients:
+        raise ValueError("message has no recipients")
+    return normalize_address(senders[0]), recipients
+
+
+def _header_addresses(msg: Message, name: str) -> list[str]:
+    addresses: list[str] = []
+    for value in msg.get_all(name, []):
+        parsed = getattr(value, "addresses", None)  # headerregistry.AddressHeader
+        if parsed is not None:
+            addresses.extend(address.addr_spec for address in parsed)
+        else:
+            addresses.extend(addr for _name, addr in getaddresses([str(value)]) if addr)
+    return addresses
+
+
+def _flatten(msg: Message, *, linesep: str) -> bytes:
+    """Serialize a message as it travels, without any Bcc header."""
+    if "Bcc" in msg or "Resent-Bcc" in msg:
+        msg = _without_bcc(msg)
+    buffer = io.BytesIO()
+    BytesGenerator(buffer, policy=msg.policy).flatten(msg, linesep=linesep)
+    return buffer.getvalue()
+
+
+def _without_bcc(msg: Message) -> Message:
+    stripped = copy.copy(msg)
+    del stripped["Bcc"]
+    del stripped["Resent-Bcc"]
+    return stripped
+
+
+def _message_id(msg: Message) -> str:
+    return str(msg.get("Message-ID", "<no Message-ID>"))
+
+
+# --------------------------------------------------------------------------- SMTP
+
+
+# 5xx replies that mean "your client is set up wrong" (RFC 4954: authentication or
+# encryption required), not "this recipient is wrong": never bounce an invite for them.
+_CLIENT_SETUP_CODES = frozenset({530, 538})
+
+
+def _status_for_code(code: int) -> DeliveryStatus:
+    if 200 <= code < 300:
+        return DeliveryStatus.SENT
+    if code in _CLIENT_SETUP_CODES:
+        return DeliveryStatus.RETRY
+    if 500 <= code < 600:
+        return DeliveryStatus.FAILED
+    return DeliveryStatus.RETRY  # 4xx, and anything unexpected is worth another try
+
+
+def _reply_text(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return " ".join(text.split())
+
+
+def _is_timeout(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    for _ in range(5):  # smtplib wraps socket errors; look a few links down the chain
+        if seen is None:
+            return False
+        if isinstance(seen, TimeoutError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.smtp_code} {_reply_text(error.smtp_error)}"
+    kind = "timeout" if _is_timeout(error) else type(error).__name__
+    return f"{kind}: {error}" if str(error) else kind
+
+
+class _ConnectionLost(Exception):
+    """The connection broke (or the server closed it) in the middle of a message."""
+
+    def __init__(
+        self, detail: str, *, payload_sent: bool, timeout: bool = False, code: int | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.payload_sent = payload_sent  #: the server may have the message: never resend now
+        self.timeout = timeout
+        self.code = code
+
+
+class SmtpTransport:
+    """Delivers batches over one SMTP connection, classifying every server reply.
+
+    Per message: accepted after DATA → sent (even if QUIT or anything later fails,
+    so a retry can never send it twice); a 4xx on MAIL, RCPT or DATA → retry; a 5xx
+    → failed; after a refusal the session is RSET and the batch goes on. When the
+    connection breaks (or the server answers 421) before a message's content went
+    out, that message goes on a new connection; once the content may have reached
+    the server, it gets retry. A new connection is opened after one that answered
+    at least one message, plus one spare; never after a timeout, which ends the
+    batch so a stalled server costs about one `timeout`. Messages not attempted get
+    retry. Connection-level trouble — refused, TLS or LOGIN errors — is always
+    retry, and so are 530/538 ("authentication/encryption required"), so a
+    configuration mistake never bounces invites.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int = 25,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        security: Security = "none",
+        timeout: float = 10.0,
+        local_hostname: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        if security not in get_args(Security):
+            raise ValueError(f"security must be one of {get_args(Security)}, not {security!r}")
+        if not 0 < port < 65536:
+            raise ValueError(f"port out of range: {port}")
+        if not timeout > 0:
+            raise ValueError(f"timeout must be positive, not {timeout}")
+        self.host = host
+        self.port = port
+        self.username = username or None
+        self.password = password
+        self.security: Security = security
+        self.timeout = float(timeout)
+        self.local_hostname = local_hostname
+        self.ssl_context = ssl_context
+
+    def __repr__(self) -> str:
+        user = f", username={self.username!r}" if self.username else ""
+        return (
+            f"SmtpTransport({self.host!r}, {self.port}, security={self.security!r}{user}, "
+            f"timeout={self.timeout})"
+        )
+
+    def send_batch(self, messages: Sequence[EmailMessage]) -> list[DeliveryResult]:
+        """Send `messages` in order over one connection; one result per message."""
+        results: list[DeliveryResult] = []
+        conn: smtplib.SMTP | None = None
+        connected_before = False
+        progress = False  # whether the current connection has answered any message
+        spare_reconnects = 1
+        not_sent = "not attempted"
+        index = 0
+        try:
+            while index < len(messages):
+                msg = messages[index]
+                try:
+                    sender, recipients = message_envelope(msg)
+                    data = _flatten(msg, linesep="\r\n")
+                except ValueError as error:
+                    results.append(DeliveryResult(DeliveryStatus.FAILED, f"unusable: {error}"))
+                    index += 1
+                    continue
+                if conn is None:
+                    # A connection that answered something earns a reconnect; one that
+                    # answered nothing uses up the single spare one.
+                    if connected_before and not progress:
+                        if spare_reconnects == 0:
+                            break
+                        spare_reconnects -= 1
+                    try:
+                        conn = self._connect()
+                    except OSError as error:  # includes every smtplib and ssl error
+                        not_sent = f"connect to {self.host}:{self.port} failed: {_describe(error)}"
+                        log.warning("SMTP %s", not_sent)
+                        break
+                    connected_before, progress = True, False
+                try:
+                    result, usable = self._deliver(conn, sender, recipients, data)
+                except _ConnectionLost as lost:
+                    log.warning("SMTP %s while sending %s", lost.detail, _message_id(msg))
+                    conn.close()
+                    conn = None
+                    not_sent = lost.detail
+                    if lost.payload_sent or lost.timeout:
+                        results.append(DeliveryResult(DeliveryStatus.RETRY, lost.detail, lost.code))
+                        index += 1
+                    if lost.timeout:
+                        break  # a stalled server would stall every further message too
+                    continue  # nothing of this message was sent: it may go on a new connection
+                except Exception:
+                    log.exception("unexpected error while sending %s", _message_id(msg))
+                    results.append(DeliveryResult(DeliveryStatus.RETRY, "unexpected error"))
+                    not_sent = "batch stopped after an unexpected error"
+                    break
+                log.info("SMTP %s: %s (%s)", _message_id(msg), result.status, result.detail)
+                results.append(result)
+                index += 1
+                progress = True
+                if not usable:
+                    not_sent = f"connection closed after {result.detail}"
+                    conn.close()
+                    conn = None
+        finally:
+            if conn is not None:
+                self._quit(conn)
+        results.extend(
+            DeliveryResult(DeliveryStatus.RETRY, not_sent) for _ in messages[len(results) :]
+        )
+        return results
+
+    def _context(self) -> ssl.SSLContext:
+        return self.ssl_context or ssl.create_default_context()
+
+    def _connect(self) -> smtplib.SMTP:
+        conn: smtplib.SMTP
+        if self.security == "ssl":
+            conn = smtplib.SMTP_SSL(
+                self.host,
+                self.port,
+                local_hostname=self.local_hostname,
+                timeout=self.timeout,
+                context=self._context(),
+            )
+        else:
+            conn = smtplib.SMTP(
+                self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout
+            )
+        try:
+            conn.ehlo_or_helo_if_needed()
+            if self.security == "starttls":
+                conn.starttls(context=self._context())
+                conn.ehlo()
+            if self.username is not None:
+                conn.login(self.username, self.password or "")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _deliver(
+        self, conn: smtplib.SMTP, sender: str, recipients: list[str], data: bytes
+    ) -> tuple[DeliveryResult, bool]:
+        """Run one MAIL/RCPT/DATA transaction.
+
+        Returns the result and whether the connection can carry the next message;
+        raises _ConnectionLost when the connection fails or the server closes it.
+        """
+        stage = "MAIL FROM"
+        try:
+            options = []
+            if conn.has_extn("size"):
+                options.append(f"SIZE={len(data)}")
+            if not data.isascii() and conn.has_extn("8bitmime"):
+                options.append("BODY=8BITMIME")
+            code, reply = conn.mail(sender, options)
+            if code != 250:
+                return self._refused(conn, stage, code, reply)
+
+            stage = "RCPT TO"
+            refusals: list[tuple[int, bytes]] = []
+            for recipient in recipients:
+                code, reply = conn.rcpt(recipient)
+                if code not in (250, 251):
+                    if code == 421:
+                        return self._refused(conn, stage, code, reply)
+                    refusals.append((code, reply))
+            if len(refusals) == len(recipients):
+                # Any temporary refusal makes the message worth another try.
+                code, reply = next(
+                    (r for r in refusals if _status_for_code(r[0]) is DeliveryStatus.RETRY),
+                    refusals[0],
+                )
+                return self._refused(conn, stage, code, reply)
+
+            stage = "DATA"
+            try:
+                code, reply = conn.data(data)
+            except smtplib.SMTPDataError as error:  # DATA itself answered without 354
+                return self._refused(conn, stage, error.smtp_code, error.smtp_error)
+        except OSError as error:
+            raise _ConnectionLost(
+                f"{stage}: connection lost: {_describe(error)}",
+                payload_sent=stage == "DATA",
+                timeout=_is_timeout(error),
+            ) from error
+        if code != 250:
+            return self._refused(conn, stage, code, reply, payload_sent=True)
+        detail = f"{code} {_reply_text(reply)}"
+        if refusals:
+            refused = "; ".join(f"{c} {_reply_text(r)}" for c, r in refusals)
+            detail += f" (some recipients refused: {refused})"
+        return DeliveryResult(DeliveryStatus.SENT, detail, code), True
+
+    def _refused(
+        self,
+        conn: smtplib.SMTP,
+        stage: str,
+        code: int,
+        reply: bytes | str,
+        *,
+        payload_sent: bool = False,
+    ) -> tuple[DeliveryResult, bool]:
+        detail = f"{stage}: {code} {_reply_text(reply)}"
+        if code == 421:  # the server is closing the connection
+            raise _ConnectionLost(detail, payload_sent=payload_sent, code=code)
+        try:
+            usable = conn.rset()[0] == 250
+        except OSError:
+            usable = False
+        return DeliveryResult(_status_for_code(code), detail, code), usable
+
+    @staticmethod
+    def _quit(conn: smtplib.SMTP) -> None:
+        try:
+            conn.quit()
+        except OSError:
+            conn.close()
+
+
+# --------------------------------------------------------------------------- files
+
+
+class FileTransport:
+    """Writes each message to `<directory>/<UTC time>-<random>.eml` instead of sending.
+
+    File names sort in the order the messages were written (the timestamp has
+    microseconds and never repeats within a process). Each file appears atomically
+    (written to a hidden temporary file, then renamed), so a viewer never reads half
+    a message. A write error gives retry; a message without usable addresses gives
+    failed, exactly as SMTP would.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        self._last_stamp: datetime | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"FileTransport({str(self.directory)!r})"
+
+    def send_batch(self, messages: Sequence[EmailMessage]) -> list[DeliveryResult]:
+        """Write `messages` as `.eml` files; one result per message, same order."""
+        results: list[DeliveryResult] = []
+        for msg in messages:
+            try:
+                message_envelope(msg)
+                data = _flatten(msg, linesep="\n")
+            except ValueError as error:
+                results.append(DeliveryResult(DeliveryStatus.FAILED, f"unusable: {error}"))
+                continue
+            try:
+                path = self._write(data)
+            except OSError as error:
+                results.append(DeliveryResult(DeliveryStatus.RETRY, f"write failed: {error}"))
+            else:
+                results.append(DeliveryResult(DeliveryStatus.SENT, f"written to {path.name}"))
+        return results
+
+    def _stamp(self) -> str:
+        with self._lock:
+            now = datetime.now(UTC)
+            if self._last_stamp is not None and now <= self._last_stamp:
+                now = self._last_stamp + timedelta(microseconds=1)
+            self._last_stamp = now
+        return now.strftime("%Y%m%dT%H%M%S.%fZ")
+
+    def _write(self, data: bytes) -> Path:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        final = self.directory / f"{self._stamp()}-{secrets.token_hex(4)}.eml"
+        fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+            os.replace(temporary, final)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return final
+
+
+class MemoryTransport:
+    """Keeps sent messages in `outbox` (for tests and previews); everything is sent."""
+
+    def __init__(self) -> None:
+        self.outbox: list[EmailMessage] = []
+
+    def send_batch(self, messages: Sequence[EmailMessage]) -> list[DeliveryResult]:
+        """Append `messages` to `outbox`; one "sent" result per message."""
+        self.outbox.extend(messages)
+        return [DeliveryResult(DeliveryStatus.SENT, "kept in memory") for _ in messages]
+
+
+# --------------------------------------------------------------------------- settings
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+def _setting_bool(settings: Mapping[str, object], key: str) -> bool:
+    value = settings.get(key)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"{key} must be true or false, not {value!r}")
+
+
+def _setting_str(settings: Mapping[str, object], key: str, default: str | None) -> str | None:
+    value = settings.get(key)
+    if value is None or value == "":
+        return default
+    return str(value)
+
+
+def _setting_port(settings: Mapping[str, object]) -> int:
+    value = settings.get("SMTP_PORT")
+    if value is None or value == "":
+        return 25
+    if isinstance(value, int) and not isinstance(value, bool):
+        port = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        port = int(value.strip())
+    else:
+        raise ValueError(f"SMTP_PORT must be a port number, not {value!r}")
+    if not 0 < port < 65536:
+        raise ValueError(f"SMTP_PORT must be between 1 and 65535, not {port}")
+    return port
+
+
+def _setting_timeout(settings: Mapping[str, object]) -> float:
+    value = settings.get("SMTP_TIMEOUT")
+    if value is None or value == "":
+        return 10.0
+    timeout = math.nan
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        with contextlib.suppress(ValueError):
+            timeout = float(value)
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"SMTP_TIMEOUT must be a positive number of seconds, not {value!r}")
+    return timeout
+
+
+def transport_from_settings(
+    settings: Mapping[str, object], instance_path: str | os.PathLike[str]
+) -> Transport:
+    """Build the transport the app's settings ask for.
+
+    Keys: MAIL_BACKEND ("file", the default, or "smtp"); for files MAIL_FILE_DIR
+    (default `<instance_path>/mail`); for SMTP SMTP_HOST ("localhost"), SMTP_PORT
+    (25), SMTP_USERNAME and SMTP_PASSWORD (login only when a username is set),
+    SMTP_STARTTLS or SMTP_SSL (booleans or "true"/"false"/"1"/"0"; not both),
+    SMTP_TIMEOUT in seconds (10) and SMTP_LOCAL_HOSTNAME (the EHLO name). Raises
+    ValueError naming the key for any value it cannot use.
+    """
+    backend = (_setting_str(settings, "MAIL_BACKEND", "file") or "file").strip().lower()
+    if backend == "file":
+        directory = _setting_str(settings, "MAIL_FILE_DIR", None)
+        return FileTransport(directory or Path(instance_path) / "mail")
+    if backend != "smtp":
+        raise ValueError(f"MAIL_BACKEND must be 'file' or 'smtp', not {backend!r}")
+
+    starttls = _setting_bool(settings, "SMTP_STARTTLS")
+    use_ssl = _setting_bool(settings, "SMTP_SSL")
+    if starttls and use_ssl:
+        raise ValueError("SMTP_STARTTLS and SMTP_SSL cannot both be on; choose one")
+    security: Security = "ssl" if use_ssl else "starttls" if starttls else "none"
+    return SmtpTransport(
+        _setting_str(settings, "SMTP_HOST", "localhost") or "localhost",
+        _setting_port(settings),
+        username=_setting_str(settings, "SMTP_USERNAME", None),
+        password=_setting_str(settings, "SMTP_PASSWORD", None),
+        security=security,
+        timeout=_setting_timeout(settings),
+        local_hostname=_setting_str(settings, "SMTP_LOCAL_HOSTNAME", None),
+    )
