@@ -1,0 +1,34 @@
+"""The coach's account."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class Coach(UserMixin, db.Model):
+    """A coach logs in with email and password and owns coachees."""
+
+    __tablename__ = "coaches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Login name, stored lower-case.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    #: How the coach signs emails to coachees and raters.
+    name: Mapped[str] = mapped_column(String(120))
+    #: scrypt hash from Werkzeug; never the password itself.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        """Store a salted scrypt hash of ``password``."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """Whether ``password`` matches the stored hash (constant-time compare)."""
+        return check_password_hash(self.password_hash, password)

@@ -1,0 +1,37 @@
+"""The coach's forms."""
+
+from datetime import timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from ..timeutil import today
+
+
+class CoacheeForm(FlaskForm):
+    """Add a coachee."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class CycleForm(FlaskForm):
+    """Start a cycle: a deadline and a note to the coachee."""
+
+    closes_on = DateField(
+        "Answers close after",
+        validators=[DataRequired(message="Please give a valid date.")],
+        default=lambda: today() + timedelta(days=21),
+    )
+    welcome_note = TextAreaField("Note to the coachee", validators=[Optional(), Length(max=2000)])
+    boss_exempt = BooleanField(
+        "Show the boss's answers even when the boss is the only one in the group",
+        default=True,
+    )
+
+    def validate_closes_on(self, field) -> None:
+        if field.data and field.data < today():
+            raise ValidationError("The deadline cannot be in the past.")
+        if field.data and field.data > today() + timedelta(days=365):
+            raise ValidationError("The deadline must be within a year.")

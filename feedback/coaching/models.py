@@ -1,0 +1,115 @@
+"""Coachees and their feedback cycles."""
+
+import enum
+import secrets
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import today, utcnow
+
+
+def new_link_key() -> str:
+    """An opaque, unguessable id that a signed link carries instead of a database id."""
+    return secrets.token_urlsafe(18)
+
+
+class Coachee(db.Model):
+    """The person receiving feedback. Reaches the service only through the portal link."""
+
+    __tablename__ = "coachees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"), index=True)
+    #: Shown to raters as "{name} asks for your feedback".
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    coach = relationship("Coach")
+    cycles: Mapped[list["Cycle"]] = relationship(
+        back_populates="coachee",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Cycle.created_at",
+    )
+
+    @property
+    def first_name(self) -> str:
+        """The first word of the name, for friendly wording in forms."""
+        return self.name.split()[0] if self.name.split() else self.name
+
+
+class CycleState(enum.StrEnum):
+    """Where a cycle is: prepared, collecting answers, or finished."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CycleStateError(Exception):
+    """A transition that the cycle's state does not allow."""
+
+
+class Cycle(db.Model):
+    """One 360 round for one coachee."""
+
+    __tablename__ = "cycles"
+    __table_args__ = (CheckConstraint("min_group_size >= 2", name="min_group_size"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coachee_id: Mapped[int] = mapped_column(
+        ForeignKey("coachees.id", ondelete="CASCADE"), index=True
+    )
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
+    state: Mapped[CycleState] = mapped_column(
+        Enum(
+            CycleState, native_enum=False, length=12, values_callable=lambda e: [m.value for m in e]
+        ),
+        default=CycleState.DRAFT,
+    )
+    #: Last day on which answers are accepted; the cycle closes after it.
+    closes_on: Mapped[date]
+    #: The coach's note to the coachee, shown in the portal.
+    welcome_note: Mapped[str] = mapped_column(Text, default="")
+    #: A group's figures show only from this many answers.
+    min_group_size: Mapped[int] = mapped_column(default=3)
+    #: The boss group is shown even alone; boss raters are told so on their form.
+    boss_exempt: Mapped[bool] = mapped_column(default=True)
+    #: What the coachee's portal link carries; replacing it revokes old links.
+    portal_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_link_key)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    #: When the coach released the report to the coachee.
+    released_at: Mapped[datetime | None]
+
+    coachee: Mapped[Coachee] = relationship(back_populates="cycles")
+    questionnaire = relationship("Questionnaire")
+
+    def open(self) -> None:
+        """Start collecting answers."""
+        if self.state is not CycleState.DRAFT:
+            raise CycleStateError(f"a {self.state} cycle cannot be opened")
+        self.state = CycleState.OPEN
+        self.opened_at = utcnow()
+
+    def close(self) -> None:
+        """Stop collecting answers; results become visible to the coach."""
+        if self.state is not CycleState.OPEN:
+            raise CycleStateError(f"a {self.state} cycle cannot be closed")
+        self.state = CycleState.CLOSED
+        self.closed_at = utcnow()
+
+    @property
+    def is_open(self) -> bool:
+        """Open and not past its deadline."""
+        return self.state is CycleState.OPEN and today() <= self.closes_on
+
+    @property
+    def is_past_deadline(self) -> bool:
+        """Open in the database but the deadline has passed; closed on next housekeeping."""
+        return self.state is CycleState.OPEN and today() > self.closes_on

@@ -1,0 +1,134 @@
+"""What a coach does: add coachees, start and close cycles. Services flush; callers commit."""
+
+from datetime import date
+
+from flask import abort, current_app
+from sqlalchemy import select
+
+from .. import links
+from ..accounts.models import Coach
+from ..extensions import db
+from ..mail.outbox import queue_message
+from ..questionnaires.store import stored_questionnaire
+from ..timeutil import today, utcnow
+from .models import Coachee, Cycle, CycleState, new_link_key
+
+
+def add_coachee(coach: Coach, *, name: str, email: str) -> Coachee:
+    """A new coachee of ``coach``."""
+    coachee = Coachee(coach_id=coach.id, name=name.strip(), email=email.strip().lower())
+    db.session.add(coachee)
+    db.session.flush()
+    return coachee
+
+
+def start_cycle(
+    coachee: Coachee,
+    *,
+    closes_on: date,
+    welcome_note: str = "",
+    boss_exempt: bool = True,
+) -> Cycle:
+    """Open a cycle on the default questionnaire and queue the coachee's portal link."""
+    if closes_on < today():
+        raise ValueError("the deadline must not be in the past")
+    cycle = Cycle(
+        coachee=coachee,
+        questionnaire=stored_questionnaire(),
+        closes_on=closes_on,
+        welcome_note=welcome_note.strip(),
+        boss_exempt=boss_exempt,
+        min_group_size=current_app.config["MIN_GROUP_SIZE"],
+        state=CycleState.DRAFT,
+    )
+    db.session.add(cycle)
+    cycle.open()
+    db.session.flush()
+    send_portal_link(cycle)
+    return cycle
+
+
+def send_portal_link(cycle: Cycle, *, renew: bool = False) -> None:
+    """Queue the coachee's email with their portal link; ``renew`` revokes the old link."""
+    if renew:
+        cycle.portal_key = new_link_key()
+        db.session.flush()
+    coachee = cycle.coachee
+    coach = coachee.coach
+    queue_message(
+        "portal",
+        to=coachee.email,
+        to_name=coachee.name,
+        reply_to=coach.email,
+        subject=f"{coach.name} has started your 360 feedback",
+        template="portal_link",
+        context={"cycle": cycle, "coachee": coachee, "coach": coach, "url": portal_url(cycle)},
+    )
+
+
+def portal_url(cycle: Cycle) -> str:
+    """The coachee's private link, absolute."""
+    token = links.sign(links.PORTAL, cycle.portal_key)
+    return links.external_url("portal.show_portal", token=token)
+
+
+def dashboard_url(cycle: Cycle) -> str:
+    """The coach's dashboard for ``cycle``, absolute."""
+    return links.external_url("dashboard.show_cycle", cycle_id=cycle.id)
+
+
+def close_cycle(cycle: Cycle) -> None:
+    """Close now; results become visible to the coach."""
+    cycle.close()
+    db.session.flush()
+
+
+def close_due_cycles() -> int:
+    """Close every open cycle whose deadline has passed; return how many."""
+    due = db.session.scalars(
+        select(Cycle).where(Cycle.state == CycleState.OPEN, Cycle.closes_on < today())
+    ).all()
+    for cycle in due:
+        cycle.close()
+    db.session.flush()
+    return len(due)
+
+
+def close_if_due(cycle: Cycle) -> None:
+    """Close ``cycle`` if its deadline has passed (checked whenever it is looked at)."""
+    if cycle.is_past_deadline:
+        cycle.close()
+        db.session.flush()
+
+
+def coachee_of(coach: Coach, coachee_id: int) -> Coachee:
+    """``coach``'s coachee, or 404: another coach's coachee does not exist for them."""
+    coachee = db.session.get(Coachee, coachee_id)
+    if coachee is None or coachee.coach_id != coach.id:
+        abort(404)
+    return coachee
+
+
+def cycle_of(coach: Coach, cycle_id: int) -> Cycle:
+    """``coach``'s cycle, or 404."""
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None or cycle.coachee.coach_id != coach.id:
+        abort(404)
+    return cycle
+
+
+def coachees_of(coach: Coach) -> list[Coachee]:
+    """All of ``coach``'s coachees, by name."""
+    return list(
+        db.session.scalars(
+            select(Coachee).where(Coachee.coach_id == coach.id).order_by(Coachee.name)
+        )
+    )
+
+
+def release_report(cycle: Cycle) -> None:
+    """Let the coachee see the report in their portal."""
+    if cycle.state is not CycleState.CLOSED:
+        raise ValueError("only a closed cycle can be released")
+    cycle.released_at = cycle.released_at or utcnow()
+    db.session.flush()

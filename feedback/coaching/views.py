@@ -1,0 +1,109 @@
+"""The coach's pages: coachees and their cycles."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from ..database import commit
+from ..raters.services import progress
+from . import services
+from .forms import CoacheeForm, CycleForm
+from .models import CycleStateError
+
+bp = Blueprint("coaching", __name__)
+
+
+@bp.before_request
+@login_required
+def _require_login() -> None:
+    """Every page here is the coach's."""
+
+
+@bp.route("/")
+def list_coachees():
+    """The coach's coachees with their latest cycle."""
+    coachees = services.coachees_of(current_user)
+    return render_template("coaching/coachees.html", coachees=coachees, form=CoacheeForm())
+
+
+@bp.route("/coachees", methods=["POST"])
+def add_coachee():
+    """Add a coachee, then go on to start their first cycle."""
+    form = CoacheeForm()
+    if not form.validate_on_submit():
+        coachees = services.coachees_of(current_user)
+        return render_template("coaching/coachees.html", coachees=coachees, form=form), 400
+    coachee = services.add_coachee(current_user, name=form.name.data, email=form.email.data)
+    commit()
+    flash(f"{coachee.name} is added. Start their first cycle below.", "success")
+    return redirect(url_for("coaching.new_cycle", coachee_id=coachee.id))
+
+
+@bp.route("/coachees/<int:coachee_id>")
+def show_coachee(coachee_id: int):
+    """A coachee's cycles."""
+    coachee = services.coachee_of(current_user, coachee_id)
+    for cycle in coachee.cycles:
+        services.close_if_due(cycle)
+    commit()
+    return render_template(
+        "coaching/coachee.html",
+        coachee=coachee,
+        progress={cycle.id: progress(cycle) for cycle in coachee.cycles},
+    )
+
+
+@bp.route("/coachees/<int:coachee_id>/cycles/new", methods=["GET", "POST"])
+def new_cycle(coachee_id: int):
+    """Start a cycle; the coachee gets their portal link by email."""
+    coachee = services.coachee_of(current_user, coachee_id)
+    form = CycleForm()
+    if form.validate_on_submit():
+        cycle = services.start_cycle(
+            coachee,
+            closes_on=form.closes_on.data,
+            welcome_note=form.welcome_note.data or "",
+            boss_exempt=form.boss_exempt.data,
+        )
+        commit()
+        flash(f"The cycle is open. {coachee.name} has been sent their link.", "success")
+        return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("coaching/new_cycle.html", coachee=coachee, form=form), status
+
+
+@bp.route("/cycles/<int:cycle_id>/close", methods=["POST"])
+def close_cycle(cycle_id: int):
+    """Close the cycle now; results become visible."""
+    cycle = services.cycle_of(current_user, cycle_id)
+    try:
+        services.close_cycle(cycle)
+    except CycleStateError:
+        flash("This cycle is already closed.", "info")
+    else:
+        commit()
+        flash("The cycle is closed. These are the results.", "success")
+    return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
+
+
+@bp.route("/cycles/<int:cycle_id>/release", methods=["POST"])
+def release_report(cycle_id: int):
+    """Let the coachee see their report in the portal."""
+    cycle = services.cycle_of(current_user, cycle_id)
+    try:
+        services.release_report(cycle)
+    except ValueError as exc:
+        flash(f"Not released: {exc}.", "error")
+    else:
+        commit()
+        flash(f"{cycle.coachee.name} can now see the report in their portal.", "success")
+    return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
+
+
+@bp.route("/cycles/<int:cycle_id>/portal-link", methods=["POST"])
+def resend_portal_link(cycle_id: int):
+    """Send the coachee a new portal link; the old one stops working."""
+    cycle = services.cycle_of(current_user, cycle_id)
+    services.send_portal_link(cycle, renew=True)
+    commit()
+    flash(f"A new link is on its way to {cycle.coachee.email}.", "success")
+    return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))

@@ -1,0 +1,190 @@
+"""Demo data: a coach, a coachee with a complete, closed cycle whose answers show clear
+blind spots and hidden strengths, and a second coachee with a cycle just opened."""
+
+import random
+from datetime import timedelta
+
+from .accounts.services import coach_by_email, create_coach
+from .coaching import services as coaching
+from .database import commit
+from .mail.sender import deliver_due
+from .raters import services as raters
+from .raters.services import Nomination
+from .ratings.forms import Answers
+from .ratings.services import save_self_assessment
+from .timeutil import today
+
+DEMO_EMAIL = "coach@demo.mirror360.local"
+DEMO_PASSWORD = "mirror-demo-360"  # noqa: S105 (printed for the demo on purpose)
+
+#: How others see the demo coachee on each item (before group shifts and noise),
+#: and how the coachee sees themself. Chosen to show each category on the dashboard.
+PROFILE: dict[str, tuple[float, int]] = {
+    # item: (others' typical score, self score)
+    "takes_initiative": (4.4, 5),
+    "shows_enthusiasm": (4.6, 5),
+    "owns_problems": (4.2, 4),
+    "takes_on_challenges": (4.3, 5),
+    "high_standards": (4.5, 5),
+    "delivers_on_time": (3.6, 4),
+    "focuses_on_priorities": (3.3, 4),
+    "defines_done": (2.9, 3),
+    "persists": (4.4, 4),
+    "warns_early": (2.4, 4),  # blind spot
+    "decides_in_time": (4.3, 5),
+    "asks_those_affected": (2.5, 4),  # blind spot
+    "checks_facts": (3.9, 4),
+    "explains_reasons": (3.0, 4),
+    "admits_wrong_calls": (3.4, 3),
+    "listens": (2.6, 5),  # blind spot
+    "explains_clearly": (4.1, 4),
+    "shares_information": (3.1, 3),
+    "disagrees_directly": (4.3, 2),  # hidden strength
+    "respects_everyone": (4.6, 4),
+    "works_across_teams": (3.9, 4),
+    "gives_specific_feedback": (4.0, 3),
+    "gives_credit": (4.7, 3),  # hidden strength
+    "delegates_to_stretch": (3.9, 3),
+    "asks_before_telling": (2.7, 3),
+    "makes_time_for_others": (4.4, 2),  # hidden strength
+    "asks_for_feedback": (3.5, 4),
+    "acts_on_feedback": (3.0, 4),  # others disagree (see SPLIT)
+    "learns_new_skills": (4.2, 4),
+    "reviews_setbacks": (3.8, 4),
+    "tries_new_ways": (4.0, 4),
+}
+#: Items on which raters split into two camps.
+SPLIT = {"acts_on_feedback"}
+#: How each group's view differs from the typical one, by competency.
+GROUP_SHIFT = {
+    "boss": {"results": 0.4, "decisions": 0.3},
+    "subordinate": {"growing_people": 0.4, "people": -0.3},
+    "partner": {"results": -0.3},
+    "peer": {},
+}
+#: Competencies a group rarely sees, where some answer "Don't know".
+UNSEEN = {
+    "partner": {"growing_people", "learning"},
+    "boss": set(),
+    "peer": set(),
+    "subordinate": {"decisions"},
+}
+
+RATERS = [
+    ("dana.fischer@example.com", "boss", "Dana Fischer"),
+    ("li.wei@example.com", "peer", "Li Wei"),
+    ("omar.haddad@example.com", "peer", "Omar Haddad"),
+    ("sofia.rossi@example.com", "peer", "Sofia Rossi"),
+    ("jonas.berg@example.com", "peer", "Jonas Berg"),
+    ("amara.okafor@example.com", "subordinate", "Amara Okafor"),
+    ("tom.becker@example.com", "subordinate", "Tom Becker"),
+    ("ines.garcia@example.com", "subordinate", "Ines García"),
+    ("kai.nakamura@example.com", "subordinate", "Kai Nakamura"),
+    ("ruth.adler@example.com", "partner", "Ruth Adler"),
+    ("pablo.diaz@example.com", "partner", "Pablo Díaz"),
+    ("nora.lind@example.com", "partner", "Nora Lind"),
+]
+
+KEEP = [
+    "Keep taking the hard problems on yourself; the team trusts you with them.",
+    "Keep the energy you bring to every kick-off. It is contagious.",
+    "Keep giving credit so generously; people notice and it matters.",
+    "Keep telling us straight when you disagree. It saves us weeks.",
+    "Keep setting the bar high for the quality of what we ship.",
+    "Keep making time for people; your door is always open.",
+]
+CHANGE = [
+    "Let people finish their sentence before you answer. Often you answer a different question.",
+    "Tell us earlier when a date is slipping; we usually learn it at the last moment.",
+    "Ask the people affected before deciding, not after.",
+    "Explain the why behind decisions, not only the what.",
+    "Sometimes slow down in meetings and listen more.",
+    "Share what you hear from leadership sooner; we feel out of the loop.",
+]
+BEST = [
+    "In a crisis: calm, decisive, and the first to roll up their sleeves.",
+    "When coaching a new colleague, patient and generous with their time.",
+    "At the whiteboard with a messy problem, turning it into a plan in an hour.",
+    "In a tough negotiation with a client: firm, fair and well prepared.",
+]
+HEADLINES = [
+    "Energetic, decisive doer who lifts others, but talks faster than they listen.",
+    "Drives results hard; great mentor; should ask before deciding.",
+    "The one you call when it is on fire. Generous with credit, short on patience.",
+    "Fast, fair, fearless. Could listen more.",
+    "Builds people up and gets things done; surprises us with late news.",
+    "Reliable engine of the team who should let others speak first.",
+    "Straight talker, big heart, always busy.",
+]
+SELF_TEXTS = {
+    "strengths": "Getting things moving, solving hard problems, and keeping high standards.",
+    "motivation": "Building something that lasts and seeing people in my team grow.",
+    "learning": "Leading through others rather than doing it all myself; basic finance.",
+    "skills_needed": "Delegating, and managing stakeholders outside my own department.",
+    "dream_job": "Heading a product unit where I can build a team from scratch.",
+    "flow": "Last month, redesigning our release process with two engineers in one long afternoon.",
+    "mission": "To build teams that do their best work without needing me.",
+    "headline": "Decisive builder who gets things done and always listens to the team.",
+}
+
+
+def _score(rng: random.Random, item: str, competency: str, group: str) -> int | None:
+    if competency in UNSEEN[group] and rng.random() < 0.5:
+        return None
+    typical, _self = PROFILE[item]
+    if item in SPLIT:
+        return rng.choice([1, 2, 4, 5])
+    value = typical + GROUP_SHIFT[group].get(competency, 0.0) + rng.gauss(0, 0.55)
+    return int(min(5, max(1, round(value))))
+
+
+def seed_demo(seed: int = 360) -> str:
+    """Create the demo data once; a second call leaves it as it is. Returns a summary."""
+    if coach_by_email(DEMO_EMAIL) is not None:
+        return "Demo data is already there."
+    rng = random.Random(seed)
+    coach = create_coach(email=DEMO_EMAIL, name="Maria Novak", password=DEMO_PASSWORD)
+    alex = coaching.add_coachee(coach, name="Alex Morgan", email="alex.morgan@example.com")
+    cycle = coaching.start_cycle(
+        alex,
+        closes_on=today() + timedelta(days=14),
+        welcome_note="Alex, as agreed in our first session: let's see how others see you.",
+    )
+    questionnaire = cycle.questionnaire
+    competency_of = {item.key: item.competency.key for item in questionnaire.items}
+    save_self_assessment(
+        cycle,
+        Answers(
+            scores={key: PROFILE[key][1] for key in competency_of if key in PROFILE},
+            texts=SELF_TEXTS,
+        ),
+        submit=True,
+    )
+    invites, _refused = raters.nominate(
+        cycle, [Nomination(email=e, group=g, name=n) for e, g, n in RATERS]
+    )
+    for invite in invites:
+        answers = Answers(
+            scores={
+                key: _score(rng, key, competency, invite.group)
+                for key, competency in competency_of.items()
+                if key in PROFILE
+            },
+            texts={
+                "keep": rng.choice(KEEP),
+                "change": rng.choice(CHANGE),
+                "best": rng.choice(BEST),
+                "headline": rng.choice(HEADLINES),
+            },
+        )
+        raters.submit(invite, answers)
+    coaching.close_cycle(cycle)
+
+    sam = coaching.add_coachee(coach, name="Sam Lee", email="sam.lee@example.com")
+    coaching.start_cycle(sam, closes_on=today() + timedelta(days=21))
+    commit()
+    deliver_due()
+    return (
+        f"Demo data created: coach {coach.name}, coachee {alex.name} with a closed cycle "
+        f"({len(invites)} raters), and {sam.name} with a cycle just opened."
+    )

@@ -1,0 +1,58 @@
+"""Signed links: one salt per purpose, an opaque key as payload, errors of our own.
+
+A link proves only that we issued it; whether it still works (revoked, already used)
+is decided by the database row its key points to.
+"""
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+#: The coachee's private portal.
+PORTAL = "coachee-portal"
+#: A rater's invitation to answer.
+RATER_INVITE = "rater-invite"
+
+_MAX_AGE_SETTING = {PORTAL: "PORTAL_LINK_MAX_AGE", RATER_INVITE: "INVITE_LINK_MAX_AGE"}
+
+
+class LinkError(Exception):
+    """A link that is not ours, was altered, or is for something else."""
+
+
+class LinkExpired(LinkError):
+    """A genuine link that is older than its purpose allows."""
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    config = current_app.config
+    # itsdangerous signs with the last key and accepts every key in the list.
+    keys = [*config["SECRET_KEY_FALLBACKS"], config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt=purpose)
+
+
+def sign(purpose: str, key: str) -> str:
+    """A URL-safe token carrying ``key`` for ``purpose``."""
+    if purpose not in _MAX_AGE_SETTING:
+        raise ValueError(f"unknown link purpose {purpose!r}")
+    return _serializer(purpose).dumps(key)
+
+
+def unsign(purpose: str, token: str) -> str:
+    """The key inside ``token``; raises :class:`LinkExpired` or :class:`LinkError`."""
+    max_age = float(current_app.config[_MAX_AGE_SETTING[purpose]])
+    try:
+        key = _serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise LinkExpired("this link has expired") from exc
+    except BadSignature as exc:
+        raise LinkError("this link is not valid") from exc
+    if not isinstance(key, str):
+        raise LinkError("this link is not valid")
+    return key
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """An absolute URL to ``endpoint`` built from FEEDBACK_BASE_URL, never from the
+    request's Host header; works outside requests too (commands, the mail worker)."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"] + path

@@ -1,0 +1,1 @@
+"""Mail: the outbox table, rendering from template pairs, transports and the sender."""

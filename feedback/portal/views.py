@@ -1,0 +1,134 @@
+"""The coachee's private portal, reached only through the signed link in their email."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from .. import links
+from ..coaching.models import Cycle
+from ..coaching.services import close_if_due
+from ..database import commit
+from ..extensions import db
+from ..raters import services as raters
+from ..raters.models import GROUP_LABELS, RATER_GROUPS
+from ..ratings.forms import answer_form, form_problem
+from ..ratings.services import answers_of, save_self_assessment, self_response
+
+bp = Blueprint("portal", __name__, url_prefix="/p/<token>")
+
+
+def _cycle(token: str) -> Cycle:
+    """The cycle the link points to; a revoked link is a 404."""
+    key = links.unsign(links.PORTAL, token)
+    cycle = db.session.scalar(select(Cycle).where(Cycle.portal_key == key))
+    if cycle is None:
+        raise links.LinkError("revoked")
+    close_if_due(cycle)
+    return cycle
+
+
+@bp.get("/")
+def show_portal(token: str):
+    """Where the coachee stands: self-assessment, raters, answers per group."""
+    cycle = _cycle(token)
+    commit()
+    response = self_response(cycle)
+    return render_template(
+        "portal/home.html",
+        cycle=cycle,
+        token=token,
+        self_response=response,
+        progress=raters.progress(cycle),
+        invites=raters.invites_of(cycle),
+        group_labels=GROUP_LABELS,
+    )
+
+
+@bp.route("/self", methods=["GET", "POST"])
+def self_assessment(token: str):
+    """The coachee rates themself and answers the reflective questions."""
+    cycle = _cycle(token)
+    questionnaire = cycle.questionnaire
+    response = self_response(cycle)
+    if response is not None and response.submitted and request.method == "POST":
+        flash("Your self-assessment was already submitted.", "info")
+        return redirect(url_for("portal.show_portal", token=token))
+    saved = answers_of(response) if response is not None else None
+    form = answer_form(questionnaire, "self", saved)
+    if request.method == "POST":
+        if not cycle.is_open:
+            abort(409, "This cycle is closed; answers can no longer be changed.")
+        action = request.form.get("action", "submit")
+        error = form_problem(form, questionnaire, action)
+        if error is None:
+            save_self_assessment(
+                cycle, form.answers(questionnaire, "self"), submit=action == "submit"
+            )
+            commit()
+            if action == "save":
+                flash("Saved. You can come back to finish later.", "success")
+                return redirect(url_for("portal.self_assessment", token=token))
+            flash("Thank you. Your self-assessment is submitted.", "success")
+            return redirect(url_for("portal.show_portal", token=token))
+        flash(error, "error")
+    return render_template(
+        "ratings/form.html",
+        form=form,
+        cycle=cycle,
+        questionnaire=questionnaire,
+        audience="self",
+        name=cycle.coachee.first_name,
+        submitted=response is not None and response.submitted,
+        can_decline=False,
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/raters", methods=["GET", "POST"])
+def nominate_raters(token: str):
+    """Nominate raters one at a time or as pasted lines ``email, group[, name]``."""
+    cycle = _cycle(token)
+    pasted = ""
+    problems = []
+    status = 200
+    if request.method == "POST":
+        if not cycle.is_open:
+            abort(409, "This cycle is closed; no more raters can be invited.")
+        text = request.form.get("raters", "")
+        if not text.strip() and request.form.get("email"):
+            text = ", ".join(
+                request.form.get(field, "").replace(",", " ")
+                for field in ("email", "group", "name")
+            )
+        if len(text) > 100_000:
+            abort(413)
+        nominations, problems = raters.parse_nominations(text)
+        created, refused = raters.nominate(cycle, nominations)
+        problems += [
+            raters.LineProblem(0, f"{n.email}, {n.group}, {n.name}".rstrip(", "), why)
+            for n, why in refused
+        ]
+        commit()
+        if created:
+            flash(
+                f"{len(created)} rater{'s' if len(created) > 1 else ''} invited. "
+                "They receive their link by email.",
+                "success",
+            )
+        if not problems and not created:
+            flash("Please give at least one rater: email, group and, if you like, a name.", "error")
+            status = 400
+        if problems:
+            pasted = "\n".join(problem.line for problem in problems)
+            status = 422
+        else:
+            return redirect(url_for("portal.nominate_raters", token=token))
+    return render_template(
+        "portal/raters.html",
+        cycle=cycle,
+        token=token,
+        invites=raters.invites_of(cycle),
+        progress=raters.progress(cycle),
+        problems=problems,
+        pasted=pasted,
+        groups=RATER_GROUPS,
+        group_labels=GROUP_LABELS,
+    ), status

@@ -1,0 +1,102 @@
+"""Questionnaires as stored: versioned and immutable once a cycle uses them."""
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+
+class Questionnaire(db.Model):
+    """A stored copy of one version of a questionnaire file."""
+
+    __tablename__ = "questionnaires"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: Labels of the points 1..5, joined by newlines.
+    scale_labels: Mapped[str] = mapped_column(Text)
+    dont_know_label: Mapped[str] = mapped_column(String(60))
+
+    competencies: Mapped[list["Competency"]] = relationship(
+        order_by="Competency.position", cascade="all, delete-orphan"
+    )
+    items: Mapped[list["Item"]] = relationship(
+        order_by="Item.position", cascade="all, delete-orphan", viewonly=False
+    )
+    open_questions: Mapped[list["OpenQuestion"]] = relationship(
+        order_by="OpenQuestion.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def scale(self) -> list[tuple[int, str]]:
+        """The scale as (value, label) pairs, 1 first."""
+        return list(enumerate(self.scale_labels.split("\n"), start=1))
+
+    def questions_for(self, audience: str) -> list["OpenQuestion"]:
+        """Open questions asked of ``"self"`` or of ``"rater"``."""
+        return [q for q in self.open_questions if q.audience in (audience, "both")]
+
+
+class Competency(db.Model):
+    """A group of rated items, such as "Working with people"."""
+
+    __tablename__ = "competencies"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaires.id", ondelete="CASCADE")
+    )
+    key: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    items: Mapped[list["Item"]] = relationship(
+        order_by="Item.position", back_populates="competency", viewonly=True
+    )
+
+
+class Item(db.Model):
+    """A rated statement, with the coachee's and the raters' wording."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaires.id", ondelete="CASCADE")
+    )
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    #: Order within the whole questionnaire.
+    position: Mapped[int]
+    #: "I …"
+    self_text: Mapped[str] = mapped_column(Text)
+    #: "{name} …"
+    rater_text: Mapped[str] = mapped_column(Text)
+
+    competency: Mapped[Competency] = relationship(back_populates="items")
+
+
+class OpenQuestion(db.Model):
+    """A free-text question; ``headline`` is the 140-character description."""
+
+    __tablename__ = "open_questions"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaires.id", ondelete="CASCADE")
+    )
+    key: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int]
+    #: "self", "rater" or "both".
+    audience: Mapped[str] = mapped_column(String(8))
+    self_text: Mapped[str | None] = mapped_column(Text)
+    rater_text: Mapped[str | None] = mapped_column(Text)
+    max_length: Mapped[int]

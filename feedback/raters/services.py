@@ -1,0 +1,231 @@
+"""Nominating raters, inviting them, and taking their answers exactly once."""
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select, update
+
+from .. import links
+from ..coaching.models import Cycle
+from ..extensions import db
+from ..mail.outbox import queue_message
+from ..ratings.forms import Answers
+from ..ratings.services import record_response
+from .models import ANSWERABLE, RATER_GROUPS, Invite, InviteState
+
+#: Words accepted for each group in pasted lists, besides the group's own name.
+GROUP_SYNONYMS = {
+    "boss": "boss",
+    "bosses": "boss",
+    "manager": "boss",
+    "peer": "peer",
+    "peers": "peer",
+    "colleague": "peer",
+    "subordinate": "subordinate",
+    "subordinates": "subordinate",
+    "report": "subordinate",
+    "direct report": "subordinate",
+    "partner": "partner",
+    "partners": "partner",
+    "client": "partner",
+}
+
+#: Most raters one cycle may have; a real 360 has 8 to 20.
+MAX_RATERS_PER_CYCLE = 60
+
+
+@dataclass(frozen=True)
+class Nomination:
+    """One rater to invite."""
+
+    email: str
+    group: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """A pasted line that could not be used, and why."""
+
+    line_number: int
+    line: str
+    message: str
+
+
+class AlreadyAnswered(Exception):
+    """The invite was submitted or declined before."""
+
+
+def normalise_email(raw: str) -> str:
+    """The address in canonical form; raises ValueError with a readable message."""
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ValueError(f"“{raw.strip()}” is not an email address") from exc
+
+
+def parse_group(raw: str) -> str:
+    """A group name from a pasted word such as "Peers"; raises ValueError."""
+    group = GROUP_SYNONYMS.get(" ".join(raw.lower().split()))
+    if group is None:
+        raise ValueError(f"“{raw.strip()}” is not a group; use one of {', '.join(RATER_GROUPS)}")
+    return group
+
+
+def parse_nominations(text: str) -> tuple[list[Nomination], list[LineProblem]]:
+    """Read lines ``email, group[, name]``; blank lines are skipped, each bad line is
+    reported on its own and does not stop the others."""
+    nominations: list[Nomination] = []
+    problems: list[LineProblem] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.replace(";", ",").replace("\t", ",").split(",")]
+        try:
+            if len(parts) < 2:
+                raise ValueError("expected “email, group” or “email, group, name”")
+            email = normalise_email(parts[0])
+            group = parse_group(parts[1])
+            name = ", ".join(part for part in parts[2:] if part)[:120]
+        except ValueError as exc:
+            problems.append(LineProblem(number, line.strip(), str(exc)))
+            continue
+        nominations.append(Nomination(email=email, group=group, name=name))
+    return nominations, problems
+
+
+def nominate(
+    cycle: Cycle, nominations: list[Nomination]
+) -> tuple[list[Invite], list[tuple[Nomination, str]]]:
+    """Create and send invites; returns the invites and the nominations refused, with why
+    (already invited, the coachee themself, cycle full)."""
+    existing = set(db.session.scalars(select(Invite.email).where(Invite.cycle_id == cycle.id)))
+    count = len(existing)
+    created: list[Invite] = []
+    refused: list[tuple[Nomination, str]] = []
+    for nomination in nominations:
+        if nomination.email == cycle.coachee.email.lower():
+            refused.append((nomination, "that is your own address; the self-assessment is yours"))
+        elif nomination.email in existing:
+            refused.append((nomination, f"{nomination.email} is already invited"))
+        elif count >= MAX_RATERS_PER_CYCLE:
+            refused.append((nomination, f"a cycle can have at most {MAX_RATERS_PER_CYCLE} raters"))
+        else:
+            invite = Invite(
+                cycle_id=cycle.id,
+                group=nomination.group,
+                email=nomination.email,
+                name=nomination.name,
+            )
+            db.session.add(invite)
+            existing.add(nomination.email)
+            count += 1
+            created.append(invite)
+    db.session.flush()
+    for invite in created:
+        send_invite(invite, cycle)
+    return created, refused
+
+
+def rater_url(invite: Invite) -> str:
+    """The rater's signed link, absolute."""
+    token = links.sign(links.RATER_INVITE, invite.link_key)
+    return links.external_url("raters.show_form", token=token)
+
+
+def send_invite(invite: Invite, cycle: Cycle) -> None:
+    """Queue the invitation email for ``invite``."""
+    coachee = cycle.coachee
+    queue_message(
+        "invite",
+        to=invite.email,
+        to_name=invite.name,
+        subject=f"{coachee.name} asks for your feedback",
+        template="invite",
+        context={
+            "invite": invite,
+            "cycle": cycle,
+            "coachee": coachee,
+            "coach": coachee.coach,
+            "url": rater_url(invite),
+        },
+        invite_id=invite.id,
+    )
+
+
+def invite_for_token(token: str) -> Invite | None:
+    """The invite a rater link points to; raises links.LinkError for a bad link and
+    returns None for a revoked one."""
+    key = links.unsign(links.RATER_INVITE, token)
+    return db.session.scalar(select(Invite).where(Invite.link_key == key))
+
+
+def saved_draft(invite: Invite) -> Answers:
+    """The rater's saved answers, if any."""
+    return Answers.from_json(json.loads(invite.draft) if invite.draft else None)
+
+
+def save_draft(invite: Invite, answers: Answers) -> None:
+    """Keep the rater's answers with the invite until they submit."""
+    if invite.state not in ANSWERABLE:
+        raise AlreadyAnswered
+    invite.draft = json.dumps(answers.to_json())
+    if invite.state in (InviteState.PENDING, InviteState.SENT):
+        invite.state = InviteState.OPENED
+    db.session.flush()
+
+
+def _claim(invite: Invite, new_state: InviteState) -> None:
+    """Move the invite out of the answerable states with one conditional UPDATE, so two
+    simultaneous submits cannot both succeed; erase the draft in the same statement."""
+    result = db.session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.state.in_(ANSWERABLE))
+        .values(state=new_state, draft=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise AlreadyAnswered
+    db.session.expire(invite)
+
+
+def submit(invite: Invite, answers: Answers) -> None:
+    """Record the rater's answers as an anonymous response, once."""
+    cycle = invite.cycle
+    group = invite.group
+    _claim(invite, InviteState.SUBMITTED)
+    record_response(cycle, group, answers)
+
+
+def decline(invite: Invite) -> None:
+    """The rater chooses not to answer; their draft is erased."""
+    _claim(invite, InviteState.DECLINED)
+
+
+def progress(cycle: Cycle) -> dict[str, dict[str, int]]:
+    """Per group: how many were invited and how many answered. Never who."""
+    rows = db.session.execute(
+        select(Invite.group, Invite.state, func.count())
+        .where(Invite.cycle_id == cycle.id)
+        .group_by(Invite.group, Invite.state)
+    ).all()
+    table = {group: Counter() for group in RATER_GROUPS}
+    for group, state, count in rows:
+        table[group]["invited"] += count
+        if state is InviteState.SUBMITTED:
+            table[group]["answered"] += count
+        elif state is InviteState.BOUNCED:
+            table[group]["bounced"] += count
+    return {
+        group: {key: counts[key] for key in ("invited", "answered", "bounced")}
+        for group, counts in table.items()
+    }
+
+
+def invites_of(cycle: Cycle) -> list[Invite]:
+    """The cycle's nominations, by group and name (for the coachee; states are not shown)."""
+    order = {group: index for index, group in enumerate(RATER_GROUPS)}
+    invites = db.session.scalars(select(Invite).where(Invite.cycle_id == cycle.id)).all()
+    return sorted(invites, key=lambda i: (order.get(i.group, 9), i.display_name.lower()))

@@ -1,0 +1,85 @@
+"""The rater's form, reached through the signed link in their invitation.
+
+GET only shows; answering, saving and declining are POSTs, so a mail scanner that opens
+the link changes nothing.
+"""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from .. import links
+from ..database import commit
+from ..ratings.forms import answer_form, form_problem
+from . import services
+from .models import ANSWERABLE, GROUP_LABELS, InviteState
+
+bp = Blueprint("raters", __name__, url_prefix="/r/<token>")
+
+
+def _invite(token: str):
+    invite = services.invite_for_token(token)
+    if invite is None:
+        raise links.LinkError("revoked")
+    return invite
+
+
+def _closed_page(invite):
+    """What a rater sees once they cannot answer any more."""
+    return render_template("raters/closed.html", invite=invite, cycle=invite.cycle), (
+        200 if invite.state in (InviteState.SUBMITTED, InviteState.DECLINED) else 410
+    )
+
+
+@bp.route("/", methods=["GET", "POST"])
+def show_form(token: str):
+    """The questionnaire in the rater's wording; POST saves, submits or declines."""
+    invite = _invite(token)
+    cycle = invite.cycle
+    if invite.state not in ANSWERABLE or not cycle.is_open:
+        if request.method == "POST" and invite.state is InviteState.SUBMITTED:
+            flash("Your answers were already submitted; nothing was changed.", "info")
+        return _closed_page(invite)
+    questionnaire = cycle.questionnaire
+    form = answer_form(questionnaire, "rater", services.saved_draft(invite))
+    status = 200
+    if request.method == "POST":
+        action = request.form.get("action", "submit")
+        try:
+            if action == "decline":
+                services.decline(invite)
+                commit()
+                return redirect(url_for("raters.thank_you", token=token))
+            message = form_problem(form, questionnaire, action)
+            if message is None:
+                answers = form.answers(questionnaire, "rater")
+                if action == "save":
+                    services.save_draft(invite, answers)
+                    commit()
+                    flash("Saved. Use the link in your email to come back and finish.", "success")
+                    return redirect(url_for("raters.show_form", token=token))
+                services.submit(invite, answers)
+                commit()
+                return redirect(url_for("raters.thank_you", token=token))
+            flash(message, "error")
+            status = 400
+        except services.AlreadyAnswered:
+            flash("Your answers were already submitted; nothing was changed.", "info")
+            return _closed_page(invite)
+    return render_template(
+        "ratings/form.html",
+        form=form,
+        cycle=cycle,
+        invite=invite,
+        questionnaire=questionnaire,
+        audience="rater",
+        name=cycle.coachee.first_name,
+        group_label=GROUP_LABELS[invite.group],
+        submitted=False,
+        can_decline=True,
+    ), status
+
+
+@bp.get("/thanks")
+def thank_you(token: str):
+    """Shown after a submit or a decline."""
+    invite = _invite(token)
+    return render_template("raters/thanks.html", invite=invite, cycle=invite.cycle)

@@ -1,0 +1,113 @@
+"""The answer form shared by the self-assessment and the raters: built from the questionnaire.
+
+Field names are part of the stable interface: ``item-<item_key>`` with ``1``…``5`` or
+``na``, ``text-<question_key>``, and ``action`` (``save``, ``submit`` or ``decline``).
+"""
+
+from dataclasses import dataclass, field
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from ..questionnaires.models import Questionnaire
+
+DONT_KNOW = "na"
+
+
+@dataclass
+class Answers:
+    """What someone answered: scores by item key (``None`` = don't know) and texts."""
+
+    scores: dict[str, int | None] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """A JSON-ready copy, for drafts."""
+        return {"scores": self.scores, "texts": self.texts}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> "Answers":
+        """Answers from :meth:`to_json` output; tolerates an empty draft."""
+        data = data or {}
+        return cls(scores=dict(data.get("scores", {})), texts=dict(data.get("texts", {})))
+
+
+class AnswerForm(FlaskForm):
+    """Base of the generated forms; holds the CSRF token."""
+
+    def answers(self, questionnaire: Questionnaire, audience: str) -> Answers:
+        """The answers given, skipping unanswered items and empty texts."""
+        result = Answers()
+        for item in questionnaire.items:
+            value = self[f"item-{item.key}"].data
+            if value == DONT_KNOW:
+                result.scores[item.key] = None
+            elif value:
+                result.scores[item.key] = int(value)
+        for question in questionnaire.questions_for(audience):
+            text = (self[f"text-{question.key}"].data or "").strip()
+            if text:
+                result.texts[question.key] = text
+        return result
+
+    def unanswered(self, questionnaire: Questionnaire) -> list[str]:
+        """Keys of the items with no choice, not even "Don't know"."""
+        return [item.key for item in questionnaire.items if not self[f"item-{item.key}"].data]
+
+
+def answer_form(
+    questionnaire: Questionnaire, audience: str, answers: Answers | None = None, **kwargs
+) -> AnswerForm:
+    """A form for ``audience`` (``"self"`` or ``"rater"``) prefilled from ``answers``
+    when the request carries no form data."""
+    choices = [(str(point), label) for point, label in questionnaire.scale]
+    choices.append((DONT_KNOW, questionnaire.dont_know_label))
+
+    class Form(AnswerForm):
+        pass
+
+    for item in questionnaire.items:
+        setattr(
+            Form,
+            f"item-{item.key}",
+            RadioField(choices=choices, validators=[Optional()], validate_choice=True),
+        )
+    for question in questionnaire.questions_for(audience):
+        setattr(
+            Form,
+            f"text-{question.key}",
+            TextAreaField(
+                validators=[
+                    Optional(),
+                    Length(
+                        max=question.max_length,
+                        message=f"Please keep this under {question.max_length} characters.",
+                    ),
+                ]
+            ),
+        )
+    data = {}
+    if answers is not None:
+        for key, score in answers.scores.items():
+            data[f"item-{key}"] = DONT_KNOW if score is None else str(score)
+        for key, text in answers.texts.items():
+            data[f"text-{key}"] = text
+    return Form(data=data, **kwargs)
+
+
+def form_problem(form: AnswerForm, questionnaire: Questionnaire, action: str) -> str | None:
+    """A message for the person answering when the posted form cannot be taken as it is:
+    an unknown action, a value off the scale, a text too long, or (on submit only)
+    statements left without any answer."""
+    if action not in ("save", "submit"):
+        return "Unknown action."
+    if not form.validate():
+        return "Some answers need your attention (marked below)."
+    if action == "submit" and (missing := form.unanswered(questionnaire)):
+        count = len(missing)
+        return (
+            f"{count} statement{'s' if count > 1 else ''} still need an answer "
+            "(“Don't know” is fine). Or save and come back later."
+        )
+    return None

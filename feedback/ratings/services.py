@@ -1,0 +1,117 @@
+"""Store answers anonymously and read them back for the analysis."""
+
+import pandas as pd
+from sqlalchemy import delete, select
+
+from ..coaching.models import Cycle
+from ..extensions import db
+from ..questionnaires.models import Competency, Item, OpenQuestion
+from .forms import Answers
+from .models import OpenAnswer, Rating, Response
+
+
+def _fill(response: Response, cycle: Cycle, answers: Answers) -> None:
+    questionnaire = cycle.questionnaire
+    items = {item.key: item for item in questionnaire.items}
+    questions = {question.key: question for question in questionnaire.open_questions}
+    for key, score in answers.scores.items():
+        if key in items:
+            response.ratings.append(Rating(item_id=items[key].id, score=score))
+    for key, text in answers.texts.items():
+        if key in questions:
+            response.answers.append(OpenAnswer(question_id=questions[key].id, text=text))
+
+
+def record_response(cycle: Cycle, group: str, answers: Answers) -> Response:
+    """A submitted rater response: group and answers, nothing that says who."""
+    response = Response(cycle_id=cycle.id, group=group, submitted=True)
+    _fill(response, cycle, answers)
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
+def self_response(cycle: Cycle) -> Response | None:
+    """The coachee's self-assessment, draft or submitted."""
+    return db.session.scalar(
+        select(Response).where(Response.cycle_id == cycle.id, Response.group == "self")
+    )
+
+
+def save_self_assessment(cycle: Cycle, answers: Answers, *, submit: bool) -> Response:
+    """Replace the coachee's saved answers; ``submit`` marks them final."""
+    response = self_response(cycle)
+    if response is None:
+        response = Response(cycle_id=cycle.id, group="self", submitted=False)
+        db.session.add(response)
+        db.session.flush()
+    else:
+        db.session.execute(delete(Rating).where(Rating.response_id == response.id))
+        db.session.execute(delete(OpenAnswer).where(OpenAnswer.response_id == response.id))
+        db.session.expire(response, ["ratings", "answers"])
+    _fill(response, cycle, answers)
+    response.submitted = response.submitted or submit
+    db.session.flush()
+    return response
+
+
+def answers_of(response: Response) -> Answers:
+    """The answers stored in ``response``, keyed by item and question keys."""
+    items = {item.id: item.key for item in response_items(response)}
+    questions = dict(
+        db.session.execute(
+            select(OpenQuestion.id, OpenQuestion.key)
+            .join(OpenAnswer, OpenAnswer.question_id == OpenQuestion.id)
+            .where(OpenAnswer.response_id == response.id)
+        ).all()
+    )
+    return Answers(
+        scores={items[r.item_id]: r.score for r in response.ratings},
+        texts={questions[a.question_id]: a.text for a in response.answers},
+    )
+
+
+def response_items(response: Response) -> list[Item]:
+    """The items ``response`` has ratings for."""
+    return list(
+        db.session.scalars(
+            select(Item)
+            .join(Rating, Rating.item_id == Item.id)
+            .where(Rating.response_id == response.id)
+        )
+    )
+
+
+def ratings_frame(cycle: Cycle) -> pd.DataFrame:
+    """Submitted ratings of ``cycle`` in the analysis's long format: coachee_id,
+    rater_id (the random response id), group, item_key, competency (its title), score."""
+    rows = db.session.execute(
+        select(
+            Response.id,
+            Response.group,
+            Item.key,
+            Competency.title,
+            Rating.score,
+        )
+        .join(Rating, Rating.response_id == Response.id)
+        .join(Item, Item.id == Rating.item_id)
+        .join(Competency, Competency.id == Item.competency_id)
+        .where(Response.cycle_id == cycle.id, Response.submitted.is_(True))
+        .order_by(Item.position, Response.id)
+    ).all()
+    frame = pd.DataFrame(
+        rows, columns=["rater_id", "group", "item_key", "competency", "score"]
+    ).astype({"score": "float64"})
+    frame.insert(0, "coachee_id", str(cycle.coachee_id))
+    return frame
+
+
+def comments_frame(cycle: Cycle) -> pd.DataFrame:
+    """Submitted open answers of ``cycle``: group, question_key, text."""
+    rows = db.session.execute(
+        select(Response.group, OpenQuestion.key, OpenAnswer.text)
+        .join(OpenAnswer, OpenAnswer.response_id == Response.id)
+        .join(OpenQuestion, OpenQuestion.id == OpenAnswer.question_id)
+        .where(Response.cycle_id == cycle.id, Response.submitted.is_(True))
+    ).all()
+    return pd.DataFrame(rows, columns=["group", "question_key", "text"])
