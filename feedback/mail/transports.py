@@ -81,7 +81,7 @@ def message_envelope(msg: Message) -> tuple[str, list[str]]:
     """Return the SMTP envelope (sender, recipients) that a message's headers imply.
 
     The sender is the Sender header, else the single From address; recipients are
-    To, Cc and Bcc, without duplicates. Every address goes through
+    To, Cc and Bcc, without duplicates (compared ignoring case). Every address goes through
     `normalize_address`, so a ValueError here means the message cannot be sent.
     """
     sender_header = "Sender" if "Sender" in msg else "From"
@@ -89,10 +89,12 @@ def message_envelope(msg: Message) -> tuple[str, list[str]]:
     if len(senders) != 1:
         raise ValueError(f"need exactly one {sender_header} address, found {len(senders)}")
     recipients: list[str] = []
+    seen: set[str] = set()
     for name in ("To", "Cc", "Bcc"):
         for address in _header_addresses(msg, name):
             normalized = normalize_address(address)
-            if normalized not in recipients:
+            if normalized.lower() not in seen:
+                seen.add(normalized.lower())
                 recipients.append(normalized)
     if not recipients:
         raise ValueError("message has no recipients")
