@@ -14,7 +14,7 @@ from .ratings.forms import Answers
 from .ratings.services import save_self_assessment
 from .timeutil import today
 
-DEMO_EMAIL = "coach@demo.mirror360.local"
+DEMO_EMAIL = "maria.novak@example.com"
 DEMO_PASSWORD = "mirror-demo-360"  # noqa: S105 (printed for the demo on purpose)
 
 #: How others see the demo coachee on each item (before group shifts and noise),

@@ -3,6 +3,7 @@
 from collections import Counter
 from datetime import timedelta
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -62,9 +63,13 @@ def _claim(limit: int) -> list[int]:
 
 
 def _as_email(message: OutboxMessage) -> EmailMessage:
-    config = current_app.config
+    sender_name, sender = parseaddr(current_app.config["MAIL_FROM"])
+    domain = sender.rpartition("@")[2] or "mirror360.local"
     return build_message(
-        sender=config["MAIL_FROM"],
+        sender=sender,
+        sender_name=sender_name or None,
+        # The same Message-ID on every attempt, so a receiver can drop a duplicate.
+        message_id=f"<outbox-{message.id}.{message.created_at:%Y%m%d%H%M%S}@{domain}>",
         to=message.to_address,
         to_name=message.to_name or None,
         subject=message.subject,
