@@ -1,0 +1,65 @@
+"""The gap analysis of DESIGN §3: pandas in, pandas out, no web framework, no database.
+
+Input everywhere is a long "ratings" frame, one row per rater x item: ``coachee_id``,
+``rater_id``, ``group`` (self, boss, peer, subordinate, partner), ``item_key``,
+``competency``, ``score`` (1..5, NaN for "Don't know"). Every figure that leaves this
+package has been through the anonymity guard (:func:`guard`).
+"""
+
+from .agreement import EXPLANATIONS, agreement_from_items, cohort_summary, self_other_agreement
+from .comments import comment_groups, shuffle_comments
+from .guard import GuardDecision, guard, guard_counts
+from .io import FORMATS, RatingsInputError, read_ratings_csv, write_gap_table
+from .rankings import blind_spots, hidden_strengths, highest_items, lowest_items
+from .rules import (
+    CATEGORIES,
+    DEFAULT_RULES,
+    DIRECTIONS,
+    GROUPS,
+    LEVELS,
+    RATER_GROUPS,
+    SHOWN_GROUPS,
+    Rules,
+)
+from .stats import RATING_COLUMNS, competency_stats, item_stats, stat_columns
+from .trend import trend
+from .words import STOP_WORDS, word_panes
+
+#: The guard under the name the views read best with.
+visible_groups = guard
+
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_RULES",
+    "DIRECTIONS",
+    "EXPLANATIONS",
+    "FORMATS",
+    "GROUPS",
+    "LEVELS",
+    "RATER_GROUPS",
+    "RATING_COLUMNS",
+    "SHOWN_GROUPS",
+    "STOP_WORDS",
+    "GuardDecision",
+    "RatingsInputError",
+    "Rules",
+    "agreement_from_items",
+    "blind_spots",
+    "cohort_summary",
+    "comment_groups",
+    "competency_stats",
+    "guard",
+    "guard_counts",
+    "hidden_strengths",
+    "highest_items",
+    "item_stats",
+    "lowest_items",
+    "read_ratings_csv",
+    "self_other_agreement",
+    "shuffle_comments",
+    "stat_columns",
+    "trend",
+    "visible_groups",
+    "word_panes",
+    "write_gap_table",
+]

@@ -1,0 +1,116 @@
+"""``feedback analyze``: the gap analysis on ratings collected anywhere (DESIGN §4)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from feedback.analysis import FORMATS, RatingsInputError, Rules, item_stats
+from feedback.analysis.io import read_ratings_csv, write_gap_table
+
+#: Files from this size get a progress indication (when stderr is a terminal).
+PROGRESS_FROM_BYTES = 50 * 1024 * 1024
+_SUFFIXES = {".csv": "csv", ".html": "html", ".htm": "html", ".xlsx": "xlsx"}
+
+
+class BadInput(click.ClickException):
+    """Input that cannot be analysed: the message goes to stderr, the exit code is 2."""
+
+    exit_code = 2
+
+
+class _Progress:
+    """Percent read, rewritten in place on stderr, at most a few times a second."""
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+        self._shown = -1.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self._shown < 0.2 and done < total:
+            return
+        self._shown = now
+        percent = 100 * done // max(total, 1)
+        click.echo(f"\r{self._label}: {percent:3d}%", err=True, nl=False)
+
+    def step(self, text: str) -> None:
+        click.echo(f"\r{self._label}: done.\n{text}", err=True, nl=False)
+        self._label = text
+
+
+def format_for(output: Path, fmt: str | None) -> str:
+    """The output format: as given, else from the output's suffix, else csv."""
+    return fmt or _SUFFIXES.get(output.suffix.lower(), "csv")
+
+
+@click.command("analyze")
+@click.argument(
+    "input_csv",
+    metavar="INPUT.csv",
+    type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
+)
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The gap table to write (one row per coachee x item).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="csv, html or xlsx; default: from the output's suffix, else csv.",
+)
+@click.option(
+    "--min-group-size",
+    type=click.IntRange(min=2),
+    envvar="FEEDBACK_MIN_GROUP_SIZE",
+    show_envvar=True,
+    help="k of the anonymity guard: figures of fewer raters stay hidden (default 3).",
+)
+def analyze_command(
+    input_csv: Path, output: Path, fmt: str | None, min_group_size: int | None
+) -> None:
+    """Analyse perception gaps in INPUT.csv and write the gap table.
+
+    INPUT.csv has the columns coachee_id (optional), rater_id, group (self, boss, peer,
+    subordinate, partner), item_key, competency and score (1-5; empty or "na" for
+    don't know), one row per rater and item.
+    """
+    rules = Rules() if min_group_size is None else Rules(min_group_size=min_group_size)
+    if not output.parent.is_dir():
+        raise click.BadParameter(
+            f"the folder {str(output.parent)!r} does not exist", param_hint="--output"
+        )
+    progress = None
+    if sys.stderr.isatty() and input_csv.stat().st_size >= PROGRESS_FROM_BYTES:
+        progress = _Progress(f"Reading {input_csv.name}")
+    try:
+        ratings = read_ratings_csv(input_csv, progress=progress)
+    except RatingsInputError as error:
+        if progress is not None:
+            click.echo(err=True)
+        raise BadInput(f"{input_csv}: {error}") from None
+    if progress is not None:
+        progress.step("Analysing")
+    try:
+        items = item_stats(ratings, rules)
+    except ValueError as error:
+        raise BadInput(f"{input_csv}: {error}") from None
+    if progress is not None:
+        progress.step(f"Writing {output.name}")
+    try:
+        write_gap_table(items, output, format_for(output, fmt))
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"cannot write {output}: {error}") from None
+    if progress is not None:
+        click.echo(" done.", err=True)
+
+
+if __name__ == "__main__":
+    analyze_command()
