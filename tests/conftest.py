@@ -7,6 +7,7 @@ import email.policy
 import os
 import re
 import smtplib
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -127,11 +128,30 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def post_form(client, url: str, data: dict, *, token_from: str | None = None, **kwargs):
-    """GET the page with the form (``token_from`` or ``url``), then POST ``data`` with
-    its CSRF token, as a browser would."""
-    page = client.get(token_from or url)
-    return client.post(url, data={"csrf_token": csrf_token(page.text), **data}, **kwargs)
+class Browser:
+    """Drives the real forms: reads the CSRF token from the page, then posts. Responses
+    are read to the end and closed, as a server does, which is when queued mail leaves."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url: str, **kwargs):
+        return self.client.get(url, buffered=True, **kwargs)
+
+    def post(self, url: str, **kwargs):
+        return self.client.post(url, buffered=True, **kwargs)
+
+    def submit(self, url: str, data: dict, *, page: str | None = None, **kwargs):
+        """GET ``page`` (default ``url``), then POST ``data`` with its CSRF token."""
+        form_page = self.get(page or url)
+        assert form_page.status_code == 200, form_page.status_code
+        return self.post(url, data={"csrf_token": csrf_token(form_page.text), **data}, **kwargs)
+
+
+@pytest.fixture
+def browser(client) -> Browser:
+    """Anonymous visitor (coachee or rater) using the forms."""
+    return Browser(client)
 
 
 @pytest.fixture
@@ -147,11 +167,33 @@ def coach(app):
         return created.id
 
 
+def sign_in(browser: Browser, email: str, password: str = TEST_PASSWORD) -> None:
+    """Sign in through the login form."""
+    response = browser.submit("/login", {"email": email, "password": password})
+    assert response.status_code == 302, response.text
+
+
 @pytest.fixture
-def coach_client(client, coach):
-    """A client signed in as the coach."""
-    response = post_form(
-        client, "/login", {"email": "coach@example.com", "password": TEST_PASSWORD}
+def coach_browser(app, coach) -> Browser:
+    """A separate browser signed in as the coach (coach@example.com)."""
+    browser = Browser(app.test_client())
+    sign_in(browser, "coach@example.com")
+    return browser
+
+
+@pytest.fixture
+def open_cycle(coach_browser, mailbox):
+    """A coachee (Casey Doe) and an open cycle started through the coach's forms; returns
+    the cycle id and the portal link from the coachee's email."""
+    response = coach_browser.submit(
+        "/coachees", {"name": "Casey Doe", "email": "casey@example.com"}, page="/"
     )
     assert response.status_code == 302
-    return client
+    new_cycle = response.headers["Location"]
+    closes_on = (date.today() + timedelta(days=14)).isoformat()
+    response = coach_browser.submit(
+        new_cycle, {"closes_on": closes_on, "welcome_note": "Let us learn.", "boss_exempt": "y"}
+    )
+    assert response.status_code == 302, response.text
+    cycle_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    return {"cycle_id": cycle_id, "portal": mailbox.link_for("casey@example.com")}

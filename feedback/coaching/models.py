@@ -7,7 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..accounts.models import Coach
 from ..extensions import db
+from ..questionnaires.models import Questionnaire
 from ..timeutil import today, utcnow
 
 
@@ -28,7 +30,7 @@ class Coachee(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    coach = relationship("Coach")
+    coach: Mapped[Coach] = relationship()
     cycles: Mapped[list["Cycle"]] = relationship(
         back_populates="coachee",
         cascade="all, delete-orphan",
@@ -88,7 +90,7 @@ class Cycle(db.Model):
     released_at: Mapped[datetime | None]
 
     coachee: Mapped[Coachee] = relationship(back_populates="cycles")
-    questionnaire = relationship("Questionnaire")
+    questionnaire: Mapped[Questionnaire] = relationship()
 
     def open(self) -> None:
         """Start collecting answers."""

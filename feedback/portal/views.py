@@ -113,12 +113,12 @@ def nominate_raters(token: str):
                 "They receive their link by email.",
                 "success",
             )
-        if not problems and not created:
-            flash("Please give at least one rater: email, group and, if you like, a name.", "error")
-            status = 400
         if problems:
             pasted = "\n".join(problem.line for problem in problems)
             status = 422
+        elif not created:
+            flash("Please give at least one rater: email, group and, if you like, a name.", "error")
+            status = 400
         else:
             return redirect(url_for("portal.nominate_raters", token=token))
     return render_template(

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..coaching.models import new_link_key
+from ..coaching.models import Cycle, new_link_key
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -68,7 +68,7 @@ class Invite(db.Model):
     #: invite never keeps what the rater said once it becomes an anonymous response.
     draft: Mapped[str | None] = mapped_column(Text)
 
-    cycle = relationship("Cycle")
+    cycle: Mapped[Cycle] = relationship()
 
     @property
     def display_name(self) -> str:

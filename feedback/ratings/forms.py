@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from ..questionnaires.models import Questionnaire
@@ -61,8 +62,8 @@ def answer_form(
 ) -> AnswerForm:
     """A form for ``audience`` (``"self"`` or ``"rater"``) prefilled from ``answers``
     when the request carries no form data."""
-    choices = [(str(point), label) for point, label in questionnaire.scale]
-    choices.append((DONT_KNOW, questionnaire.dont_know_label))
+    choices = [SelectChoice(str(point), label) for point, label in questionnaire.scale]
+    choices.append(SelectChoice(DONT_KNOW, questionnaire.dont_know_label))
 
     class Form(AnswerForm):
         pass
