@@ -7,7 +7,7 @@ import email.policy
 import os
 import re
 import smtplib
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from sqlalchemy import MetaData
 
 from feedback import create_app
 from feedback.extensions import db
+from feedback.timeutil import today
 
 TEST_PASSWORD = "correct horse battery"
 LINK = re.compile(r"https?://[^\s<>\"']+")
@@ -190,7 +191,7 @@ def open_cycle(coach_browser, mailbox):
     )
     assert response.status_code == 302
     new_cycle = response.headers["Location"]
-    closes_on = (date.today() + timedelta(days=14)).isoformat()
+    closes_on = (today() + timedelta(days=14)).isoformat()
     response = coach_browser.submit(
         new_cycle, {"closes_on": closes_on, "welcome_note": "Let us learn.", "boss_exempt": "y"}
     )

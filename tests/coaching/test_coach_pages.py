@@ -1,12 +1,13 @@
 """The coach's pages: coachees, cycles, and nothing of another coach's."""
 
-from datetime import date, timedelta
+from datetime import timedelta
+
+from conftest import TEST_PASSWORD, Browser, sign_in
 
 from feedback.accounts.services import create_coach
 from feedback.coaching.models import Cycle, CycleState
 from feedback.extensions import db
-
-from conftest import TEST_PASSWORD, Browser, sign_in
+from feedback.timeutil import today
 
 
 def test_starting_a_cycle_emails_the_coachee_a_working_portal_link(open_cycle, browser, app):
@@ -17,7 +18,7 @@ def test_starting_a_cycle_emails_the_coachee_a_working_portal_link(open_cycle, b
     with app.app_context():
         cycle = db.session.get(Cycle, open_cycle["cycle_id"])
         assert cycle.state is CycleState.OPEN
-        assert cycle.closes_on == date.today() + timedelta(days=14)
+        assert cycle.closes_on == today() + timedelta(days=14)
 
 
 def test_coach_sees_the_new_coachee_in_the_list(open_cycle, coach_browser):
@@ -38,7 +39,7 @@ def test_a_deadline_in_the_past_is_refused_and_nothing_is_created(coach_browser,
         "/coachees", {"name": "Pat Lee", "email": "pat@example.com"}, page="/"
     )
     new_cycle = response.headers["Location"]
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (today() - timedelta(days=1)).isoformat()
     response = coach_browser.submit(new_cycle, {"closes_on": yesterday})
     assert response.status_code == 400
     assert "cannot be in the past" in response.text
