@@ -47,11 +47,13 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
 
     _register_blueprints(app)
     _register_models()
+    from .cli.commands import register_commands
     from .mail.dispatch import init_app as init_mail_dispatch
     from .web import init_app as init_web
 
     init_web(app)
     init_mail_dispatch(app)
+    register_commands(app)
     return app
 
 

@@ -24,39 +24,38 @@ class Problem:
 
 def codes_in_order(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of a column (-1 where missing) and its labels in order of first
-    appearance. Cheap for a categorical column: only its codes are scanned."""
+    appearance. Cheap for a categorical column whose categories are already in that
+    order (as :func:`~feedback.analysis.io.read_ratings_csv` makes them): its codes are
+    used as they are, in their own (small) integer type."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
-        valid = codes[codes >= 0] if len(codes) and codes.min() < 0 else codes
-        used = pd.unique(valid)
-        remap = np.full(len(column.cat.categories) + 1, -1, dtype=np.int64)
+        codes = column.array.codes
+        categories = column.cat.categories
+        used = pd.unique(codes)
+        used = used[used >= 0]
+        if len(used) == len(categories) and np.array_equal(used, np.arange(len(used))):
+            return codes, np.asarray(categories, dtype=object)
+        remap = np.full(len(categories) + 1, -1, dtype=np.int64)
         remap[used] = np.arange(len(used))
-        labels = np.asarray(column.cat.categories.take(used), dtype=object)
-        return remap[codes], labels
+        return remap[codes], np.asarray(categories.take(used), dtype=object)
     codes, uniques = pd.factorize(column, sort=False, use_na_sentinel=True)
     return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+
+
+def low_high(owner: np.ndarray, value: np.ndarray, n_owners: int) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest ``value`` of each owner code (int64 extremes for owners
+    without rows)."""
+    low = np.full(n_owners, np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.full(n_owners, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(low, owner, value)
+    np.maximum.at(high, owner, value)
+    return low, high
 
 
 def same_within(owner: np.ndarray, value: np.ndarray, n_owners: int) -> np.ndarray:
     """For each owner code, whether every row of that owner has the same value
     (True for owners without rows)."""
-    low = np.full(n_owners, np.iinfo(np.int64).max, dtype=np.int64)
-    high = np.full(n_owners, np.iinfo(np.int64).min, dtype=np.int64)
-    np.minimum.at(low, owner, value)
-    np.maximum.at(high, owner, value)
+    low, high = low_high(owner, value, n_owners)
     return (low == high) | (high == np.iinfo(np.int64).min)
-
-
-def rater_slots(coachee: np.ndarray, rater: np.ndarray) -> np.ndarray:
-    """Number each (coachee, rater_id) once: a rater id is local to its coachee.
-
-    When every rater id belongs to one coachee (ids unique across the file, the usual
-    case) the rater codes already are the slots and no hashing is needed.
-    """
-    n_raters = int(rater.max(initial=-1)) + 1
-    if bool(same_within(rater, coachee, n_raters).all()):
-        return rater
-    return pd.factorize(coachee.astype(np.int64) * n_raters + rater)[0].astype(np.int64)
 
 
 def number_pairs(
@@ -75,6 +74,18 @@ def number_pairs(
         return pair_of_key[key], np.flatnonzero(present)
     pair_keys, pair = np.unique(key, return_inverse=True)
     return pair.reshape(-1), pair_keys
+
+
+def rater_slots(coachee: np.ndarray, rater: np.ndarray) -> np.ndarray:
+    """Number each (coachee, rater_id) once: a rater id is local to its coachee.
+
+    When every rater id belongs to one coachee (ids unique across the file, the usual
+    case) the rater codes already are the slots.
+    """
+    n_raters = int(rater.max(initial=-1)) + 1
+    if bool(same_within(rater, coachee, n_raters).all()):
+        return rater.astype(np.int64, copy=False)
+    return number_pairs(coachee, rater, n_raters)[0]
 
 
 def first_repeat(key: np.ndarray) -> int:
@@ -96,6 +107,13 @@ def first_row_of(owner: np.ndarray, n_owners: int) -> np.ndarray:
     return first
 
 
+_LABELS = ("coachee_id", "rater_id", "group", "item_key", "competency")
+
+
+def _first(found: list[Problem]) -> Problem | None:
+    return min(found, key=lambda p: p.row) if found else None
+
+
 def find_problem(ratings: pd.DataFrame, scale_points: int = 5) -> Problem | None:
     """The first (lowest) row with a problem, or None when the ratings are sound.
 
@@ -105,23 +123,21 @@ def find_problem(ratings: pd.DataFrame, scale_points: int = 5) -> Problem | None
     """
     n = len(ratings)
     found: list[Problem] = []
-    labels: dict[str, np.ndarray] = {}
     codes: dict[str, np.ndarray] = {}
-    for name in ("coachee_id", "rater_id", "group", "item_key", "competency"):
+    labels: dict[str, np.ndarray] = {}
+    for name in _LABELS:
         if name not in ratings.columns:
-            codes[name] = np.zeros(n, dtype=np.int64)
+            codes[name] = np.zeros(n, dtype=np.int8)
             labels[name] = np.array(["1"], dtype=object)
             continue
         codes[name], labels[name] = codes_in_order(ratings[name])
-        empty = [i for i, label in enumerate(labels[name]) if str(label).strip() == ""]
-        missing = codes[name] < 0
-        if empty:
-            missing |= np.isin(codes[name], empty)
-        if missing.any():
+        blank = pd.Index(labels[name]).astype(str).str.strip() == ""
+        if blank.any() or (n and codes[name].min() < 0):
+            missing = (codes[name] < 0) | np.isin(codes[name], np.flatnonzero(blank))
             found.append(Problem(int(np.argmax(missing)), f"{name} is empty"))
-    unknown = np.array([str(g) not in GROUPS for g in labels["group"]], dtype=bool)
-    if unknown.any():
-        row = int(np.argmax(unknown[np.maximum(codes["group"], 0)] & (codes["group"] >= 0)))
+    unknown = np.flatnonzero([str(g) not in GROUPS for g in labels["group"]])
+    if len(unknown):
+        row = int(np.argmax(np.isin(codes["group"], unknown)))
         found.append(
             Problem(
                 row,
@@ -130,8 +146,10 @@ def find_problem(ratings: pd.DataFrame, scale_points: int = 5) -> Problem | None
             )
         )
     score = ratings["score"].to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isnan(score) & ((score < 1) | (score > scale_points))
-    if bad.any():
+    lowest = np.fmin.reduce(score, initial=1.0)  # fmin/fmax skip NaN
+    highest = np.fmax.reduce(score, initial=1.0)
+    if not (lowest >= 1 and highest <= scale_points):
+        bad = ~np.isnan(score) & ((score < 1) | (score > scale_points))
         row = int(np.argmax(bad))
         found.append(
             Problem(
@@ -141,78 +159,95 @@ def find_problem(ratings: pd.DataFrame, scale_points: int = 5) -> Problem | None
             )
         )
     if found or n == 0:
-        return min(found, key=lambda p: p.row) if found else None
+        return _first(found)
+    return _first(_rater_problems(codes, labels) + _competency_problems(codes, labels))
 
-    coachee = codes["coachee_id"]
-    group = np.array([GROUPS.index(str(g)) for g in labels["group"]])[codes["group"]]
-    slot = rater_slots(coachee, codes["rater_id"])
-    n_slots = int(slot.max()) + 1
-    rater_label = labels["rater_id"]
-    item_label = labels["item_key"]
 
-    consistent = same_within(slot, group, n_slots)
-    if not consistent.all():
-        first = first_row_of(slot, n_slots)
-        wrong = group != group[first[slot]]
-        row = int(np.argmax(wrong))
-        was = first[slot[row]]
-        found.append(
-            Problem(
-                row,
-                f"rater {rater_label[codes['rater_id'][row]]!r} is in group "
-                f"{GROUPS[group[row]]!r} here but in {GROUPS[group[was]]!r} on an earlier "
-                f"line: one rater belongs to one group",
+def _rater_problems(codes: dict[str, np.ndarray], labels: dict[str, np.ndarray]) -> list[Problem]:
+    """A rater in two groups, an item rated twice by one rater, two self raters."""
+    found: list[Problem] = []
+    coachee = codes["coachee_id"].astype(np.int64)
+    rater = codes["rater_id"]
+    group_of_label = np.array([GROUPS.index(str(g)) for g in labels["group"]], dtype=np.int64)
+    group = group_of_label[codes["group"]]
+    n_groups = len(GROUPS)
+    # One pass answers both "one coachee per rater id" and "one group per rater".
+    low, high = low_high(rater, coachee * n_groups + group, len(labels["rater_id"]))
+    if np.array_equal(low, high):
+        slot = rater.astype(np.int64)
+        n_slots = len(low)
+        slot_coachee, slot_group = low // n_groups, low % n_groups
+    else:
+        slot = rater_slots(coachee, rater)
+        n_slots = int(slot.max()) + 1
+        low, high = low_high(slot, group, n_slots)
+        if not np.array_equal(low, high):
+            first = first_row_of(slot, n_slots)
+            row = int(np.argmax(group != group[first[slot]]))
+            was = group[first[slot[row]]]
+            found.append(
+                Problem(
+                    row,
+                    f"rater {labels['rater_id'][rater[row]]!r} is in group "
+                    f"{GROUPS[group[row]]!r} here but in {GROUPS[was]!r} on an earlier line: "
+                    "one rater belongs to one group",
+                )
             )
-        )
+            return found
+        slot_group = low
+        slot_coachee = np.zeros(n_slots, dtype=np.int64)
+        slot_coachee[slot] = coachee
 
-    n_items = len(item_label)
-    row = first_repeat(slot * n_items + codes["item_key"])
+    item = codes["item_key"]
+    row = first_repeat(slot * len(labels["item_key"]) + item)
     if row >= 0:
         found.append(
             Problem(
                 row,
-                f"rater {rater_label[codes['rater_id'][row]]!r} rated item "
-                f"{item_label[codes['item_key'][row]]!r} twice",
+                f"rater {labels['rater_id'][rater[row]]!r} rated item "
+                f"{labels['item_key'][item[row]]!r} twice",
             )
         )
 
-    is_self = group == 0
-    if is_self.any():
-        n_coachees = len(labels["coachee_id"])
-        self_slot = np.zeros(n_slots, dtype=bool)
-        self_slot[slot[is_self]] = True
-        coachee_of_slot = np.zeros(n_slots, dtype=np.int64)
-        coachee_of_slot[slot] = coachee
-        per_coachee = np.bincount(coachee_of_slot[self_slot], minlength=n_coachees)
-        if (per_coachee > 1).any():
-            first = first_row_of(slot, n_slots)
-            rows_of_self = first[np.flatnonzero(self_slot)]
-            crowded = per_coachee[coachee[rows_of_self]] > 1
-            # the second self rater's first row, for the coachee met first
-            candidates = np.sort(rows_of_self[crowded])
-            owner = coachee[candidates]
-            second = candidates[np.flatnonzero(owner == owner[0])[1]]
-            found.append(
-                Problem(
-                    int(second),
-                    f"coachee {labels['coachee_id'][coachee[second]]!r} has a second self "
-                    f"rater {rater_label[codes['rater_id'][second]]!r}: at most one self "
-                    "rating per coachee",
-                )
-            )
-
-    pair, pair_keys = number_pairs(coachee, codes["item_key"], n_items)
-    competency = codes["competency"]
-    if not same_within(pair, competency, len(pair_keys)).all():
-        first = first_row_of(pair, len(pair_keys))
-        wrong = competency != competency[first[pair]]
-        row = int(np.argmax(wrong))
+    self_slots = np.flatnonzero(slot_group == 0)
+    per_coachee = np.bincount(slot_coachee[self_slots], minlength=len(labels["coachee_id"]))
+    if (per_coachee > 1).any():
+        first = first_row_of(slot, n_slots)[self_slots]
+        crowded = np.sort(first[per_coachee[slot_coachee[self_slots]] > 1])
+        owner = coachee[crowded]
+        # the first row of the second self rater of the coachee met first
+        second = int(crowded[np.flatnonzero(owner == owner[0])[1]])
         found.append(
             Problem(
-                row,
-                f"item {item_label[codes['item_key'][row]]!r} is in competency "
-                f"{labels['competency'][competency[row]]!r} here but in "
-                f"{labels['competency'][competency[first[pair[row]]]]!r} on an earlier line",
+                second,
+                f"coachee {labels['coachee_id'][coachee[second]]!r} has a second self rater "
+                f"{labels['rater_id'][rater[second]]!r}: at most one self rating per coachee",
             )
         )
-    return min(found, key=lambda p: p.row) if found else None
+    return found
+
+
+def _competency_problems(
+    codes: dict[str, np.ndarray], labels: dict[str, np.ndarray]
+) -> list[Problem]:
+    """An item in two competencies for one coachee."""
+    item = codes["item_key"].astype(np.int64)
+    competency = codes["competency"].astype(np.int64)
+    n_items, n_comp = len(labels["item_key"]), len(labels["competency"])
+    per_item = np.bincount(item * n_comp + competency, minlength=n_items * n_comp)
+    if ((per_item.reshape(n_items, n_comp) > 0).sum(axis=1) <= 1).all():
+        return []
+    pair, pair_keys = number_pairs(codes["coachee_id"], item, n_items)
+    if same_within(pair, competency, len(pair_keys)).all():
+        return []
+    first = first_row_of(pair, len(pair_keys))
+    row = int(np.argmax(competency != competency[first[pair]]))
+    was = competency[first[pair[row]]]
+    return [
+        Problem(
+            row,
+            f"item {labels['item_key'][item[row]]!r} is in competency "
+            f"{labels['competency'][competency[row]]!r} here but in "
+            f"{labels['competency'][was]!r} on an earlier line",
+        )
+    ]

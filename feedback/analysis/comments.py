@@ -107,6 +107,6 @@ def shuffle_comments(
         {
             "question_key": frame["question_key"].to_numpy(),
             "text": frame["text"].to_numpy(),
-            "group_label": pd.Series(label, dtype=object).to_numpy(),
+            "group_label": pd.Series(label, dtype=object),
         }
     )

@@ -41,7 +41,7 @@ XLSX_MAX_ROWS = 1_048_576
 
 _LABEL_COLUMNS = ("coachee_id", "rater_id", "group", "item_key", "competency")
 _REQUIRED = RATING_COLUMNS[1:]
-_BLOCK = 1 << 24
+_BLOCK = 1 << 22
 
 
 class RatingsInputError(ValueError):
@@ -189,27 +189,40 @@ def _parse(
 
 def _to_frame(table: pa.Table) -> pd.DataFrame:
     """The parsed table as a ratings frame of categoricals and a float score."""
-    frame = table.to_pandas()
-    for name in _LABEL_COLUMNS:
-        if name not in frame:
-            continue
-        column = frame[name]
-        tidy = column.cat.categories.str.strip()
-        if name == "group":
-            tidy = tidy.str.lower()
-        if not tidy.equals(column.cat.categories):
-            codes, uniques = pd.factorize(tidy)
-            remap = np.append(codes, -1)
-            frame[name] = pd.Categorical.from_codes(
-                remap[column.cat.codes.to_numpy()], categories=uniques
-            )
-    if "coachee_id" not in frame:
-        frame.insert(
-            0,
-            "coachee_id",
-            pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), [DEFAULT_COACHEE]),
-        )
-    return frame[list(RATING_COLUMNS)]
+    data: dict[str, object] = {}
+    for name in RATING_COLUMNS:
+        if name == "score":
+            data[name] = table.column(name).to_numpy()
+        elif name in table.column_names:
+            data[name] = _categorical(table.column(name), lower=name == "group")
+        else:
+            codes = np.zeros(table.num_rows, dtype=np.int8)
+            data[name] = pd.Categorical.from_codes(codes, [DEFAULT_COACHEE], validate=False)
+    return pd.DataFrame(data)
+
+
+def _categorical(column: pa.ChunkedArray, *, lower: bool) -> pd.Categorical:
+    """One categorical from pyarrow's per-block dictionaries, categories in order of
+    first appearance, surrounding spaces stripped (and lower-cased if ``lower``).
+
+    Each block's dictionary is small, so mapping it onto the growing list of labels is
+    cheap; the rows themselves are touched once, by one ``take`` per block.
+    """
+    index: dict[str, int] = {}
+    mappings = []
+    for chunk in column.chunks:
+        words = chunk.dictionary.to_pylist()
+        words = [w.strip().lower() if lower else w.strip() for w in words]
+        mappings.append(np.array([index.setdefault(w, len(index)) for w in words], dtype=np.int64))
+    dtype = np.int8 if len(index) < 2**7 else np.int16 if len(index) < 2**15 else np.int32
+    codes = np.empty(len(column), dtype=dtype)
+    start = 0
+    for chunk, mapping in zip(column.chunks, mappings, strict=True):
+        indices = chunk.indices.to_numpy(zero_copy_only=False)
+        np.take(mapping.astype(dtype), indices, out=codes[start : start + len(indices)])
+        start += len(indices)
+    categories = pd.Index(list(index), dtype="str")
+    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 
 
 def _not_utf8(error: UnicodeDecodeError) -> str:

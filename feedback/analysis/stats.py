@@ -82,7 +82,7 @@ def _codes(column: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray]:
     codes, labels = codes_in_order(column)
     if len(codes) and codes.min() < 0:
         raise ValueError(f"{name} is missing on row {int(np.argmax(codes < 0))}")
-    return codes, np.array([str(label) for label in labels], dtype=object)
+    return codes.astype(np.int64), np.array([str(label) for label in labels], dtype=object)
 
 
 def _encode(ratings: pd.DataFrame, rules: Rules) -> _Codes:
@@ -104,9 +104,10 @@ def _encode(ratings: pd.DataFrame, rules: Rules) -> _Codes:
     item, item_labels = _codes(ratings["item_key"], "item_key")
     competency, competency_labels = _codes(ratings["competency"], "competency")
     score = ratings["score"].to_numpy(dtype=np.float64, na_value=np.nan)
-    answered = ~np.isnan(score)
-    bad = answered & ((score < 1) | (score > rules.scale_points))
-    if bad.any():
+    lowest = np.fmin.reduce(score, initial=1.0)  # fmin/fmax skip NaN
+    highest = np.fmax.reduce(score, initial=1.0)
+    if not (lowest >= 1 and highest <= rules.scale_points):
+        bad = ~np.isnan(score) & ((score < 1) | (score > rules.scale_points))
         row = int(np.argmax(bad))
         raise ValueError(f"score {score[row]!r} on row {row} is outside 1..{rules.scale_points}")
     return _Codes(
@@ -121,99 +122,176 @@ def _encode(ratings: pd.DataFrame, rules: Rules) -> _Codes:
     )
 
 
-def _unit_stats(
-    pair: np.ndarray,
-    n_pairs: int,
-    group: np.ndarray,
-    score: np.ndarray,
-    rules: Rules,
-) -> dict[str, object]:
-    """Every figure of the gap table for each pair, the guard applied.
+@dataclass(frozen=True)
+class _Tallies:
+    """Sums over the ratings of each (coachee, unit) pair, before the guard.
 
-    ``pair`` numbers the (coachee, unit) of each rating, ``group`` indexes GROUPS.
-    Returns a dict of columns (NumPy arrays or pandas extension arrays).
+    ``n_cell``/``sum_cell`` are (P, 4), one column per rater group (RATER_GROUPS order);
+    ``counts`` is (P, scale_points): others' scores per scale point.
     """
+
+    rows: np.ndarray  # ratings (answered or not) of the pair
+    self_rows: np.ndarray
+    self_score: np.ndarray
+    n_cell: np.ndarray
+    sum_cell: np.ndarray
+    variance: np.ndarray  # others' sample variance, NaN below 2 raters
+    counts: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+    def select(self, keep: np.ndarray) -> _Tallies:
+        """The tallies of the pairs where ``keep`` is True."""
+        return _Tallies(**{name: value[keep] for name, value in vars(self).items()})
+
+
+def _tallies(
+    pair: np.ndarray, n_pairs: int, group: np.ndarray, score: np.ndarray, points: int
+) -> _Tallies:
+    """Tally the ratings per pair. Whole-number scores (the usual case) take one
+    ``bincount`` over (pair, group, score); other scores take weighted bincounts."""
+    whole = np.nan_to_num(score, nan=0.0)
+    as_int = whole.astype(np.int8)
+    if np.array_equal(as_int, whole):
+        return _whole_tallies(pair, n_pairs, group, as_int, points)
+    return _float_tallies(pair, n_pairs, group, score, points)
+
+
+def _whole_tallies(
+    pair: np.ndarray, n_pairs: int, group: np.ndarray, score: np.ndarray, points: int
+) -> _Tallies:
+    """Tallies from one table: ratings per (pair, group, score), score 0 = don't know."""
+    width = points + 1
+    key = pair.astype(np.int64) * (len(GROUPS) * width)
+    key += group.astype(np.int64) * width
+    key += score
+    table = np.bincount(key, minlength=n_pairs * len(GROUPS) * width)
+    table = table.reshape(n_pairs, len(GROUPS), width)
+    values = np.arange(1, width, dtype=np.int64)
+    mine = table[:, 0, 1:]
+    answered_self = mine.any(axis=1)
+    by_group = table[:, 1:, 1:]
+    counts = by_group.sum(axis=1)
+    n_all = counts.sum(axis=1)
+    total = counts @ values
+    squares = counts @ (values * values)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # (n * sum(x^2) - (sum x)^2) / (n (n - 1)): exact for whole scores
+        variance = np.where(
+            n_all >= 2, (n_all * squares - total * total) / (n_all * (n_all - 1.0)), np.nan
+        )
+    seen = counts > 0
+    anyone = seen.any(axis=1)
+    return _Tallies(
+        rows=table.sum(axis=(1, 2)),
+        self_rows=table[:, 0, :].sum(axis=1),
+        self_score=np.where(answered_self, mine.argmax(axis=1) + 1.0, np.nan),
+        n_cell=by_group.sum(axis=2),
+        sum_cell=(by_group @ values).astype(np.float64),
+        variance=variance,
+        counts=counts,
+        low=np.where(anyone, seen.argmax(axis=1) + 1.0, np.nan),
+        high=np.where(anyone, points - seen[:, ::-1].argmax(axis=1) + 0.0, np.nan),
+    )
+
+
+def _float_tallies(
+    pair: np.ndarray, n_pairs: int, group: np.ndarray, score: np.ndarray, points: int
+) -> _Tallies:
+    """Tallies of scores that need not be whole (competency scores, imported means)."""
     answered = ~np.isnan(score)
     is_self = group == 0
-    self_rows = np.bincount(pair[is_self], minlength=n_pairs)
-    if (self_rows > 1).any():
-        raise ValueError("more than one self rating of the same unit for one coachee")
-    self_score = np.full(n_pairs, np.nan)
     mine = is_self & answered
+    self_score = np.full(n_pairs, np.nan)
     self_score[pair[mine]] = score[mine]
-
     other = answered & ~is_self
     p = pair[other]
     x = score[other]
     n_groups = len(RATER_GROUPS)
     cell = p * n_groups + (group[other].astype(np.int64) - 1)
     n_cell = np.bincount(cell, minlength=n_pairs * n_groups).reshape(n_pairs, n_groups)
-    sum_cell = np.bincount(cell, weights=x, minlength=n_pairs * n_groups).reshape(n_pairs, n_groups)
+    sum_cell = np.bincount(cell, weights=x, minlength=n_pairs * n_groups)
+    sum_cell = sum_cell.reshape(n_pairs, n_groups)
     n_all = n_cell.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = sum_cell.sum(axis=1) / n_all
         deviation = x - mean[p]
         squares = np.bincount(p, weights=deviation * deviation, minlength=n_pairs)
         variance = np.where(n_all >= 2, squares / (n_all - 1), np.nan)
-
-    points = rules.scale_points
+    # a score between two points counts at the nearer one, halves up
     bins = np.clip(np.floor(x + 0.5).astype(np.int64), 1, points) - 1
-    counts = np.bincount(p * points + bins, minlength=n_pairs * points).reshape(n_pairs, points)
-    if np.array_equal(x, np.floor(x)):
-        seen = counts > 0
-        low = np.where(seen.any(axis=1), seen.argmax(axis=1) + 1.0, np.nan)
-        high = np.where(seen.any(axis=1), points - seen[:, ::-1].argmax(axis=1) + 0.0, np.nan)
-    else:
-        low = np.full(n_pairs, np.inf)
-        high = np.full(n_pairs, -np.inf)
-        np.minimum.at(low, p, x)
-        np.maximum.at(high, p, x)
-        low[n_all == 0] = np.nan
-        high[n_all == 0] = np.nan
+    counts = np.bincount(p * points + bins, minlength=n_pairs * points)
+    low = np.full(n_pairs, np.inf)
+    high = np.full(n_pairs, -np.inf)
+    np.minimum.at(low, p, x)
+    np.maximum.at(high, p, x)
+    low[n_all == 0] = np.nan
+    high[n_all == 0] = np.nan
+    return _Tallies(
+        rows=np.bincount(pair, minlength=n_pairs),
+        self_rows=np.bincount(pair[is_self], minlength=n_pairs),
+        self_score=self_score,
+        n_cell=n_cell,
+        sum_cell=sum_cell,
+        variance=variance,
+        counts=counts.reshape(n_pairs, points),
+        low=low,
+        high=high,
+    )
 
+
+def _figures(tallies: _Tallies, rules: Rules) -> dict[str, object]:
+    """Every figure of the gap table for each pair, the guard applied.
+
+    Returns a dict of columns (NumPy arrays or pandas extension arrays).
+    """
+    if (tallies.self_rows > 1).any():
+        raise ValueError("more than one self rating of the same unit for one coachee")
+    n_cell = tallies.n_cell
+    sum_cell = tallies.sum_cell
+    n_all = n_cell.sum(axis=1)
     decision = guard_counts(n_cell, rules)
     visible = decision.show_others
     hidden = ~visible
-    rwg = np.clip(1 - variance / rules.uniform_variance, 0, 1)
-    gap = self_score - mean
-
-    mean = np.where(visible, mean, np.nan)
-    gap = np.where(visible, gap, np.nan)
-    tol = TOLERANCE
-    t = rules.gap_threshold
-    r = rules.agreement_threshold
-    agree = rwg >= r - tol
-    far = np.abs(gap) >= t - tol
-    category = np.select(
-        [
-            np.isnan(gap),
-            (gap >= t - tol) & agree,
-            (gap <= -t + tol) & agree,
-            far,
-            mean >= rules.high - tol,
-            mean <= rules.low + tol,
-        ],
-        [_NOT_ENOUGH, 0, 1, 2, 3, 4],
-        default=5,
-    )
-
-    columns: dict[str, object] = {
-        "self": self_score,
-        "others_mean": mean,
-        "others_n": _int_column(n_all, hidden),
-        "others_sd": np.where(visible, np.sqrt(variance), np.nan),
-        "others_min": np.where(visible, low, np.nan),
-        "others_max": np.where(visible, high, np.nan),
-    }
-    for s in range(points):
-        columns[f"count_{s + 1}"] = _int_column(counts[:, s], hidden)
-    columns["gap"] = gap
-    columns["rwg"] = np.where(visible, rwg, np.nan)
-    columns["category"] = _CATEGORY_LABELS[category]
     with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(visible, sum_cell.sum(axis=1) / n_all, np.nan)
         group_mean = sum_cell / n_cell
         other_n = decision.other_n
         other_mean = np.where(~decision.shown, sum_cell, 0).sum(axis=1) / other_n
+    variance = np.where(visible, tallies.variance, np.nan)
+    rwg = np.clip(1 - variance / rules.uniform_variance, 0, 1)
+    gap = tallies.self_score - mean
+
+    tol = TOLERANCE
+    t = rules.gap_threshold
+    agree = rwg >= rules.agreement_threshold - tol
+    with np.errstate(invalid="ignore"):
+        category = np.select(
+            [
+                np.isnan(gap),
+                (gap >= t - tol) & agree,
+                (gap <= -t + tol) & agree,
+                np.abs(gap) >= t - tol,
+                mean >= rules.high - tol,
+                mean <= rules.low + tol,
+            ],
+            [_NOT_ENOUGH, 0, 1, 2, 3, 4],
+            default=5,
+        )
+
+    columns: dict[str, object] = {
+        "self": tallies.self_score,
+        "others_mean": mean,
+        "others_n": _int_column(n_all, hidden),
+        "others_sd": np.sqrt(variance),
+        "others_min": np.where(visible, tallies.low, np.nan),
+        "others_max": np.where(visible, tallies.high, np.nan),
+    }
+    for s in range(rules.scale_points):
+        columns[f"count_{s + 1}"] = _int_column(tallies.counts[:, s], hidden)
+    columns["gap"] = gap
+    columns["rwg"] = rwg
+    columns["category"] = _CATEGORY_LABELS[category]
     for j, name in enumerate(RATER_GROUPS):
         shown = decision.shown[:, j]
         columns[f"{name}_mean"] = np.where(shown, group_mean[:, j], np.nan)
@@ -240,6 +318,43 @@ def _frame(
     data.update(columns)
     data["category"] = pd.array(columns["category"], dtype="str")
     return pd.DataFrame(data, columns=order)
+
+
+def _pair_tallies(
+    first: np.ndarray,
+    second: np.ndarray,
+    n_second: int,
+    group: np.ndarray,
+    score: np.ndarray,
+    points: int,
+) -> tuple[_Tallies, np.ndarray]:
+    """Tallies of each (first, second) pair present (e.g. coachee x item), ordered by
+    first then second, and each pair's key ``first * n_second + second``.
+
+    When the pairs are few next to the ratings, the key itself numbers the pairs (one
+    dense table, no extra pass over the ratings); otherwise pairs are numbered first.
+    """
+    size = (int(first.max(initial=-1)) + 1) * n_second
+    if size <= 4 * len(first) + (1 << 20):
+        key = first.astype(np.int64) * n_second + second
+        tallies = _tallies(key, size, group, score, points)
+        keep = tallies.rows > 0
+        return tallies.select(keep), np.flatnonzero(keep)
+    pair, pair_keys = number_pairs(first, second, n_second)
+    return _tallies(pair, len(pair_keys), group, score, points), pair_keys
+
+
+def _competency_of(codes: _Codes, pair_keys: np.ndarray, n_items: int) -> np.ndarray:
+    """The competency code of each (coachee, item) pair. An item may sit in different
+    competencies for different coachees (different questionnaires), not for one."""
+    n_comp = len(codes.competency_labels)
+    per_item = np.bincount(
+        codes.item * n_comp + codes.competency, minlength=n_items * n_comp
+    ).reshape(n_items, n_comp)
+    if ((per_item > 0).sum(axis=1) <= 1).all():
+        return per_item.argmax(axis=1)[pair_keys % n_items]
+    pair, keys = number_pairs(codes.coachee, codes.item, n_items)
+    return _value_of_pairs(pair, codes.competency, len(keys), _TWO_COMPETENCIES)
 
 
 def _value_of_pairs(pair: np.ndarray, values: np.ndarray, n_pairs: int, what: str) -> np.ndarray:
@@ -300,10 +415,11 @@ def item_stats(ratings: pd.DataFrame, rules: Rules = DEFAULT_RULES) -> pd.DataFr
     """
     codes = _encode(ratings, rules)
     n_items = len(codes.item_labels)
-    pair, pair_keys = number_pairs(codes.coachee, codes.item, n_items)
-    n_pairs = len(pair_keys)
-    competency = _value_of_pairs(pair, codes.competency, n_pairs, _TWO_COMPETENCIES)
-    columns = _unit_stats(pair, n_pairs, codes.group, codes.score, rules)
+    tallies, pair_keys = _pair_tallies(
+        codes.coachee, codes.item, n_items, codes.group, codes.score, rules.scale_points
+    )
+    competency = _competency_of(codes, pair_keys, n_items)
+    columns = _figures(tallies, rules)
     head = {
         "coachee_id": codes.coachee_labels[pair_keys // max(n_items, 1)],
         "competency": codes.competency_labels[competency],
@@ -355,8 +471,10 @@ def competency_stats(ratings: pd.DataFrame, rules: Rules = DEFAULT_RULES) -> pd.
     enough = 2 * n_answered >= items_in[rc_coachee * n_comp + rc_comp]
     with np.errstate(invalid="ignore", divide="ignore"):
         rc_score = np.where(enough & (n_answered > 0), total / n_answered, np.nan)
-    pair, pair_keys = number_pairs(rc_coachee, rc_comp, n_comp)
-    columns = _unit_stats(pair, len(pair_keys), rc_group.astype(np.int8), rc_score, rules)
+    tallies, pair_keys = _pair_tallies(
+        rc_coachee, rc_comp, n_comp, rc_group.astype(np.int8), rc_score, rules.scale_points
+    )
+    columns = _figures(tallies, rules)
     head = {
         "coachee_id": codes.coachee_labels[pair_keys // max(n_comp, 1)],
         "competency": codes.competency_labels[pair_keys % max(n_comp, 1)],

@@ -7,6 +7,7 @@ from wtforms import BooleanField, DateField, EmailField, StringField, TextAreaFi
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..timeutil import today
+from .services import MAX_CYCLE_LENGTH
 
 
 class CoacheeForm(FlaskForm):
@@ -33,5 +34,5 @@ class CycleForm(FlaskForm):
     def validate_closes_on(self, field) -> None:
         if field.data and field.data < today():
             raise ValidationError("The deadline cannot be in the past.")
-        if field.data and field.data > today() + timedelta(days=365):
+        if field.data and field.data > today() + MAX_CYCLE_LENGTH:
             raise ValidationError("The deadline must be within a year.")

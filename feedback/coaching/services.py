@@ -1,6 +1,6 @@
 """What a coach does: add coachees, start and close cycles. Services flush; callers commit."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import abort, current_app
 from sqlalchemy import select
@@ -12,6 +12,9 @@ from ..mail.outbox import queue_message
 from ..questionnaires.store import stored_questionnaire
 from ..timeutil import today, utcnow
 from .models import Coachee, Cycle, CycleState, new_link_key
+
+#: The longest a cycle may stay open.
+MAX_CYCLE_LENGTH = timedelta(days=365)
 
 
 def add_coachee(coach: Coach, *, name: str, email: str) -> Coachee:
@@ -32,6 +35,8 @@ def start_cycle(
     """Open a cycle on the default questionnaire and queue the coachee's portal link."""
     if closes_on < today():
         raise ValueError("the deadline must not be in the past")
+    if closes_on > today() + MAX_CYCLE_LENGTH:
+        raise ValueError("the deadline must be within a year")
     cycle = Cycle(
         coachee=coachee,
         questionnaire=stored_questionnaire(),
