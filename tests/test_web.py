@@ -1,0 +1,84 @@
+"""App-wide behaviour: health check, plotly.js served locally, error pages."""
+
+import re
+
+import plotly
+
+
+def test_healthz_answers_ok_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(make_app, tmp_path):
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/db.sqlite3")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable"}
+
+
+def test_plotly_js_is_served_by_the_app_and_cached(client):
+    response = client.get(f"/vendor/plotly-{plotly.__version__}.min.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.cache_control.max_age == 365 * 24 * 3600
+    assert b"Plotly" in response.data[:5000] or b"plotly" in response.data[:5000]
+    assert len(response.data) > 1_000_000
+
+
+def test_pages_load_nothing_from_elsewhere(open_cycle, browser, coach_browser):
+    pages = [
+        coach_browser.get("/").text,
+        coach_browser.get(f"/cycles/{open_cycle['cycle_id']}").text,
+        browser.get(open_cycle["portal"]).text,
+        browser.get(open_cycle["portal"].rstrip("/") + "/self").text,
+        browser.get("/login").text,
+    ]
+    for html in pages:
+        for url in re.findall(r'(?:src|href)="([^"]+)"', html):
+            assert url.startswith(("/", "#", "http://localhost/")), url
+
+
+def test_unknown_pages_get_a_plain_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Not found" in response.text
+
+
+def test_a_post_without_csrf_token_is_refused(client, coach):
+    response = client.post("/login", data={"email": "coach@example.com", "password": "x" * 10})
+    assert response.status_code == 400
+    assert "CSRF" in response.text
+
+
+def test_wrong_password_is_401_with_the_same_message_as_an_unknown_email(browser, coach):
+    wrong = browser.submit("/login", {"email": "coach@example.com", "password": "wrong password"})
+    unknown = browser.submit("/login", {"email": "nobody@example.com", "password": "whatever1"})
+    assert wrong.status_code == unknown.status_code == 401
+    message = "That email and password do not match an account."
+    assert message in wrong.text and message in unknown.text
+
+
+def test_logout_ends_the_session(coach_browser):
+    assert coach_browser.get("/").status_code == 200
+    response = coach_browser.submit("/logout", {}, page="/")
+    assert response.status_code == 302
+    assert coach_browser.get("/").status_code == 302
+
+
+def test_a_huge_body_is_413(client):
+    response = client.post("/login", data={"email": "x" * (1024 * 1024)})
+    assert response.status_code == 413
+
+
+def test_development_mailbox_lists_mail_with_links(open_cycle, browser):
+    page = browser.get("/dev/mail/")
+    assert page.status_code == 200
+    assert "has started your 360 feedback" in page.text
+    assert open_cycle["portal"] in page.text
+
+
+def test_development_mailbox_is_off_with_smtp(make_app):
+    app = make_app(MAIL_BACKEND="smtp")
+    assert app.test_client().get("/dev/mail/").status_code == 404
