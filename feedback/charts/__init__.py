@@ -42,8 +42,8 @@ def _layout(figure: go.Figure, *, title: str, height: int) -> go.Figure:
     figure.update_layout(
         title={"text": title, "x": 0},
         height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 40},
-        legend={"orientation": "h", "y": -0.08},
+        margin={"l": 10, "r": 10, "t": 90, "b": 50},
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
         font={"family": "system-ui, sans-serif", "size": 13},
         plot_bgcolor="white",
         hoverlabel={"align": "left"},
