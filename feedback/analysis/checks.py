@@ -41,6 +41,25 @@ def codes_in_order(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
 
 
+def combined_key(*parts: tuple[np.ndarray, int]) -> np.ndarray:
+    """sum(codes * stride) over the parts, as one int64 array.
+
+    Codes may be small integer types (int8 categorical codes); they are widened inside
+    the ufuncs, so no int64 copy of each part is made: one result and one scratch
+    array, however many parts.
+    """
+    (first, stride), *rest = parts
+    key = np.multiply(first, stride, dtype=np.int64)
+    scratch = np.empty_like(key) if any(s != 1 for _, s in rest) else key
+    for codes, step in rest:
+        if step == 1:
+            np.add(key, codes, out=key, dtype=np.int64)
+        else:
+            np.multiply(codes, step, out=scratch, dtype=np.int64)
+            key += scratch
+    return key
+
+
 def low_high(owner: np.ndarray, value: np.ndarray, n_owners: int) -> tuple[np.ndarray, np.ndarray]:
     """The lowest and highest ``value`` of each owner code (int64 extremes for owners
     without rows)."""
@@ -66,7 +85,7 @@ def number_pairs(
     Returns the pair number of every row and the key ``first * n_second + second`` of
     every pair. A dense table when the keys are few, a sort otherwise.
     """
-    key = first.astype(np.int64) * n_second + second
+    key = combined_key((first, n_second), (second, 1))
     size = (int(first.max(initial=-1)) + 1) * n_second
     if size <= 4 * len(key) + (1 << 20):
         present = np.bincount(key, minlength=size) > 0
@@ -166,15 +185,17 @@ def find_problem(ratings: pd.DataFrame, scale_points: int = 5) -> Problem | None
 def _rater_problems(codes: dict[str, np.ndarray], labels: dict[str, np.ndarray]) -> list[Problem]:
     """A rater in two groups, an item rated twice by one rater, two self raters."""
     found: list[Problem] = []
-    coachee = codes["coachee_id"].astype(np.int64)
+    coachee = codes["coachee_id"]
     rater = codes["rater_id"]
-    group_of_label = np.array([GROUPS.index(str(g)) for g in labels["group"]], dtype=np.int64)
+    group_of_label = np.array([GROUPS.index(str(g)) for g in labels["group"]], dtype=np.int8)
     group = group_of_label[codes["group"]]
     n_groups = len(GROUPS)
     # One pass answers both "one coachee per rater id" and "one group per rater".
-    low, high = low_high(rater, coachee * n_groups + group, len(labels["rater_id"]))
+    owner = combined_key((coachee, n_groups), (group, 1))
+    low, high = low_high(rater, owner, len(labels["rater_id"]))
+    del owner
     if np.array_equal(low, high):
-        slot = rater.astype(np.int64)
+        slot = rater
         n_slots = len(low)
         slot_coachee, slot_group = low // n_groups, low % n_groups
     else:
@@ -199,7 +220,7 @@ def _rater_problems(codes: dict[str, np.ndarray], labels: dict[str, np.ndarray])
         slot_coachee[slot] = coachee
 
     item = codes["item_key"]
-    row = first_repeat(slot * len(labels["item_key"]) + item)
+    row = first_repeat(combined_key((slot, len(labels["item_key"])), (item, 1)))
     if row >= 0:
         found.append(
             Problem(
@@ -231,10 +252,12 @@ def _competency_problems(
     codes: dict[str, np.ndarray], labels: dict[str, np.ndarray]
 ) -> list[Problem]:
     """An item in two competencies for one coachee."""
-    item = codes["item_key"].astype(np.int64)
-    competency = codes["competency"].astype(np.int64)
+    item = codes["item_key"]
+    competency = codes["competency"]
     n_items, n_comp = len(labels["item_key"]), len(labels["competency"])
-    per_item = np.bincount(item * n_comp + competency, minlength=n_items * n_comp)
+    per_item = np.bincount(
+        combined_key((item, n_comp), (competency, 1)), minlength=n_items * n_comp
+    )
     if ((per_item.reshape(n_items, n_comp) > 0).sum(axis=1) <= 1).all():
         return []
     pair, pair_keys = number_pairs(codes["coachee_id"], item, n_items)

@@ -87,10 +87,12 @@ def read_ratings_csv(source: Source, *, progress: Progress | None = None) -> pd.
         head = stream.read(1 << 16)
     delimiter, names = _header(head)
     try:
-        table = _parse(opener, size, delimiter, names, progress)
+        path = Path(source) if isinstance(source, str | os.PathLike) else None
+        table = _parse(opener, size, delimiter, names, progress, path)
     except pa.ArrowInvalid as error:
         raise _explain(opener, delimiter, names, error) from None
     ratings = _to_frame(table)
+    del table
     if len(ratings) == 0:
         raise RatingsInputError("the file has a header but no ratings", line=2)
     problem = find_problem(ratings)
@@ -164,6 +166,7 @@ def _parse(
     delimiter: str,
     names: list[str],
     progress: Progress | None,
+    path: Path | None,
 ) -> pa.Table:
     """Parse the CSV with pyarrow into dictionary-encoded label columns."""
     wanted = [c for c in RATING_COLUMNS if c in names]
@@ -178,13 +181,14 @@ def _parse(
         null_values=[v for s in DONT_KNOW for v in {s, s.upper(), s.capitalize()}],
         strings_can_be_null=False,
     )
+    options = {"read_options": read, "parse_options": parse, "convert_options": convert}
+    if progress is None and path is not None:
+        return pa_csv.read_csv(str(path), **options)
     with opener() as raw:
         stream: IO[bytes] = raw
         if progress is not None:
             stream = io.BufferedReader(_Counting(raw, size, progress), _BLOCK)
-        return pa_csv.read_csv(
-            stream, read_options=read, parse_options=parse, convert_options=convert
-        )
+        return pa_csv.read_csv(stream, **options)
 
 
 def _to_frame(table: pa.Table) -> pd.DataFrame:
@@ -198,7 +202,7 @@ def _to_frame(table: pa.Table) -> pd.DataFrame:
         else:
             codes = np.zeros(table.num_rows, dtype=np.int8)
             data[name] = pd.Categorical.from_codes(codes, [DEFAULT_COACHEE], validate=False)
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)
 
 
 def _categorical(column: pa.ChunkedArray, *, lower: bool) -> pd.Categorical:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .checks import codes_in_order, number_pairs, rater_slots, same_within
+from .checks import codes_in_order, combined_key, number_pairs, rater_slots, same_within
 from .guard import guard_counts
 from .rules import (
     CATEGORIES,
@@ -82,7 +82,7 @@ def _codes(column: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray]:
     codes, labels = codes_in_order(column)
     if len(codes) and codes.min() < 0:
         raise ValueError(f"{name} is missing on row {int(np.argmax(codes < 0))}")
-    return codes.astype(np.int64), np.array([str(label) for label in labels], dtype=object)
+    return codes, np.array([str(label) for label in labels], dtype=object)
 
 
 def _encode(ratings: pd.DataFrame, rules: Rules) -> _Codes:
@@ -94,7 +94,7 @@ def _encode(ratings: pd.DataFrame, rules: Rules) -> _Codes:
     if "coachee_id" in ratings.columns:
         coachee, coachee_labels = _codes(ratings["coachee_id"], "coachee_id")
     else:
-        coachee = np.zeros(n, dtype=np.int64)
+        coachee = np.zeros(n, dtype=np.int8)
         coachee_labels = np.array([DEFAULT_COACHEE] if n else [], dtype=object)
     group_codes, group_labels = _codes(ratings["group"], "group")
     unknown = [g for g in group_labels if g not in GROUPS]
@@ -145,27 +145,35 @@ class _Tallies:
         return _Tallies(**{name: value[keep] for name, value in vars(self).items()})
 
 
+Parts = list[tuple[np.ndarray, int]]
+
+
 def _tallies(
-    pair: np.ndarray, n_pairs: int, group: np.ndarray, score: np.ndarray, points: int
+    pair: Parts, n_pairs: int, group: np.ndarray, score: np.ndarray, points: int
 ) -> _Tallies:
-    """Tally the ratings per pair. Whole-number scores (the usual case) take one
-    ``bincount`` over (pair, group, score); other scores take weighted bincounts."""
-    whole = np.nan_to_num(score, nan=0.0)
+    """Tally the ratings per pair; the pair of each rating is sum(codes * stride) over
+    ``pair``. Whole-number scores (the usual case) take one ``bincount`` over (pair,
+    group, score); other scores take weighted bincounts."""
+    whole = np.fmax(score, 0.0)  # NaN ("Don't know") becomes 0
     as_int = whole.astype(np.int8)
-    if np.array_equal(as_int, whole):
+    is_whole = np.array_equal(as_int, whole)
+    del whole
+    if is_whole:
         return _whole_tallies(pair, n_pairs, group, as_int, points)
-    return _float_tallies(pair, n_pairs, group, score, points)
+    return _float_tallies(combined_key(*pair), n_pairs, group, score, points)
 
 
 def _whole_tallies(
-    pair: np.ndarray, n_pairs: int, group: np.ndarray, score: np.ndarray, points: int
+    pair: Parts, n_pairs: int, group: np.ndarray, score: np.ndarray, points: int
 ) -> _Tallies:
     """Tallies from one table: ratings per (pair, group, score), score 0 = don't know."""
     width = points + 1
-    key = pair.astype(np.int64) * (len(GROUPS) * width)
-    key += group.astype(np.int64) * width
-    key += score
+    stride = len(GROUPS) * width
+    key = combined_key(
+        *[(codes, step * stride) for codes, step in pair], (group, width), (score, 1)
+    )
     table = np.bincount(key, minlength=n_pairs * len(GROUPS) * width)
+    del key
     table = table.reshape(n_pairs, len(GROUPS), width)
     values = np.arange(1, width, dtype=np.int64)
     mine = table[:, 0, 1:]
@@ -336,12 +344,11 @@ def _pair_tallies(
     """
     size = (int(first.max(initial=-1)) + 1) * n_second
     if size <= 4 * len(first) + (1 << 20):
-        key = first.astype(np.int64) * n_second + second
-        tallies = _tallies(key, size, group, score, points)
+        tallies = _tallies([(first, n_second), (second, 1)], size, group, score, points)
         keep = tallies.rows > 0
         return tallies.select(keep), np.flatnonzero(keep)
     pair, pair_keys = number_pairs(first, second, n_second)
-    return _tallies(pair, len(pair_keys), group, score, points), pair_keys
+    return _tallies([(pair, 1)], len(pair_keys), group, score, points), pair_keys
 
 
 def _competency_of(codes: _Codes, pair_keys: np.ndarray, n_items: int) -> np.ndarray:
@@ -349,7 +356,7 @@ def _competency_of(codes: _Codes, pair_keys: np.ndarray, n_items: int) -> np.nda
     competencies for different coachees (different questionnaires), not for one."""
     n_comp = len(codes.competency_labels)
     per_item = np.bincount(
-        codes.item * n_comp + codes.competency, minlength=n_items * n_comp
+        combined_key((codes.item, n_comp), (codes.competency, 1)), minlength=n_items * n_comp
     ).reshape(n_items, n_comp)
     if ((per_item > 0).sum(axis=1) <= 1).all():
         return per_item.argmax(axis=1)[pair_keys % n_items]
