@@ -82,3 +82,14 @@ def test_development_mailbox_lists_mail_with_links(open_cycle, browser):
 def test_development_mailbox_is_off_with_smtp(make_app):
     app = make_app(MAIL_BACKEND="smtp")
     assert app.test_client().get("/dev/mail/").status_code == 404
+
+
+def test_access_log_lines_never_hold_a_link_token(app, open_cycle, caplog):
+    import logging
+
+    token = open_cycle["portal"].rstrip("/").rsplit("/", 1)[1]
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        logging.getLogger("werkzeug").info('127.0.0.1 - - "GET /p/%s/self HTTP/1.1" 200 -', token)
+    assert caplog.records
+    assert token not in caplog.text
+    assert "/p/…/self" in caplog.text
