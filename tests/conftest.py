@@ -2,24 +2,18 @@
 FEEDBACK_TEST_DATABASE_URL is set), its client and CLI runner, and helpers that drive
 the real forms with CSRF on, as in production."""
 
-import email
-import email.policy
 import os
-import re
 import smtplib
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import MetaData
+from support import TEST_PASSWORD, Browser, Mailbox, sign_in
 
 from feedback import create_app
 from feedback.extensions import db
 from feedback.timeutil import today
-
-TEST_PASSWORD = "correct horse battery"
-LINK = re.compile(r"https?://[^\s<>\"']+")
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture(autouse=True)
@@ -92,61 +86,9 @@ def runner(app):
     return app.test_cli_runner()
 
 
-class Mailbox:
-    """The .eml files the file transport wrote, parsed."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    def messages(self) -> list[email.message.EmailMessage]:
-        if not self.folder.is_dir():
-            return []
-        return [
-            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            for path in sorted(self.folder.glob("*.eml"))
-        ]
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for m in self.messages() if address in str(m["To"])]
-
-    def link_for(self, address: str) -> str:
-        """The first link in the newest message to ``address``."""
-        messages = self.to(address)
-        assert messages, f"no mail to {address}"
-        text = messages[-1].get_body(preferencelist=("plain",)).get_content()
-        return LINK.search(text).group(0)
-
-
 @pytest.fixture
 def mailbox(app) -> Mailbox:
     return Mailbox(Path(app.config["MAIL_FILE_DIR"]))
-
-
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form on a page."""
-    match = CSRF.search(html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-class Browser:
-    """Drives the real forms: reads the CSRF token from the page, then posts. Responses
-    are read to the end and closed, as a server does, which is when queued mail leaves."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def get(self, url: str, **kwargs):
-        return self.client.get(url, buffered=True, **kwargs)
-
-    def post(self, url: str, **kwargs):
-        return self.client.post(url, buffered=True, **kwargs)
-
-    def submit(self, url: str, data: dict, *, page: str | None = None, **kwargs):
-        """GET ``page`` (default ``url``), then POST ``data`` with its CSRF token."""
-        form_page = self.get(page or url)
-        assert form_page.status_code == 200, form_page.status_code
-        return self.post(url, data={"csrf_token": csrf_token(form_page.text), **data}, **kwargs)
 
 
 @pytest.fixture
@@ -166,12 +108,6 @@ def coach(app):
         )
         db.session.commit()
         return created.id
-
-
-def sign_in(browser: Browser, email: str, password: str = TEST_PASSWORD) -> None:
-    """Sign in through the login form."""
-    response = browser.submit("/login", {"email": email, "password": password})
-    assert response.status_code == 302, response.text
 
 
 @pytest.fixture

@@ -141,7 +141,7 @@ def test_closing_an_unknown_cycle_is_exit_code_2(run):
 
 
 def test_demo_seeds_once_and_the_demo_coach_can_sign_in(make_app):
-    from conftest import Browser
+    from support import Browser
 
     app = make_app()  # an empty database: the demo applies the migrations itself
     runner = app.test_cli_runner()

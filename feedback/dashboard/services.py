@@ -35,10 +35,13 @@ def rules_for(cycle: Cycle) -> analysis.Rules:
     return analysis.Rules(min_group_size=cycle.min_group_size, boss_exempt=cycle.boss_exempt)
 
 
-def cycle_results(cycle: Cycle, *, seed: int | None = None) -> CycleResults:
-    """Compute the dashboard's figures for ``cycle`` (guarded, ready to show)."""
+def cycle_results(cycle: Cycle, *, seed: int | None = None) -> CycleResults | None:
+    """Compute the dashboard's figures for ``cycle`` (guarded, ready to show); None when
+    no rater answered, as there is then nothing to compare."""
     rules = rules_for(cycle)
     ratings = ratings_frame(cycle)
+    if not (ratings["group"] != "self").any():
+        return None
     items = analysis.item_stats(ratings, rules)
     competencies = analysis.competency_stats(ratings, rules)
     agreement_frame = analysis.self_other_agreement(ratings, rules)

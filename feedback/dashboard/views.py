@@ -33,8 +33,8 @@ def show_cycle(cycle_id: int):
         "invites": invites_of(cycle),
         "group_labels": GROUP_LABELS,
     }
-    if cycle.state is CycleState.CLOSED:
-        results = cycle_results(cycle)
+    results = cycle_results(cycle) if cycle.state is CycleState.CLOSED else None
+    if results is not None:
         questionnaire = cycle.questionnaire
         item_texts = {
             item.key: item.rater_text.replace("{name}", cycle.coachee.first_name)
@@ -47,7 +47,6 @@ def show_cycle(cycle_id: int):
             for q in questionnaire.open_questions
         }
         context |= {
-            "results": results,
             "item_texts": item_texts,
             "question_texts": question_texts,
             "competency_chart": charts.self_vs_others(
@@ -55,4 +54,4 @@ def show_cycle(cycle_id: int):
             ).to_json(),
             "gap_chart": charts.gap_by_item(results.items, item_texts).to_json(),
         }
-    return render_template("dashboard/cycle.html", **context)
+    return render_template("dashboard/cycle.html", results=results, **context)

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from conftest import TEST_PASSWORD, Browser, sign_in
+from support import TEST_PASSWORD, Browser, sign_in
 
 from feedback.accounts.services import create_coach
 from feedback.coaching.models import Cycle, CycleState

@@ -75,7 +75,7 @@ def test_submit_once_and_a_second_post_creates_nothing(rater_link, browser, app)
 
     # The form page no longer carries a token, so post directly with one from elsewhere.
     token_page = browser.get(open_cycle_portal(app) + "raters")
-    from conftest import csrf_token
+    from support import csrf_token
 
     again = browser.post(
         rater_link, data={"csrf_token": csrf_token(token_page.text), **answers("1")}
