@@ -57,29 +57,17 @@ def save_self_assessment(cycle: Cycle, answers: Answers, *, submit: bool) -> Res
 
 def answers_of(response: Response) -> Answers:
     """The answers stored in ``response``, keyed by item and question keys."""
-    items = {item.id: item.key for item in response_items(response)}
-    questions = dict(
-        db.session.execute(
-            select(OpenQuestion.id, OpenQuestion.key)
-            .join(OpenAnswer, OpenAnswer.question_id == OpenQuestion.id)
-            .where(OpenAnswer.response_id == response.id)
-        ).all()
-    )
-    return Answers(
-        scores={items[r.item_id]: r.score for r in response.ratings},
-        texts={questions[a.question_id]: a.text for a in response.answers},
-    )
-
-
-def response_items(response: Response) -> list[Item]:
-    """The items ``response`` has ratings for."""
-    return list(
-        db.session.scalars(
-            select(Item)
-            .join(Rating, Rating.item_id == Item.id)
-            .where(Rating.response_id == response.id)
-        )
-    )
+    scores = db.session.execute(
+        select(Item.key, Rating.score)
+        .join(Rating, Rating.item_id == Item.id)
+        .where(Rating.response_id == response.id)
+    ).all()
+    texts = db.session.execute(
+        select(OpenQuestion.key, OpenAnswer.text)
+        .join(OpenAnswer, OpenAnswer.question_id == OpenQuestion.id)
+        .where(OpenAnswer.response_id == response.id)
+    ).all()
+    return Answers(scores=dict(scores), texts=dict(texts))
 
 
 def ratings_frame(cycle: Cycle) -> pd.DataFrame:
