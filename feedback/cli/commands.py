@@ -202,7 +202,9 @@ def demo_command(no_serve: bool, port: int) -> None:
     click.echo(f"Sign in at {base}/login as {DEMO_EMAIL} with password {DEMO_PASSWORD}")
     click.echo(f"Mail the service sends is readable at {base}/dev/mail")
     if not no_serve:
-        current_app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
+        from werkzeug.serving import run_simple
+
+        run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True)
 
 
 def register_commands(app: Flask) -> None:
