@@ -355,6 +355,8 @@ def _competency_of(codes: _Codes, pair_keys: np.ndarray, n_items: int) -> np.nda
     """The competency code of each (coachee, item) pair. An item may sit in different
     competencies for different coachees (different questionnaires), not for one."""
     n_comp = len(codes.competency_labels)
+    if n_items == 0 or n_comp == 0:
+        return np.zeros(len(pair_keys), dtype=np.int64)
     per_item = np.bincount(
         combined_key((codes.item, n_comp), (codes.competency, 1)), minlength=n_items * n_comp
     ).reshape(n_items, n_comp)

@@ -42,6 +42,11 @@ class _Progress:
         self._label = text
 
 
+def wants_progress(source: Path) -> bool:
+    """Progress is worth showing for a large file when someone watches stderr."""
+    return sys.stderr.isatty() and source.stat().st_size >= PROGRESS_FROM_BYTES
+
+
 def format_for(output: Path, fmt: str | None) -> str:
     """The output format: as given, else from the output's suffix, else csv."""
     return fmt or _SUFFIXES.get(output.suffix.lower(), "csv")
@@ -88,7 +93,7 @@ def analyze_command(
             f"the folder {str(output.parent)!r} does not exist", param_hint="--output"
         )
     progress = None
-    if sys.stderr.isatty() and input_csv.stat().st_size >= PROGRESS_FROM_BYTES:
+    if wants_progress(input_csv):
         progress = _Progress(f"Reading {input_csv.name}")
     try:
         ratings = read_ratings_csv(input_csv, progress=progress)

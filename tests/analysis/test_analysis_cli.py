@@ -1,0 +1,110 @@
+"""``feedback analyze`` through click's CliRunner, on the command object itself."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from click.testing import CliRunner
+
+from feedback.cli.analyze import analyze_command, format_for
+
+HEADER = "coachee_id,rater_id,group,item_key,competency,score\n"
+LINES = [
+    "a,me,self,q1,care,5",
+    "a,p1,peer,q1,care,3",
+    "a,p2,peer,q1,care,3",
+    "a,p3,peer,q1,care,4",
+    "a,b1,boss,q1,care,2",
+]
+
+
+@pytest.fixture
+def source(tmp_path):
+    path = tmp_path / "ratings.csv"
+    path.write_text(HEADER + "\n".join(LINES) + "\n", encoding="utf-8")
+    return path
+
+
+def run(*args: str):
+    return CliRunner().invoke(analyze_command, list(args), catch_exceptions=False)
+
+
+def test_writes_the_gap_csv(source, tmp_path):
+    target = tmp_path / "gaps.csv"
+    result = run(str(source), "--output", str(target))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(target.open()))
+    assert [r["item_key"] for r in rows] == ["q1"]
+    # others 3, 3, 4, 2: mean 3, gap 2; peers shown (3), boss shown alone (exempt)
+    assert float(rows[0]["gap"]) == 2 and rows[0]["peer_n"] == "3" and rows[0]["boss_n"] == "1"
+
+
+def test_min_group_size_option(source, tmp_path):
+    target = tmp_path / "gaps.csv"
+    result = run(str(source), "--output", str(target), "--min-group-size", "4")
+    assert result.exit_code == 0
+    row = next(csv.DictReader(target.open()))
+    # k = 4: peers (3) hidden; boss alone would leave 3 peers < 4 uncovered, so it is
+    # pooled: other = 4 raters, mean 3
+    assert row["peer_n"] == "" and row["boss_n"] == ""
+    assert row["other_n"] == "4" and float(row["other_mean"]) == 3
+
+
+@pytest.mark.parametrize("k", ["1", "0", "x"])
+def test_bad_min_group_size_is_a_usage_error(source, tmp_path, k):
+    result = run(str(source), "--output", str(tmp_path / "g.csv"), "--min-group-size", k)
+    assert result.exit_code == 2
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_bad_input_exit_code_2_names_the_line_and_writes_nothing(tmp_path):
+    source = tmp_path / "bad.csv"
+    source.write_text(HEADER + "a,me,self,q1,care,5\na,p1,peer,q1,care,six\n")
+    target = tmp_path / "gaps.csv"
+    result = run(str(source), "--output", str(target))
+    assert result.exit_code == 2
+    assert "line 3" in result.stderr and "not a number" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    assert not target.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+
+
+def test_an_existing_output_is_kept_on_bad_input(tmp_path):
+    source = tmp_path / "bad.csv"
+    source.write_bytes(HEADER.encode() + b"a,me,self,q1,care,\xff\n")
+    target = tmp_path / "gaps.csv"
+    target.write_text("previous")
+    result = run(str(source), "--output", str(target))
+    assert result.exit_code == 2 and "not UTF-8" in result.stderr
+    assert target.read_text() == "previous"
+
+
+def test_missing_input_and_missing_output_folder(source, tmp_path):
+    assert run(str(tmp_path / "nope.csv"), "--output", str(tmp_path / "g.csv")).exit_code == 2
+    result = run(str(source), "--output", str(tmp_path / "no" / "g.csv"))
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_format_from_suffix_or_option(source, tmp_path):
+    assert run(str(source), "-o", str(tmp_path / "g.html")).exit_code == 0
+    assert (tmp_path / "g.html").read_text().startswith("<!DOCTYPE html>")
+    assert run(str(source), "-o", str(tmp_path / "g.xlsx")).exit_code == 0
+    assert (tmp_path / "g.xlsx").read_bytes()[:2] == b"PK"
+    assert run(str(source), "-o", str(tmp_path / "g.out"), "--format", "html").exit_code == 0
+    assert (tmp_path / "g.out").read_text().startswith("<!DOCTYPE html>")
+    assert format_for(tmp_path / "g.txt", None) == "csv"
+    assert format_for(tmp_path / "G.XLSX", None) == "xlsx"
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(source, tmp_path):
+    result = run(str(source), "-o", str(tmp_path / "g.csv"))
+    assert result.stderr == ""
+
+
+def test_progress_on_a_terminal(source, tmp_path, monkeypatch):
+    monkeypatch.setattr("feedback.cli.analyze.wants_progress", lambda path: True)
+    result = run(str(source), "-o", str(tmp_path / "g.csv"))
+    assert result.exit_code == 0
+    assert "Reading ratings.csv: 100%" in result.stderr
+    assert "Writing g.csv" in result.stderr and result.stderr.rstrip().endswith("done.")
