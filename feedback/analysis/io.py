@@ -15,6 +15,7 @@ import math
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, BinaryIO
 
@@ -350,9 +351,25 @@ def write_gap_table(items: pd.DataFrame, path: str | os.PathLike[str], fmt: str)
 
 
 def _write_csv(items: pd.DataFrame, path: str) -> None:
+    """pyarrow's CSV writer, on every core: the table is cut into slices formatted
+    side by side (pyarrow releases the GIL) and written one after the other."""
     table = pa.Table.from_pandas(items, preserve_index=False)
-    options = pa_csv.WriteOptions(quoting_style="needed")
-    pa_csv.write_csv(table, path, write_options=options)
+    slices = max(1, min(os.cpu_count() or 1, 8, table.num_rows // 50_000))
+    size = -(-table.num_rows // slices)
+
+    def formatted(number: int) -> pa.Buffer:
+        sink = pa.BufferOutputStream()
+        options = pa_csv.WriteOptions(quoting_style="needed", include_header=number == 0)
+        pa_csv.write_csv(table.slice(number * size, size), sink, write_options=options)
+        return sink.getvalue()
+
+    with open(path, "wb") as out:
+        if slices == 1:
+            out.write(formatted(0))
+            return
+        with ThreadPoolExecutor(slices) as pool:
+            for buffer in pool.map(formatted, range(slices)):
+                out.write(buffer)
 
 
 _HTML_HEAD = """<!DOCTYPE html>

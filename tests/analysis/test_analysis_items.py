@@ -259,3 +259,16 @@ def test_empty_input_gives_an_empty_table(one_item):
     table = item_stats(one_item(4, peer=[3]).iloc[0:0])
     assert len(table) == 0
     assert "category" in table.columns
+
+
+def test_categorical_input_keeps_order_of_appearance():
+    # Categories listed alphabetically (and one unused) must not reorder the items.
+    raters = [("s", "self", [4, 4, 4])] + [(f"p{i}", "peer", [5, 3, 4]) for i in range(3)]
+    frame = build_ratings(raters, items=("zeta", "alpha", "mid"))
+    frame["item_key"] = pd.Categorical(
+        frame["item_key"], categories=["alpha", "mid", "unused", "zeta"]
+    )
+    frame["group"] = pd.Categorical(frame["group"], categories=["boss", "peer", "self"])
+    table = item_stats(frame)
+    assert list(table["item_key"]) == ["zeta", "alpha", "mid"]
+    assert list(table["others_mean"]) == [5, 3, 4]
