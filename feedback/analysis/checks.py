@@ -22,6 +22,17 @@ class Problem:
     message: str
 
 
+def _in_order_of_appearance(codes: np.ndarray, n_categories: int) -> bool:
+    """Whether every category is used and each first appears after the one before it:
+    then the running maximum of the codes starts at 0 and never jumps by more than 1."""
+    if len(codes) == 0 or n_categories == 0:
+        return False
+    running = np.maximum.accumulate(codes)
+    return bool(
+        running[0] == 0 and running[-1] == n_categories - 1 and (np.diff(running) <= 1).all()
+    )
+
+
 def codes_in_order(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of a column (-1 where missing) and its labels in order of first
     appearance. Cheap for a categorical column whose categories are already in that
@@ -30,6 +41,8 @@ def codes_in_order(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = column.array.codes
         categories = column.cat.categories
+        if _in_order_of_appearance(codes, len(categories)):
+            return codes, np.asarray(categories, dtype=object)
         used = pd.unique(codes)
         used = used[used >= 0]
         if len(used) == len(categories) and np.array_equal(used, np.arange(len(used))):
