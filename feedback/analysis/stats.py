@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .checks import codes_in_order, combined_key, number_pairs, rater_slots, same_within
 from .guard import guard_counts
@@ -142,6 +143,8 @@ class _Tallies:
 
     def select(self, keep: np.ndarray) -> _Tallies:
         """The tallies of the pairs where ``keep`` is True."""
+        if keep.all():
+            return self
         return _Tallies(**{name: value[keep] for name, value in vars(self).items()})
 
 
@@ -299,7 +302,7 @@ def _figures(tallies: _Tallies, rules: Rules) -> dict[str, object]:
         columns[f"count_{s + 1}"] = _int_column(tallies.counts[:, s], hidden)
     columns["gap"] = gap
     columns["rwg"] = rwg
-    columns["category"] = _CATEGORY_LABELS[category]
+    columns["category"] = _strings(_CATEGORY_LABELS, category)
     for j, name in enumerate(RATER_GROUPS):
         shown = decision.shown[:, j]
         columns[f"{name}_mean"] = np.where(shown, group_mean[:, j], np.nan)
@@ -314,18 +317,26 @@ def _int_column(values: np.ndarray, hidden: np.ndarray) -> pd.arrays.IntegerArra
     return pd.arrays.IntegerArray(values.astype(np.int64), hidden.astype(bool))
 
 
+def _strings(labels: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A pandas "str" column of ``labels[codes]``, decoded by pyarrow (no Python object
+    per row)."""
+    decoded = pa.DictionaryArray.from_arrays(
+        pa.array(np.asarray(codes, dtype=np.int32)),
+        pa.array(list(labels) or [""], type=pa.large_string()),
+    ).dictionary_decode()
+    return pd.array(decoded.to_pandas(types_mapper=_STR_TYPES.get), dtype="str")
+
+
+_STR_TYPES = {pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}
+
+
 def _frame(
     columns: dict[str, object],
-    head: dict[str, np.ndarray],
+    head: dict[str, pd.api.extensions.ExtensionArray],
     order: list[str],
 ) -> pd.DataFrame:
-    """Assemble a stats frame with string label columns, in ``order``."""
-    data: dict[str, object] = {}
-    for name, values in head.items():
-        data[name] = pd.array(values, dtype="str")
-    data.update(columns)
-    data["category"] = pd.array(columns["category"], dtype="str")
-    return pd.DataFrame(data, columns=order)
+    """Assemble a stats frame in ``order``."""
+    return pd.DataFrame({**head, **columns}, columns=order, copy=False)
 
 
 def _pair_tallies(
@@ -430,9 +441,9 @@ def item_stats(ratings: pd.DataFrame, rules: Rules = DEFAULT_RULES) -> pd.DataFr
     competency = _competency_of(codes, pair_keys, n_items)
     columns = _figures(tallies, rules)
     head = {
-        "coachee_id": codes.coachee_labels[pair_keys // max(n_items, 1)],
-        "competency": codes.competency_labels[competency],
-        "item_key": codes.item_labels[pair_keys % max(n_items, 1)],
+        "coachee_id": _strings(codes.coachee_labels, pair_keys // max(n_items, 1)),
+        "competency": _strings(codes.competency_labels, competency),
+        "item_key": _strings(codes.item_labels, pair_keys % max(n_items, 1)),
     }
     return _frame(columns, head, stat_columns("item_key", rules))
 
@@ -485,7 +496,7 @@ def competency_stats(ratings: pd.DataFrame, rules: Rules = DEFAULT_RULES) -> pd.
     )
     columns = _figures(tallies, rules)
     head = {
-        "coachee_id": codes.coachee_labels[pair_keys // max(n_comp, 1)],
-        "competency": codes.competency_labels[pair_keys % max(n_comp, 1)],
+        "coachee_id": _strings(codes.coachee_labels, pair_keys // max(n_comp, 1)),
+        "competency": _strings(codes.competency_labels, pair_keys % max(n_comp, 1)),
     }
     return _frame(columns, head, stat_columns("", rules))
