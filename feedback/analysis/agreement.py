@@ -74,8 +74,7 @@ def _others_respondents(ratings: pd.DataFrame, coachees: pd.Index) -> np.ndarray
     rater, _ = codes_in_order(ratings["rater_id"])
     slot = rater_slots(coachee, rater)
     score = ratings["score"].to_numpy(dtype=np.float64, na_value=np.nan)
-    group = ratings["group"].astype(str).to_numpy()
-    other = ~np.isnan(score) & (group != "self")
+    other = ~np.isnan(score) & (ratings["group"] != "self").to_numpy(dtype=bool)
     seen = np.zeros(int(slot.max(initial=-1)) + 1, dtype=bool)
     seen[slot[other]] = True
     coachee_of_slot = np.zeros(len(seen), dtype=np.int64)
