@@ -64,6 +64,16 @@ def make_app(tmp_path, database_url):
 
 
 @pytest.fixture
+def empty_app(make_app):
+    """An app on an empty database (no tables), for tests of migrations and the demo."""
+    app = make_app()
+    with app.app_context():
+        _wipe(db.engine)
+        db.engine.dispose()
+    return app
+
+
+@pytest.fixture
 def app(make_app):
     """The app on an empty, freshly created schema."""
     app = make_app()

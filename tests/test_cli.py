@@ -140,10 +140,10 @@ def test_closing_an_unknown_cycle_is_exit_code_2(run):
     assert "no cycle 999" in result.output
 
 
-def test_demo_seeds_once_and_the_demo_coach_can_sign_in(make_app):
+def test_demo_seeds_once_and_the_demo_coach_can_sign_in(empty_app):
     from support import Browser
 
-    app = make_app()  # an empty database: the demo applies the migrations itself
+    app = empty_app  # the demo applies the migrations itself
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "--no-serve"])
     assert first.exit_code == 0, first.output
