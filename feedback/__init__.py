@@ -100,12 +100,21 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (accounts_bp, coaching_bp, dashboard_bp, portal_bp, raters_bp, mail_bp):
         app.register_blueprint(blueprint)
 
+    from .plans.views import bp as plans_bp
+    from .plans.views import portal_bp as portal_plans_bp
+    from .reports.views import bp as reports_bp
+    from .reports.views import portal_bp as portal_reports_bp
+
+    for blueprint in (plans_bp, portal_plans_bp, reports_bp, portal_reports_bp):
+        app.register_blueprint(blueprint)
+
 
 def _register_models() -> None:
     """Import every domain's models so the metadata is complete for Alembic."""
     from .accounts import models as _accounts  # noqa: F401
     from .coaching import models as _coaching  # noqa: F401
     from .mail import models as _mail  # noqa: F401
+    from .plans import models as _plans  # noqa: F401
     from .questionnaires import models as _questionnaires  # noqa: F401
     from .raters import models as _raters  # noqa: F401
     from .ratings import models as _ratings  # noqa: F401

@@ -103,7 +103,9 @@ def test_the_whole_loop(open_cycle, browser, coach_browser, mailbox, app):
 
     # Charts: the figure JSON carries no trace of the hidden partner group.
     figures = re.findall(
-        r'<script type="application/json" id="figure-[a-z]+">(.*?)</script>', html, re.S
+        r'<script type="application/json" id="figure-(?:competencies|gaps)">(.*?)</script>',
+        html,
+        re.S,
     )
     assert len(figures) == 2
     for figure in map(json.loads, figures):

@@ -1,8 +1,11 @@
 """Plotly figures built from the analysis's frames (DataFrame in, Figure out).
 
 Figures never see a hidden figure: they are drawn from frames the anonymity guard has
-already blanked, and they skip what is blank. Every chart also has a table on its page,
-for screen readers and for print.
+already blanked, and they skip what is blank (a hidden group gets no trace, a hidden
+cell stays empty and has no hover text). Every chart reads without colour too — each
+series has its own marker symbol or fill pattern and the numbers are written on the
+bars and cells — and every chart has a table with the same figures on its page, for
+screen readers and for print.
 """
 
 import math
@@ -13,12 +16,21 @@ import plotly.graph_objects as go
 #: Colours that stay apart for the common kinds of colour blindness (Okabe & Ito).
 SELF_COLOUR = "#D55E00"
 OTHERS_COLOUR = "#0072B2"
+PREDICTED_COLOUR = "#6A3D9A"
 GROUP_COLOURS = {
     "boss": "#009E73",
     "peer": "#CC79A7",
     "subordinate": "#E69F00",
     "partner": "#56B4E9",
     "other": "#999999",
+}
+#: A marker symbol per group, so the dot plot reads in black and white.
+GROUP_SYMBOLS = {
+    "boss": "square-open",
+    "peer": "triangle-up-open",
+    "subordinate": "triangle-down-open",
+    "partner": "star-open",
+    "other": "x-thin-open",
 }
 CATEGORY_COLOURS = {
     "blind spot": "#D55E00",
@@ -29,6 +41,16 @@ CATEGORY_COLOURS = {
     "aligned": "#999999",
     "not enough data": "#DDDDDD",
 }
+#: A fill pattern per category, for printing in black and white.
+CATEGORY_PATTERNS = {
+    "blind spot": "/",
+    "hidden strength": "\\",
+    "others disagree": "x",
+    "agreed strength": ".",
+    "agreed development area": "-",
+    "aligned": "",
+    "not enough data": "",
+}
 GROUP_NAMES = {
     "boss": "Boss",
     "peer": "Peers",
@@ -36,6 +58,10 @@ GROUP_NAMES = {
     "partner": "Partners",
     "other": "Other raters",
 }
+#: Scale points 1..5: a diverging palette safe for colour blindness, and patterns.
+SCORE_COLOURS = {1: "#A6611A", 2: "#DFC27D", 3: "#D9D9D9", 4: "#80CDC1", 5: "#018571"}
+SCORE_PATTERNS = {1: "x", 2: "/", 3: "", 4: "\\", 5: "."}
+SCALE_TITLE = "1 = strongly disagree … 5 = strongly agree"
 
 
 def _layout(figure: go.Figure, *, title: str, height: int) -> go.Figure:
@@ -51,10 +77,13 @@ def _layout(figure: go.Figure, *, title: str, height: int) -> go.Figure:
     return figure
 
 
-def _number(value) -> str:
-    return (
-        "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
-    )
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _floats(series: pd.Series) -> list[float | None]:
+    """A column as plain floats, None where hidden (JSON null, never NaN)."""
+    return [None if _missing(v) else float(v) for v in series.astype(object)]
 
 
 def self_vs_others(competencies: pd.DataFrame, groups: tuple[str, ...]) -> go.Figure:
@@ -70,26 +99,31 @@ def self_vs_others(competencies: pd.DataFrame, groups: tuple[str, ...]) -> go.Fi
             continue
         figure.add_trace(
             go.Scatter(
-                x=frame[column],
+                x=_floats(frame[column]),
                 y=y,
                 mode="markers",
                 name=GROUP_NAMES[group],
-                marker={"symbol": "circle-open", "size": 11, "color": GROUP_COLOURS[group]},
-                customdata=frame[f"{group}_n"].astype("Float64").fillna(float("nan")),
+                marker={
+                    "symbol": GROUP_SYMBOLS[group],
+                    "size": 11,
+                    "color": GROUP_COLOURS[group],
+                    "line": {"width": 2},
+                },
+                customdata=_floats(frame[f"{group}_n"]),
                 hovertemplate=(
-                    f"{GROUP_NAMES[group]}: %{{x:.2f}} from %{{customdata:.0f}} raters"
+                    f"{GROUP_NAMES[group]}: %{{x:.2f}}, the mean of %{{customdata:.0f}} raters"
                     "<extra>%{y}</extra>"
                 ),
             )
         )
     figure.add_trace(
         go.Scatter(
-            x=frame["others_mean"],
+            x=_floats(frame["others_mean"]),
             y=y,
             mode="markers",
             name="Others (all raters)",
             marker={"symbol": "circle", "size": 14, "color": OTHERS_COLOUR},
-            customdata=frame["others_n"].astype("Float64").fillna(float("nan")),
+            customdata=_floats(frame["others_n"]),
             hovertemplate=(
                 "Others: %{x:.2f} on average from %{customdata:.0f} raters<extra>%{y}</extra>"
             ),
@@ -97,67 +131,261 @@ def self_vs_others(competencies: pd.DataFrame, groups: tuple[str, ...]) -> go.Fi
     )
     figure.add_trace(
         go.Scatter(
-            x=frame["self"],
+            x=_floats(frame["self"]),
             y=y,
             mode="markers",
             name="Self",
             marker={"symbol": "diamond", "size": 14, "color": SELF_COLOUR},
-            hovertemplate="Self-rating: %{x:.2f}<extra>%{y}</extra>",
+            customdata=_floats(frame["gap"]),
+            hovertemplate=(
+                "Self-rating: %{x:.2f}<br>Gap (self − others): %{customdata:+.2f}"
+                "<extra>%{y}</extra>"
+            ),
         )
     )
-    figure.update_xaxes(
-        range=[0.8, 5.2],
-        dtick=1,
-        title="1 = strongly disagree … 5 = strongly agree",
-        gridcolor="#e5e5e5",
-    )
+    figure.update_xaxes(range=[0.8, 5.2], dtick=1, title=SCALE_TITLE, gridcolor="#e5e5e5")
     figure.update_yaxes(gridcolor="#f0f0f0")
     return _layout(figure, title="Self and others by competency", height=120 + 48 * len(frame))
 
 
-def gap_by_item(items: pd.DataFrame, item_texts: dict[str, str]) -> go.Figure:
-    """A diverging bar per item: self minus others, sorted by gap, coloured and labelled
-    by category, with rater agreement (rwg) in the hover text."""
-    frame = items.dropna(subset=["gap"]).sort_values("gap")
+def gap_by_item(
+    items: pd.DataFrame, item_texts: dict[str, str], threshold: float = 0.5
+) -> go.Figure:
+    """A diverging bar per item: self minus others, sorted by gap, coloured and patterned
+    by category; each bar is labelled with its category and the raters' agreement (rwg),
+    so both read without hovering and without colour. Agreement below ``threshold``
+    (the rules' R) is marked "split"."""
+    frame = items.dropna(subset=["gap"]).sort_values("gap", kind="stable")
     figure = go.Figure()
     for category, colour in CATEGORY_COLOURS.items():
         part = frame[frame["category"] == category]
         if part.empty:
             continue
         labels = [item_texts.get(key, key) for key in part["item_key"]]
+        rwg = _floats(part["rwg"])
+        agreement = [
+            "–" if r is None else f"{r:.2f}" + (" (split)" if r < threshold else "") for r in rwg
+        ]
         figure.add_trace(
             go.Bar(
-                x=part["gap"],
+                x=_floats(part["gap"]),
                 y=labels,
                 orientation="h",
                 name=category,
-                marker={"color": colour},
-                text=[category] * len(part),
-                textposition="auto",
+                marker={
+                    "color": colour,
+                    "pattern": {"shape": CATEGORY_PATTERNS[category], "fgcolor": "#333"},
+                    "line": {"color": "#333", "width": 0.5},
+                },
                 customdata=list(
-                    zip(
-                        part["self"],
-                        part["others_mean"],
-                        part["rwg"].fillna(float("nan")),
-                        strict=True,
-                    )
+                    zip(_floats(part["self"]), _floats(part["others_mean"]), agreement, strict=True)
                 ),
                 hovertemplate=(
-                    "%{y}<br>Self %{customdata[0]:.1f} − others %{customdata[1]:.2f}"
-                    " = gap %{x:+.2f}<br>Agreement among others (rwg) %{customdata[2]:.2f}"
-                    "<extra>%{text}</extra>"
+                    "%{y}<br>Self %{customdata[0]:.0f} − others %{customdata[1]:.2f}"
+                    " = gap %{x:+.2f}<br>Agreement among others (rwg, 0 = as spread as chance,"
+                    " 1 = all the same): %{customdata[2]}<extra>"
+                    f"{category}</extra>"
                 ),
             )
         )
+    # The labels sit on the other side of the zero line, where the sorted bars leave
+    # room: left of it for a positive gap, right of it for a negative one.
+    gaps = _floats(frame["gap"])
+    rwg = _floats(frame["rwg"])
+    figure.add_trace(
+        go.Scatter(
+            x=[-0.08 if g > 0 else 0.08 for g in gaps],
+            y=[item_texts.get(k, k) for k in frame["item_key"]],
+            mode="text",
+            text=[
+                f"{c} · agreement "
+                + ("–" if r is None else f"{r:.2f}" + (" (split)" if r < threshold else ""))
+                for c, r in zip(frame["category"], rwg, strict=True)
+            ],
+            textposition=["middle left" if g > 0 else "middle right" for g in gaps],
+            textfont={"size": 11, "color": "#333"},
+            hoverinfo="skip",
+            showlegend=False,
+            name="labels",
+        )
+    )
     figure.update_xaxes(
         title="← others rate higher · self rates higher →",
         zeroline=True,
         zerolinecolor="#333",
         gridcolor="#e5e5e5",
+        range=[-4.9, 4.9],
     )
     figure.update_yaxes(
-        categoryorder="array", categoryarray=[item_texts.get(k, k) for k in frame["item_key"]]
+        categoryorder="array",
+        categoryarray=[item_texts.get(k, k) for k in frame["item_key"]],
+        automargin=True,
     )
     return _layout(
         figure, title="Gap per statement (self − others)", height=140 + 26 * max(len(frame), 1)
     )
+
+
+def heatmap_columns(groups: tuple[str, ...]) -> list[tuple[str, str, str | None]]:
+    """The heatmap's columns: (label, mean column, count column) for self, each shown
+    group and all others."""
+    return [
+        ("Self", "self", None),
+        *[(GROUP_NAMES[g], f"{g}_mean", f"{g}_n") for g in groups],
+        ("All others", "others_mean", "others_n"),
+    ]
+
+
+def group_heatmap(competencies: pd.DataFrame, groups: tuple[str, ...]) -> go.Figure:
+    """Groups compared: a heatmap of the mean per competency (rows) and group (columns:
+    self, each shown group, all others). A hidden cell is empty, without hover text;
+    every shown cell has its figure written in it."""
+    columns = heatmap_columns(groups)
+    z: list[list[float | None]] = []
+    text: list[list[str]] = []
+    hover: list[list[str]] = []
+    for row in competencies.to_dict("records"):
+        z_row, text_row, hover_row = [], [], []
+        for label, mean, count in columns:
+            value = row.get(mean)
+            if _missing(value):
+                z_row.append(None)
+                text_row.append("")
+                hover_row.append("")
+                continue
+            n = row.get(count) if count else None
+            z_row.append(float(value))
+            text_row.append(f"{float(value):.2f}")
+            who = f" from {int(n)} raters" if n is not None and not _missing(n) else ""
+            hover_row.append(f"{label} on {row['competency']}: {float(value):.2f}{who}")
+        z.append(z_row)
+        text.append(text_row)
+        hover.append(hover_row)
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[label for label, _, _ in columns],
+            y=competencies["competency"].tolist(),
+            zmin=1,
+            zmax=5,
+            colorscale="Cividis",
+            text=text,
+            texttemplate="%{text}",
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+            hoverongaps=False,
+            xgap=2,
+            ygap=2,
+            colorbar={"title": {"text": "mean"}, "thickness": 12},
+        )
+    )
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    figure.update_xaxes(side="top")
+    return _layout(
+        figure, title="Groups compared (mean per competency)", height=140 + 44 * len(competencies)
+    )
+
+
+def answer_spread(
+    items: pd.DataFrame, item_texts: dict[str, str], scale: list[tuple[int, str]]
+) -> go.Figure:
+    """How many raters gave each score, per statement: stacked bars of the counts 1..5,
+    the count written on each segment. Statements whose figures are hidden are left out."""
+    labels = dict(scale)
+    frame = items[items["count_1"].notna()]
+    y = [item_texts.get(k, k) for k in frame["item_key"]]
+    figure = go.Figure()
+    for point in range(1, len(scale) + 1):
+        counts = _floats(frame[f"count_{point}"])
+        figure.add_trace(
+            go.Bar(
+                x=counts,
+                y=y,
+                orientation="h",
+                name=f"{point} {labels.get(point, '')}".strip(),
+                marker={
+                    "color": SCORE_COLOURS.get(point, "#999"),
+                    "pattern": {"shape": SCORE_PATTERNS.get(point, ""), "fgcolor": "#333"},
+                    "line": {"color": "#333", "width": 0.5},
+                },
+                text=[("" if not c else f"{c:.0f}") for c in counts],
+                textposition="inside",
+                textangle=0,
+                insidetextanchor="middle",
+                hovertemplate=(
+                    f"%{{y}}<br>%{{x:.0f}} raters answered {point} ({labels.get(point, '')})"
+                    "<extra></extra>"
+                ),
+            )
+        )
+    figure.update_layout(barmode="stack", legend={"traceorder": "normal"})
+    figure.update_xaxes(title="raters", gridcolor="#e5e5e5", dtick=1)
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    return _layout(
+        figure, title="Spread of answers per statement", height=150 + 24 * max(len(frame), 1)
+    )
+
+
+def predictions(table: pd.DataFrame) -> go.Figure:
+    """Self, predicted and actual side by side per competency and group, from
+    :func:`feedback.dashboard.insights.prediction_table` (shown groups only)."""
+    frame = table.iloc[::-1]
+    y = [f"{c} · {g}" for c, g in zip(frame["competency"], frame["group_name"], strict=True)]
+    figure = go.Figure()
+    for column, name, symbol, colour in (
+        ("self", "Self-rating", "diamond", SELF_COLOUR),
+        ("predicted", "Predicted", "x", PREDICTED_COLOUR),
+        ("actual", "Actual", "circle", OTHERS_COLOUR),
+    ):
+        figure.add_trace(
+            go.Scatter(
+                x=_floats(frame[column]),
+                y=y,
+                mode="markers",
+                name=name,
+                marker={"symbol": symbol, "size": 12, "color": colour},
+                customdata=frame["insight"].tolist(),
+                hovertemplate=f"{name}: %{{x:.2f}}<br>%{{customdata}}<extra>%{{y}}</extra>",
+            )
+        )
+    figure.update_xaxes(range=[0.8, 5.2], dtick=1, title=SCALE_TITLE, gridcolor="#e5e5e5")
+    figure.update_yaxes(automargin=True)
+    return _layout(
+        figure, title="Self, predicted and actual by group", height=120 + 30 * max(len(frame), 1)
+    )
+
+
+def trend(table: pd.DataFrame) -> go.Figure:
+    """The change per competency between two cycles, for self, others and the gap, from
+    the engine's trend frame: grouped bars, each with its own pattern and its figure."""
+    figure = go.Figure()
+    y = table["competency"].tolist()
+    for column, name, colour, pattern in (
+        ("self_change", "Self", SELF_COLOUR, "/"),
+        ("others_mean_change", "Others", OTHERS_COLOUR, "."),
+        ("gap_change", "Gap (self − others)", "#999999", "x"),
+    ):
+        values = _floats(table[column])
+        figure.add_trace(
+            go.Bar(
+                x=values,
+                y=y,
+                orientation="h",
+                name=name,
+                marker={
+                    "color": colour,
+                    "pattern": {"shape": pattern, "fgcolor": "#333"},
+                    "line": {"color": "#333", "width": 0.5},
+                },
+                text=["" if v is None else f"{v:+.2f}" for v in values],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate=f"{name}: %{{x:+.2f}} since the earlier cycle<extra>%{{y}}</extra>",
+            )
+        )
+    figure.update_layout(barmode="group")
+    figure.update_xaxes(
+        title="change (later − earlier cycle)", zeroline=True, zerolinecolor="#333", range=[-4, 4]
+    )
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    return _layout(figure, title="Change per competency", height=140 + 70 * max(len(table), 1))

@@ -209,6 +209,7 @@ def demo_command(no_serve: bool, port: int) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the commands to ``app.cli``, so ``feedback …`` and ``flask --app wsgi …`` agree."""
+    from ..reports.cli import report_command
     from .analyze import analyze_command
 
     for command in (
@@ -217,5 +218,6 @@ def register_commands(app: Flask) -> None:
         mail_group,
         demo_command,
         analyze_command,
+        report_command,
     ):
         app.cli.add_command(command)

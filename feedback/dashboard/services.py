@@ -1,20 +1,41 @@
-"""Everything the cycle dashboard shows, computed once per view through the analysis
-engine and its anonymity guard. Nothing here computes a figure of its own."""
+"""Everything the cycle dashboard (and the exports, and the coachee's released report)
+shows, computed through the analysis engine and its anonymity guard. Nothing here
+computes a figure of its own: it calls the engine and keeps the answers.
 
-from dataclasses import dataclass
+A closed cycle cannot change (no answer is accepted after closing), so its results are
+kept in memory, keyed by the cycle, its closing time and its rules.
+"""
+
+import hashlib
+import hmac
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
+from flask import current_app
 
-from .. import analysis
-from ..coaching.models import Cycle
+from .. import analysis, charts
+from ..coaching.models import Cycle, CycleState
 from ..ratings.services import comments_frame, ratings_frame
 
 HEADLINE = "headline"
+#: How many closed cycles' results each process keeps.
+CACHE_SIZE = 64
 
 
 @dataclass
 class CycleResults:
-    """The guarded results of one closed cycle."""
+    """The guarded results of one closed cycle.
+
+    ``items`` and ``competencies`` are the engine's item_stats and competency_stats;
+    ``agreement`` one row of self_other_agreement; the rankings are the engine's top 5;
+    ``comments`` come from shuffle_comments (labelled only for groups that
+    comment_groups allows); ``words`` from word_panes; ``shown_groups`` are the groups
+    (of SHOWN_GROUPS) with a shown mean on at least one competency.
+    """
 
     items: pd.DataFrame
     competencies: pd.DataFrame
@@ -28,11 +49,44 @@ class CycleResults:
     others_headlines: list[str]
     words: pd.DataFrame
     shown_groups: tuple[str, ...]
+    rules: analysis.Rules = field(default_factory=analysis.Rules)
+
+
+@dataclass
+class CycleReport:
+    """A closed cycle's results with what every page and export draws from them: the
+    statements' and questions' wording and the plotly figures as JSON."""
+
+    results: CycleResults
+    item_texts: dict[str, str]
+    question_texts: dict[str, str]
+    competency_keys: dict[str, str]
+    scale: list[tuple[int, str]]
+    figures: dict[str, str]
+    #: The figures' records for the templates, so a view does not convert frames.
+    competency_rows: list[dict]
+    item_rows: list[dict]
+    #: strengths, development_areas, blind_spots, hidden_strengths as records.
+    rankings: dict[str, list[dict]] = field(default_factory=dict)
+    #: Shuffled comments per question key, as records (text, group_label).
+    comments_by_question: dict[str, list[dict]] = field(default_factory=dict)
+    #: Up to 15 words per pane of the word panes (open, blind, hidden).
+    word_lists: dict[str, list[str]] = field(default_factory=dict)
+    #: What this report is cached under (the cycle, its closing time, its rules).
+    key: tuple = ()
 
 
 def rules_for(cycle: Cycle) -> analysis.Rules:
     """The anonymity and category rules a cycle was run with."""
     return analysis.Rules(min_group_size=cycle.min_group_size, boss_exempt=cycle.boss_exempt)
+
+
+def comment_seed(cycle: Cycle) -> int:
+    """The shuffle of a cycle's comments: fixed, so the dashboard and every export show
+    one order, yet derived from the secret key, so nobody can undo it from the id."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, f"comments-{cycle.id}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big")
 
 
 def cycle_results(cycle: Cycle, *, seed: int | None = None) -> CycleResults | None:
@@ -83,4 +137,125 @@ def cycle_results(cycle: Cycle, *, seed: int | None = None) -> CycleResults | No
         others_headlines=others_headlines,
         words=words,
         shown_groups=shown,
+        rules=rules,
     )
+
+
+def wording(cycle: Cycle) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """The statements as raters read them (with the coachee's first name), the open
+    questions, and each competency title's key, for ``cycle``'s questionnaire."""
+    questionnaire = cycle.questionnaire
+    name = cycle.coachee.first_name
+    item_texts = {item.key: item.rater_text.replace("{name}", name) for item in questionnaire.items}
+    question_texts = {
+        q.key: (q.rater_text or q.self_text or q.key).replace("{name}", name)
+        for q in questionnaire.open_questions
+    }
+    competency_keys = {c.title: c.key for c in questionnaire.competencies}
+    return item_texts, question_texts, competency_keys
+
+
+_cache: OrderedDict[tuple, Any] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _cache_key(cycle: Cycle) -> tuple:
+    config = current_app.config
+    return (
+        config["SQLALCHEMY_DATABASE_URI"],
+        config["SECRET_KEY"],
+        cycle.id,
+        cycle.closed_at,
+        cycle.min_group_size,
+        cycle.boss_exempt,
+        cycle.coachee.name,
+    )
+
+
+def cycle_report(cycle: Cycle) -> CycleReport | None:
+    """The results of a closed cycle with their wording and figures, from the cache
+    when this process has computed them before; None while the cycle is not closed or
+    when no rater answered. Every page and export of a cycle draws from this one
+    object, so they all show the same figures (and the same comment order)."""
+    if cycle.state is not CycleState.CLOSED or cycle.closed_at is None:
+        return None
+    key = _cache_key(cycle)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    report = _build_report(cycle)
+    if report is not None:
+        report.key = key
+    _remember(key, report)
+    return report
+
+
+def remembered(key: tuple, build: Callable[[], Any]) -> Any:
+    """``build()``, kept in the same per-process cache under ``key``: for what derives
+    from a cached report and something else that is fixed (such as predictions)."""
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    value = build()
+    _remember(key, value)
+    return value
+
+
+def _remember(key: tuple, value: Any) -> None:
+    with _cache_lock:
+        _cache[key] = value
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def _build_report(cycle: Cycle) -> CycleReport | None:
+    results = cycle_results(cycle, seed=comment_seed(cycle))
+    if results is None:
+        return None
+    item_texts, question_texts, competency_keys = wording(cycle)
+    scale = cycle.questionnaire.scale
+    figures = {
+        "competencies": charts.self_vs_others(results.competencies, results.shown_groups),
+        "gaps": charts.gap_by_item(results.items, item_texts, results.rules.agreement_threshold),
+        "groups": charts.group_heatmap(results.competencies, results.shown_groups),
+        "spread": charts.answer_spread(results.items, item_texts, scale),
+    }
+    return CycleReport(
+        results=results,
+        item_texts=item_texts,
+        question_texts=question_texts,
+        competency_keys=competency_keys,
+        scale=scale,
+        figures={name: safe_json(figure) for name, figure in figures.items()},
+        competency_rows=results.competencies.to_dict("records"),
+        item_rows=results.items.to_dict("records"),
+        rankings={
+            name: getattr(results, name).to_dict("records")
+            for name in ("strengths", "development_areas", "blind_spots", "hidden_strengths")
+        },
+        comments_by_question={
+            key: [
+                {"text": text, "group_label": None if pd.isna(label) else label}
+                for text, label in zip(part["text"], part["group_label"], strict=True)
+            ]
+            for key, part in results.comments.groupby("question_key", sort=False)
+        },
+        word_lists={
+            pane: results.words.loc[results.words["pane"] == pane, "word"].head(15).tolist()
+            for pane in ("open", "blind", "hidden")
+        },
+    )
+
+
+def clear_cache() -> None:
+    """Forget every cached result (tests; a changed questionnaire wording)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def safe_json(figure) -> str:
+    """A figure's JSON, safe inside a ``<script type="application/json">`` element
+    (no ``</`` that could end it early)."""
+    return figure.to_json().replace("</", "<\\/")

@@ -1,15 +1,19 @@
-"""The coach's cycle dashboard."""
+"""The coach's cycle dashboard, cohort overview and trend pages."""
 
-from flask import Blueprint, render_template
+import pandas as pd
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
-from .. import charts
+from .. import analysis, charts
 from ..coaching.models import CycleState
-from ..coaching.services import close_if_due, cycle_of
+from ..coaching.services import close_if_due, coachee_of, cycle_of
 from ..database import commit
+from ..plans import services as plans
 from ..raters.models import GROUP_LABELS
 from ..raters.services import invites_of, progress
-from .services import cycle_results
+from . import cohort as cohort_service
+from .insights import INSIGHTS, goal_changes, prediction_table
+from .services import cycle_report, remembered, safe_json
 
 bp = Blueprint("dashboard", __name__)
 
@@ -20,38 +24,144 @@ def _require_login() -> None:
     """Every page here is the coach's."""
 
 
+def follow_up(cycle):
+    """The previous plan's goals with the change on their statements since that cycle
+    (engine's trend of the two item tables), or None when ``cycle`` follows no plan."""
+    found = plans.previous_plan(cycle)
+    report = cycle_report(cycle)
+    if found is None or report is None:
+        return None
+    earlier, goals = found
+    earlier_report = cycle_report(earlier)
+    if earlier_report is None:
+        return None
+    changes = goal_changes(
+        analysis.trend(earlier_report.results.items, report.results.items),
+        [goal.item_key for goal in goals],
+    )
+    by_item = {row["item_key"]: row for row in changes.to_dict("records")}
+    return {"cycle": earlier, "goals": goals, "changes": by_item}
+
+
+def predictions_view(cycle, report):
+    """The predictions table and figure for a closed cycle, or None without predictions."""
+    predicted = plans.predictions_of(cycle)
+    if report is None or not predicted:
+        return None
+    key = ("predictions", report.key, tuple(sorted(predicted.items())))
+    return remembered(key, lambda: _predictions_view(report, predicted))
+
+
+def _predictions_view(report, predicted):
+    table = prediction_table(
+        report.results.competencies, predicted, report.competency_keys, report.results.rules
+    )
+    if table.empty:
+        return None
+    table["group_name"] = table["group"].map(GROUP_LABELS)
+    return {
+        "rows": table.to_dict("records"),
+        "figure": safe_json(charts.predictions(table)),
+        "counts": {insight: int((table["insight"] == insight).sum()) for insight in INSIGHTS},
+    }
+
+
 @bp.get("/cycles/<int:cycle_id>")
 def show_cycle(cycle_id: int):
     """Progress while the cycle is open; the perception gaps once it is closed."""
     cycle = cycle_of(current_user, cycle_id)
     close_if_due(cycle)
     commit()
-    context = {
-        "cycle": cycle,
-        "coachee": cycle.coachee,
-        "progress": progress(cycle),
-        "invites": invites_of(cycle),
-        "group_labels": GROUP_LABELS,
-    }
-    results = cycle_results(cycle) if cycle.state is CycleState.CLOSED else None
-    if results is not None:
-        questionnaire = cycle.questionnaire
-        item_texts = {
-            item.key: item.rater_text.replace("{name}", cycle.coachee.first_name)
-            for item in questionnaire.items
-        }
-        question_texts = {
-            q.key: (q.rater_text or q.self_text or q.key).replace(
-                "{name}", cycle.coachee.first_name
-            )
-            for q in questionnaire.open_questions
-        }
-        context |= {
-            "item_texts": item_texts,
-            "question_texts": question_texts,
-            "competency_chart": charts.self_vs_others(
-                results.competencies, results.shown_groups
-            ).to_json(),
-            "gap_chart": charts.gap_by_item(results.items, item_texts).to_json(),
-        }
-    return render_template("dashboard/cycle.html", results=results, **context)
+    report = cycle_report(cycle) if cycle.state is CycleState.CLOSED else None
+    return render_template(
+        "dashboard/cycle.html",
+        cycle=cycle,
+        coachee=cycle.coachee,
+        progress=progress(cycle),
+        invites=invites_of(cycle),
+        group_labels=GROUP_LABELS,
+        report=report,
+        results=report.results if report else None,
+        predictions=predictions_view(cycle, report),
+        goals=plans.goals_of(cycle),
+        follow_up=follow_up(cycle) if report else None,
+    )
+
+
+@bp.get("/cohort")
+def show_cohort():
+    """Every coachee: response rate, agreement category, largest gap, percentiles;
+    sorted and filtered by the query string (``sort``, ``order``, ``category``, ``q``)."""
+    sort = request.args.get("sort", "name")
+    order = request.args.get("order", "asc")
+    category = request.args.get("category", "")
+    query = request.args.get("q", "")[:120]
+    categories = [*analysis.EXPLANATIONS]
+    if sort not in cohort_service.SORTS:
+        abort(400, f"Unknown sort “{sort}”; use one of {', '.join(cohort_service.SORTS)}.")
+    if order not in ("asc", "desc"):
+        abort(400, "The order is “asc” or “desc”.")
+    if category and category not in categories:
+        abort(400, f"Unknown agreement category “{category}”.")
+    rows, mixed = cohort_service.cohort(current_user)
+    shown = cohort_service.sort_and_filter(
+        rows, sort=sort, descending=order == "desc", category=category, query=query
+    )
+    return render_template(
+        "dashboard/cohort.html",
+        rows=shown,
+        total=len(rows),
+        mixed_rules=mixed,
+        sorts=cohort_service.SORTS,
+        sort=sort,
+        order=order,
+        category=category,
+        categories=categories,
+        query=query,
+        explanations=analysis.EXPLANATIONS,
+    )
+
+
+@bp.get("/coachees/<int:coachee_id>/trend")
+def show_trend(coachee_id: int):
+    """The change per competency (self, others, gap) between two closed cycles of a
+    coachee: by default the last two; ``from`` and ``to`` pick others by cycle id."""
+    coachee = coachee_of(current_user, coachee_id)
+    pairs = cohort_service.closed_reports(coachee)
+    context = {"coachee": coachee, "cycles": [c for c, _ in pairs]}
+    if len(pairs) < 2:
+        return render_template("dashboard/trend.html", **context, trend=None)
+    by_id = {c.id: (c, r) for c, r in pairs}
+    try:
+        before_id = int(request.args.get("from", pairs[-2][0].id))
+        after_id = int(request.args.get("to", pairs[-1][0].id))
+    except ValueError:
+        abort(400, "“from” and “to” are cycle numbers.")
+    if before_id not in by_id or after_id not in by_id:
+        abort(400, "Choose two closed cycles of this coachee.")
+    if before_id == after_id:
+        abort(400, "Choose two different cycles.")
+    before, before_report = by_id[before_id]
+    after, after_report = by_id[after_id]
+    competencies = analysis.trend(
+        before_report.results.competencies, after_report.results.competencies
+    )
+    items = analysis.trend(before_report.results.items, after_report.results.items)
+    return render_template(
+        "dashboard/trend.html",
+        **context,
+        before=before,
+        after=after,
+        trend=competencies.to_dict("records"),
+        item_trend=items.to_dict("records"),
+        item_texts=before_report.item_texts | after_report.item_texts,
+        figure=safe_json(charts.trend(competencies)),
+    )
+
+
+@bp.app_template_filter("shown")
+def shown_text(value) -> str:
+    """A label for a template: empty when missing (None, NaN, pandas' NA)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)

@@ -1,0 +1,57 @@
+"""Warm a freshly started worker before it takes requests, so the first coach to open
+a dashboard does not pay for what every process pays once: plotly's figure validators,
+pandas' first calls, SQLAlchemy's mapper set-up and the templates' compilation.
+
+Nothing of any coachee is computed here: the engine runs on a tiny literal frame.
+gunicorn calls :func:`warm_up` from ``post_worker_init`` (see ``gunicorn.conf.py``).
+"""
+
+import pandas as pd
+from flask import Flask
+from sqlalchemy import select
+
+from .. import analysis, charts
+
+_TEMPLATES = ("dashboard/cycle.html", "dashboard/_sections.html", "dashboard/_items.html")
+
+
+def warm_up(app: Flask) -> None:
+    """Exercise the dashboard's code paths once on made-up data; errors are logged and
+    ignored (a cold first view is better than a worker that does not start)."""
+    try:
+        with app.app_context():
+            ratings = pd.DataFrame(
+                {
+                    "rater_id": ["s", "a", "b", "c"] * 2,
+                    "group": ["self", "peer", "peer", "peer"] * 2,
+                    "item_key": ["one"] * 4 + ["two"] * 4,
+                    "competency": ["Warm-up"] * 8,
+                    "score": [4.0, 3.0, 2.0, 5.0, 3.0, 4.0, 4.0, 5.0],
+                }
+            )
+            items = analysis.item_stats(ratings)
+            competencies = analysis.competency_stats(ratings)
+            analysis.self_other_agreement(ratings)
+            analysis.shuffle_comments(
+                pd.DataFrame({"group": ["peer"], "question_key": ["keep"], "text": ["Warm."]}),
+                frozenset(),
+                seed=1,
+            )
+            analysis.word_panes(pd.DataFrame({"source": ["self"], "text": ["warm up"]}))
+            scale = [(p, str(p)) for p in range(1, 6)]
+            for figure in (
+                charts.self_vs_others(competencies, ("peer",)),
+                charts.gap_by_item(items, {}),
+                charts.group_heatmap(competencies, ("peer",)),
+                charts.answer_spread(items, {}, scale),
+            ):
+                figure.to_json()
+            from ..coaching.models import Cycle
+            from ..extensions import db
+
+            db.session.execute(select(Cycle.id).limit(1)).all()
+            db.session.remove()
+            for name in _TEMPLATES:
+                app.jinja_env.get_template(name)
+    except Exception:
+        app.logger.exception("dashboard warm-up failed")

@@ -1,0 +1,32 @@
+"""The forms of predictions and development goals."""
+
+from datetime import timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ..timeutil import today
+
+
+class GoalForm(FlaskForm):
+    """One goal: the statement it is about, what to do, how to know, when to review."""
+
+    item_key = SelectField("Statement", validators=[DataRequired()], choices=[])
+    goal = TextAreaField(
+        "Goal", validators=[DataRequired(message="Please describe the goal."), Length(max=500)]
+    )
+    success_criteria = TextAreaField(
+        "How will you know you made the right decision?",
+        validators=[DataRequired(message="Please say how success shows."), Length(max=500)],
+    )
+    review_on = DateField(
+        "Review on",
+        validators=[DataRequired(message="Please give a valid date.")],
+        default=lambda: today() + timedelta(days=90),
+    )
+
+
+class PredictionForm(FlaskForm):
+    """Only the CSRF token: the predictions themselves are one select per competency and
+    group, named ``predict-<competency key>-<group>``, read by the view."""

@@ -1,0 +1,149 @@
+"""Predictions and development goals. Services flush; the calling view commits."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import delete, select
+
+from ..coaching.models import Cycle, CycleState
+from ..extensions import db
+from ..timeutil import today
+from .models import AUTHORS, Goal, Prediction
+
+#: Groups a coachee can predict, in the order the forms show them.
+PREDICTED_GROUPS = ("boss", "peer", "subordinate", "partner")
+#: A plan holds one to three goals per cycle.
+MAX_GOALS = 3
+#: A review date no later than this after today.
+MAX_REVIEW_AHEAD = timedelta(days=2 * 365)
+
+
+class PlanError(ValueError):
+    """A prediction or goal that cannot be saved; the message is for the user."""
+
+
+def can_predict(cycle: Cycle) -> bool:
+    """Predictions are taken until the report is released (before any result is seen)."""
+    return cycle.released_at is None
+
+
+def predictions_of(cycle: Cycle) -> dict[tuple[str, str], int]:
+    """The coachee's predictions: (competency key, group) -> expected mean 1..5."""
+    rows = db.session.execute(
+        select(Prediction.competency_key, Prediction.group, Prediction.score).where(
+            Prediction.cycle_id == cycle.id
+        )
+    ).all()
+    return {(key, group): score for key, group, score in rows}
+
+
+def save_predictions(cycle: Cycle, scores: dict[tuple[str, str], int]) -> None:
+    """Replace the coachee's predictions with ``scores`` (an empty dict clears them).
+
+    Raises:
+        PlanError: the report is released, or a competency, group or score is unknown.
+    """
+    if not can_predict(cycle):
+        raise PlanError("the report is already released, so predictions are closed")
+    known = {c.key for c in cycle.questionnaire.competencies}
+    for (key, group), score in scores.items():
+        if key not in known or group not in PREDICTED_GROUPS:
+            raise PlanError(f"unknown competency or group: {key}, {group}")
+        if not isinstance(score, int) or not 1 <= score <= 5:
+            raise PlanError("each prediction is a whole number from 1 to 5")
+    db.session.execute(delete(Prediction).where(Prediction.cycle_id == cycle.id))
+    for (key, group), score in scores.items():
+        db.session.add(Prediction(cycle_id=cycle.id, competency_key=key, group=group, score=score))
+    db.session.flush()
+
+
+def goals_of(cycle: Cycle) -> list[Goal]:
+    """The development goals recorded after ``cycle``, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Goal).where(Goal.cycle_id == cycle.id).order_by(Goal.created_at, Goal.id)
+        )
+    )
+
+
+def can_plan(cycle: Cycle, author: str) -> bool:
+    """The coach plans once the cycle is closed; the coachee once it is released."""
+    if cycle.state is not CycleState.CLOSED:
+        return False
+    return author == "coach" or cycle.released_at is not None
+
+
+def add_goal(
+    cycle: Cycle,
+    *,
+    author: str,
+    item_key: str,
+    goal: str,
+    success_criteria: str,
+    review_on: date,
+) -> Goal:
+    """Record one goal of the plan, tied to one of the cycle's statements.
+
+    Raises:
+        PlanError: too early (see :func:`can_plan`), already three goals, an unknown
+            statement, empty text, or a review date in the past or over two years ahead.
+    """
+    if author not in AUTHORS:
+        raise PlanError(f"unknown author {author!r}")
+    if not can_plan(cycle, author):
+        raise PlanError(
+            "the plan opens once the cycle is closed"
+            if author == "coach"
+            else "the plan opens once your coach has shared the report"
+        )
+    if len(goals_of(cycle)) >= MAX_GOALS:
+        raise PlanError(f"a plan holds at most {MAX_GOALS} goals; remove one first")
+    if item_key not in {item.key for item in cycle.questionnaire.items}:
+        raise PlanError("choose one of the statements of this questionnaire")
+    goal, success_criteria = goal.strip(), success_criteria.strip()
+    if not goal or not success_criteria:
+        raise PlanError("give both the goal and how you will know it is reached")
+    if review_on < today() or review_on > today() + MAX_REVIEW_AHEAD:
+        raise PlanError("the review date must be between today and two years from now")
+    created = Goal(
+        cycle_id=cycle.id,
+        item_key=item_key,
+        goal=goal,
+        success_criteria=success_criteria,
+        review_on=review_on,
+        author=author,
+    )
+    db.session.add(created)
+    db.session.flush()
+    return created
+
+
+def remove_goal(cycle: Cycle, goal_id: int, *, author: str) -> None:
+    """Remove a goal of ``cycle``'s plan. The coach may remove any; the coachee only
+    their own (and only once the plan is theirs to edit).
+
+    Raises:
+        LookupError: no such goal in this cycle (or not the coachee's).
+        PlanError: the plan is not open to ``author``.
+    """
+    goal = db.session.get(Goal, goal_id)
+    if goal is None or goal.cycle_id != cycle.id or (author == "coachee" and goal.author != author):
+        raise LookupError("no such goal")
+    if not can_plan(cycle, author):
+        raise PlanError("the plan is not open yet")
+    db.session.delete(goal)
+    db.session.flush()
+
+
+def previous_plan(cycle: Cycle) -> tuple[Cycle, list[Goal]] | None:
+    """The latest earlier closed cycle of the same coachee that has a plan, with its
+    goals: what ``cycle`` is the follow-up of. None when there is none."""
+    earlier = [
+        c
+        for c in cycle.coachee.cycles
+        if c.id != cycle.id and c.state is CycleState.CLOSED and c.created_at <= cycle.created_at
+    ]
+    for candidate in sorted(earlier, key=lambda c: (c.created_at, c.id), reverse=True):
+        goals = goals_of(candidate)
+        if goals:
+            return candidate, goals
+    return None

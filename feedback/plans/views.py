@@ -1,0 +1,200 @@
+"""Predictions (the coachee, in the portal) and the development plan (the coach on the
+dashboard side, the coachee in the portal once the report is released)."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..coaching.models import Cycle
+from ..coaching.services import cycle_of
+from ..database import commit
+from ..portal.views import _cycle as portal_cycle
+from ..raters.models import GROUP_LABELS
+from . import services
+from .forms import GoalForm, PredictionForm
+
+#: The coach's pages.
+bp = Blueprint("plans", __name__)
+#: The coachee's pages, behind the portal link.
+portal_bp = Blueprint("portal_plans", __name__, url_prefix="/p/<token>")
+
+
+@bp.before_request
+@login_required
+def _require_login() -> None:
+    """Every page of ``bp`` is the coach's."""
+
+
+def _statement_choices(cycle: Cycle, audience: str) -> list[tuple[str, str]]:
+    """The cycle's statements for a select, in the reader's wording, with competencies."""
+    name = cycle.coachee.first_name
+
+    def wording(item) -> str:
+        return item.self_text if audience == "coachee" else item.rater_text.replace("{name}", name)
+
+    return [
+        (item.key, f"{item.competency.title}: {wording(item)}")
+        for item in cycle.questionnaire.items
+    ]
+
+
+def _plan_page(cycle: Cycle, form: GoalForm, audience: str, token: str | None, status: int):
+    choices = dict(form.item_key.choices)
+    return render_template(
+        "plans/plan.html",
+        cycle=cycle,
+        coachee=cycle.coachee,
+        form=form,
+        goals=services.goals_of(cycle),
+        statements=choices,
+        audience=audience,
+        token=token,
+        can_plan=services.can_plan(cycle, audience),
+        max_goals=services.MAX_GOALS,
+    ), status
+
+
+def _add_goal(cycle: Cycle, form: GoalForm, author: str) -> str | None:
+    """Validate and record the goal; the problem to show, or None when it is saved."""
+    if not form.validate_on_submit():
+        problems = [message for messages in form.errors.values() for message in messages]
+        return " ".join(problems) or "Please check the form."
+    try:
+        services.add_goal(
+            cycle,
+            author=author,
+            item_key=form.item_key.data,
+            goal=form.goal.data,
+            success_criteria=form.success_criteria.data,
+            review_on=form.review_on.data,
+        )
+    except services.PlanError as exc:
+        return f"Not saved: {exc}."
+    return None
+
+
+@bp.route("/cycles/<int:cycle_id>/plan", methods=["GET", "POST"])
+def edit_plan(cycle_id: int):
+    """The development plan after the debrief: one to three goals tied to statements."""
+    cycle = cycle_of(current_user, cycle_id)
+    form = GoalForm()
+    form.item_key.choices = _statement_choices(cycle, "coach")
+    if request.method == "POST":
+        problem = _add_goal(cycle, form, "coach")
+        if problem is None:
+            commit()
+            flash("The goal is added to the plan.", "success")
+            return redirect(url_for("plans.edit_plan", cycle_id=cycle.id))
+        flash(problem, "error")
+        return _plan_page(cycle, form, "coach", None, 400)
+    return _plan_page(cycle, form, "coach", None, 200)
+
+
+@bp.post("/cycles/<int:cycle_id>/plan/<int:goal_id>/remove")
+def remove_goal(cycle_id: int, goal_id: int):
+    """Take a goal off the plan."""
+    cycle = cycle_of(current_user, cycle_id)
+    if not PredictionForm().validate_on_submit():
+        abort(400, "The form has expired; please reload the page and try again.")
+    try:
+        services.remove_goal(cycle, goal_id, author="coach")
+    except LookupError:
+        abort(404)
+    except services.PlanError as exc:
+        abort(409, str(exc))
+    commit()
+    flash("The goal is removed.", "success")
+    return redirect(url_for("plans.edit_plan", cycle_id=cycle.id))
+
+
+@portal_bp.route("/plan", methods=["GET", "POST"])
+def coachee_plan(token: str):
+    """The coachee's view of the plan; they add goals once the report is released."""
+    cycle = portal_cycle(token)
+    if cycle.released_at is None:
+        abort(404, "Your plan opens once your coach has shared the report with you.")
+    form = GoalForm()
+    form.item_key.choices = _statement_choices(cycle, "coachee")
+    if request.method == "POST":
+        problem = _add_goal(cycle, form, "coachee")
+        if problem is None:
+            commit()
+            flash("Your goal is added to the plan.", "success")
+            return redirect(url_for("portal_plans.coachee_plan", token=token))
+        flash(problem, "error")
+        return _plan_page(cycle, form, "coachee", token, 400)
+    commit()
+    return _plan_page(cycle, form, "coachee", token, 200)
+
+
+@portal_bp.post("/plan/<int:goal_id>/remove")
+def remove_own_goal(token: str, goal_id: int):
+    """The coachee takes one of their own goals off the plan."""
+    cycle = portal_cycle(token)
+    if not PredictionForm().validate_on_submit():
+        abort(400, "The form has expired; please reload the page and try again.")
+    try:
+        services.remove_goal(cycle, goal_id, author="coachee")
+    except LookupError:
+        abort(404)
+    except services.PlanError as exc:
+        abort(409, str(exc))
+    commit()
+    flash("The goal is removed.", "success")
+    return redirect(url_for("portal_plans.coachee_plan", token=token))
+
+
+def _read_predictions(cycle: Cycle) -> tuple[dict[tuple[str, str], int], list[str]]:
+    """The predictions posted, and what is wrong with them (nothing saved if anything)."""
+    scores: dict[tuple[str, str], int] = {}
+    problems: list[str] = []
+    for competency in cycle.questionnaire.competencies:
+        for group in services.PREDICTED_GROUPS:
+            raw = request.form.get(f"predict-{competency.key}-{group}", "").strip()
+            if raw == "":
+                continue
+            if raw not in {"1", "2", "3", "4", "5"}:
+                problems.append(f"{competency.title}, {GROUP_LABELS[group]}: choose 1 to 5")
+                continue
+            scores[(competency.key, group)] = int(raw)
+    return scores, problems
+
+
+@portal_bp.route("/predictions", methods=["GET", "POST"])
+def predict(token: str):
+    """Before seeing any result: how will each group rate you on each competency?"""
+    cycle = portal_cycle(token)
+    status = 200
+    values = {
+        f"predict-{key}-{group}": str(score)
+        for (key, group), score in services.predictions_of(cycle).items()
+    }
+    form = PredictionForm()
+    if request.method == "POST":
+        if not services.can_predict(cycle):
+            abort(409, "Your report is already shared with you, so predictions are closed.")
+        if not form.validate_on_submit():
+            abort(400, "The form has expired; please reload the page and try again.")
+        scores, problems = _read_predictions(cycle)
+        if not problems:
+            services.save_predictions(cycle, scores)
+            commit()
+            flash(
+                "Your predictions are saved. Your coach will compare them with the results.",
+                "success",
+            )
+            return redirect(url_for("portal.show_portal", token=token))
+        flash("Not saved: " + "; ".join(problems) + ".", "error")
+        values = {k: v for k, v in request.form.items() if k.startswith("predict-")}
+        status = 400
+    commit()
+    return render_template(
+        "plans/predictions.html",
+        cycle=cycle,
+        token=token,
+        form=form,
+        values=values,
+        groups=services.PREDICTED_GROUPS,
+        group_labels=GROUP_LABELS,
+        scale=cycle.questionnaire.scale,
+        open_for_predictions=services.can_predict(cycle),
+    ), status

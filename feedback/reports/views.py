@@ -1,0 +1,65 @@
+"""Downloads of a cycle's report (the coach's) and the released report (the coachee's)."""
+
+from flask import Blueprint, Response, abort, render_template
+from flask_login import current_user, login_required
+
+from ..coaching.services import cycle_of
+from ..dashboard.services import cycle_report
+from ..database import commit
+from ..plans.services import goals_of
+from ..portal.views import _cycle as portal_cycle
+from ..raters.models import GROUP_LABELS
+from .exports import EXPORT_FORMATS, MEDIA_TYPES, ExportError, filename, report_bytes
+
+#: The coach's downloads.
+bp = Blueprint("reports", __name__)
+#: The coachee's released report, behind the portal link.
+portal_bp = Blueprint("portal_reports", __name__, url_prefix="/p/<token>")
+
+
+@bp.before_request
+@login_required
+def _require_login() -> None:
+    """Every download of ``bp`` is the coach's."""
+
+
+@bp.get("/cycles/<int:cycle_id>/report.<fmt>")
+def download_report(cycle_id: int, fmt: str):
+    """The report as a file: ``html`` (self-contained), ``csv`` (the gap table) or
+    ``xlsx`` (summary, items, competencies, comments). Only for a closed cycle."""
+    cycle = cycle_of(current_user, cycle_id)
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    try:
+        body = report_bytes(cycle, fmt)
+    except ExportError as exc:
+        abort(409, f"No report: {exc}.")
+    return Response(
+        body,
+        mimetype=MEDIA_TYPES[fmt].split(";")[0],
+        headers={
+            "Content-Type": MEDIA_TYPES[fmt],
+            "Content-Disposition": f'attachment; filename="{filename(cycle, fmt)}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@portal_bp.get("/report")
+def show_released_report(token: str):
+    """The coachee's report, once the coach has released it: the summary, the
+    competencies, blind spots and hidden strengths, the descriptions and the comments."""
+    cycle = portal_cycle(token)
+    commit()
+    report = cycle_report(cycle) if cycle.released_at is not None else None
+    if report is None:
+        abort(404, "Your report is not shared yet. Your coach will release it after the debrief.")
+    return render_template(
+        "reports/portal.html",
+        cycle=cycle,
+        token=token,
+        report=report,
+        results=report.results,
+        group_labels=GROUP_LABELS,
+        goals=goals_of(cycle),
+    )

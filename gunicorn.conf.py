@@ -1,0 +1,8 @@
+"""gunicorn settings read from the working directory (``gunicorn -w 2 wsgi:app``)."""
+
+
+def post_worker_init(worker):
+    """Warm each new worker before it accepts requests (plotly, pandas, templates)."""
+    from feedback.dashboard.warm import warm_up
+
+    warm_up(worker.wsgi)
