@@ -49,9 +49,11 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     _register_models()
     from .cli.commands import register_commands
     from .mail.dispatch import init_app as init_mail_dispatch
+    from .security import init_app as init_security
     from .web import init_app as init_web
 
     init_web(app)
+    init_security(app)  # after init_web: its CSRF error page replaces the plain one
     init_mail_dispatch(app)
     register_commands(app)
     return app

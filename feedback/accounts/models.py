@@ -1,5 +1,6 @@
 """The coach's account."""
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -24,6 +25,19 @@ class Coach(UserMixin, db.Model):
     #: scrypt hash from Werkzeug; never the password itself.
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Part of what the session cookie holds; replaced at sign-out, which ends every
+    #: session of this coach, including copies of an old cookie.
+    session_key: Mapped[str] = mapped_column(
+        String(32), default=lambda: secrets.token_hex(16), server_default=""
+    )
+
+    def get_id(self) -> str:
+        """The session's user id: ``<id>:<session_key>`` (Flask-Login)."""
+        return f"{self.id}:{self.session_key}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session of this coach, on every device."""
+        self.session_key = secrets.token_hex(16)
 
     def set_password(self, password: str) -> None:
         """Store a salted scrypt hash of ``password``."""

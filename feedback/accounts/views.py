@@ -1,11 +1,14 @@
 """Login and logout."""
 
+import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..database import commit
 from ..extensions import db, login_manager
+from ..security import limit_login
 from .forms import LoginForm
 from .models import Coach
 from .services import authenticate
@@ -17,8 +20,17 @@ login_manager.login_message = "Please sign in to see this page."
 
 
 @login_manager.user_loader
-def _load_coach(coach_id: str) -> Coach | None:
-    return db.session.get(Coach, int(coach_id)) if coach_id.isdigit() else None
+def _load_coach(user_id: str) -> Coach | None:
+    """The coach of a session ``<id>:<session_key>``; None once they signed out."""
+    coach_id, _, key = user_id.partition(":")
+    coach = db.session.get(Coach, int(coach_id)) if coach_id.isdigit() else None
+    if (
+        coach is None
+        or not key
+        or not hmac.compare_digest(key.encode(), coach.session_key.encode())
+    ):
+        return None
+    return coach
 
 
 def _safe_next(target: str | None) -> str:
@@ -31,6 +43,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_login
 def login():
     """Sign in with email and password."""
     if current_user.is_authenticated:
@@ -54,7 +67,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Sign out and forget the session."""
+    """Sign out and forget the session; copies of the cookie stop working too."""
+    current_user.end_sessions()
+    commit()
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

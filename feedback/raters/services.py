@@ -186,9 +186,9 @@ def _claim(invite: Invite, new_state: InviteState) -> None:
         .values(state=new_state, draft=None)
         .execution_options(synchronize_session=False)
     )
+    db.session.expire(invite)  # read the state again, whoever won
     if result.rowcount != 1:
         raise AlreadyAnswered
-    db.session.expire(invite)
 
 
 def submit(invite: Invite, answers: Answers) -> None:
