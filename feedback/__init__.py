@@ -93,6 +93,7 @@ def _development_secret_key(instance: Path) -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .coaching.data_rights import bp as data_rights_bp
     from .coaching.views import bp as coaching_bp
     from .dashboard.views import bp as dashboard_bp
     from .mail.views import bp as mail_bp
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (plans_bp, portal_plans_bp, reports_bp, portal_reports_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(data_rights_bp)
 
 
 def _register_models() -> None:

@@ -211,6 +211,7 @@ def register_commands(app: Flask) -> None:
     """Add the commands to ``app.cli``, so ``feedback …`` and ``flask --app wsgi …`` agree."""
     from ..reports.cli import report_command
     from .analyze import analyze_command
+    from .retention import retention_group
 
     for command in (
         create_coach_command,
@@ -219,5 +220,6 @@ def register_commands(app: Flask) -> None:
         demo_command,
         analyze_command,
         report_command,
+        retention_group,
     ):
         app.cli.add_command(command)
