@@ -10,6 +10,7 @@ from ..accounts.models import Coach
 from ..extensions import db
 from ..mail.outbox import queue_message
 from ..questionnaires.store import stored_questionnaire
+from ..ratings.unlink import unlink_submission_order
 from ..timeutil import today, utcnow
 from .models import Coachee, Cycle, CycleState, new_link_key
 
@@ -85,6 +86,7 @@ def dashboard_url(cycle: Cycle) -> str:
 def close_cycle(cycle: Cycle) -> None:
     """Close now; results become visible to the coach."""
     cycle.close()
+    unlink_submission_order(cycle)
     db.session.flush()
 
 
@@ -95,6 +97,7 @@ def close_due_cycles() -> int:
     ).all()
     for cycle in due:
         cycle.close()
+        unlink_submission_order(cycle)
     db.session.flush()
     return len(due)
 
@@ -103,6 +106,7 @@ def close_if_due(cycle: Cycle) -> None:
     """Close ``cycle`` if its deadline has passed (checked whenever it is looked at)."""
     if cycle.is_past_deadline:
         cycle.close()
+        unlink_submission_order(cycle)
         db.session.flush()
 
 
