@@ -10,7 +10,7 @@ from ..coaching.services import close_if_due, coachee_of, cycle_of
 from ..database import commit
 from ..plans import services as plans
 from ..raters.models import GROUP_LABELS
-from ..raters.services import invites_of, progress
+from ..raters.services import progress
 from . import cohort as cohort_service
 from .insights import INSIGHTS, goal_changes, prediction_table
 from .services import cycle_report, remembered, safe_json
@@ -78,7 +78,6 @@ def show_cycle(cycle_id: int):
         cycle=cycle,
         coachee=cycle.coachee,
         progress=progress(cycle),
-        invites=invites_of(cycle),
         group_labels=GROUP_LABELS,
         report=report,
         results=report.results if report else None,

@@ -1,0 +1,269 @@
+"""Benchmark: the coach's cycle dashboard (15 raters x 35 statements) served by gunicorn
+with 2 sync workers on 127.0.0.1, against /healthz in the same run.
+
+    .venv/bin/python bench/dashboard/run.py [--requests 600] [--threads 4]
+
+Seeds a throw-away SQLite database in a temporary folder, starts gunicorn, signs in
+through the login form, times the first view of the dashboard on each freshly started
+worker, then drives both routes with a bounded number of requests from a few threads
+(http.client, keep-alive). Prints p50/p95, requests per second and the ratios to
+/healthz; exits 1 when a goal is missed: p50 < 25 ms, >= 100 requests/s, first view
+< 400 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import http.client
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[2]
+GOALS = {"p50_ms": 25.0, "requests_per_s": 100.0, "first_view_ms": 400.0}
+GROUPS = ["boss"] + ["peer"] * 5 + ["subordinate"] * 5 + ["partner"] * 4  # 15 raters
+EXTRA_ITEMS = 4  # the default questionnaire has 31 statements; 4 more make 35
+
+
+def seed(env: dict[str, str]) -> int:
+    """Create the database, a coach, and a closed cycle answered by 15 raters on a
+    35-statement questionnaire; return the cycle id."""
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import random
+
+    from flask_migrate import upgrade
+
+    from feedback import create_app
+    from feedback.accounts.services import create_coach
+    from feedback.coaching import services as coaching
+    from feedback.coaching.models import Cycle, CycleState
+    from feedback.database import commit
+    from feedback.extensions import db
+    from feedback.questionnaires.loader import Item, default_questionnaire
+    from feedback.questionnaires.store import stored_questionnaire
+    from feedback.raters import services as raters
+    from feedback.raters.services import Nomination
+    from feedback.ratings.forms import Answers
+    from feedback.ratings.services import save_self_assessment
+    from feedback.timeutil import today
+
+    spec = default_questionnaire()
+    competencies = list(spec.competencies)
+    for n in range(EXTRA_ITEMS):
+        c = competencies[n % len(competencies)]
+        extra = Item(f"bench_extra_{n}", c.key, f"I do extra thing {n}.", f"{{name}} does {n}.")
+        competencies[n % len(competencies)] = dataclasses.replace(c, items=(*c.items, extra))
+    spec = dataclasses.replace(spec, key="bench-35", competencies=tuple(competencies))
+    assert len(spec.items) == 31 + EXTRA_ITEMS
+
+    app = create_app(instance_path=env["BENCH_INSTANCE"])
+    rng = random.Random(35)
+    with app.app_context():
+        upgrade()
+        coach = create_coach(
+            email="bench@example.com",
+            name="Bench Coach",
+            password="bench-pass-1",  # noqa: S106 (a throw-away bench database)
+        )
+        coachee = coaching.add_coachee(coach, name="Robin Bench", email="robin@example.com")
+        cycle = Cycle(
+            coachee=coachee,
+            questionnaire=stored_questionnaire(spec),
+            closes_on=today(),
+            min_group_size=3,
+            state=CycleState.DRAFT,
+        )
+        db.session.add(cycle)
+        cycle.open()
+        db.session.flush()
+        keys = [item.key for item in spec.items]
+        texts = {"headline": "Calm, clear and quick to help.", "keep": "Keep the calm."}
+        save_self_assessment(
+            cycle, Answers({k: rng.randint(2, 5) for k in keys}, dict(texts)), submit=True
+        )
+        nominations = [
+            Nomination(email=f"rater{i}@example.com", group=g, name=f"Rater {i}")
+            for i, g in enumerate(GROUPS)
+        ]
+        invites, _ = raters.nominate(cycle, nominations)
+        for invite in invites:
+            scores = {k: (None if rng.random() < 0.05 else rng.randint(1, 5)) for k in keys}
+            raters.submit(invite, Answers(scores, {**texts, "change": "Say no more often."}))
+        coaching.close_cycle(cycle)
+        commit()
+        return cycle.id
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise SystemExit("gunicorn did not start")
+
+
+class Client:
+    """One keep-alive connection with the session cookie."""
+
+    def __init__(self, port: int, cookie: str = ""):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookie = cookie
+
+    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str, float]:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        start = time.perf_counter()
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        data = response.read().decode("utf-8", "replace")
+        elapsed = time.perf_counter() - start
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie" and value.startswith("session="):
+                self.cookie = value.split(";", 1)[0]
+        return response.status, data, elapsed
+
+
+def sign_in(port: int) -> str:
+    """The session cookie of the bench coach, through the real login form."""
+    client = Client(port)
+    _, page, _ = client.request("GET", "/login")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    body = urlencode(
+        {"csrf_token": token, "email": "bench@example.com", "password": "bench-pass-1"}
+    )
+    status, _, _ = client.request("POST", "/login", body)
+    if status != 302:
+        raise SystemExit(f"sign-in failed with {status}")
+    return client.cookie
+
+
+def drive(port: int, cookie: str, path: str, total: int, threads: int) -> dict[str, float]:
+    """``total`` GETs of ``path`` from ``threads`` threads; latencies and throughput."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    per_thread = total // threads
+
+    def work() -> None:
+        client = Client(port, cookie)
+        mine = []
+        for _ in range(per_thread):
+            status, _, elapsed = client.request("GET", path)
+            if status != 200:
+                raise SystemExit(f"{path} answered {status}")
+            mine.append(elapsed)
+        with lock:
+            latencies.extend(mine)
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    start = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    wall = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p95_ms": 1000 * latencies[int(0.95 * (len(latencies) - 1))],
+        "requests_per_s": len(latencies) / wall,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=600, help="per route (bounded)")
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
+    env = {
+        "FEEDBACK_DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
+        "FEEDBACK_SECRET_KEY": "bench-secret-key-not-for-production-use",
+        "FEEDBACK_MAIL_SEND_AFTER_REQUEST": "false",
+        "FEEDBACK_MAIL_BACKEND": "file",
+        "FEEDBACK_MAIL_FILE_DIR": str(folder / "mail"),
+        "BENCH_INSTANCE": str(folder / "instance"),
+    }
+    cycle_id = seed(env)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        cookie = sign_in(port)
+        dashboard = f"/cycles/{cycle_id}"
+        # The first view on each fresh worker: two at once land on the two workers.
+        firsts: list[float] = []
+
+        def first() -> None:
+            status, _, elapsed = Client(port, cookie).request("GET", dashboard)
+            assert status == 200, status
+            firsts.append(1000 * elapsed)
+
+        pair = [threading.Thread(target=first) for _ in range(2)]
+        for t in pair:
+            t.start()
+        for t in pair:
+            t.join()
+        drive(port, cookie, dashboard, 40, 2)  # warm both workers
+        drive(port, cookie, "/healthz", 40, 2)
+        results = {
+            "/healthz": drive(port, cookie, "/healthz", args.requests, args.threads),
+            dashboard: drive(port, cookie, dashboard, args.requests, args.threads),
+        }
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    print(f"cycle dashboard: 15 raters x {31 + EXTRA_ITEMS} statements, gunicorn -w 2 (sync)")
+    print(
+        f"first view after a worker starts: {max(firsts):.0f} ms (both: "
+        + ", ".join(f"{f:.0f}" for f in sorted(firsts))
+        + " ms)"
+    )
+    for path, figures in results.items():
+        print(
+            f"{path:<12} p50 {figures['p50_ms']:6.2f} ms  p95 {figures['p95_ms']:6.2f} ms  "
+            f"{figures['requests_per_s']:7.1f} requests/s"
+        )
+    base, page = results["/healthz"], results[dashboard]
+    print(
+        f"ratio dashboard/healthz: p50 x{page['p50_ms'] / base['p50_ms']:.1f}, "
+        f"throughput x{page['requests_per_s'] / base['requests_per_s']:.2f}"
+    )
+    missed = []
+    if page["p50_ms"] >= GOALS["p50_ms"]:
+        missed.append(f"p50 {page['p50_ms']:.1f} ms >= {GOALS['p50_ms']} ms")
+    if page["requests_per_s"] < GOALS["requests_per_s"]:
+        missed.append(f"{page['requests_per_s']:.0f} requests/s < {GOALS['requests_per_s']}")
+    if max(firsts) >= GOALS["first_view_ms"]:
+        missed.append(f"first view {max(firsts):.0f} ms >= {GOALS['first_view_ms']} ms")
+    print("goals met" if not missed else "MISSED: " + "; ".join(missed))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
