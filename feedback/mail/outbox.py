@@ -1,5 +1,7 @@
 """Queue mail inside the current transaction; it leaves only after the commit."""
 
+from datetime import datetime
+
 from flask import g, render_template
 
 from ..extensions import db
@@ -16,9 +18,14 @@ def queue_message(
     to_name: str = "",
     reply_to: str | None = None,
     invite_id: int | None = None,
+    not_before: datetime | None = None,
 ) -> OutboxMessage:
     """Render ``email/<template>.txt`` and ``.html`` with ``context`` and add the
-    message to the outbox in the current transaction (flushed, not committed)."""
+    message to the outbox in the current transaction (flushed, not committed).
+
+    ``reply_to`` is where a recipient's answer goes (the coach, never the coachee on
+    a rater's mail); ``not_before`` (naive UTC) holds the message back until then.
+    """
     message = OutboxMessage(
         kind=kind,
         to_address=to,
@@ -29,6 +36,8 @@ def queue_message(
         html_body=render_template(f"email/{template}.html", **context),
         invite_id=invite_id,
     )
+    if not_before is not None:
+        message.next_attempt_at = not_before
     db.session.add(message)
     db.session.flush()
     g.mail_queued = True

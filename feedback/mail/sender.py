@@ -6,7 +6,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..raters.models import ANSWERABLE, Invite, InviteState
@@ -18,6 +18,8 @@ from .transports import Transport, transport_from_settings
 
 #: A claimed message that is still "sending" after this long is claimed again.
 CLAIM_LEASE = timedelta(minutes=10)
+#: Messages claimed, sent over one connection and recorded together.
+DEFAULT_BATCH = 200
 
 
 def current_transport() -> Transport:
@@ -26,37 +28,36 @@ def current_transport() -> Transport:
 
 
 def _claim(limit: int) -> list[int]:
-    """Mark up to ``limit`` due messages as ours and commit, so no other worker sends them."""
+    """Mark up to ``limit`` due messages as ours and commit, so no other worker sends them.
+
+    PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` locks due rows no other worker
+    holds, then they are updated in the same transaction. (Not one ``UPDATE … WHERE id
+    IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``: the planner may run that subquery
+    once per row and claim far more than ``n``.) SQLite: one ``UPDATE … WHERE id IN
+    (SELECT … LIMIT n)``, which runs under SQLite's single write lock, so a worker that
+    loses a race takes the next due messages instead of none. Either way the conditions
+    are checked again on the rows updated, and two workers never claim one message.
+    """
     now = utcnow()
-    due = (
-        select(OutboxMessage.id)
-        .where(
-            or_(
-                OutboxMessage.state == MessageState.QUEUED,
-                OutboxMessage.state == MessageState.SENDING,
-            ),
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
+    claimable = (
+        OutboxMessage.state.in_([MessageState.QUEUED, MessageState.SENDING]),
+        OutboxMessage.next_attempt_at <= now,
     )
+    due = select(OutboxMessage.id).where(*claimable).order_by(OutboxMessage.id).limit(limit)
     if db.engine.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(due))
-    if not ids:
-        db.session.rollback()
-        return []
-    # The conditional update is the claim: a row another worker took in between
-    # no longer matches, and is not returned.
+        ids = list(db.session.scalars(due.with_for_update(skip_locked=True)))
+        if not ids:
+            db.session.rollback()
+            return []
+        chosen = OutboxMessage.id.in_(ids)
+    else:
+        chosen = OutboxMessage.id.in_(due.scalar_subquery())
     claimed = db.session.scalars(
         update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(ids),
-            OutboxMessage.next_attempt_at <= now,
-            OutboxMessage.state.in_([MessageState.QUEUED, MessageState.SENDING]),
-        )
+        .where(chosen, *claimable)
         .values(state=MessageState.SENDING, next_attempt_at=now + CLAIM_LEASE)
         .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
     return sorted(claimed)
@@ -79,10 +80,12 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     )
 
 
-def _record(message: OutboxMessage, status: str, detail: str) -> None:
+def _record(
+    message: OutboxMessage, invite: Invite | None, status: str, detail: str, code: int | None
+) -> None:
+    """Write down what became of one delivery attempt (and what it means for its invite)."""
     now = utcnow()
     message.attempts += 1
-    invite = db.session.get(Invite, message.invite_id) if message.invite_id else None
     if status == "sent":
         message.state = MessageState.SENT
         message.sent_at = now
@@ -97,13 +100,24 @@ def _record(message: OutboxMessage, status: str, detail: str) -> None:
         message.next_attempt_at = now + timedelta(seconds=next_attempt_delay(message.attempts))
         return
     message.state = MessageState.FAILED
-    if invite is not None and invite.state in ANSWERABLE:
+    # A 5xx (or an address no server would take) is the recipient's problem: the invite
+    # bounced. Running out of retries bounces it only when the server kept refusing
+    # this message (450, 451, 452); an unreachable or closing server (no code, 421) is
+    # ours to fix, not the rater's fault, and leaves the invite pending.
+    bounced = status == "failed" or (code is not None and 400 <= code < 500 and code != 421)
+    if bounced and invite is not None and invite.state in ANSWERABLE:
         invite.state = InviteState.BOUNCED
 
 
-def deliver_due(transport: Transport | None = None, *, batch_size: int = 100) -> Counter:
+def deliver_due(transport: Transport | None = None, *, batch_size: int = DEFAULT_BATCH) -> Counter:
     """Send every message that is due once, in batches; return counts by outcome
-    (``sent``, ``retry``, ``failed``)."""
+    (``sent``, ``retry``, ``failed``).
+
+    Each batch is claimed and committed before anything is sent, then sent over one
+    connection, then its outcomes are committed, so it is safe to run in several
+    processes at once: a message is handed to the transport by one of them only.
+    Commits the session (call it after the caller's own commit).
+    """
     transport = transport or current_transport()
     counts: Counter = Counter()
     while ids := _claim(batch_size):
@@ -112,17 +126,27 @@ def deliver_due(transport: Transport | None = None, *, batch_size: int = 100) ->
                 select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
             )
         )
+        invite_ids = {message.invite_id for message in messages if message.invite_id}
+        invites = (
+            {
+                invite.id: invite
+                for invite in db.session.scalars(select(Invite).where(Invite.id.in_(invite_ids)))
+            }
+            if invite_ids
+            else {}
+        )
         emails, sendable = [], []
         for message in messages:
             try:
                 emails.append(_as_email(message))
                 sendable.append(message)
             except ValueError as exc:  # an address no server would take
-                _record(message, "failed", str(exc))
+                _record(message, invites.get(message.invite_id), "failed", str(exc), None)
                 counts["failed"] += 1
         results = transport.send_batch(emails) if emails else []
         for message, result in zip(sendable, results, strict=True):
-            _record(message, str(result.status), result.detail)
+            invite = invites.get(message.invite_id)
+            _record(message, invite, str(result.status), result.detail, result.code)
             counts[str(result.status)] += 1
         db.session.commit()
         if len(ids) < batch_size:

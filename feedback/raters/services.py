@@ -142,6 +142,9 @@ def send_invite(invite: Invite, cycle: Cycle) -> None:
         "invite",
         to=invite.email,
         to_name=invite.name,
+        # Replies go to the coach, never to the coachee: "I have answered" sent to the
+        # coachee would undo the anonymity the invitation promises.
+        reply_to=coachee.coach.email,
         subject=f"{coachee.name} asks for your feedback",
         template="invite",
         context={

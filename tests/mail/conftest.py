@@ -377,3 +377,158 @@ def refusing_port() -> Iterator[int]:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as reserved:
         reserved.bind((HOST, 0))
         yield reserved.getsockname()[1]
+
+
+# --------------------------------------------------------------------------- app-level
+
+
+@pytest.fixture
+def fresh_app(make_app) -> Iterator[Any]:
+    """Build apps on a freshly created schema: ``fresh_app(**settings)``. Stops any
+    background sender and disposes of the engines afterwards."""
+    from sqlalchemy import MetaData
+
+    from feedback.extensions import db
+    from feedback.mail import background
+
+    apps: list[Any] = []
+
+    def make(**overrides: Any) -> Any:
+        app = make_app(**overrides)
+        with app.app_context():
+            metadata = MetaData()
+            metadata.reflect(bind=db.engine)
+            metadata.drop_all(bind=db.engine)
+            db.create_all()
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        background.stop(app, timeout=15)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def smtp_app(fresh_app) -> Any:
+    """``smtp_app(port, **settings)``: an app that sends to an SMTP server on 127.0.0.1."""
+
+    def make(port: int, **overrides: Any) -> Any:
+        settings = {
+            "MAIL_BACKEND": "smtp",
+            "SMTP_HOST": HOST,
+            "SMTP_PORT": port,
+            "SMTP_TIMEOUT": 3.0,
+        }
+        settings.update(overrides)
+        return fresh_app(**settings)
+
+    return make
+
+
+class Loop:
+    """Drives an app the way people do: a coach signs in and starts a cycle, the coachee
+    nominates raters through the portal form; plus read-outs of the database."""
+
+    def __init__(self, app: Any) -> None:
+        from support import TEST_PASSWORD, Browser, sign_in
+
+        from feedback.accounts.services import create_coach
+        from feedback.extensions import db
+
+        self.app = app
+        with app.app_context():
+            create_coach(email="coach@example.com", name="Clara Coach", password=TEST_PASSWORD)
+            db.session.commit()
+        self.coach = Browser(app.test_client())
+        sign_in(self.coach, "coach@example.com")
+        self.visitor = Browser(app.test_client())
+
+    def start_cycle(
+        self, name: str = "Casey Doe", email: str = "casey@example.com", days: int = 14
+    ) -> int:
+        """Add a coachee and open a cycle through the coach's forms; the cycle id."""
+        from datetime import timedelta
+
+        from feedback.timeutil import today
+
+        response = self.coach.submit("/coachees", {"name": name, "email": email}, page="/")
+        assert response.status_code == 302, response.status_code
+        closes_on = (today() + timedelta(days=days)).isoformat()
+        response = self.coach.submit(
+            response.headers["Location"], {"closes_on": closes_on, "boss_exempt": "y"}
+        )
+        assert response.status_code == 302, response.text
+        return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+
+    def portal(self, cycle_id: int) -> str:
+        """The coachee's current portal link (as the email carries it)."""
+        from feedback.coaching.models import Cycle
+        from feedback.coaching.services import portal_url
+        from feedback.extensions import db
+
+        with self.app.app_context():
+            return portal_url(db.session.get(Cycle, cycle_id))
+
+    def nominate(self, portal: str, lines: str, **kwargs: Any) -> Any:
+        """Post the portal's nomination form."""
+        return self.visitor.submit(f"{portal}raters", {"raters": lines}, **kwargs)
+
+    def invites(self, cycle_id: int) -> dict[str, str]:
+        """email -> invite state."""
+        from sqlalchemy import select
+
+        from feedback.extensions import db
+        from feedback.raters.models import Invite
+
+        with self.app.app_context():
+            rows = db.session.scalars(select(Invite).where(Invite.cycle_id == cycle_id))
+            return {invite.email: str(invite.state) for invite in rows}
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """Every outbox row as a dict, oldest first."""
+        from sqlalchemy import select
+
+        from feedback.extensions import db
+        from feedback.mail.models import OutboxMessage
+
+        with self.app.app_context():
+            rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+            return [
+                {
+                    "id": m.id,
+                    "kind": m.kind,
+                    "to": m.to_address,
+                    "state": str(m.state),
+                    "attempts": m.attempts,
+                    "next_attempt_at": m.next_attempt_at,
+                    "last_error": m.last_error,
+                }
+                for m in rows
+            ]
+
+    def make_due(self) -> None:
+        """Let every queued message be tried again now (skip the backoff wait)."""
+        from datetime import timedelta
+
+        from sqlalchemy import update
+
+        from feedback.extensions import db
+        from feedback.mail.models import MessageState, OutboxMessage
+        from feedback.timeutil import utcnow
+
+        with self.app.app_context():
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.state == MessageState.QUEUED)
+                .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+            )
+            db.session.commit()
+
+
+@pytest.fixture
+def loop_for() -> Any:
+    """``loop_for(app)``: a `Loop` with a coach account on ``app``."""
+    return Loop
