@@ -51,7 +51,7 @@ PROFILE: dict[str, tuple[float, int]] = {
     "acts_on_feedback": (3.0, 4),  # others disagree (see SPLIT)
     "learns_new_skills": (4.2, 4),
     "reviews_setbacks": (3.8, 4),
-    "tries_new_ways": (4.0, 4),
+    "tries_new_approaches": (4.0, 4),
 }
 #: Items on which raters split into two camps.
 SPLIT = {"acts_on_feedback"}
@@ -155,7 +155,7 @@ def seed_demo(seed: int = 360) -> str:
     save_self_assessment(
         cycle,
         Answers(
-            scores={key: PROFILE[key][1] for key in competency_of if key in PROFILE},
+            scores={key: PROFILE[key][1] for key in competency_of},
             texts=SELF_TEXTS,
         ),
         submit=True,
@@ -168,7 +168,6 @@ def seed_demo(seed: int = 360) -> str:
             scores={
                 key: _score(rng, key, competency, invite.group)
                 for key, competency in competency_of.items()
-                if key in PROFILE
             },
             texts={
                 "keep": rng.choice(KEEP),
