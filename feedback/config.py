@@ -25,6 +25,16 @@ DEFAULTS: dict[str, object] = {
     "SMTP_TIMEOUT": 10.0,
     # Deliver queued mail from the web process right after the request commits.
     "MAIL_SEND_AFTER_REQUEST": True,
+    # A thread in the web process that runs the worker's round (close cycles past their
+    # deadline, reminders, notes, sending) every MAIL_BACKGROUND_INTERVAL seconds:
+    # "auto" runs it with the file backend (development, the demo), true/false decide.
+    "MAIL_BACKGROUND": "auto",
+    "MAIL_BACKGROUND_INTERVAL": 5.0,
+    # Automatic reminders to raters who have not answered, in days before the deadline.
+    "REMINDER_DAYS": "7,2",
+    # The coach's "every group has enough answers" note leaves between one and two
+    # times this many seconds later, so it does not tell when somebody answered.
+    "READY_NOTE_DELAY": 3600,
     # A group's figures show only from this many answers (never below 2).
     "MIN_GROUP_SIZE": 3,
     # How long links in emails stay valid.

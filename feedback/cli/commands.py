@@ -116,6 +116,7 @@ def create_cycle_command(
 def close_cycle_command(cycle_id: int) -> None:
     """Close a cycle now, as the coach's button does."""
     from ..coaching.models import Cycle, CycleStateError
+    from ..coaching.notes import note_cycle_closed
     from ..coaching.services import close_cycle
     from ..database import commit
     from ..extensions import db
@@ -127,6 +128,7 @@ def close_cycle_command(cycle_id: int) -> None:
         close_cycle(cycle)
     except CycleStateError as exc:
         fail(str(exc))
+    note_cycle_closed(cycle, by_deadline=False)  # the coach did not press the button
     commit()
     click.echo(f"Cycle {cycle_id} closed.")
 
@@ -137,13 +139,11 @@ def mail_group() -> None:
 
 
 def _send_once() -> dict:
-    from ..coaching.services import close_due_cycles
-    from ..database import commit
-    from ..mail.sender import deliver_due
+    """One worker round: close cycles past their deadline, queue due reminders and
+    notes, send what is due."""
+    from ..mail.worker import run_round
 
-    close_due_cycles()
-    commit()
-    return dict(deliver_due())
+    return dict(run_round())
 
 
 @mail_group.command("send")
@@ -155,10 +155,21 @@ def mail_send_command() -> None:
         f"sent {counts.get('sent', 0)}, to retry {counts.get('retry', 0)}, "
         f"failed {counts.get('failed', 0)}"
     )
+    if any(counts.get(key) for key in ("closed", "reminded", "noted")):
+        click.echo(
+            f"closed {counts.get('closed', 0)} cycles, queued {counts.get('reminded', 0)} "
+            f"reminders and {counts.get('noted', 0)} notes"
+        )
 
 
 @mail_group.command("work")
-@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+@click.option(
+    "--interval",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds between rounds.",
+)
 @with_appcontext
 def mail_work_command(interval: float) -> None:
     """Keep sending due mail until stopped (SIGTERM or Ctrl-C finish the current round)."""
@@ -177,6 +188,9 @@ def mail_work_command(interval: float) -> None:
         except Exception as exc:  # keep the worker alive through a database hiccup
             current_app.logger.exception("mail round failed")
             counts = {"error": str(exc)}
+            from ..extensions import db
+
+            db.session.rollback()
         if any(counts.values()):
             click.echo(json.dumps(counts))
         deadline = time.monotonic() + interval

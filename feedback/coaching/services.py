@@ -13,6 +13,7 @@ from ..questionnaires.store import stored_questionnaire
 from ..ratings.unlink import unlink_submission_order
 from ..timeutil import today, utcnow
 from .models import Coachee, Cycle, CycleState, new_link_key
+from .notes import note_cycle_closed
 
 #: The longest a cycle may stay open.
 MAX_CYCLE_LENGTH = timedelta(days=365)
@@ -66,9 +67,19 @@ def send_portal_link(cycle: Cycle, *, renew: bool = False) -> None:
         to=coachee.email,
         to_name=coachee.name,
         reply_to=coach.email,
-        subject=f"{coach.name} has started your 360 feedback",
+        subject=(
+            "Your new link for your 360 feedback"
+            if renew
+            else f"{coach.name} has started your 360 feedback"
+        ),
         template="portal_link",
-        context={"cycle": cycle, "coachee": coachee, "coach": coach, "url": portal_url(cycle)},
+        context={
+            "cycle": cycle,
+            "coachee": coachee,
+            "coach": coach,
+            "url": portal_url(cycle),
+            "renewed": renew,
+        },
     )
 
 
@@ -91,13 +102,15 @@ def close_cycle(cycle: Cycle) -> None:
 
 
 def close_due_cycles() -> int:
-    """Close every open cycle whose deadline has passed; return how many."""
+    """Close every open cycle whose deadline has passed and queue the coach's note; return
+    how many."""
     due = db.session.scalars(
         select(Cycle).where(Cycle.state == CycleState.OPEN, Cycle.closes_on < today())
     ).all()
     for cycle in due:
         cycle.close()
         unlink_submission_order(cycle)
+        note_cycle_closed(cycle, by_deadline=True)
     db.session.flush()
     return len(due)
 
@@ -107,6 +120,7 @@ def close_if_due(cycle: Cycle) -> None:
     if cycle.is_past_deadline:
         cycle.close()
         unlink_submission_order(cycle)
+        note_cycle_closed(cycle, by_deadline=True)
         db.session.flush()
 
 

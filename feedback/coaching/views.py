@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..database import commit
+from ..raters.reminders import remind_unanswered, reminded_message
 from ..raters.services import progress
 from . import services
 from .forms import CoacheeForm, CycleForm
@@ -96,6 +97,21 @@ def release_report(cycle_id: int):
     else:
         commit()
         flash(f"{cycle.coachee.name} can now see the report in their portal.", "success")
+    return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
+
+
+@bp.route("/cycles/<int:cycle_id>/remind", methods=["POST"])
+def remind_raters(cycle_id: int):
+    """Remind every rater who has not answered; the coach learns how many, not who."""
+    cycle = services.cycle_of(current_user, cycle_id)
+    services.close_if_due(cycle)
+    try:
+        count = remind_unanswered(cycle)
+    except ValueError as exc:
+        flash(f"No reminders sent: {exc}.", "error")
+    else:
+        flash(reminded_message(count), "success" if count else "info")
+    commit()
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
 
 

@@ -9,7 +9,14 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     """After a request that queued mail, send it from this process (unless disabled,
-    for deployments that run ``feedback mail work`` instead)."""
+    for deployments that run ``feedback mail work`` instead); start the background
+    round when enabled (see `background`). Checks the mail settings, so a bad value
+    stops the app at start-up with a message naming it."""
+    from ..raters.reminders import reminder_days
+    from . import background
+
+    reminder_days(app.config.get("REMINDER_DAYS"))
+    background.init_app(app)
 
     @app.after_request
     def _send_after_commit(response: Response) -> Response:

@@ -1,0 +1,157 @@
+"""Notes to the coach: every rater group has enough answers; the cycle closed.
+
+Each goes at most once per cycle (a row in ``cycle_notes`` with a unique key says it
+was queued). Notes carry counts, never a rater: the "groups ready" note is found by the
+worker's housekeeping rather than by the submit that completes a group, and leaves
+after a random delay, so its arrival does not pin down when somebody answered.
+"""
+
+import random
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import case, exists, func, insert, select
+
+from .. import links
+from ..extensions import db
+from ..mail.models import CycleNote
+from ..mail.outbox import queue_message
+from ..raters.models import Invite, InviteState
+from ..timeutil import utcnow
+from .models import Cycle, CycleState
+
+GROUPS_READY = "groups_ready"
+CYCLE_CLOSED = "cycle_closed"
+
+
+def _mark_once(cycle_id: int, kind: str) -> bool:
+    """Record that ``kind`` was noted for the cycle; False when it already was (also when
+    another worker recorded it a moment ago: the unique key decides)."""
+    dialect = db.engine.dialect.name
+    values = {"cycle_id": cycle_id, "kind": kind, "created_at": utcnow()}
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        statement = (
+            dialect_insert(CycleNote)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["cycle_id", "kind"])
+            .returning(CycleNote.id)
+        )
+        # A row comes back only when this statement inserted it (rowcount is not
+        # reliable here: psycopg reports -1).
+        return db.session.execute(statement).first() is not None
+    already = db.session.scalar(
+        select(exists().where(CycleNote.cycle_id == cycle_id, CycleNote.kind == kind))
+    )
+    if already:
+        return False
+    db.session.execute(insert(CycleNote).values(**values))
+    return True
+
+
+def _answer_counts(cycle_ids: list[int]) -> dict[int, dict[str, tuple[int, int]]]:
+    """Per cycle and group: (invited, answered)."""
+    rows = db.session.execute(
+        select(
+            Invite.cycle_id,
+            Invite.group,
+            func.count(),
+            func.sum(case((Invite.state == InviteState.SUBMITTED, 1), else_=0)),
+        )
+        .where(Invite.cycle_id.in_(cycle_ids))
+        .group_by(Invite.cycle_id, Invite.group)
+    ).all()
+    counts: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for cycle_id, group, invited, answered in rows:
+        counts[cycle_id][group] = (int(invited), int(answered or 0))
+    return counts
+
+
+def groups_ready(cycle: Cycle, counts: dict[str, tuple[int, int]]) -> bool:
+    """Whether every group that has raters has reached the cycle's k answers (one for
+    the boss when the boss is shown alone). False while nobody is invited."""
+    if not counts:
+        return False
+    for group, (_invited, answered) in counts.items():
+        needed = 1 if group == "boss" and cycle.boss_exempt else cycle.min_group_size
+        if answered < needed:
+            return False
+    return True
+
+
+def _delay() -> timedelta:
+    """Between one and two times READY_NOTE_DELAY (seconds), at random."""
+    seconds = max(0.0, float(current_app.config.get("READY_NOTE_DELAY", 3600)))
+    return timedelta(seconds=seconds * (1 + random.random()))
+
+
+def queue_ready_notes(now: datetime | None = None) -> int:
+    """Tell coaches whose open cycles have just got enough answers in every group that
+    has raters; once per cycle. Returns how many notes were queued (flushed)."""
+    now = now or utcnow()
+    candidates = list(
+        db.session.scalars(
+            select(Cycle).where(
+                Cycle.state == CycleState.OPEN,
+                ~exists().where(CycleNote.cycle_id == Cycle.id, CycleNote.kind == GROUPS_READY),
+                exists().where(Invite.cycle_id == Cycle.id),
+            )
+        )
+    )
+    if not candidates:
+        return 0
+    counts = _answer_counts([cycle.id for cycle in candidates])
+    queued = 0
+    for cycle in candidates:
+        cycle_counts = counts.get(cycle.id, {})
+        if not groups_ready(cycle, cycle_counts) or not _mark_once(cycle.id, GROUPS_READY):
+            continue
+        coachee, coach = cycle.coachee, cycle.coachee.coach
+        queue_message(
+            GROUPS_READY,
+            to=coach.email,
+            to_name=coach.name,
+            subject=f"Enough answers for {coachee.name}'s 360",
+            template="groups_ready",
+            context={
+                "cycle": cycle,
+                "coachee": coachee,
+                "coach": coach,
+                "groups": len(cycle_counts),
+                "url": links.external_url("dashboard.show_cycle", cycle_id=cycle.id),
+            },
+            not_before=now + _delay(),
+        )
+        queued += 1
+    db.session.flush()
+    return queued
+
+
+def note_cycle_closed(cycle: Cycle, *, by_deadline: bool) -> bool:
+    """Tell the coach that ``cycle`` closed (its deadline passed, or someone other than
+    the coach closed it, e.g. ``feedback cycle close``); once per cycle. The coach's own
+    button sends nothing: they know. Returns whether a note was queued (flushed)."""
+    if not _mark_once(cycle.id, CYCLE_CLOSED):
+        return False
+    coachee, coach = cycle.coachee, cycle.coachee.coach
+    answered = sum(answered for _i, answered in _answer_counts([cycle.id])[cycle.id].values())
+    queue_message(
+        CYCLE_CLOSED,
+        to=coach.email,
+        to_name=coach.name,
+        subject=f"The 360 for {coachee.name} has closed",
+        template="cycle_closed",
+        context={
+            "cycle": cycle,
+            "coachee": coachee,
+            "coach": coach,
+            "answered": answered,
+            "by_deadline": by_deadline,
+            "url": links.external_url("dashboard.show_cycle", cycle_id=cycle.id),
+        },
+    )
+    return True

@@ -1,0 +1,136 @@
+"""A thread in the web process that runs the mail worker's round every few seconds.
+
+Mail queued by a request leaves when the response has gone out (`dispatch`); this
+covers the rest when no `feedback mail work` runs: mail queued by a command (such as
+`feedback cycle create`), deadlines that pass, reminders and notes that fall due.
+One thread per app and process, started by the first request (never by a command,
+and again in each process a pre-forking server makes), daemonic, and it survives
+any error in a round: the next round tries again.
+"""
+
+import logging
+import os
+import threading
+import weakref
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+_EXTENSION = "mail_background"
+_start_lock = threading.Lock()
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def enabled(app: Flask) -> bool:
+    """Whether the app runs the background thread: MAIL_BACKGROUND true/false, or
+    "auto" (the default): on with the file backend outside tests, off with SMTP, where
+    production runs `feedback mail work`."""
+    value = app.config.get("MAIL_BACKGROUND", "auto")
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return (
+            str(app.config.get("MAIL_BACKEND", "file")).strip().lower() == "file"
+            and bool(app.config.get("MAIL_SEND_AFTER_REQUEST"))
+            and not app.testing
+        )
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise ValueError(f"FEEDBACK_MAIL_BACKGROUND must be auto, true or false, not {value!r}")
+
+
+def interval(app: Flask) -> float:
+    """Seconds between rounds (MAIL_BACKGROUND_INTERVAL); at least 0.1."""
+    try:
+        seconds = float(app.config.get("MAIL_BACKGROUND_INTERVAL", 5.0))
+    except (TypeError, ValueError):
+        raise ValueError("FEEDBACK_MAIL_BACKGROUND_INTERVAL must be a number of seconds") from None
+    if not seconds >= 0.1:
+        raise ValueError("FEEDBACK_MAIL_BACKGROUND_INTERVAL must be at least 0.1 seconds")
+    return seconds
+
+
+class BackgroundSender:
+    """The thread and how to stop it. Holds the app weakly: a discarded app stops it."""
+
+    def __init__(self, app: Flask, seconds: float) -> None:
+        self._app = weakref.ref(app)
+        self.interval = seconds
+        self.pid = os.getpid()
+        self.rounds = 0  #: rounds finished, for tests and debugging
+        self.stopped = False  #: stopped on purpose: the next request does not restart it
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="mail-background", daemon=True)
+
+    @property
+    def alive(self) -> bool:
+        """Running in this very process."""
+        return self.pid == os.getpid() and self.thread.is_alive()
+
+    def start(self) -> None:
+        """Start the thread."""
+        self.thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask the thread to stop after its current round and wait up to ``timeout``."""
+        self.stopped = True
+        self._stop.set()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join(timeout)
+
+    def _run(self) -> None:
+        from ..extensions import db
+        from .worker import run_round
+
+        while not self._stop.is_set():
+            app = self._app()
+            if app is None:
+                return
+            try:
+                with app.app_context():
+                    try:
+                        counts = run_round()
+                        if any(counts.values()):
+                            log.info("background mail round: %s", dict(counts))
+                    finally:
+                        db.session.remove()
+            except Exception:  # never let the thread die; the next round tries again
+                log.exception("background mail round failed")
+            self.rounds += 1
+            del app
+            self._stop.wait(self.interval)
+
+
+def ensure_started(app: Flask) -> BackgroundSender:
+    """The app's background sender in this process, started if it is not running."""
+    with _start_lock:
+        sender = app.extensions.get(_EXTENSION)
+        if sender is None or not sender.alive:
+            sender = BackgroundSender(app, interval(app))
+            app.extensions[_EXTENSION] = sender
+            sender.start()
+        return sender
+
+
+def stop(app: Flask, timeout: float = 30.0) -> None:
+    """Stop the app's background sender, if one runs."""
+    sender = app.extensions.get(_EXTENSION)
+    if sender is not None:
+        sender.stop(timeout)
+
+
+def init_app(app: Flask) -> None:
+    """Check the settings now (a typo fails at start-up, not in the thread), and start
+    the thread with the first request when it is enabled."""
+    if not enabled(app):
+        return
+    interval(app)
+
+    @app.before_request
+    def _start_background_sender() -> None:
+        sender = app.extensions.get(_EXTENSION)
+        if sender is None or not (sender.alive or sender.stopped):
+            ensure_started(app)

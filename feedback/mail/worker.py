@@ -1,0 +1,47 @@
+"""One round of the mail worker: the housekeeping that queues mail, then sending.
+
+`feedback mail send` runs one round, `feedback mail work` runs rounds until stopped,
+and the web process's background thread (see `background`) runs them when no worker
+does. Every part is safe to run in several processes at once.
+"""
+
+import logging
+from collections import Counter
+from datetime import datetime
+
+from ..coaching.notes import queue_ready_notes
+from ..coaching.services import close_due_cycles
+from ..database import commit
+from ..extensions import db
+from ..raters.reminders import send_due_reminders
+from .sender import deliver_due
+from .transports import Transport
+
+log = logging.getLogger(__name__)
+
+
+def housekeeping(now: datetime | None = None) -> Counter:
+    """Close cycles whose deadline has passed (noting their coaches), queue the automatic
+    reminders and the "every group has enough answers" notes that are due; flushed, not
+    committed. Returns counts: ``closed``, ``reminded``, ``noted``."""
+    return Counter(
+        closed=close_due_cycles(),
+        reminded=send_due_reminders(now),
+        noted=queue_ready_notes(now),
+    )
+
+
+def run_round(transport: Transport | None = None) -> Counter:
+    """Housekeeping, commit, then send everything due. A failing housekeeping step is
+    logged and rolled back, and what is already queued is sent all the same. Returns
+    the counts of both (``sent``, ``retry``, ``failed``, ``closed``, …)."""
+    counts: Counter = Counter()
+    try:
+        counts.update(housekeeping())
+        commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("mail housekeeping failed; sending what is queued anyway")
+        counts["errors"] += 1
+    counts.update(deliver_due(transport))
+    return counts

@@ -1,0 +1,184 @@
+"""Reminders to raters who have not answered: automatic before the deadline, and on
+demand ("remind everyone who has not answered") by the coach or the coachee.
+
+Who is reminded is never shown to anyone: callers get a count. Two rules keep it
+gentle and make it safe to run in several workers at once, since every reminder is
+claimed with a conditional UPDATE of ``invites.last_reminded_at``:
+
+- nobody gets two reminders within ``MIN_GAP``, nor one within ``MIN_GAP`` of being
+  invited;
+- automatic reminders go once per reminder window: the window for "d days before"
+  starts at 00:00 UTC on that day and lasts until the next window starts, so a worker
+  that was down on the day still reminds once, and never twice.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import contains_eager
+
+from ..coaching.models import Cycle, CycleState
+from ..extensions import db
+from ..mail.outbox import queue_message
+from ..timeutil import utcnow
+from .models import ANSWERABLE, Invite
+from .services import rater_url
+
+#: The shortest time between two mails to one rater (invitation or reminder).
+MIN_GAP = timedelta(hours=24)
+#: Reminder days are whole numbers of days before the deadline, up to this many.
+MAX_REMINDER_DAY = 365
+
+
+def reminder_days(value: object) -> tuple[int, ...]:
+    """The reminder days from the setting REMINDER_DAYS: "7,2", 7, [7, 2] or "" (none).
+
+    Returns distinct days, largest first; raises ValueError naming the setting for
+    anything else (negative numbers, words).
+    """
+    if value is None or value == "":
+        return ()
+    if isinstance(value, bool):
+        raise ValueError(f"FEEDBACK_REMINDER_DAYS must be days like 7,2, not {value!r}")
+    if isinstance(value, int):
+        items: list[object] = [value]
+    elif isinstance(value, str):
+        items = [part.strip() for part in value.split(",") if part.strip()]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError(f"FEEDBACK_REMINDER_DAYS must be days like 7,2, not {value!r}")
+    days: set[int] = set()
+    for item in items:
+        text = str(item).strip()
+        if isinstance(item, bool) or not (text.isascii() and text.isdigit()):
+            raise ValueError(
+                f"FEEDBACK_REMINDER_DAYS must be whole days before the deadline "
+                f"separated by commas, like 7,2; {item!r} is not one"
+            )
+        day = int(text)
+        if day > MAX_REMINDER_DAY:
+            raise ValueError(f"FEEDBACK_REMINDER_DAYS: {day} is more than a year")
+        days.add(day)
+    return tuple(sorted(days, reverse=True))
+
+
+def window_start(closes_on: date, days: tuple[int, ...], today: date) -> datetime | None:
+    """When the current automatic reminder window of a cycle closing on ``closes_on``
+    began (00:00 UTC of "d days before"), or None before the first window."""
+    starts = [closes_on - timedelta(days=d) for d in days]
+    started = [day for day in starts if day <= today]
+    return datetime.combine(max(started), time.min) if started else None
+
+
+def _claim_reminder(invite: Invite, now: datetime, not_since: datetime) -> bool:
+    """Set ``last_reminded_at`` if the rater can still answer and was not reminded
+    since ``not_since``; True when this call did it (one conditional UPDATE)."""
+    result = db.session.execute(
+        update(Invite)
+        .where(
+            Invite.id == invite.id,
+            Invite.state.in_(ANSWERABLE),
+            or_(Invite.last_reminded_at.is_(None), Invite.last_reminded_at < not_since),
+        )
+        .values(last_reminded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _queue_reminder(invite: Invite, cycle: Cycle, today: date) -> None:
+    coachee = cycle.coachee
+    coach = coachee.coach
+    queue_message(
+        "reminder",
+        to=invite.email,
+        to_name=invite.name,
+        # Questions go to the coach, never to the coachee: a rater telling the coachee
+        # "I have answered" is exactly what the anonymity promise should not invite.
+        reply_to=coach.email,
+        subject=f"Reminder: {coachee.name} asks for your feedback",
+        template="reminder",
+        context={
+            "invite": invite,
+            "cycle": cycle,
+            "coachee": coachee,
+            "coach": coach,
+            "days_left": (cycle.closes_on - today).days,
+            "url": rater_url(invite),
+        },
+        invite_id=invite.id,
+    )
+
+
+def send_due_reminders(now: datetime | None = None) -> int:
+    """Queue the automatic reminders that are due now (see the module docstring) for
+    every open cycle; returns how many were queued (flushed, not committed)."""
+    days = reminder_days(current_app.config.get("REMINDER_DAYS"))
+    if not days:
+        return 0
+    now = now or utcnow()
+    today = now.date()
+    invites = db.session.scalars(
+        select(Invite)
+        .join(Invite.cycle)
+        .options(contains_eager(Invite.cycle))
+        .where(
+            Cycle.state == CycleState.OPEN,
+            Cycle.closes_on >= today,
+            Cycle.closes_on <= today + timedelta(days=max(days)),
+            Invite.state.in_(ANSWERABLE),
+            Invite.created_at < now - MIN_GAP,
+        )
+        .order_by(Invite.id)
+    ).all()
+    queued = 0
+    for invite in invites:
+        cycle = invite.cycle
+        start = window_start(cycle.closes_on, days, today)
+        if start is None or invite.created_at >= start:
+            continue  # invited during this window: the invitation is fresh enough
+        if _claim_reminder(invite, now, min(start, now - MIN_GAP)):
+            _queue_reminder(invite, cycle, today)
+            queued += 1
+    db.session.flush()
+    return queued
+
+
+def remind_unanswered(cycle: Cycle, now: datetime | None = None) -> int:
+    """ "Remind everyone who has not answered": queue a reminder to each rater of
+    ``cycle`` who can still answer and has had no mail from us for ``MIN_GAP``.
+
+    Returns only how many were reminded. Raises ValueError when the cycle no longer
+    takes answers. Pressing it again within the day reminds nobody twice.
+    """
+    if not cycle.is_open:
+        raise ValueError("this cycle is closed, so nobody can answer any more")
+    now = now or utcnow()
+    invites = db.session.scalars(
+        select(Invite)
+        .where(
+            Invite.cycle_id == cycle.id,
+            Invite.state.in_(ANSWERABLE),
+            Invite.created_at < now - MIN_GAP,
+        )
+        .order_by(Invite.id)
+    ).all()
+    queued = 0
+    for invite in invites:
+        if _claim_reminder(invite, now, now - MIN_GAP):
+            _queue_reminder(invite, cycle, now.date())
+            queued += 1
+    db.session.flush()
+    return queued
+
+
+def reminded_message(count: int) -> str:
+    """What the person who pressed "remind everyone" is told: a count, never a name."""
+    if count == 0:
+        return (
+            "Nobody was reminded: everyone who has not answered got their invitation "
+            "or a reminder within the last day. Try again tomorrow."
+        )
+    return f"{count} reminder{'' if count == 1 else 's'} sent to raters who have not answered."
