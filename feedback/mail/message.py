@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email import policy
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -24,6 +24,30 @@ _HEADER_NAME = re.compile(r"[!-9;-~]+")
 _MSGID_DOMAIN = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")
 # Lines longer than this cannot travel as 7bit (RFC 5322 limit without CRLF).
 _MAX_7BIT_LINE = 998
+
+
+class _CachingHeaderRegistry(HeaderRegistry):
+    """The standard header registry, but each header's class is made once.
+
+    `HeaderRegistry.__getitem__` builds a new class with `type()` on every header set
+    or parsed; at a few dozen headers per message that was the largest single cost of
+    building one. The class depends only on the header's name, so caching is exact.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = self._classes[key] = super().__getitem__(name)
+        return cls
+
+
+#: `email.policy.default` with the caching registry: the same headers, built faster.
+POLICY = policy.default.clone(header_factory=_CachingHeaderRegistry())
 
 
 def clean_header_text(value: str) -> str:
@@ -112,7 +136,7 @@ def build_message(
     if date is not None and date.tzinfo is None:
         raise ValueError("date must be timezone-aware")
 
-    msg = EmailMessage(policy=policy.default)
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = _address(sender, sender_name)
     msg["To"] = _address(to, to_name)
     if reply_to:

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..raters.models import ANSWERABLE, Invite, InviteState
+from ..raters.models import Invite, InviteState
 from ..timeutil import utcnow
 from .backoff import MAX_ATTEMPTS, next_attempt_delay
 from .message import build_message
@@ -104,8 +104,10 @@ def _record(
     # bounced. Running out of retries bounces it only when the server kept refusing
     # this message (450, 451, 452); an unreachable or closing server (no code, 421) is
     # ours to fix, not the rater's fault, and leaves the invite pending.
+    # Only an invitation that never arrived bounces the invite: when a later reminder
+    # bounces, the rater still has the link from the invitation and may answer.
     bounced = status == "failed" or (code is not None and 400 <= code < 500 and code != 421)
-    if bounced and invite is not None and invite.state in ANSWERABLE:
+    if bounced and invite is not None and invite.state is InviteState.PENDING:
         invite.state = InviteState.BOUNCED
 
 

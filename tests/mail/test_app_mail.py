@@ -235,3 +235,30 @@ def test_smtp_down_keeps_the_nomination_pending_and_no_page_fails(
     assert len(_to(smtp_server, RATER)) == 1
     assert len(_to(smtp_server, "casey@example.com")) == 1
     assert loop.invites(cycle_id) == {RATER: "sent"}
+
+
+def test_a_bounced_reminder_does_not_take_the_link_away(smtp_server, smtp_app, loop_for):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from feedback.raters.models import Invite
+    from feedback.timeutil import utcnow
+
+    app = smtp_app(smtp_server.port)
+    loop = loop_for(app)
+    cycle_id = loop.start_cycle()
+    portal = loop.portal(cycle_id)
+    assert loop.nominate(portal, f"{RATER}, peer").status_code == 302
+    (invite,) = _to(smtp_server, RATER)
+    with app.app_context():
+        db.session.execute(update(Invite).values(created_at=utcnow() - timedelta(days=2)))
+        db.session.commit()
+    smtp_server.reject_recipient(RATER, "552 5.2.2 Mailbox full for good")
+
+    response = loop.visitor.submit(f"{portal}remind", {}, page=portal)
+    assert response.status_code == 302
+    reminders = [m for m in loop.outbox() if m["kind"] == "reminder"]
+    assert [(m["state"], m["attempts"]) for m in reminders] == [("failed", 1)]
+    assert loop.invites(cycle_id) == {RATER: "sent"}
+    assert loop.visitor.get(_link(invite)).status_code == 200
