@@ -144,3 +144,57 @@ def open_cycle(coach_browser, mailbox):
     assert response.status_code == 302, response.text
     cycle_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     return {"cycle_id": cycle_id, "portal": mailbox.link_for("casey@example.com")}
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: Headless, sandbox off (CI runs as root), and none of the background traffic with
+#: which Chromium tries to reach the internet.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
+
+
+def in_ci() -> bool:
+    """Whether the CI variable is set (browser tests must then run, not skip)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def unavailable(reason: str) -> None:
+    """Skip locally; in CI a browser test that cannot run is a failure."""
+    if in_ci():
+        pytest.fail(f"CI is set, so the browser tests must run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright, one per test session (Playwright's sync
+    API allows one running instance per thread)."""
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing (Debian package chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        unavailable(f"Playwright for Python is not installed: {exc}")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, timeout=60_000
+        )
+    except Exception as exc:
+        playwright.stop()
+        unavailable(f"Chromium did not start: {exc}")
+    try:
+        yield browser
+    finally:
+        browser.close()
+        playwright.stop()

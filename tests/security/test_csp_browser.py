@@ -4,9 +4,7 @@ Chromium, driven by Playwright, against the app served on 127.0.0.1 with the dem
 
 Skipped without /usr/bin/chromium, unless CI is set (then a missing browser fails)."""
 
-import os
 import threading
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,16 +13,6 @@ from werkzeug.serving import make_server
 
 from feedback.extensions import db
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: Records every CSP violation in the page, before any of the page's own scripts run.
 RECORD_VIOLATIONS = """
 window.__violations = [];
@@ -35,28 +23,6 @@ window.__dialogs = 0;
 """
 
 pytestmark = pytest.mark.e2e
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-@pytest.fixture
-def chromium():
-    if not CHROMIUM.exists():
-        if _in_ci():
-            pytest.fail(f"CI is set and {CHROMIUM} is missing", pytrace=False)
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=ARGS, headless=True, timeout=60_000
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
