@@ -9,6 +9,19 @@ TEST_PASSWORD = "correct horse battery"
 LINK = re.compile(r"https?://[^\s<>\"']+")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
+#: Raters of a test cycle and the score each gives on every item. The single partner is
+#: below k = 3 and the only one to give 1, so any leak of their answers would show.
+RATERS_WITH_LONE_PARTNER = {
+    "boss@example.com": ("boss", 5),
+    "peer1@example.com": ("peer", 4),
+    "peer2@example.com": ("peer", 3),
+    "peer3@example.com": ("peer", 4),
+    "sub1@example.com": ("subordinate", 2),
+    "sub2@example.com": ("subordinate", 3),
+    "sub3@example.com": ("subordinate", 2),
+    "partner@example.com": ("partner", 1),
+}
+
 
 class Mailbox:
     """The .eml files the file transport wrote, parsed."""

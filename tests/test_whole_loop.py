@@ -5,6 +5,7 @@ import re
 
 import pandas as pd
 from sqlalchemy import inspect, select
+from support import RATERS_WITH_LONE_PARTNER
 
 from feedback import analysis
 from feedback.coaching.models import Cycle
@@ -17,18 +18,7 @@ from feedback.ratings.services import ratings_frame
 QUESTIONNAIRE = default_questionnaire()
 ITEMS = [item.key for item in QUESTIONNAIRE.items]
 
-#: Raters and the score each gives on every item. The single partner is below k=3 and
-#: rates everything 1, a value nobody else uses, so any leak of it would be visible.
-RATERS = {
-    "boss@example.com": ("boss", 5),
-    "peer1@example.com": ("peer", 4),
-    "peer2@example.com": ("peer", 3),
-    "peer3@example.com": ("peer", 4),
-    "sub1@example.com": ("subordinate", 2),
-    "sub2@example.com": ("subordinate", 3),
-    "sub3@example.com": ("subordinate", 2),
-    "partner@example.com": ("partner", 1),
-}
+RATERS = RATERS_WITH_LONE_PARTNER
 
 
 def test_the_whole_loop(open_cycle, browser, coach_browser, mailbox, app):

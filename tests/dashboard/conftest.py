@@ -7,6 +7,7 @@ from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
+from support import RATERS_WITH_LONE_PARTNER
 
 from feedback.dashboard.services import clear_cache
 from feedback.questionnaires import default_questionnaire
@@ -18,16 +19,7 @@ COMPETENCIES = [c.key for c in QUESTIONNAIRE.competencies]
 
 #: email -> (group, score on every item). The lone partner is below k = 3 and is the
 #: only one to give 1, and writes a word nobody else uses, so a leak would show.
-RATERS = {
-    "boss@example.com": ("boss", 5),
-    "peer1@example.com": ("peer", 4),
-    "peer2@example.com": ("peer", 3),
-    "peer3@example.com": ("peer", 4),
-    "sub1@example.com": ("subordinate", 2),
-    "sub2@example.com": ("subordinate", 3),
-    "sub3@example.com": ("subordinate", 2),
-    "partner@example.com": ("partner", 1),
-}
+RATERS = RATERS_WITH_LONE_PARTNER
 PARTNER_WORD = "zanzibarish"
 
 
