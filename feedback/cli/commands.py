@@ -133,6 +133,39 @@ def close_cycle_command(cycle_id: int) -> None:
     click.echo(f"Cycle {cycle_id} closed.")
 
 
+@cycle_group.command("import")
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=str))
+@with_appcontext
+def import_cycles_command(csv_file: str) -> None:
+    """Start one cycle per line of CSV_FILE (columns coach_email, coachee_name,
+    coachee_email[, closes]); with any bad line nothing is imported (exit 2)."""
+    from ..coaching.importing import import_cycles, read_cycle_csv
+    from ..database import commit
+    from ..extensions import db
+
+    try:
+        with open(csv_file, encoding="utf-8", newline="") as handle:
+            text = handle.read()
+    except OSError as exc:
+        fail(f"cannot read {csv_file}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        fail(f"{csv_file} is not UTF-8 text")
+    rows, problems = read_cycle_csv(text)
+    if problems:
+        for problem in problems:
+            click.echo(f"{csv_file}: {problem}", err=True)
+        fail(f"{len(problems)} bad line(s); nothing was imported")
+    if not rows:
+        fail(f"{csv_file} has no cycles to import")
+    try:
+        cycles = import_cycles(rows)
+    except ValueError as exc:
+        db.session.rollback()
+        fail(f"{exc}; nothing was imported")
+    commit()
+    click.echo(f"Imported {len(cycles)} cycles; each coachee's portal email is queued.")
+
+
 @click.group("mail")
 def mail_group() -> None:
     """Send queued mail."""
