@@ -1,0 +1,76 @@
+"""Profile the rater submit in-process (no gunicorn): seed like run.py, open each form
+with the test client, then time and profile the POSTs with pyinstrument.
+
+    .venv/bin/python bench/submit/profile.py [--invites 300] [--html out.html]
+
+Prints the mean time per submit and pyinstrument's text profile (pyinstrument is a
+``bench`` extra, not a dependency of the service).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run import CSRF, form_body, seed  # noqa: E402
+
+
+def main() -> int:
+    """Seed, open the forms, profile the submits."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--invites", type=int, default=300)
+    parser.add_argument("--html", type=Path, help="also write pyinstrument's HTML here")
+    args = parser.parse_args()
+    if not 10 <= args.invites <= 5000:
+        parser.error("use 10 to 5000 invites")
+    from pyinstrument import Profiler
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-submit-profile-"))
+    env = {
+        "FEEDBACK_DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}",
+        "FEEDBACK_SECRET_KEY": "bench-secret-key-not-for-production-use",
+        "FEEDBACK_MAIL_SEND_AFTER_REQUEST": "false",
+        "FEEDBACK_MAIL_BACKEND": "file",
+        "FEEDBACK_MAIL_FILE_DIR": str(folder / "mail"),
+        "BENCH_INSTANCE": str(folder / "instance"),
+    }
+    paths, items, questions = seed(env, args.invites)
+    from feedback import create_app
+
+    app = create_app(instance_path=env["BENCH_INSTANCE"])
+    rng = random.Random(1)
+    prepared = []
+    for path in paths:
+        client = app.test_client()
+        page = client.get(path, headers={"Host": "127.0.0.1"}).get_data(as_text=True)
+        token = CSRF.search(page).group(1)
+        prepared.append((client, path, form_body(token, items, questions, rng)))
+    # Warm: the first submit builds caches that every later one reuses.
+    client, path, body = prepared.pop()
+    headers = {"Host": "127.0.0.1", "Content-Type": "application/x-www-form-urlencoded"}
+    assert client.post(path, data=body, headers=headers).status_code == 302
+    profiler = Profiler(interval=0.0005)
+    start = time.perf_counter()
+    profiler.start()
+    for client, path, body in prepared:
+        response = client.post(path, data=body, headers=headers)
+        assert response.status_code == 302, re.sub(r"\s+", " ", response.get_data(as_text=True))
+    profiler.stop()
+    elapsed = time.perf_counter() - start
+    print(f"{len(prepared)} submits, {1000 * elapsed / len(prepared):.2f} ms each (profiled)")
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    if args.html:
+        args.html.write_text(profiler.output_html())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
