@@ -6,6 +6,7 @@ Field names are part of the stable interface: ``item-<item_key>`` with ``1``…`
 
 from dataclasses import dataclass, field
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -35,26 +36,36 @@ class Answers:
 
 
 class AnswerForm(FlaskForm):
-    """Base of the generated forms; holds the CSRF token."""
+    """Base of the generated forms; holds the CSRF token. A generated class also knows
+    its item and question keys, so reading a posted form needs no database."""
+
+    item_keys: tuple[str, ...] = ()
+    question_keys: tuple[str, ...] = ()
+    audience: str = ""
 
     def answers(self, questionnaire: Questionnaire, audience: str) -> Answers:
         """The answers given, skipping unanswered items and empty texts."""
         result = Answers()
-        for item in questionnaire.items:
-            value = self[f"item-{item.key}"].data
+        for key in self.item_keys:
+            value = self[f"item-{key}"].data
             if value == DONT_KNOW:
-                result.scores[item.key] = None
+                result.scores[key] = None
             elif value:
-                result.scores[item.key] = int(value)
-        for question in questionnaire.questions_for(audience):
-            text = (self[f"text-{question.key}"].data or "").strip()
+                result.scores[key] = int(value)
+        questions = (
+            self.question_keys
+            if audience == self.audience
+            else [q.key for q in questionnaire.questions_for(audience)]
+        )
+        for key in questions:
+            text = (self[f"text-{key}"].data or "").strip()
             if text:
-                result.texts[question.key] = text
+                result.texts[key] = text
         return result
 
     def unanswered(self, questionnaire: Questionnaire) -> list[str]:
         """Keys of the items with no choice, not even "Don't know"."""
-        return [item.key for item in questionnaire.items if not self[f"item-{item.key}"].data]
+        return [key for key in self.item_keys if not self[f"item-{key}"].data]
 
 
 def answer_form(
@@ -62,11 +73,36 @@ def answer_form(
 ) -> AnswerForm:
     """A form for ``audience`` (``"self"`` or ``"rater"``) prefilled from ``answers``
     when the request carries no form data."""
+    data = {}
+    if answers is not None:
+        for key, score in answers.scores.items():
+            data[f"item-{key}"] = DONT_KNOW if score is None else str(score)
+        for key, text in answers.texts.items():
+            data[f"text-{key}"] = text
+    return _form_class(questionnaire, audience)(data=data, **kwargs)
+
+
+def _form_class(questionnaire: Questionnaire, audience: str) -> type[AnswerForm]:
+    """The form class of ``questionnaire`` for ``audience``, built once per app: a stored
+    questionnaire version never changes, and building the class (and WTForms binding
+    its 40-odd fields on first use) was a tenth of a rater's submit."""
+    cache = current_app.extensions.setdefault("answer_form_classes", {})
+    key = (questionnaire.id, questionnaire.key, questionnaire.version, audience)
+    form_class = cache.get(key)
+    if form_class is None:
+        form_class = cache[key] = _build_form_class(questionnaire, audience)
+    return form_class
+
+
+def _build_form_class(questionnaire: Questionnaire, audience: str) -> type[AnswerForm]:
     choices = [SelectChoice(str(point), label) for point, label in questionnaire.scale]
     choices.append(SelectChoice(DONT_KNOW, questionnaire.dont_know_label))
 
     class Form(AnswerForm):
-        pass
+        item_keys = tuple(item.key for item in questionnaire.items)
+        question_keys = tuple(q.key for q in questionnaire.questions_for(audience))
+
+    Form.audience = audience
 
     for item in questionnaire.items:
         setattr(
@@ -88,13 +124,7 @@ def answer_form(
                 ]
             ),
         )
-    data = {}
-    if answers is not None:
-        for key, score in answers.scores.items():
-            data[f"item-{key}"] = DONT_KNOW if score is None else str(score)
-        for key, text in answers.texts.items():
-            data[f"text-{key}"] = text
-    return Form(data=data, **kwargs)
+    return Form
 
 
 def form_problem(form: AnswerForm, questionnaire: Questionnaire, action: str) -> str | None:
