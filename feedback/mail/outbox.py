@@ -19,12 +19,15 @@ def queue_message(
     reply_to: str | None = None,
     invite_id: int | None = None,
     not_before: datetime | None = None,
+    flush: bool = True,
 ) -> OutboxMessage:
     """Render ``email/<template>.txt`` and ``.html`` with ``context`` and add the
     message to the outbox in the current transaction (flushed, not committed).
 
     ``reply_to`` is where a recipient's answer goes (the coach, never the coachee on
     a rater's mail); ``not_before`` (naive UTC) holds the message back until then.
+    ``flush=False`` leaves the flush to a caller queueing many messages, which then go
+    in one batched INSERT instead of one each.
     """
     message = OutboxMessage(
         kind=kind,
@@ -39,6 +42,7 @@ def queue_message(
     if not_before is not None:
         message.next_attempt_at = not_before
     db.session.add(message)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     g.mail_queued = True
     return message

@@ -125,7 +125,8 @@ def nominate(
             created.append(invite)
     db.session.flush()
     for invite in created:
-        send_invite(invite, cycle)
+        send_invite(invite, cycle, flush=False)
+    db.session.flush()  # the invitations in one batch, not one INSERT each
     return created, refused
 
 
@@ -135,8 +136,8 @@ def rater_url(invite: Invite) -> str:
     return links.external_url("raters.show_form", token=token)
 
 
-def send_invite(invite: Invite, cycle: Cycle) -> None:
-    """Queue the invitation email for ``invite``."""
+def send_invite(invite: Invite, cycle: Cycle, *, flush: bool = True) -> None:
+    """Queue the invitation email for ``invite`` (``flush=False``: the caller flushes)."""
     coachee = cycle.coachee
     queue_message(
         "invite",
@@ -155,6 +156,7 @@ def send_invite(invite: Invite, cycle: Cycle) -> None:
             "url": rater_url(invite),
         },
         invite_id=invite.id,
+        flush=flush,
     )
 
 
