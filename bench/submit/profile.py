@@ -10,8 +10,10 @@ Prints the mean time per submit and pyinstrument's text profile (pyinstrument is
 from __future__ import annotations
 
 import argparse
+import atexit
 import random
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -34,6 +36,7 @@ def main() -> int:
     from pyinstrument import Profiler
 
     folder = Path(tempfile.mkdtemp(prefix="bench-submit-profile-"))
+    atexit.register(shutil.rmtree, folder, True)  # the throw-away databases
     env = {
         "FEEDBACK_DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}",
         "FEEDBACK_SECRET_KEY": "bench-secret-key-not-for-production-use",

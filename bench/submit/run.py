@@ -22,11 +22,13 @@ responses (each with 35 ratings) in the database as successful submits.
 from __future__ import annotations
 
 import argparse
+import atexit
 import dataclasses
 import http.client
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -249,6 +251,7 @@ def main() -> int:
     deadline = time.monotonic() + args.timeout
 
     folder = Path(tempfile.mkdtemp(prefix="bench-submit-"))
+    atexit.register(shutil.rmtree, folder, True)  # the throw-away databases
     env = {
         "FEEDBACK_DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}",
         "FEEDBACK_SECRET_KEY": "bench-secret-key-not-for-production-use",
