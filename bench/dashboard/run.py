@@ -14,7 +14,6 @@ worker, then drives both routes with a bounded number of requests from a few thr
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import http.client
 import os
 import re
@@ -32,7 +31,6 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[2]
 GOALS = {"p50_ms": 25.0, "requests_per_s": 100.0, "first_view_ms": 400.0}
 GROUPS = ["boss"] + ["peer"] * 5 + ["subordinate"] * 5 + ["partner"] * 4  # 15 raters
-EXTRA_ITEMS = 4  # the default questionnaire has 31 statements; 4 more make 35
 
 
 def seed(env: dict[str, str]) -> int:
@@ -44,13 +42,13 @@ def seed(env: dict[str, str]) -> int:
 
     from flask_migrate import upgrade
 
+    from bench.common import questionnaire_35
     from feedback import create_app
     from feedback.accounts.services import create_coach
     from feedback.coaching import services as coaching
     from feedback.coaching.models import Cycle, CycleState
     from feedback.database import commit
     from feedback.extensions import db
-    from feedback.questionnaires.loader import Item, default_questionnaire
     from feedback.questionnaires.store import stored_questionnaire
     from feedback.raters import services as raters
     from feedback.raters.services import Nomination
@@ -58,14 +56,7 @@ def seed(env: dict[str, str]) -> int:
     from feedback.ratings.services import save_self_assessment
     from feedback.timeutil import today
 
-    spec = default_questionnaire()
-    competencies = list(spec.competencies)
-    for n in range(EXTRA_ITEMS):
-        c = competencies[n % len(competencies)]
-        extra = Item(f"bench_extra_{n}", c.key, f"I do extra thing {n}.", f"{{name}} does {n}.")
-        competencies[n % len(competencies)] = dataclasses.replace(c, items=(*c.items, extra))
-    spec = dataclasses.replace(spec, key="bench-35", competencies=tuple(competencies))
-    assert len(spec.items) == 31 + EXTRA_ITEMS
+    spec = questionnaire_35()
 
     app = create_app(instance_path=env["BENCH_INSTANCE"])
     rng = random.Random(35)
@@ -238,7 +229,7 @@ def main() -> int:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    print(f"cycle dashboard: 15 raters x {31 + EXTRA_ITEMS} statements, gunicorn -w 2 (sync)")
+    print("cycle dashboard: 15 raters x 35 statements, gunicorn -w 2 (sync)")
     print(
         f"first view after a worker starts: {max(firsts):.0f} ms (both: "
         + ", ".join(f"{f:.0f}" for f in sorted(firsts))

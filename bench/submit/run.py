@@ -43,7 +43,6 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-EXTRA_ITEMS = 4  # the default questionnaire has 31 statements; 4 more make 35
 PER_CYCLE = 60  # MAX_RATERS_PER_CYCLE
 GROUPS = ("boss", "peer", "peer", "subordinate", "subordinate", "partner")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -67,26 +66,19 @@ def seed(env: dict[str, str], invites: int) -> tuple[list[str], list[str], list[
 
     from flask_migrate import upgrade
 
+    from bench.common import questionnaire_35
     from feedback import create_app
     from feedback.accounts.services import create_coach
     from feedback.coaching import services as coaching
     from feedback.coaching.models import Cycle, CycleState
     from feedback.database import commit
     from feedback.extensions import db
-    from feedback.questionnaires.loader import Item, default_questionnaire
     from feedback.questionnaires.store import stored_questionnaire
     from feedback.raters import services as raters
     from feedback.raters.services import Nomination
     from feedback.timeutil import today
 
-    spec = default_questionnaire()
-    competencies = list(spec.competencies)
-    for n in range(EXTRA_ITEMS):
-        c = competencies[n % len(competencies)]
-        extra = Item(f"bench_extra_{n}", c.key, f"I do extra thing {n}.", f"{{name}} does {n}.")
-        competencies[n % len(competencies)] = dataclasses.replace(c, items=(*c.items, extra))
-    spec = dataclasses.replace(spec, key="bench-35", competencies=tuple(competencies))
-    assert len(spec.items) == 31 + EXTRA_ITEMS
+    spec = questionnaire_35()
 
     app = create_app(instance_path=env["BENCH_INSTANCE"])
     paths: list[str] = []
