@@ -1,6 +1,13 @@
 """What several benchmarks share. Import after putting the repository root on sys.path."""
 
 import dataclasses
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 #: The default questionnaire has 31 statements; the issues measure with 35.
 EXTRA_ITEMS = 4
@@ -21,3 +28,43 @@ def questionnaire_35():
     spec = dataclasses.replace(spec, key="bench-35", competencies=tuple(competencies))
     assert len(spec.items) == 31 + EXTRA_ITEMS
     return spec
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(app: str, cwd: Path, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    """``gunicorn -w 2`` (sync workers) serving ``app`` on a free port of 127.0.0.1."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", app],
+        cwd=cwd,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn {app} exited with {server.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return server, port
+        time.sleep(0.05)
+    server.kill()
+    raise RuntimeError(f"gunicorn {app} did not start")
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop one gunicorn (graceful, then hard)."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -17,10 +17,7 @@ import argparse
 import http.client
 import os
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,6 +26,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import questionnaire_35, start_gunicorn, stop  # noqa: E402
+
 GOALS = {"p50_ms": 25.0, "requests_per_s": 100.0, "first_view_ms": 400.0}
 GROUPS = ["boss"] + ["peer"] * 5 + ["subordinate"] * 5 + ["partner"] * 4  # 15 raters
 
@@ -37,12 +38,10 @@ def seed(env: dict[str, str]) -> int:
     """Create the database, a coach, and a closed cycle answered by 15 raters on a
     35-statement questionnaire; return the cycle id."""
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     import random
 
     from flask_migrate import upgrade
 
-    from bench.common import questionnaire_35
     from feedback import create_app
     from feedback.accounts.services import create_coach
     from feedback.coaching import services as coaching
@@ -94,22 +93,6 @@ def seed(env: dict[str, str]) -> int:
         coaching.close_cycle(cycle)
         commit()
         return cycle.id
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SystemExit("gunicorn did not start")
 
 
 class Client:
@@ -195,16 +178,8 @@ def main() -> int:
         "BENCH_INSTANCE": str(folder / "instance"),
     }
     cycle_id = seed(env)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server, port = start_gunicorn("wsgi:app", ROOT, env)
     try:
-        wait_for_port(port)
         cookie = sign_in(port)
         dashboard = f"/cycles/{cycle_id}"
         # The first view on each fresh worker: two at once land on the two workers.
@@ -227,8 +202,7 @@ def main() -> int:
             dashboard: drive(port, cookie, dashboard, args.requests, args.threads),
         }
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
     print("cycle dashboard: 15 raters x 35 statements, gunicorn -w 2 (sync)")
     print(
         f"first view after a worker starts: {max(firsts):.0f} ms (both: "

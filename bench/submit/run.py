@@ -29,8 +29,6 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -43,6 +41,10 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import questionnaire_35, start_gunicorn, stop  # noqa: E402
+
 PER_CYCLE = 60  # MAX_RATERS_PER_CYCLE
 GROUPS = ("boss", "peer", "peer", "subordinate", "subordinate", "partner")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -61,12 +63,10 @@ def seed(env: dict[str, str], invites: int) -> tuple[list[str], list[str], list[
     """Create the database and ``invites`` invites; return the form paths, the item keys
     and the rater's open question keys."""
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     from urllib.parse import urlsplit
 
     from flask_migrate import upgrade
 
-    from bench.common import questionnaire_35
     from feedback import create_app
     from feedback.accounts.services import create_coach
     from feedback.coaching import services as coaching
@@ -116,46 +116,6 @@ def seed(env: dict[str, str], invites: int) -> tuple[list[str], list[str], list[
         items = [item.key for item in questionnaire.items]
         questions = [q.key for q in questionnaire.questions_for("rater")]
     return paths, items, questions
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_gunicorn(app: str, cwd: Path, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
-    """``gunicorn -w 2`` (sync workers) serving ``app`` on a free port of 127.0.0.1."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", app],
-        cwd=cwd,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn {app} exited with {server.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return server, port
-        time.sleep(0.05)
-    server.kill()
-    raise RuntimeError(f"gunicorn {app} did not start")
-
-
-def stop(server: subprocess.Popen) -> None:
-    """Stop one gunicorn (graceful, then hard)."""
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def run_jobs(port: int, method: str, jobs: list[Job], threads: int, deadline: float) -> dict:
