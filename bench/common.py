@@ -13,6 +13,19 @@ from pathlib import Path
 EXTRA_ITEMS = 4
 
 
+def app_env(folder: Path) -> dict[str, str]:
+    """Settings for an app under test in ``folder``: its own SQLite file, mail written
+    to files and not sent by the web process, a fixed key."""
+    return {
+        "FEEDBACK_DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}",
+        "FEEDBACK_SECRET_KEY": "bench-secret-key-not-for-production-use",
+        "FEEDBACK_MAIL_SEND_AFTER_REQUEST": "false",
+        "FEEDBACK_MAIL_BACKEND": "file",
+        "FEEDBACK_MAIL_FILE_DIR": str(folder / "mail"),
+        "BENCH_INSTANCE": str(folder / "instance"),
+    }
+
+
 def questionnaire_35():
     """The default questionnaire with four extra statements spread over its
     competencies, stored under its own key ("bench-35") so it never mixes with the

@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import questionnaire_35, start_gunicorn, stop  # noqa: E402
+from bench.common import app_env, questionnaire_35, start_gunicorn, stop  # noqa: E402
 
 GOALS = {"p50_ms": 25.0, "requests_per_s": 100.0, "first_view_ms": 400.0}
 GROUPS = ["boss"] + ["peer"] * 5 + ["subordinate"] * 5 + ["partner"] * 4  # 15 raters
@@ -169,14 +169,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
-    env = {
-        "FEEDBACK_DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
-        "FEEDBACK_SECRET_KEY": "bench-secret-key-not-for-production-use",
-        "FEEDBACK_MAIL_SEND_AFTER_REQUEST": "false",
-        "FEEDBACK_MAIL_BACKEND": "file",
-        "FEEDBACK_MAIL_FILE_DIR": str(folder / "mail"),
-        "BENCH_INSTANCE": str(folder / "instance"),
-    }
+    env = app_env(folder)
     cycle_id = seed(env)
     server, port = start_gunicorn("wsgi:app", ROOT, env)
     try:

@@ -21,8 +21,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[1]))
 
 from run import CSRF, form_body, seed  # noqa: E402
+
+from bench.common import app_env  # noqa: E402
 
 
 def main() -> int:
@@ -37,14 +40,7 @@ def main() -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="bench-submit-profile-"))
     atexit.register(shutil.rmtree, folder, True)  # the throw-away databases
-    env = {
-        "FEEDBACK_DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}",
-        "FEEDBACK_SECRET_KEY": "bench-secret-key-not-for-production-use",
-        "FEEDBACK_MAIL_SEND_AFTER_REQUEST": "false",
-        "FEEDBACK_MAIL_BACKEND": "file",
-        "FEEDBACK_MAIL_FILE_DIR": str(folder / "mail"),
-        "BENCH_INSTANCE": str(folder / "instance"),
-    }
+    env = app_env(folder)
     paths, items, questions = seed(env, args.invites)
     from feedback import create_app
 

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import questionnaire_35, start_gunicorn, stop  # noqa: E402
+from bench.common import app_env, questionnaire_35, start_gunicorn, stop  # noqa: E402
 
 PER_CYCLE = 60  # MAX_RATERS_PER_CYCLE
 GROUPS = ("boss", "peer", "peer", "subordinate", "subordinate", "partner")
@@ -205,12 +205,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="bench-submit-"))
     atexit.register(shutil.rmtree, folder, True)  # the throw-away databases
     env = {
-        "FEEDBACK_DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}",
-        "FEEDBACK_SECRET_KEY": "bench-secret-key-not-for-production-use",
-        "FEEDBACK_MAIL_SEND_AFTER_REQUEST": "false",
-        "FEEDBACK_MAIL_BACKEND": "file",
-        "FEEDBACK_MAIL_FILE_DIR": str(folder / "mail"),
-        "BENCH_INSTANCE": str(folder / "instance"),
+        **app_env(folder),
         "BENCH_REFERENCE_DB": str(folder / "reference.sqlite3"),
     }
     started = time.perf_counter()
