@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..database import commit
-from ..raters.reminders import remind_unanswered, reminded_message
+from ..raters.reminders import remind_everyone
 from ..raters.services import progress
 from . import services
 from .forms import CoacheeForm, CycleForm
@@ -105,12 +105,7 @@ def remind_raters(cycle_id: int):
     """Remind every rater who has not answered; the coach learns how many, not who."""
     cycle = services.cycle_of(current_user, cycle_id)
     services.close_if_due(cycle)
-    try:
-        count = remind_unanswered(cycle)
-    except ValueError as exc:
-        flash(f"No reminders sent: {exc}.", "error")
-    else:
-        flash(reminded_message(count), "success" if count else "info")
+    flash(*remind_everyone(cycle))
     commit()
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
 

@@ -10,7 +10,7 @@ from ..database import commit
 from ..extensions import db
 from ..raters import services as raters
 from ..raters.models import GROUP_LABELS, RATER_GROUPS
-from ..raters.reminders import remind_unanswered, reminded_message
+from ..raters.reminders import remind_everyone
 from ..ratings.forms import answer_form, form_problem
 from ..ratings.services import answers_of, save_self_assessment, self_response
 
@@ -48,12 +48,7 @@ def show_portal(token: str):
 def remind_raters(token: str):
     """Remind every rater who has not answered; the coachee learns how many, not who."""
     cycle = _cycle(token)
-    try:
-        count = remind_unanswered(cycle)
-    except ValueError as exc:
-        flash(f"No reminders sent: {exc}.", "error")
-    else:
-        flash(reminded_message(count), "success" if count else "info")
+    flash(*remind_everyone(cycle))
     commit()
     return redirect(url_for("portal.show_portal", token=token))
 

@@ -182,3 +182,14 @@ def reminded_message(count: int) -> str:
             "or a reminder within the last day. Try again tomorrow."
         )
     return f"{count} reminder{'' if count == 1 else 's'} sent to raters who have not answered."
+
+
+def remind_everyone(cycle: Cycle) -> tuple[str, str]:
+    """The "remind everyone who has not answered" button, for the coach and the coachee
+    alike: remind, and return the message for the person who pressed it with its flash
+    category."""
+    try:
+        count = remind_unanswered(cycle)
+    except ValueError as exc:
+        return f"No reminders sent: {exc}.", "error"
+    return reminded_message(count), "success" if count else "info"
