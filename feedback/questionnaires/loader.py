@@ -63,21 +63,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = [
-    "DEFAULT_KEY",
-    "Competency",
-    "Item",
-    "OpenQuestion",
-    "QuestionnaireError",
-    "QuestionnaireSpec",
-    "Scale",
-    "default_questionnaire",
-    "load_questionnaire",
-    "parse_questionnaire",
-    "render",
-    "shipped_questionnaires",
-]
-
 Audience = Literal["self", "rater", "both"]
 
 #: The placeholder that stands for the coachee's name in rater wordings.
