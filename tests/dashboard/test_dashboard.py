@@ -6,7 +6,7 @@ import json
 import math
 
 import pandas as pd
-from conftest import PARTNER_WORD, figures_of, read_xlsx
+from dashboard_support import PARTNER_WORD, figures_of, read_xlsx
 
 from feedback import analysis
 from feedback.coaching.models import Cycle

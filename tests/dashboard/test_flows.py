@@ -6,7 +6,14 @@ import math
 from datetime import timedelta
 
 import pandas as pd
-from conftest import COMPETENCIES, ITEMS, PARTNER_WORD, figures_of, run_cycle, start_follow_up
+from dashboard_support import (
+    COMPETENCIES,
+    ITEMS,
+    PARTNER_WORD,
+    figures_of,
+    run_cycle,
+    start_follow_up,
+)
 from support import csrf_token
 
 from feedback import analysis

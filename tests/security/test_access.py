@@ -6,7 +6,7 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import ITEMS, answers, build_world, row_counts
+from security_support import ITEMS, answers, build_world, row_counts
 from sqlalchemy import MetaData, func, select
 from support import Browser, csrf_token, sign_in
 

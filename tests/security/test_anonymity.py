@@ -7,7 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import answers, build_world, invite_raters
+from security_support import answers, build_world, invite_raters
 from sqlalchemy import DateTime, func, inspect, select, text
 from support import csrf_token
 

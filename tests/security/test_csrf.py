@@ -7,7 +7,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import answers, build_world, row_counts
+from security_support import answers, build_world, row_counts
 from sqlalchemy import event, func, select
 from support import TEST_PASSWORD, Browser, csrf_token, sign_in
 

@@ -5,7 +5,7 @@ and retention erases raters' addresses of long-closed cycles."""
 import json
 from datetime import timedelta
 
-from conftest import build_world, row_counts
+from security_support import build_world, row_counts
 from sqlalchemy import select, update
 from support import Browser, csrf_token, sign_in
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
-from conftest import ITEMS, answers, build_world, row_counts
+from security_support import ITEMS, answers, build_world, row_counts
 from sqlalchemy import select
 from support import Browser, csrf_token, sign_in
 

@@ -14,8 +14,8 @@ from urllib.parse import urlencode, urlsplit
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, build_opener
 
 import pytest
-from conftest import answers, row_counts
 from itsdangerous import URLSafeTimedSerializer
+from security_support import answers, row_counts
 from sqlalchemy import func, select
 from support import csrf_token
 

@@ -1,0 +1,131 @@
+"""Helpers for the adversarial tests: raters invited through the real forms, complete
+answers, and row counts of every table (to prove that a refused request wrote nothing)."""
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import MetaData, func, select
+from werkzeug.serving import make_server
+
+from feedback.extensions import db
+from feedback.questionnaires import default_questionnaire
+
+ITEMS = [item.key for item in default_questionnaire().items]
+
+
+def answers(score: str = "4", **texts: str) -> dict[str, str]:
+    """A complete rater form: every item ``score``, plus ``text-<key>`` fields."""
+    return {
+        **{f"item-{key}": score for key in ITEMS},
+        **{f"text-{key}": text for key, text in texts.items()},
+    }
+
+
+def row_counts(app) -> dict[str, int]:
+    """Rows in every table of the database, by table name."""
+    with app.app_context():
+        metadata = app.extensions.get("test_reflected_tables")
+        if metadata is None:  # reflect once per app: it is slow on PostgreSQL
+            metadata = app.extensions["test_reflected_tables"] = MetaData()
+            metadata.reflect(bind=db.engine)
+        counts = {
+            name: db.session.scalar(select(func.count()).select_from(table))
+            for name, table in metadata.tables.items()
+        }
+        db.session.remove()
+        return counts
+
+
+def invite_raters(browser, mailbox, portal: str, lines: list[str]) -> list[str]:
+    """Nominate ``lines`` (``email, group[, name]``) in the portal; their links."""
+    response = browser.submit(portal.rstrip("/") + "/raters", {"raters": "\n".join(lines)})
+    assert response.status_code == 302, response.text
+    return [mailbox.link_for(line.split(",")[0].strip()) for line in lines]
+
+
+@pytest.fixture
+def rater_link(open_cycle, browser, mailbox) -> str:
+    """One boss invited in the open cycle; their link."""
+    return invite_raters(browser, mailbox, open_cycle["portal"], ["rita@example.com, boss, Rita"])[
+        0
+    ]
+
+
+class Served:
+    """The app served over real HTTP on 127.0.0.1 by werkzeug, threaded."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "Served":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+        self.server.server_close()
+
+
+@pytest.fixture
+def serve() -> Iterator:
+    """``serve(app)`` starts a live server for ``app``; stopped at the end of the test."""
+    started: list[Served] = []
+
+    def start(app) -> Served:
+        served = Served(app).__enter__()
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        served.__exit__()
+
+
+def build_world(app, email: str, *, name: str = "Casey Doe", closed: bool = True) -> dict:
+    """A coach ``email`` with a coachee, a cycle closed with answers from a boss and
+    three peers (or still open), and an open second cycle with one rater: ids and
+    signed links of everything, made through the services."""
+    from datetime import timedelta
+
+    from feedback.accounts.services import create_coach
+    from feedback.coaching import services as coaching
+    from feedback.raters import services as raters
+    from feedback.ratings.forms import Answers
+    from feedback.ratings.services import save_self_assessment
+    from feedback.timeutil import today
+
+    with app.test_request_context():
+        coach = create_coach(email=email, name="Coach " + email, password="long enough pw")
+        coachee = coaching.add_coachee(coach, name=name, email="coachee." + email)
+        first = coaching.start_cycle(coachee, closes_on=today() + timedelta(days=7))
+        scores = dict.fromkeys(ITEMS, 4)
+        save_self_assessment(first, Answers(scores=scores, texts={"headline": "Me."}), submit=True)
+        nominations = [raters.Nomination(f"boss.{email}", "boss")] + [
+            raters.Nomination(f"peer{n}.{email}", "peer") for n in range(3)
+        ]
+        invites, _ = raters.nominate(first, nominations)
+        links = [raters.rater_url(invite) for invite in invites]
+        for invite in invites:
+            raters.submit(invite, Answers(scores=scores, texts={"headline": "Fine."}))
+        if closed:
+            coaching.close_cycle(first)
+        second = coaching.start_cycle(coachee, closes_on=today() + timedelta(days=7))
+        (open_invite,), _ = raters.nominate(second, [raters.Nomination(f"r2.{email}", "peer")])
+        world = {
+            "coach_id": coach.id,
+            "coachee_id": coachee.id,
+            "cycle_id": first.id,
+            "open_cycle_id": second.id,
+            "invite_id": open_invite.id,
+            "portal": coaching.portal_url(first),
+            "open_portal": coaching.portal_url(second),
+            "rater_links": links,
+            "open_rater": raters.rater_url(open_invite),
+        }
+        db.session.commit()
+    return world
