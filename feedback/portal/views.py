@@ -71,7 +71,7 @@ def self_assessment(token: str):
         error = form_problem(form, questionnaire, action)
         if error is None:
             save_self_assessment(
-                cycle, form.answers(questionnaire, "self"), submit=action == "submit"
+                cycle, form.answers(), submit=action == "submit"
             )
             commit()
             if action == "save":

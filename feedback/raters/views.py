@@ -50,7 +50,7 @@ def show_form(token: str):
                 return redirect(url_for("raters.thank_you", token=token))
             message = form_problem(form, questionnaire, action)
             if message is None:
-                answers = form.answers(questionnaire, "rater")
+                answers = form.answers()
                 if action == "save":
                     services.save_draft(invite, answers)
                     commit()

@@ -41,9 +41,8 @@ class AnswerForm(FlaskForm):
 
     item_keys: tuple[str, ...] = ()
     question_keys: tuple[str, ...] = ()
-    audience: str = ""
 
-    def answers(self, questionnaire: Questionnaire, audience: str) -> Answers:
+    def answers(self) -> Answers:
         """The answers given, skipping unanswered items and empty texts."""
         result = Answers()
         for key in self.item_keys:
@@ -52,18 +51,13 @@ class AnswerForm(FlaskForm):
                 result.scores[key] = None
             elif value:
                 result.scores[key] = int(value)
-        questions = (
-            self.question_keys
-            if audience == self.audience
-            else [q.key for q in questionnaire.questions_for(audience)]
-        )
-        for key in questions:
+        for key in self.question_keys:
             text = (self[f"text-{key}"].data or "").strip()
             if text:
                 result.texts[key] = text
         return result
 
-    def unanswered(self, questionnaire: Questionnaire) -> list[str]:
+    def unanswered(self) -> list[str]:
         """Keys of the items with no choice, not even "Don't know"."""
         return [key for key in self.item_keys if not self[f"item-{key}"].data]
 
@@ -102,8 +96,6 @@ def _build_form_class(questionnaire: Questionnaire, audience: str) -> type[Answe
         item_keys = tuple(item.key for item in questionnaire.items)
         question_keys = tuple(q.key for q in questionnaire.questions_for(audience))
 
-    Form.audience = audience
-
     for item in questionnaire.items:
         setattr(
             Form,
@@ -135,7 +127,7 @@ def form_problem(form: AnswerForm, questionnaire: Questionnaire, action: str) ->
         return "Unknown action."
     if not form.validate():
         return "Some answers need your attention (marked below)."
-    if action == "submit" and (missing := form.unanswered(questionnaire)):
+    if action == "submit" and (missing := form.unanswered()):
         count = len(missing)
         return (
             f"{count} statement{'s' if count > 1 else ''} still need an answer "
