@@ -70,9 +70,7 @@ def self_assessment(token: str):
         action = request.form.get("action", "submit")
         error = form_problem(form, questionnaire, action)
         if error is None:
-            save_self_assessment(
-                cycle, form.answers(), submit=action == "submit"
-            )
+            save_self_assessment(cycle, form.answers(), submit=action == "submit")
             commit()
             if action == "save":
                 flash("Saved. You can come back to finish later.", "success")
