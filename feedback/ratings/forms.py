@@ -36,8 +36,13 @@ class Answers:
 
 
 class AnswerForm(FlaskForm):
-    """Base of the generated forms; holds the CSRF token. A generated class also knows
-    its item and question keys, so reading a posted form needs no database."""
+    """Base of the generated forms. A generated class also knows its item and question
+    keys, so reading a posted form needs no database."""
+
+    class Meta:
+        # The app-wide CSRFProtect has checked the token before the view runs; checking
+        # it again in the form (a second itsdangerous unsign) was a tenth of a submit.
+        csrf = False
 
     item_keys: tuple[str, ...] = ()
     question_keys: tuple[str, ...] = ()
