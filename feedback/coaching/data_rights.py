@@ -138,10 +138,14 @@ def export_coachee(coachee_id: int):
 # ---------------------------------------------------------------- erasure
 
 
-def _messages_of(coachee: Coachee, invite_ids: list[int]):
-    """The outbox rows about this coachee: invitations and reminders to their raters,
+def _messages_of(coachee: Coachee, cycle_ids: list[int], invite_ids: list[int]):
+    """The outbox rows about this coachee: every message about one of their cycles
+    (invitations and reminders to their raters, their portal mail, notes to the coach),
+    and, for rows queued before messages named their cycle, those about their invites
     and mail to the coachee from their coach."""
-    about = [OutboxMessage.invite_id.in_(invite_ids)] if invite_ids else []
+    about = [OutboxMessage.cycle_id.in_(cycle_ids)] if cycle_ids else []
+    if invite_ids:
+        about.append(OutboxMessage.invite_id.in_(invite_ids))
     about.append(
         (func.lower(OutboxMessage.to_address) == coachee.email.lower())
         & (func.lower(OutboxMessage.reply_to) == coachee.coach.email.lower())
@@ -163,7 +167,9 @@ def erasure_counts(coachee: Coachee) -> dict[str, int]:
             .where(RatingResponse.cycle_id.in_(cycle_ids))
         ),
         "messages": count(
-            select(func.count()).select_from(OutboxMessage).where(_messages_of(coachee, invite_ids))
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(_messages_of(coachee, cycle_ids, invite_ids))
         ),
     }
 
@@ -176,7 +182,7 @@ def delete_coachee(coachee: Coachee) -> None:
     invite_ids = list(db.session.scalars(select(Invite.id).where(Invite.cycle_id.in_(cycle_ids))))
     db.session.execute(
         delete(OutboxMessage)
-        .where(_messages_of(coachee, invite_ids))
+        .where(_messages_of(coachee, cycle_ids, invite_ids))
         .execution_options(synchronize_session=False)
     )
     db.session.delete(coachee)

@@ -16,7 +16,7 @@ from sqlalchemy import case, exists, func, insert, select
 from .. import links
 from ..extensions import db
 from ..mail.models import CycleNote
-from ..mail.outbox import queue_message
+from ..mail.outbox import mail_link, queue_message
 from ..raters.models import Invite, InviteState
 from ..timeutil import utcnow
 from .models import Cycle, CycleState
@@ -117,13 +117,8 @@ def queue_ready_notes(now: datetime | None = None) -> int:
             to_name=coach.name,
             subject=f"Enough answers for {coachee.name}'s 360",
             template="groups_ready",
-            context={
-                "cycle": cycle,
-                "coachee": coachee,
-                "coach": coach,
-                "groups": len(cycle_counts),
-                "url": links.external_url("dashboard.show_cycle", cycle_id=cycle.id),
-            },
+            params={"groups": len(cycle_counts)},
+            cycle_id=cycle.id,
             not_before=now + _delay(),
         )
         queued += 1
@@ -145,13 +140,13 @@ def note_cycle_closed(cycle: Cycle, *, by_deadline: bool) -> bool:
         to_name=coach.name,
         subject=f"The 360 for {coachee.name} has closed",
         template="cycle_closed",
-        context={
-            "cycle": cycle,
-            "coachee": coachee,
-            "coach": coach,
-            "answered": answered,
-            "by_deadline": by_deadline,
-            "url": links.external_url("dashboard.show_cycle", cycle_id=cycle.id),
-        },
+        params={"answered": answered, "by_deadline": by_deadline},
+        cycle_id=cycle.id,
     )
     return True
+
+
+@mail_link(GROUPS_READY, CYCLE_CLOSED)
+def _dashboard_link(context: dict) -> str:
+    """Notes to the coach link to the cycle's dashboard (behind the coach's sign-in)."""
+    return links.external_url("dashboard.show_cycle", cycle_id=context["cycle"].id)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from .. import links
 from ..accounts.models import Coach
 from ..extensions import db
-from ..mail.outbox import queue_message
+from ..mail.outbox import mail_link, queue_message
 from ..questionnaires.store import stored_questionnaire
 from ..ratings.unlink import unlink_submission_order
 from ..timeutil import today, utcnow
@@ -73,14 +73,15 @@ def send_portal_link(cycle: Cycle, *, renew: bool = False) -> None:
             else f"{coach.name} has started your 360 feedback"
         ),
         template="portal_link",
-        context={
-            "cycle": cycle,
-            "coachee": coachee,
-            "coach": coach,
-            "url": portal_url(cycle),
-            "renewed": renew,
-        },
+        params={"renewed": renew},
+        cycle_id=cycle.id,
     )
+
+
+@mail_link("portal")
+def _portal_mail_link(context: dict) -> str:
+    """The portal email carries the coachee's link as it is when the email is sent."""
+    return portal_url(context["cycle"])
 
 
 def portal_url(cycle: Cycle) -> str:

@@ -1,1 +1,2 @@
-"""Mail: the outbox table, rendering from template pairs, transports and the sender."""
+"""Mail: the outbox table, rendering from template pairs at send time, transports and
+the sender."""

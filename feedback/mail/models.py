@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -20,22 +20,41 @@ class MessageState(enum.StrEnum):
 
 
 class OutboxMessage(db.Model):
-    """One email waiting to leave, or a record of one that left."""
+    """One email waiting to leave, or a record of one that left.
+
+    A message is stored as what it takes to write it, not as its text: a template, a
+    few plain parameters and the invite and cycle it is about. The sender renders it,
+    signing any link, when it sends (see `outbox`), so the table holds no working link.
+    Rows queued before that (migration 0005) carry their rendered text instead.
+    """
 
     __tablename__ = "outbox_messages"
+    __table_args__ = (
+        CheckConstraint("template IS NOT NULL OR text_body IS NOT NULL", name="template_or_text"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: What the message is for: portal, invite, reminder, … (for counts and tests).
+    #: What the message is for: portal, invite, reminder, … Chooses how its link is made.
     kind: Mapped[str] = mapped_column(String(30))
     to_address: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(120), default="")
     reply_to: Mapped[str | None] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
-    text_body: Mapped[str] = mapped_column(Text)
+    #: ``email/<template>.txt`` and ``.html`` are rendered when the message is sent.
+    template: Mapped[str | None] = mapped_column(String(40))
+    #: Plain values the template needs beyond the invite and cycle, as they were when
+    #: the message was queued (e.g. ``days_left`` of a reminder). Never a link.
+    params: Mapped[dict | None] = mapped_column(JSON)
+    #: Rendered text and HTML, only on rows queued before templates were stored.
+    text_body: Mapped[str | None] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
     #: The invite this message is for, so a permanent failure marks it bounced.
     invite_id: Mapped[int | None] = mapped_column(
         ForeignKey("invites.id", ondelete="CASCADE"), index=True
+    )
+    #: The cycle this message is about: its mail goes when the cycle is deleted.
+    cycle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cycles.id", ondelete="CASCADE"), index=True
     )
     state: Mapped[MessageState] = mapped_column(
         Enum(

@@ -1,55 +1,125 @@
-"""Queue mail inside the current transaction; it leaves only after the commit."""
+"""Queue mail inside the current transaction; it leaves only after the commit.
 
+A queued message holds what it takes to write it, not its text: the template, a few
+plain parameters, and the invite and cycle it is about. The sender renders it when it
+sends (`render`), so queueing thousands of invitations renders nothing, and the outbox
+never stores a working link: links are signed at send time.
+
+Each kind of message names the function that makes its link, registered by the domain
+that queues it::
+
+    @mail_link("invite")
+    def _invitation_link(context: dict) -> str:
+        return rater_url(context["invite"])
+
+The template context is ``invite`` (or None), ``cycle``, ``coachee`` and ``coach`` as
+they are when the message is sent, the message's ``params`` as they were when it was
+queued, and ``url`` from the kind's link function.
+"""
+
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, g
+from sqlalchemy import insert
 
 from ..extensions import db
+from ..timeutil import utcnow
 from .models import OutboxMessage
 
+#: A function that makes the link of one kind of message from its template context.
+LinkMaker = Callable[[dict[str, Any]], str]
 
-def queue_message(
+_LINK_MAKERS: dict[str, LinkMaker] = {}
+
+
+def mail_link(*kinds: str) -> Callable[[LinkMaker], LinkMaker]:
+    """Register the decorated function as the link maker of messages of ``kinds``."""
+
+    def register(make: LinkMaker) -> LinkMaker:
+        for kind in kinds:
+            known = _LINK_MAKERS.setdefault(kind, make)
+            if known is not make:
+                raise ValueError(f"mail of kind {kind!r} already has a link maker")
+        return make
+
+    return register
+
+
+def link_maker(kind: str) -> LinkMaker:
+    """The link maker registered for ``kind``; raises LookupError if none is."""
+    try:
+        return _LINK_MAKERS[kind]
+    except KeyError:
+        raise LookupError(f"no link maker is registered for mail of kind {kind!r}") from None
+
+
+def outbox_row(
     kind: str,
     *,
     to: str,
     subject: str,
     template: str,
-    context: dict,
+    cycle_id: int | None,
+    invite_id: int | None = None,
+    params: Mapping[str, Any] | None = None,
     to_name: str = "",
     reply_to: str | None = None,
-    invite_id: int | None = None,
     not_before: datetime | None = None,
-    flush: bool = True,
-) -> OutboxMessage:
-    """Render ``email/<template>.txt`` and ``.html`` with ``context`` and add the
-    message to the outbox in the current transaction (flushed, not committed).
+) -> dict[str, Any]:
+    """One message as a row for `queue_messages`.
 
-    ``reply_to`` is where a recipient's answer goes (the coach, never the coachee on
-    a rater's mail); ``not_before`` (naive UTC) holds the message back until then.
-    ``flush=False`` leaves the flush to a caller queueing many messages, which then go
-    in one batched INSERT instead of one each.
+    ``template`` names ``email/<template>.txt`` and ``.html``; ``params`` are plain
+    JSON values for it (never a link or token); ``reply_to`` is where a recipient's
+    answer goes (the coach, never the coachee on a rater's mail); ``not_before``
+    (naive UTC) holds the message back until then. Raises LookupError when ``kind``
+    has no link maker, so a message that could not be written is never queued.
     """
-    message = OutboxMessage(
-        kind=kind,
-        to_address=to,
-        to_name=to_name,
-        reply_to=reply_to,
-        subject=subject,
-        text_body=_render(f"email/{template}.txt", context),
-        html_body=_render(f"email/{template}.html", context),
-        invite_id=invite_id,
+    link_maker(kind)
+    return {
+        "kind": kind,
+        "to_address": to,
+        "to_name": to_name,
+        "reply_to": reply_to,
+        "subject": subject,
+        "template": template,
+        "params": dict(params or {}),
+        "invite_id": invite_id,
+        "cycle_id": cycle_id,
+        # Always named, so that rows of one INSERT have the same columns.
+        "next_attempt_at": not_before or utcnow(),
+    }
+
+
+def queue_messages(rows: Iterable[dict[str, Any]]) -> None:
+    """Add the messages (rows from `outbox_row`) to the outbox in the current
+    transaction, in one INSERT (executed, not committed)."""
+    rows = list(rows)
+    if rows:
+        db.session.execute(insert(OutboxMessage), rows)
+        g.mail_queued = True
+
+
+def queue_message(kind: str, **fields: Any) -> None:
+    """Queue one message: `outbox_row`'s arguments, `queue_messages`' effect."""
+    queue_messages([outbox_row(kind, **fields)])
+
+
+def render(message: OutboxMessage, context: dict[str, Any]) -> tuple[str, str]:
+    """The text and HTML bodies of ``message`` (queued with a template) in
+    ``context`` (invite, cycle, coachee, coach: see the module docstring), with its
+    params and its link, signed now, added."""
+    context = {**context, **(message.params or {})}
+    context["url"] = link_maker(message.kind)(context)
+    return (
+        _render(f"email/{message.template}.txt", context),
+        _render(f"email/{message.template}.html", context),
     )
-    if not_before is not None:
-        message.next_attempt_at = not_before
-    db.session.add(message)
-    if flush:
-        db.session.flush()
-    g.mail_queued = True
-    return message
 
 
 def _render(name: str, context: dict) -> str:
     """Render an email template with ``context`` only. Unlike ``render_template`` it
     runs no context processors: an email has no request, session or CSRF token, and
-    skipping them makes queueing thousands of invitations a third cheaper."""
+    skipping them makes rendering thousands of invitations a third cheaper."""
     return current_app.jinja_env.get_template(name).render(context)

@@ -1,5 +1,6 @@
 """Send what the outbox holds: claim, deliver, record. Safe with several workers."""
 
+import logging
 from collections import Counter
 from datetime import timedelta
 from email.message import EmailMessage
@@ -7,14 +8,19 @@ from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
+from ..coaching.models import Coachee, Cycle
 from ..extensions import db
 from ..raters.models import Invite, InviteState
 from ..timeutil import utcnow
 from .backoff import MAX_ATTEMPTS, next_attempt_delay
 from .message import build_message
 from .models import MessageState, OutboxMessage
+from .outbox import render
 from .transports import Transport, transport_from_settings
+
+log = logging.getLogger(__name__)
 
 #: A claimed message that is still "sending" after this long is claimed again.
 CLAIM_LEASE = timedelta(minutes=10)
@@ -63,7 +69,31 @@ def _claim(limit: int) -> list[int]:
     return sorted(claimed)
 
 
-def _as_email(message: OutboxMessage) -> EmailMessage:
+def _by_id(model, ids: set[int], *options) -> dict:
+    """Rows of ``model`` by id, in one query (none for no ids)."""
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(model).where(model.id.in_(ids)).options(*options))
+    return {row.id: row for row in rows.unique()}
+
+
+def _bodies(message: OutboxMessage, invites: dict, cycles: dict) -> tuple[str, str | None]:
+    """The message's text and HTML: rendered now from its template, with the invite
+    and cycle as they are now; or the text stored by the code before templates were."""
+    if message.template is None:
+        return message.text_body or "", message.html_body
+    cycle = cycles.get(message.cycle_id)
+    coachee = cycle.coachee if cycle is not None else None
+    context = {
+        "invite": invites.get(message.invite_id),
+        "cycle": cycle,
+        "coachee": coachee,
+        "coach": coachee.coach if coachee is not None else None,
+    }
+    return render(message, context)
+
+
+def _as_email(message: OutboxMessage, text: str, html: str | None) -> EmailMessage:
     sender_name, sender = parseaddr(current_app.config["MAIL_FROM"])
     domain = sender.rpartition("@")[2] or "mirror360.local"
     return build_message(
@@ -74,8 +104,8 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
         to=message.to_address,
         to_name=message.to_name or None,
         subject=message.subject,
-        text=message.text_body,
-        html=message.html_body,
+        text=text,
+        html=html,
         reply_to=message.reply_to,
     )
 
@@ -128,22 +158,30 @@ def deliver_due(transport: Transport | None = None, *, batch_size: int = DEFAULT
                 select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
             )
         )
-        invite_ids = {message.invite_id for message in messages if message.invite_id}
-        invites = (
-            {
-                invite.id: invite
-                for invite in db.session.scalars(select(Invite).where(Invite.id.in_(invite_ids)))
-            }
-            if invite_ids
-            else {}
+        # What the batch's messages are about, in two queries for the whole batch.
+        invites = _by_id(Invite, {m.invite_id for m in messages if m.invite_id})
+        cycles = _by_id(
+            Cycle,
+            {m.cycle_id for m in messages if m.cycle_id},
+            joinedload(Cycle.coachee).joinedload(Coachee.coach),
         )
         emails, sendable = [], []
         for message in messages:
+            invite = invites.get(message.invite_id)
             try:
-                emails.append(_as_email(message))
+                bodies = _bodies(message, invites, cycles)
+            except Exception as exc:  # one message must not hold up the whole batch
+                # A template or link maker this code does not have (a newer worker may),
+                # or a bug: logged, tried again later, never counted against the rater.
+                log.exception("could not render outbox message %s (%s)", message.id, message.kind)
+                _record(message, invite, "retry", f"not rendered: {exc!r}", None)
+                counts["retry"] += 1
+                continue
+            try:
+                emails.append(_as_email(message, *bodies))
                 sendable.append(message)
             except ValueError as exc:  # an address no server would take
-                _record(message, invites.get(message.invite_id), "failed", str(exc), None)
+                _record(message, invite, "failed", str(exc), None)
                 counts["failed"] += 1
         results = transport.send_batch(emails) if emails else []
         for message, result in zip(sendable, results, strict=True):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import contains_eager
 
 from ..coaching.models import Cycle, CycleState
 from ..extensions import db
-from ..mail.outbox import queue_message
+from ..mail.outbox import mail_link, queue_message
 from ..timeutil import utcnow
 from .models import ANSWERABLE, Invite
 from .services import rater_url
@@ -90,26 +90,26 @@ def _claim_reminder(invite: Invite, now: datetime, not_since: datetime) -> bool:
 
 def _queue_reminder(invite: Invite, cycle: Cycle, today: date) -> None:
     coachee = cycle.coachee
-    coach = coachee.coach
     queue_message(
         "reminder",
         to=invite.email,
         to_name=invite.name,
         # Questions go to the coach, never to the coachee: a rater telling the coachee
         # "I have answered" is exactly what the anonymity promise should not invite.
-        reply_to=coach.email,
+        reply_to=coachee.coach.email,
         subject=f"Reminder: {coachee.name} asks for your feedback",
         template="reminder",
-        context={
-            "invite": invite,
-            "cycle": cycle,
-            "coachee": coachee,
-            "coach": coach,
-            "days_left": (cycle.closes_on - today).days,
-            "url": rater_url(invite),
-        },
+        # "N days from now" counts from the day the reminder is queued.
+        params={"days_left": (cycle.closes_on - today).days},
         invite_id=invite.id,
+        cycle_id=cycle.id,
     )
+
+
+@mail_link("reminder")
+def _reminder_link(context: dict) -> str:
+    """A reminder carries the rater's link (as the invitation did), signed when sent."""
+    return rater_url(context["invite"])
 
 
 def send_due_reminders(now: datetime | None = None) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from .. import links
 from ..coaching.models import Cycle
 from ..extensions import db
-from ..mail.outbox import queue_message
+from ..mail.outbox import mail_link, outbox_row, queue_messages
 from ..ratings.forms import Answers
 from ..ratings.services import record_response
 from .models import ANSWERABLE, RATER_GROUPS, Invite, InviteState
@@ -125,9 +125,8 @@ def nominate(
             count += 1
             created.append(invite)
     db.session.flush()
-    for invite in created:
-        send_invite(invite, cycle, flush=False)
-    db.session.flush()  # the invitations in one batch, not one INSERT each
+    # The invitations in one INSERT; they are written (and their links signed) when sent.
+    queue_messages(invitation(invite, cycle) for invite in created)
     return created, refused
 
 
@@ -137,10 +136,16 @@ def rater_url(invite: Invite) -> str:
     return links.external_url("raters.show_form", token=token)
 
 
-def send_invite(invite: Invite, cycle: Cycle, *, flush: bool = True) -> None:
-    """Queue the invitation email for ``invite`` (``flush=False``: the caller flushes)."""
+@mail_link("invite")
+def _invitation_link(context: dict) -> str:
+    """An invitation carries the rater's link, signed when it is sent."""
+    return rater_url(context["invite"])
+
+
+def invitation(invite: Invite, cycle: Cycle) -> dict:
+    """The invitation email for ``invite``, as an outbox row (see `send_invite`)."""
     coachee = cycle.coachee
-    queue_message(
+    return outbox_row(
         "invite",
         to=invite.email,
         to_name=invite.name,
@@ -149,16 +154,14 @@ def send_invite(invite: Invite, cycle: Cycle, *, flush: bool = True) -> None:
         reply_to=coachee.coach.email,
         subject=f"{coachee.name} asks for your feedback",
         template="invite",
-        context={
-            "invite": invite,
-            "cycle": cycle,
-            "coachee": coachee,
-            "coach": coachee.coach,
-            "url": rater_url(invite),
-        },
         invite_id=invite.id,
-        flush=flush,
+        cycle_id=cycle.id,
     )
+
+
+def send_invite(invite: Invite, cycle: Cycle) -> None:
+    """Queue the invitation email for ``invite`` (flushed ``invite``, not committed)."""
+    queue_messages([invitation(invite, cycle)])
 
 
 def invite_for_token(token: str) -> Invite | None:
