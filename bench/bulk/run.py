@@ -6,7 +6,8 @@ the same rows in the same run.
 - nominations: a pasted list of 10,000 lines ``email, group, name`` read with the
   portal's ``parse_nominations`` (every address checked) and nominated with
   ``nominate``, 60 per cycle (MAX_RATERS_PER_CYCLE) over 167 open cycles, which also
-  queues each invitation email (rendered text and HTML) in the outbox; one commit.
+  queues each invitation email in the outbox (its template, invite and cycle: it is
+  rendered, and its link signed, when it is sent); one commit.
   Reference: the same 10,000 invite rows in one executemany INSERT. Goal: under 2 s.
 - cycles: ``feedback cycle import FILE.csv`` with 1,000 lines (through Flask's CLI
   runner: reading and checking the file, adding each coachee, opening each cycle and

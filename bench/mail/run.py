@@ -1,12 +1,15 @@
 """Sending queued invites through the outbox against a plain smtplib loop.
 
-Both send the same number of invitation-sized messages (text and HTML, about 4 kB) to
+Both send the same number of invitation-sized messages (text and HTML, about 3 kB) to
 the same aiosmtpd sink on 127.0.0.1, which runs in its own process so it does not share
 the GIL with the sender being measured:
 
-- outbox: N rows inserted into ``outbox_messages`` in bulk (not timed), then
-  ``deliver_due`` timed until the outbox is empty: claiming, building each message
-  with ``build_message``, one SMTP connection per batch, recording every outcome;
+- outbox: N invitations to N real invites (over cycles of 60 raters) inserted into
+  ``outbox_messages`` in bulk as the app queues them: template, invite and cycle, no
+  text (not timed); then ``deliver_due`` timed until the outbox is empty: claiming,
+  loading the batch's invites and cycles, rendering each invitation's text and HTML
+  templates and signing its link, building it with ``build_message``, one SMTP
+  connection per batch, recording every outcome (each invite becomes "sent");
 - plain: one ``smtplib.SMTP`` connection and a loop that builds each message with
   ``email.message.EmailMessage`` (same headers and parts) and calls ``send_message``.
 
@@ -180,6 +183,7 @@ def make_app(database_url: str, instance: Path, port: int):
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "bench-secret-key-of-reasonable-length",
+            "BASE_URL": "http://127.0.0.1:5000",
             "MAIL_BACKEND": "smtp",
             "SMTP_HOST": HOST,
             "SMTP_PORT": port,
@@ -196,39 +200,66 @@ def make_app(database_url: str, instance: Path, port: int):
     return app
 
 
-def fill_outbox(app, count: int) -> None:
-    """Empty the outbox and insert ``count`` due invitations in bulk."""
-    from sqlalchemy import delete, insert
+def seed_invites(app, count: int) -> None:
+    """A coach, ``count`` // 60 + 1 open cycles and ``count`` invites (not timed)."""
+    from sqlalchemy import insert
 
+    from feedback.accounts.services import create_coach
+    from feedback.coaching import services as coaching
+    from feedback.coaching.models import new_link_key
     from feedback.extensions import db
-    from feedback.mail.models import MessageState, OutboxMessage
-    from feedback.timeutil import utcnow
+    from feedback.raters.models import Invite
+    from feedback.raters.services import MAX_RATERS_PER_CYCLE
+    from feedback.timeutil import today, utcnow
 
-    now = utcnow()
-    rows = []
-    for n in range(count):
-        parts = invitation(n)
-        rows.append(
+    with app.app_context():
+        coach = create_coach(email="coach@example.com", name="Clara Coach", password="x" * 12)
+        cycle_ids = []
+        for number in range((count + MAX_RATERS_PER_CYCLE - 1) // MAX_RATERS_PER_CYCLE):
+            coachee = coaching.add_coachee(
+                coach, name=f"Casey Doe {number}", email=f"casey{number}@example.com"
+            )
+            cycle = coaching.start_cycle(coachee, closes_on=today() + timedelta(days=14))
+            cycle_ids.append(cycle.id)
+        now = utcnow()
+        rows = [
             {
-                "kind": "invite",
-                "to_address": parts["to"],
-                "to_name": parts["name"],
-                "reply_to": "coach@example.com",
-                "subject": parts["subject"],
-                "text_body": parts["text"],
-                "html_body": parts["html"],
-                "state": MessageState.QUEUED,
-                "attempts": 0,
-                "next_attempt_at": now - timedelta(seconds=1),
+                "cycle_id": cycle_ids[n // MAX_RATERS_PER_CYCLE],
+                "group": "peer",
+                "email": invitation(n)["to"],
+                "name": invitation(n)["name"],
+                "state": "pending",
+                "link_key": new_link_key(),
                 "created_at": now,
             }
-        )
-    with app.app_context():
-        db.session.execute(delete(OutboxMessage))
-        for start in range(0, len(rows), 2000):
-            db.session.execute(insert(OutboxMessage), rows[start : start + 2000])
+            for n in range(count)
+        ]
+        db.session.execute(insert(Invite), rows)
         db.session.commit()
         db.session.remove()
+
+
+def fill_outbox(app) -> int:
+    """Empty the outbox, set every invite back to pending, and queue one invitation per
+    invite as ``nominate`` does (template, invite, cycle; no text); how many."""
+    from sqlalchemy import delete, select, update
+
+    from feedback.coaching.models import Cycle
+    from feedback.extensions import db
+    from feedback.mail.models import OutboxMessage
+    from feedback.mail.outbox import queue_messages
+    from feedback.raters.models import Invite, InviteState
+    from feedback.raters.services import invitation as invitation_row
+
+    with app.app_context():
+        db.session.execute(delete(OutboxMessage))
+        db.session.execute(update(Invite).values(state=InviteState.PENDING, sent_at=None))
+        cycles = {cycle.id: cycle for cycle in db.session.scalars(select(Cycle))}
+        invites = db.session.scalars(select(Invite).order_by(Invite.id)).all()
+        queue_messages(invitation_row(invite, cycles[invite.cycle_id]) for invite in invites)
+        db.session.commit()
+        db.session.remove()
+    return len(invites)
 
 
 def outbox_run(app, count: int, batch_size: int | None) -> float:
@@ -260,9 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mail-bench-") as tmp, SinkProcess() as sink:
         database_url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         app = make_app(database_url, Path(tmp) / "instance", sink.port.value)
+        seed_invites(app, args.messages)
         plain_rates, outbox_rates = [], []
         for round_number in range(args.rounds):
-            fill_outbox(app, args.messages)
+            if fill_outbox(app) != args.messages:
+                raise SystemExit("the outbox was not filled")
             order = ("plain", "outbox") if round_number % 2 == 0 else ("outbox", "plain")
             for which in order:
                 before = sink.count()
