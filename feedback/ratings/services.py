@@ -40,6 +40,12 @@ def _ids_by_key(questionnaire_id: int) -> tuple[dict[str, int], dict[str, int]]:
     return ids
 
 
+# Core INSERTs, built once (their cache keys are computed once per object).
+_INSERT_RESPONSE = insert(Response.__table__)
+_INSERT_RATINGS = insert(Rating.__table__)
+_INSERT_OPEN_ANSWERS = insert(OpenAnswer.__table__)
+
+
 def record_response(cycle: Cycle, group: str, answers: Answers) -> str:
     """A submitted rater response: group and answers, nothing that says who. Returns
     the response's random id.
@@ -50,9 +56,8 @@ def record_response(cycle: Cycle, group: str, answers: Answers) -> str:
     items, questions = _ids_by_key(cycle.questionnaire_id)
     response_id = new_response_id()
     db.session.execute(
-        insert(Response.__table__).values(
-            id=response_id, cycle_id=cycle.id, group=group, submitted=True
-        )
+        _INSERT_RESPONSE,
+        {"id": response_id, "cycle_id": cycle.id, "group": group, "submitted": True},
     )
     ratings = [
         {"response_id": response_id, "item_id": items[key], "score": score}
@@ -65,9 +70,9 @@ def record_response(cycle: Cycle, group: str, answers: Answers) -> str:
         if key in questions
     ]
     if ratings:
-        db.session.execute(insert(Rating.__table__), ratings)
+        db.session.execute(_INSERT_RATINGS, ratings)
     if texts:
-        db.session.execute(insert(OpenAnswer.__table__), texts)
+        db.session.execute(_INSERT_OPEN_ANSWERS, texts)
     return response_id
 
 
