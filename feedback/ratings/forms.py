@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import Field, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..questionnaires.models import Questionnaire
@@ -35,22 +36,46 @@ class Answers:
         return cls(scores=dict(data.get("scores", {})), texts=dict(data.get("texts", {})))
 
 
-class ScoreField(RadioField):
-    """One statement's answer: a point of the scale or "Don't know", or nothing yet.
+class ScoresField(Field):
+    """The answers to every statement, posted as one radio group per statement
+    (``item-<key>``: a point of the scale or "Don't know"); ``data`` maps item keys to
+    the values chosen, unanswered statements left out.
 
-    RadioField checks a posted value by building every choice anew for each field; with
-    35 statements that was a fifth of a rater's submit. The allowed values are fixed
-    when the class is built, so this checks a set instead. An empty answer passes here:
-    whether one is needed depends on the action (see :func:`form_problem`)."""
+    One field for the whole grid rather than one RadioField per statement: binding,
+    processing and checking 35 fields was a quarter of a rater's submit. The template
+    draws each statement's radio buttons from ``choices`` and ``data``, and shows
+    ``errors_by_key`` next to the statement concerned.
+    """
 
-    def __init__(self, *, choices: list[SelectChoice], **kwargs):
-        super().__init__(choices=choices, **kwargs)
+    def __init__(self, *, keys: tuple[str, ...], choices: list[SelectChoice], **kwargs):
+        super().__init__(**kwargs)
+        self.keys = keys
+        self.choices = choices
         self.allowed = frozenset(choice.value for choice in choices)
+        self.errors_by_key: dict[str, str] = {}
+
+    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
+        """Start from ``data`` (a saved draft) and take every posted ``item-<key>``
+        value over it, as WTForms does for a field the post leaves out."""
+        self.process_errors = []
+        self.data = dict(data) if isinstance(data, dict) else {}
+        self.raw_data = None
+        if formdata is not None:
+            posted = ((key, formdata.get(f"item-{key}")) for key in self.keys)
+            self.raw_data = {key: value for key, value in posted if value}
+            self.data.update(self.raw_data)
 
     def pre_validate(self, form) -> None:
-        """Refuse a posted value that is not one of the choices."""
-        if self.raw_data and self.data not in self.allowed:
-            raise ValidationError(self.gettext("Not a valid choice."))
+        """Refuse posted values that are not one of the choices, statement by statement.
+        A missing answer passes here: whether one is needed depends on the action (see
+        :func:`form_problem`)."""
+        self.errors_by_key = {
+            key: self.gettext("Not a valid choice.")
+            for key, value in self.data.items()
+            if value not in self.allowed
+        }
+        if self.errors_by_key:
+            raise ValidationError("Some answers are not on the scale.")
 
 
 class AnswerForm(FlaskForm):
@@ -64,16 +89,13 @@ class AnswerForm(FlaskForm):
 
     item_keys: tuple[str, ...] = ()
     question_keys: tuple[str, ...] = ()
+    scores: ScoresField
 
     def answers(self) -> Answers:
         """The answers given, skipping unanswered items and empty texts."""
         result = Answers()
-        for key in self.item_keys:
-            value = self[f"item-{key}"].data
-            if value == DONT_KNOW:
-                result.scores[key] = None
-            elif value:
-                result.scores[key] = int(value)
+        for key, value in self.scores.data.items():
+            result.scores[key] = None if value == DONT_KNOW else int(value)
         for key in self.question_keys:
             text = (self[f"text-{key}"].data or "").strip()
             if text:
@@ -82,7 +104,8 @@ class AnswerForm(FlaskForm):
 
     def unanswered(self) -> list[str]:
         """Keys of the items with no choice, not even "Don't know"."""
-        return [key for key in self.item_keys if not self[f"item-{key}"].data]
+        answered = self.scores.data
+        return [key for key in self.item_keys if key not in answered]
 
 
 def answer_form(
@@ -90,10 +113,11 @@ def answer_form(
 ) -> AnswerForm:
     """A form for ``audience`` (``"self"`` or ``"rater"``) prefilled from ``answers``
     when the request carries no form data."""
-    data = {}
+    data: dict = {}
     if answers is not None:
-        for key, score in answers.scores.items():
-            data[f"item-{key}"] = DONT_KNOW if score is None else str(score)
+        data["scores"] = {
+            key: DONT_KNOW if score is None else str(score) for key, score in answers.scores.items()
+        }
         for key, text in answers.texts.items():
             data[f"text-{key}"] = text
     return _form_class(questionnaire, audience)(data=data, **kwargs)
@@ -115,16 +139,13 @@ def _build_form_class(questionnaire: Questionnaire, audience: str) -> type[Answe
     choices = [SelectChoice(str(point), label) for point, label in questionnaire.scale]
     choices.append(SelectChoice(DONT_KNOW, questionnaire.dont_know_label))
 
-    class Form(AnswerForm):
-        item_keys = tuple(item.key for item in questionnaire.items)
-        question_keys = tuple(q.key for q in questionnaire.questions_for(audience))
+    item_keys = tuple(item.key for item in questionnaire.items)
 
-    for item in questionnaire.items:
-        setattr(
-            Form,
-            f"item-{item.key}",
-            ScoreField(choices=choices),
-        )
+    class Form(AnswerForm):
+        question_keys = tuple(q.key for q in questionnaire.questions_for(audience))
+        scores = ScoresField(keys=item_keys, choices=choices)
+
+    Form.item_keys = item_keys
     for question in questionnaire.questions_for(audience):
         setattr(
             Form,

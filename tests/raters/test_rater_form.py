@@ -7,7 +7,7 @@ from feedback.coaching.models import Cycle
 from feedback.extensions import db
 from feedback.questionnaires import default_questionnaire
 from feedback.raters.models import Invite, InviteState
-from feedback.ratings.models import Response
+from feedback.ratings.models import Rating, Response
 
 ITEMS = [item.key for item in default_questionnaire().items]
 
@@ -144,3 +144,32 @@ def test_invite_link_does_not_work_as_a_portal_link_and_tampering_fails(
     assert browser.get(f"/r/{portal_token}/").status_code == 404
     token = rater_link.rstrip("/").rsplit("/", 1)[1]
     assert browser.get(f"/r/{token[:-2]}xx/").status_code == 404
+
+
+def _statement(page: str, key: str) -> str:
+    """The HTML of one statement's fieldset on the form."""
+    start = page.index(f'name="item-{key}"')
+    return page[page.rindex("<fieldset", 0, start) : page.index("</fieldset>", start)]
+
+
+def test_a_value_off_the_scale_is_marked_at_its_statement(rater_link, browser, app):
+    response = browser.submit(
+        rater_link, {**answers("3"), f"item-{ITEMS[1]}": "7", "action": "submit"}
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    wrong, right = _statement(page, ITEMS[1]), _statement(page, ITEMS[2])
+    assert 'class="question invalid"' in wrong and "Not a valid choice." in wrong
+    assert "invalid" not in right and "Not a valid choice." not in right
+    assert 'value="3" checked' in right  # what was posted is shown again
+    assert count_responses(app) == 0
+
+
+def test_a_post_keeps_the_draft_for_statements_it_leaves_out(rater_link, browser, app):
+    browser.submit(rater_link, {f"item-{ITEMS[0]}": "2", "action": "save"})
+    rest = {key: value for key, value in answers("4").items() if key != f"item-{ITEMS[0]}"}
+    response = browser.submit(rater_link, {**rest, "action": "submit"})
+    assert response.status_code == 302
+    with app.app_context():
+        scores = db.session.execute(select(Rating.score)).scalars().all()
+    assert sorted(scores) == [2] + [4] * (len(ITEMS) - 1)
