@@ -68,7 +68,7 @@ def self_assessment(token: str):
         if not cycle.is_open:
             abort(409, "This cycle is closed; answers can no longer be changed.")
         action = request.form.get("action", "submit")
-        error = form_problem(form, questionnaire, action)
+        error = form_problem(form, action)
         if error is None:
             save_self_assessment(cycle, form.answers(), submit=action == "submit")
             commit()

@@ -48,7 +48,7 @@ def show_form(token: str):
                 services.decline(invite)
                 commit()
                 return redirect(url_for("raters.thank_you", token=token))
-            message = form_problem(form, questionnaire, action)
+            message = form_problem(form, action)
             if message is None:
                 answers = form.answers()
                 if action == "save":

@@ -163,7 +163,7 @@ def _build_form_class(questionnaire: Questionnaire, audience: str) -> type[Answe
     return Form
 
 
-def form_problem(form: AnswerForm, questionnaire: Questionnaire, action: str) -> str | None:
+def form_problem(form: AnswerForm, action: str) -> str | None:
     """A message for the person answering when the posted form cannot be taken as it is:
     an unknown action, a value off the scale, a text too long, or (on submit only)
     statements left without any answer."""
