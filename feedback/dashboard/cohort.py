@@ -11,7 +11,7 @@ from ..coaching.models import Coachee, Cycle, CycleState
 from ..coaching.services import coachees_of
 from ..raters.services import progress
 from ..ratings.services import ratings_frame
-from .services import CycleReport, cycle_report, rules_for
+from .services import CycleReport, cache_scope, cycle_report, remembered, rules_for
 
 #: Columns the cohort table can be sorted by, with their labels.
 SORTS = {
@@ -81,17 +81,35 @@ def cohort(coach: Coach) -> tuple[list[CohortRow], bool]:
         )
         if last_closed is not None:
             analysed.append(last_closed)
-    rules = strictest_rules(analysed)
     mixed = len({(c.min_group_size, c.boss_exempt) for c in analysed}) > 1
-    frames = [ratings_frame(c) for c in analysed]
-    frames = [f for f in frames if (f["group"] != "self").any()]
-    if frames:
-        summary = analysis.cohort_summary(pd.concat(frames, ignore_index=True), rules)
-        by_coachee = {str(r["coachee_id"]): r for r in summary.to_dict("records")}
-        for row in rows:
-            if row.analysed is not None:
-                row.summary = by_coachee.get(str(row.coachee.id), {})
+    by_coachee = _summaries(analysed)
+    for row in rows:
+        if row.analysed is not None:
+            row.summary = by_coachee.get(str(row.coachee.id), {})
     return rows, mixed
+
+
+def _summaries(analysed: list[Cycle]) -> dict[str, dict]:
+    """The engine's cohort_summary rows by coachee id, for these closed cycles. Closed
+    cycles do not change, so the summary is kept (in the cycle reports' cache) until
+    one of them is closed again or another coachee's cycle closes."""
+    rules = strictest_rules(analysed)
+    key = (
+        "cohort",
+        cache_scope(),
+        rules,
+        tuple(sorted((c.id, c.closed_at) for c in analysed)),
+    )
+
+    def build() -> dict[str, dict]:
+        frames = [ratings_frame(c) for c in analysed]
+        frames = [f for f in frames if (f["group"] != "self").any()]
+        if not frames:
+            return {}
+        summary = analysis.cohort_summary(pd.concat(frames, ignore_index=True), rules)
+        return {str(r["coachee_id"]): r for r in summary.to_dict("records")}
+
+    return remembered(key, build)
 
 
 def _sort_value(row: CohortRow, key: str):

@@ -159,11 +159,16 @@ _cache: OrderedDict[tuple, Any] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _cache_key(cycle: Cycle) -> tuple:
+def cache_scope() -> tuple:
+    """What keeps one app's cached figures apart from another's in the same process
+    (tests, or two apps served together): its database and its secret key."""
     config = current_app.config
+    return (config["SQLALCHEMY_DATABASE_URI"], config["SECRET_KEY"])
+
+
+def _cache_key(cycle: Cycle) -> tuple:
     return (
-        config["SQLALCHEMY_DATABASE_URI"],
-        config["SECRET_KEY"],
+        *cache_scope(),
         cycle.id,
         cycle.closed_at,
         cycle.min_group_size,

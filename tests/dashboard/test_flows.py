@@ -214,3 +214,31 @@ def test_cohort_page(closed_cycle, coach_browser, app):
         assert coach_browser.get(f"/cohort?{bad}").status_code == 400
     # Percentiles come from the engine's cohort summary.
     assert pd.notna(summary["others_overall_percentile"])
+
+
+def test_cohort_figures_are_kept_until_a_cycle_closes(
+    closed_cycle, coach_browser, browser, mailbox, app, monkeypatch
+):
+    from feedback.dashboard import cohort
+
+    reads = []
+    monkeypatch.setattr(
+        cohort, "ratings_frame", lambda cycle: reads.append(cycle.id) or ratings_frame(cycle)
+    )
+    def table() -> str:
+        return coach_browser.get("/cohort").text.split('<table class="cohort">', 1)[1]
+
+    first = table()
+    assert reads == [closed_cycle["cycle_id"]]
+    assert table() == first
+    assert reads == [closed_cycle["cycle_id"]]  # the second view computed nothing
+
+    coachee_id = closed_cycle_coachee(app, closed_cycle["cycle_id"])
+    follow = start_follow_up(coach_browser, mailbox, coachee_id)
+    run_cycle(coach_browser, browser, mailbox, follow["portal"], follow["cycle_id"], shift=1)
+    page = table()
+    assert reads[-1] == follow["cycle_id"]
+    with app.app_context():
+        cycle = db.session.get(Cycle, follow["cycle_id"])
+        summary = analysis.cohort_summary(ratings_frame(cycle), rules_for(cycle)).iloc[0]
+    assert f"{summary['others_overall']:.2f}" in page
