@@ -122,3 +122,4 @@ def _register_models() -> None:
     from .questionnaires import models as _questionnaires  # noqa: F401
     from .raters import models as _raters  # noqa: F401
     from .ratings import models as _ratings  # noqa: F401
+    from .reports import models as _reports  # noqa: F401

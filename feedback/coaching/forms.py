@@ -36,3 +36,21 @@ class CycleForm(FlaskForm):
             raise ValidationError("The deadline cannot be in the past.")
         if field.data and field.data > today() + MAX_CYCLE_LENGTH:
             raise ValidationError("The deadline must be within a year.")
+
+
+class ReopenForm(FlaskForm):
+    """Reopen a closed cycle: a new deadline, and the coach's word that they read what
+    reopening means."""
+
+    closes_on = DateField(
+        "Answers close after",
+        validators=[DataRequired(message="Please give a valid date.")],
+        default=lambda: today() + timedelta(days=7),
+    )
+    understood = BooleanField(
+        "I understand: the results hide until the cycle closes again, and what was "
+        "released to the coachee stays as it was until I release the new results.",
+        validators=[DataRequired(message="Please confirm that you read this.")],
+    )
+
+    validate_closes_on = CycleForm.validate_closes_on

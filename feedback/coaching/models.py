@@ -106,6 +106,13 @@ class Cycle(db.Model):
         self.state = CycleState.CLOSED
         self.closed_at = utcnow()
 
+    def reopen(self) -> None:
+        """Take answers again after a close; results hide until the next close."""
+        if self.state is not CycleState.CLOSED:
+            raise CycleStateError(f"a {self.state} cycle cannot be reopened")
+        self.state = CycleState.OPEN
+        self.closed_at = None
+
     @property
     def is_open(self) -> bool:
         """Open and not past its deadline."""

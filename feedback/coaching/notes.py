@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, exists, func, insert, select
+from sqlalchemy import case, delete, exists, func, insert, select
 
 from .. import links
 from ..extensions import db
@@ -150,3 +150,11 @@ def note_cycle_closed(cycle: Cycle, *, by_deadline: bool) -> bool:
 def _dashboard_link(context: dict) -> str:
     """Notes to the coach link to the cycle's dashboard (behind the coach's sign-in)."""
     return links.external_url("dashboard.show_cycle", cycle_id=context["cycle"].id)
+
+
+def forget_cycle_closed(cycle: Cycle) -> None:
+    """Forget that the coach was told ``cycle`` closed (it was reopened), so that its
+    next close is noted again."""
+    db.session.execute(
+        delete(CycleNote).where(CycleNote.cycle_id == cycle.id, CycleNote.kind == CYCLE_CLOSED)
+    )

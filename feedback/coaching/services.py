@@ -11,9 +11,10 @@ from ..extensions import db
 from ..mail.outbox import mail_link, queue_message
 from ..questionnaires.store import stored_questionnaire
 from ..ratings.unlink import unlink_submission_order
-from ..timeutil import today, utcnow
-from .models import Coachee, Cycle, CycleState, new_link_key
-from .notes import note_cycle_closed
+from ..reports.released import keep_as_released
+from ..timeutil import today
+from .models import Coachee, Cycle, CycleState, CycleStateError, new_link_key
+from .notes import forget_cycle_closed, note_cycle_closed
 
 #: The longest a cycle may stay open.
 MAX_CYCLE_LENGTH = timedelta(days=365)
@@ -27,6 +28,13 @@ def add_coachee(coach: Coach, *, name: str, email: str) -> Coachee:
     return coachee
 
 
+def _check_deadline(closes_on: date) -> None:
+    if closes_on < today():
+        raise ValueError("the deadline must not be in the past")
+    if closes_on > today() + MAX_CYCLE_LENGTH:
+        raise ValueError("the deadline must be within a year")
+
+
 def start_cycle(
     coachee: Coachee,
     *,
@@ -35,10 +43,7 @@ def start_cycle(
     boss_exempt: bool = True,
 ) -> Cycle:
     """Open a cycle on the default questionnaire and queue the coachee's portal link."""
-    if closes_on < today():
-        raise ValueError("the deadline must not be in the past")
-    if closes_on > today() + MAX_CYCLE_LENGTH:
-        raise ValueError("the deadline must be within a year")
+    _check_deadline(closes_on)
     cycle = Cycle(
         coachee=coachee,
         questionnaire=stored_questionnaire(),
@@ -150,9 +155,17 @@ def coachees_of(coach: Coach) -> list[Coachee]:
     )
 
 
-def release_report(cycle: Cycle) -> None:
-    """Let the coachee see the report in their portal."""
+def reopen_cycle(cycle: Cycle, *, closes_on: date) -> None:
+    """Take answers again until ``closes_on``: raters who have not answered can, the
+    coachee can invite more. The results hide again until the cycle closes, and a
+    report already released stays as it was until the coach releases the new one.
+
+    Raises CycleStateError unless the cycle is closed, ValueError for a bad deadline."""
+    _check_deadline(closes_on)
     if cycle.state is not CycleState.CLOSED:
-        raise ValueError("only a closed cycle can be released")
-    cycle.released_at = cycle.released_at or utcnow()
+        raise CycleStateError(f"a {cycle.state} cycle cannot be reopened")
+    keep_as_released(cycle)
+    cycle.reopen()
+    cycle.closes_on = closes_on
+    forget_cycle_closed(cycle)  # closing again tells the coach again
     db.session.flush()

@@ -6,9 +6,10 @@ from flask_login import current_user, login_required
 from ..database import commit
 from ..raters.reminders import remind_everyone
 from ..raters.services import progress
+from ..reports.released import ReleaseError, release
 from . import services
-from .forms import CoacheeForm, CycleForm
-from .models import CycleStateError
+from .forms import CoacheeForm, CycleForm, ReopenForm
+from .models import CycleState, CycleStateError
 
 bp = Blueprint("coaching", __name__)
 
@@ -88,16 +89,40 @@ def close_cycle(cycle_id: int):
 
 @bp.route("/cycles/<int:cycle_id>/release", methods=["POST"])
 def release_report(cycle_id: int):
-    """Let the coachee see their report in the portal."""
+    """Let the coachee see their report in the portal (again, with the new results,
+    after a reopened cycle closed)."""
     cycle = services.cycle_of(current_user, cycle_id)
     try:
-        services.release_report(cycle)
-    except ValueError as exc:
+        release(cycle)
+    except ReleaseError as exc:
         flash(f"Not released: {exc}.", "error")
     else:
         commit()
         flash(f"{cycle.coachee.name} can now see the report in their portal.", "success")
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
+
+
+@bp.route("/cycles/<int:cycle_id>/reopen", methods=["GET", "POST"])
+def reopen_cycle(cycle_id: int):
+    """Take answers again after a close, once the coach has read what it means."""
+    cycle = services.cycle_of(current_user, cycle_id)
+    if cycle.state is not CycleState.CLOSED:
+        flash("Only a closed cycle can be reopened.", "info")
+        return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
+    form = ReopenForm()
+    if form.validate_on_submit():
+        services.reopen_cycle(cycle, closes_on=form.closes_on.data)
+        commit()
+        flash(
+            f"The cycle is open again until the end of {cycle.closes_on.isoformat()}. "
+            "The results show again once it closes.",
+            "success",
+        )
+        return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "coaching/reopen_cycle.html", cycle=cycle, coachee=cycle.coachee, form=form
+    ), status
 
 
 @bp.route("/cycles/<int:cycle_id>/remind", methods=["POST"])

@@ -4,12 +4,12 @@ from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user, login_required
 
 from ..coaching.services import cycle_of
-from ..dashboard.services import cycle_report
+from ..dashboard.services import wording
 from ..database import commit
 from ..plans.services import goals_of
 from ..portal.views import _cycle as portal_cycle
-from ..raters.models import GROUP_LABELS
 from .exports import EXPORT_FORMATS, MEDIA_TYPES, ExportError, filename, report_bytes
+from .released import released_html
 
 #: The coach's downloads.
 bp = Blueprint("reports", __name__)
@@ -51,15 +51,14 @@ def show_released_report(token: str):
     competencies, blind spots and hidden strengths, the descriptions and the comments."""
     cycle = portal_cycle(token)
     commit()
-    report = cycle_report(cycle) if cycle.released_at is not None else None
-    if report is None:
+    released = released_html(cycle)
+    if released is None:
         abort(404, "Your report is not shared yet. Your coach will release it after the debrief.")
     return render_template(
         "reports/portal.html",
         cycle=cycle,
         token=token,
-        report=report,
-        results=report.results,
-        group_labels=GROUP_LABELS,
+        released=released,
+        item_texts=wording(cycle)[0],
         goals=goals_of(cycle),
     )

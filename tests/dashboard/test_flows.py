@@ -225,6 +225,7 @@ def test_cohort_figures_are_kept_until_a_cycle_closes(
     monkeypatch.setattr(
         cohort, "ratings_frame", lambda cycle: reads.append(cycle.id) or ratings_frame(cycle)
     )
+
     def table() -> str:
         return coach_browser.get("/cohort").text.split('<table class="cohort">', 1)[1]
 

@@ -1,0 +1,68 @@
+"""Releasing a cycle's report to the coachee, and keeping it as it was released."""
+
+from flask import render_template
+
+from ..coaching.models import Cycle, CycleState
+from ..dashboard.services import cycle_report
+from ..extensions import db
+from ..raters.models import GROUP_LABELS
+from ..timeutil import utcnow
+from .models import ReleasedReport
+
+
+class ReleaseError(ValueError):
+    """The report cannot be released (the cycle is not closed, or nobody answered)."""
+
+
+def release(cycle: Cycle) -> None:
+    """Show the coachee the current results of closed ``cycle`` in their portal; a
+    cycle closed again after a reopening replaces what was released before."""
+    if cycle.state is not CycleState.CLOSED:
+        raise ReleaseError("only a closed cycle can be released")
+    html = _render(cycle)
+    if html is None:
+        raise ReleaseError("no rater has answered, so there is no report to share")
+    now = utcnow()
+    kept = db.session.get(ReleasedReport, cycle.id)
+    if kept is None:
+        db.session.add(ReleasedReport(cycle_id=cycle.id, released_at=now, html=html))
+    else:
+        kept.released_at, kept.html = now, html
+    cycle.released_at = now
+    db.session.flush()
+
+
+def keep_as_released(cycle: Cycle) -> None:
+    """Make sure a released cycle's report is stored as released before the cycle
+    changes (a reopening): reports released before they were stored are rendered
+    now, from the results that were released."""
+    if cycle.released_at is None or db.session.get(ReleasedReport, cycle.id) is not None:
+        return
+    html = _render(cycle)
+    if html is not None:
+        db.session.add(ReleasedReport(cycle_id=cycle.id, released_at=cycle.released_at, html=html))
+        db.session.flush()
+
+
+def released_html(cycle: Cycle) -> str | None:
+    """The report's sections as released to the coachee, or None before a release."""
+    if cycle.released_at is None:
+        return None
+    kept = db.session.get(ReleasedReport, cycle.id)
+    if kept is not None:
+        return kept.html
+    # Released before reports were stored, and not reopened since: still the same.
+    return _render(cycle) if cycle.state is CycleState.CLOSED else None
+
+
+def _render(cycle: Cycle) -> str | None:
+    report = cycle_report(cycle)
+    if report is None:
+        return None
+    return render_template(
+        "reports/_released.html",
+        cycle=cycle,
+        report=report,
+        results=report.results,
+        group_labels=GROUP_LABELS,
+    )

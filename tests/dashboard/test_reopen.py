@@ -1,0 +1,80 @@
+"""Reopening a closed cycle: only with the coach's confirmation, results hidden while
+answers come in, and what was released to the coachee kept as it was."""
+
+from datetime import timedelta
+
+from dashboard_support import ITEMS, figures_of
+
+from feedback.coaching.models import Cycle, CycleState
+from feedback.extensions import db
+from feedback.timeutil import today
+
+
+def cycle_state(app, cycle_id: int) -> tuple[CycleState, object]:
+    with app.app_context():
+        cycle = db.session.get(Cycle, cycle_id)
+        return cycle.state, cycle.closes_on
+
+
+def test_reopen_asks_first_and_keeps_the_released_report(
+    closed_cycle, browser, coach_browser, mailbox, app
+):
+    cycle_id = closed_cycle["cycle_id"]
+    url, portal = f"/cycles/{cycle_id}", closed_cycle["portal"].rstrip("/")
+    assert coach_browser.submit(f"{url}/release", {}, page=url).status_code == 302
+    released = browser.get(f"{portal}/report").text
+    assert "Partners" not in released  # the lone partner is pooled away
+
+    # Reopening needs a deadline ahead and the coach's confirmation.
+    page = coach_browser.get(f"{url}/reopen")
+    assert page.status_code == 200 and "stays as it was" in page.text
+    new_deadline = (today() + timedelta(days=5)).isoformat()
+    refused = [
+        {"closes_on": new_deadline},
+        {"closes_on": (today() - timedelta(days=1)).isoformat(), "understood": "y"},
+        {"closes_on": "soon", "understood": "y"},
+    ]
+    for form in refused:
+        response = coach_browser.submit(f"{url}/reopen", form)
+        assert response.status_code == 400, form
+        assert cycle_state(app, cycle_id)[0] is CycleState.CLOSED
+    response = coach_browser.submit(f"{url}/reopen", {"closes_on": new_deadline, "understood": "y"})
+    assert response.status_code == 302
+    assert cycle_state(app, cycle_id) == (CycleState.OPEN, today() + timedelta(days=5))
+
+    # While open: counts only for the coach, the released report unchanged for the coachee.
+    dashboard = coach_browser.get(url).text
+    assert not figures_of(dashboard) and "Close the cycle now" in dashboard
+    assert browser.get(f"{portal}/report").text == released
+
+    # Raters who answered cannot answer again; new partners can.
+    again = browser.get(mailbox.link_for("peer1@example.com"))
+    assert 'name="item-' not in again.text
+    lines = "partner2@example.com, partner\npartner3@example.com, partner"
+    assert browser.submit(f"{portal}/raters", {"raters": lines}).status_code == 302
+    for email in ("partner2@example.com", "partner3@example.com"):
+        scores = {f"item-{key}": "2" for key in ITEMS}
+        response = browser.submit(mailbox.link_for(email), {**scores, "action": "submit"})
+        assert response.status_code == 302, email
+    assert coach_browser.submit(f"{url}/close", {}, page=url).status_code == 302
+
+    # Closed again: the coach sees the partners; the coachee still sees what was released
+    # until the coach releases the new results.
+    dashboard = coach_browser.get(url).text
+    assert "Partners" in figures_of(dashboard)["groups"]
+    assert "Release the new results" in dashboard
+    assert browser.get(f"{portal}/report").text == released
+    assert coach_browser.submit(f"{url}/release", {}, page=url).status_code == 302
+    assert "Partners" in browser.get(f"{portal}/report").text
+    assert "Release the new results" not in coach_browser.get(url).text
+
+
+def test_only_a_closed_cycle_reopens(open_cycle, coach_browser, app):
+    url = f"/cycles/{open_cycle['cycle_id']}"
+    deadline = (today() + timedelta(days=5)).isoformat()
+    response = coach_browser.submit(
+        f"{url}/reopen", {"closes_on": deadline, "understood": "y"}, page=url
+    )
+    assert response.status_code == 302
+    assert coach_browser.get(url).status_code == 200
+    assert cycle_state(app, open_cycle["cycle_id"])[0] is CycleState.OPEN
