@@ -93,7 +93,19 @@ def _bodies(message: OutboxMessage, invites: dict, cycles: dict) -> tuple[str, s
     return render(message, context)
 
 
-def _as_email(message: OutboxMessage, text: str, html: str | None) -> EmailMessage:
+def _reply_to_name(message: OutboxMessage, cycles: dict) -> str | None:
+    """The coach's name when replies go to the coach of the message's cycle, so the
+    recipient sees who will read their answer (not only an address)."""
+    cycle = cycles.get(message.cycle_id)
+    coach = cycle.coachee.coach if cycle is not None else None
+    if coach is not None and message.reply_to and message.reply_to.lower() == coach.email.lower():
+        return coach.name
+    return None
+
+
+def _as_email(
+    message: OutboxMessage, text: str, html: str | None, reply_to_name: str | None = None
+) -> EmailMessage:
     sender_name, sender = parseaddr(current_app.config["MAIL_FROM"])
     domain = sender.rpartition("@")[2] or "mirror360.local"
     return build_message(
@@ -107,6 +119,7 @@ def _as_email(message: OutboxMessage, text: str, html: str | None) -> EmailMessa
         text=text,
         html=html,
         reply_to=message.reply_to,
+        reply_to_name=reply_to_name,
     )
 
 
@@ -178,7 +191,7 @@ def deliver_due(transport: Transport | None = None, *, batch_size: int = DEFAULT
                 counts["retry"] += 1
                 continue
             try:
-                emails.append(_as_email(message, *bodies))
+                emails.append(_as_email(message, *bodies, _reply_to_name(message, cycles)))
                 sendable.append(message)
             except ValueError as exc:  # an address no server would take
                 _record(message, invite, "failed", str(exc), None)

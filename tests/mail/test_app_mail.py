@@ -51,6 +51,7 @@ def test_invite_arrives_well_formed_and_its_link_works(smtp_server, smtp_app, lo
     assert portal_mail["Date"]
     assert portal_mail["From"] == "Mirror 360 <no-reply@mirror360.local>"
     assert portal_mail["Reply-To"].addresses[0].addr_spec == "coach@example.com"
+    assert portal_mail["Reply-To"].addresses[0].display_name == "Clara Coach"
     portal = _link(portal_mail)
     assert portal.startswith("http://localhost/p/")
     assert loop.visitor.get(portal).status_code == 200
@@ -63,6 +64,7 @@ def test_invite_arrives_well_formed_and_its_link_works(smtp_server, smtp_app, lo
     assert invite["Subject"] == "Casey Doe asks for your feedback"
     # Replies reach the coach; nothing in the headers leads back to the coachee.
     assert [a.addr_spec for a in invite["Reply-To"].addresses] == ["coach@example.com"]
+    assert invite["Reply-To"].addresses[0].display_name == "Clara Coach"
     headers = "\n".join(f"{name}: {value}" for name, value in invite.items())
     assert "casey@example.com" not in headers
     html = invite.get_body(preferencelist=("html",)).get_content()
