@@ -8,6 +8,7 @@ from sqlalchemy import select
 from .. import links
 from ..accounts.models import Coach
 from ..extensions import db
+from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import mail_link, queue_message
 from ..questionnaires.store import stored_questionnaire
 from ..ratings.unlink import unlink_submission_order
@@ -15,6 +16,9 @@ from ..reports.released import keep_as_released
 from ..timeutil import today
 from .models import Coachee, Cycle, CycleState, CycleStateError, new_link_key
 from .notes import forget_cycle_closed, note_cycle_closed
+
+#: The kind of the coachee's email with their portal link.
+PORTAL_MAIL = "portal"
 
 #: The longest a cycle may stay open.
 MAX_CYCLE_LENGTH = timedelta(days=365)
@@ -26,6 +30,36 @@ def add_coachee(coach: Coach, *, name: str, email: str) -> Coachee:
     db.session.add(coachee)
     db.session.flush()
     return coachee
+
+
+def update_coachee(coachee: Coachee, *, name: str, email: str) -> list[Cycle]:
+    """Correct a coachee's name or address. When the address changes, each open cycle's
+    portal link goes to the new address (the link sent before stops working); returns
+    those cycles."""
+    email = email.strip().lower()
+    moved = email != coachee.email
+    coachee.name, coachee.email = name.strip(), email
+    db.session.flush()
+    if not moved:
+        return []
+    cycles = [cycle for cycle in coachee.cycles if cycle.state is CycleState.OPEN]
+    for cycle in cycles:
+        send_portal_link(cycle, renew=True)
+    return cycles
+
+
+def portal_link_problem(cycle: Cycle) -> str | None:
+    """Why the coachee's latest portal email could not be delivered (the server's
+    reply), or None when it went, is on its way, or was never sent."""
+    latest = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.cycle_id == cycle.id, OutboxMessage.kind == PORTAL_MAIL)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.state is not MessageState.FAILED:
+        return None
+    return latest.last_error or "the mail server refused it"
 
 
 def _check_deadline(closes_on: date) -> None:
@@ -68,7 +102,7 @@ def send_portal_link(cycle: Cycle, *, renew: bool = False) -> None:
     coachee = cycle.coachee
     coach = coachee.coach
     queue_message(
-        "portal",
+        PORTAL_MAIL,
         to=coachee.email,
         to_name=coachee.name,
         reply_to=coach.email,
@@ -83,7 +117,7 @@ def send_portal_link(cycle: Cycle, *, renew: bool = False) -> None:
     )
 
 
-@mail_link("portal")
+@mail_link(PORTAL_MAIL)
 def _portal_mail_link(context: dict) -> str:
     """The portal email carries the coachee's link as it is when the email is sent."""
     return portal_url(context["cycle"])

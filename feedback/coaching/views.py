@@ -54,6 +54,23 @@ def show_coachee(coachee_id: int):
     )
 
 
+@bp.route("/coachees/<int:coachee_id>/edit", methods=["GET", "POST"])
+def edit_coachee(coachee_id: int):
+    """Correct a coachee's name or email address (a bounced link, a typo)."""
+    coachee = services.coachee_of(current_user, coachee_id)
+    form = CoacheeForm(obj=coachee)
+    if form.validate_on_submit():
+        resent = services.update_coachee(coachee, name=form.name.data, email=form.email.data)
+        commit()
+        message = f"{coachee.name}'s details are saved."
+        if resent:
+            message += f" A new link to their 360 is on its way to {coachee.email}."
+        flash(message, "success")
+        return redirect(url_for("coaching.show_coachee", coachee_id=coachee.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("coaching/edit_coachee.html", coachee=coachee, form=form), status
+
+
 @bp.route("/coachees/<int:coachee_id>/cycles/new", methods=["GET", "POST"])
 def new_cycle(coachee_id: int):
     """Start a cycle; the coachee gets their portal link by email."""

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from .. import analysis, charts
 from ..coaching.models import CycleState
-from ..coaching.services import close_if_due, coachee_of, cycle_of
+from ..coaching.services import close_if_due, coachee_of, cycle_of, portal_link_problem
 from ..database import commit
 from ..plans import services as plans
 from ..raters.models import GROUP_LABELS
@@ -84,6 +84,7 @@ def show_cycle(cycle_id: int):
         predictions=predictions_view(cycle, report),
         goals=plans.goals_of(cycle),
         follow_up=follow_up(cycle) if report else None,
+        portal_problem=portal_link_problem(cycle) if cycle.state is CycleState.OPEN else None,
     )
 
 

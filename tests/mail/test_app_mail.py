@@ -155,6 +155,32 @@ def test_550_marks_the_invite_bounced_for_coachee_and_coach(smtp_server, smtp_ap
     assert errors == []
 
 
+def test_a_bounced_portal_link_is_shown_to_the_coach_who_corrects_the_address(
+    smtp_server, smtp_app, loop_for
+):
+    app = smtp_app(smtp_server.port)
+    loop = loop_for(app)
+    smtp_server.reject_recipient("casey@exmaple.com", "550 5.1.1 No such user here")
+    cycle_id = loop.start_cycle(email="casey@exmaple.com")  # a typo in the domain
+    dashboard = loop.coach.get(f"/cycles/{cycle_id}").text
+    assert "could not be delivered to casey@exmaple.com" in dashboard
+    assert "550 5.1.1 No such user here" in dashboard
+    old_portal = loop.portal(cycle_id)
+
+    coachee_page = re.search(r'href="(/coachees/\d+/edit)"', dashboard).group(1)
+    bad = loop.coach.submit(coachee_page, {"name": "Casey Doe", "email": "not an address"})
+    assert bad.status_code == 400
+    done = loop.coach.submit(coachee_page, {"name": "Casey Doe", "email": "Casey@Example.com"})
+    assert done.status_code == 302
+    assert "on its way to casey@example.com" in loop.coach.get(done.headers["Location"]).text
+
+    (mail,) = _to(smtp_server, "casey@example.com")
+    new_portal = _link(mail)
+    assert loop.visitor.get(new_portal).status_code == 200
+    assert loop.visitor.get(old_portal).status_code == 404
+    assert "could not be delivered" not in loop.coach.get(f"/cycles/{cycle_id}").text
+
+
 def test_451_then_250_sends_exactly_once(smtp_server, smtp_app, loop_for):
     app = smtp_app(smtp_server.port)
     loop = loop_for(app)
