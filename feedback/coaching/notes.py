@@ -15,7 +15,7 @@ from sqlalchemy import case, delete, exists, func, insert, select
 
 from .. import links
 from ..extensions import db
-from ..mail.models import CycleNote
+from ..mail.models import CycleNote, MessageState, OutboxMessage
 from ..mail.outbox import mail_link, queue_message
 from ..raters.models import Invite, InviteState
 from ..timeutil import utcnow
@@ -157,4 +157,17 @@ def forget_cycle_closed(cycle: Cycle) -> None:
     next close is noted again."""
     db.session.execute(
         delete(CycleNote).where(CycleNote.cycle_id == cycle.id, CycleNote.kind == CYCLE_CLOSED)
+    )
+
+
+def withdraw_groups_ready(cycle: Cycle) -> None:
+    """Take back the note that every group of ``cycle`` has enough answers while it
+    still waits in the outbox (it is held back an hour or two): once the cycle has
+    closed, the results are there and the note would only be noise."""
+    db.session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.cycle_id == cycle.id,
+            OutboxMessage.kind == GROUPS_READY,
+            OutboxMessage.state == MessageState.QUEUED,
+        )
     )

@@ -15,7 +15,7 @@ from ..ratings.unlink import unlink_submission_order
 from ..reports.released import keep_as_released
 from ..timeutil import today
 from .models import Coachee, Cycle, CycleState, CycleStateError, new_link_key
-from .notes import forget_cycle_closed, note_cycle_closed
+from .notes import forget_cycle_closed, note_cycle_closed, withdraw_groups_ready
 
 #: The kind of the coachee's email with their portal link.
 PORTAL_MAIL = "portal"
@@ -135,9 +135,11 @@ def dashboard_url(cycle: Cycle) -> str:
 
 
 def close_cycle(cycle: Cycle) -> None:
-    """Close now; results become visible to the coach."""
+    """Close now; results become visible to the coach. A note that every group has
+    enough answers, still waiting in the outbox, is withdrawn: the results are there."""
     cycle.close()
     unlink_submission_order(cycle)
+    withdraw_groups_ready(cycle)
     db.session.flush()
 
 
@@ -148,8 +150,7 @@ def close_due_cycles() -> int:
         select(Cycle).where(Cycle.state == CycleState.OPEN, Cycle.closes_on < today())
     ).all()
     for cycle in due:
-        cycle.close()
-        unlink_submission_order(cycle)
+        close_cycle(cycle)
         note_cycle_closed(cycle, by_deadline=True)
     db.session.flush()
     return len(due)
@@ -158,8 +159,7 @@ def close_due_cycles() -> int:
 def close_if_due(cycle: Cycle) -> None:
     """Close ``cycle`` if its deadline has passed (checked whenever it is looked at)."""
     if cycle.is_past_deadline:
-        cycle.close()
-        unlink_submission_order(cycle)
+        close_cycle(cycle)
         note_cycle_closed(cycle, by_deadline=True)
         db.session.flush()
 

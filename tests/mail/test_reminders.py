@@ -354,6 +354,24 @@ def test_the_groups_ready_note_waits_a_while(app, open_cycle, browser, mailbox):
     assert mailbox.to("coach@example.com") == []
 
 
+def test_a_waiting_groups_ready_note_is_withdrawn_when_the_cycle_closes(
+    app, open_cycle, coach_browser, browser, mailbox
+):
+    _nominate(browser, open_cycle, {"ann@example.org": "boss"})
+    _answer(browser, mailbox, "ann@example.org")
+    with app.app_context():
+        assert run_round()["noted"] == 1
+    url = f"/cycles/{open_cycle['cycle_id']}"
+    assert coach_browser.submit(f"{url}/close", {}, page=url).status_code == 302
+    with app.app_context():
+        kinds = db.session.scalars(select(OutboxMessage.kind)).all()
+        assert "groups_ready" not in kinds and "invite" in kinds  # other mail is kept
+        db.session.execute(update(OutboxMessage).values(next_attempt_at=utcnow()))
+        db.session.commit()
+        run_round()
+    assert mailbox.to("coach@example.com") == []
+
+
 def test_renewed_portal_link_says_so_and_the_old_one_stops_working(
     app, open_cycle, coach_browser, browser, mailbox
 ):
