@@ -12,10 +12,16 @@ def init_app(app: Flask) -> None:
     for deployments that run ``feedback mail work`` instead); start the background
     round when enabled (see `background`). Checks the mail settings, so a bad value
     stops the app at start-up with a message naming it."""
+    from ..coaching.data_rights import retention_days
     from ..raters.reminders import reminder_days
     from . import background
 
     reminder_days(app.config.get("REMINDER_DAYS"))
+    with app.app_context():
+        try:
+            retention_days()
+        except ValueError as exc:
+            raise ValueError(f"FEEDBACK_RETENTION_DAYS: {exc}") from None
     background.init_app(app)
 
     @app.after_request

@@ -9,6 +9,7 @@ import logging
 from collections import Counter
 from datetime import datetime
 
+from ..coaching.data_rights import apply_retention, retention_days
 from ..coaching.notes import queue_ready_notes
 from ..coaching.services import close_due_cycles
 from ..database import commit
@@ -22,13 +23,19 @@ log = logging.getLogger(__name__)
 
 def housekeeping(now: datetime | None = None) -> Counter:
     """Close cycles whose deadline has passed (noting their coaches), queue the automatic
-    reminders and the "every group has enough answers" notes that are due; flushed, not
-    committed. Returns counts: ``closed``, ``reminded``, ``noted``."""
-    return Counter(
+    reminders and the "every group has enough answers" notes that are due, and, when
+    FEEDBACK_RETENTION_DAYS is set, erase the raters' addresses of cycles closed longer
+    ago than that; flushed, not committed. Returns counts: ``closed``, ``reminded``,
+    ``noted``, ``erased``."""
+    counts = Counter(
         closed=close_due_cycles(),
         reminded=send_due_reminders(now),
         noted=queue_ready_notes(now),
     )
+    days = retention_days()
+    if days is not None:
+        counts["erased"] = apply_retention(days)
+    return counts
 
 
 def run_round(transport: Transport | None = None) -> Counter:

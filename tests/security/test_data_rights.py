@@ -5,6 +5,7 @@ and retention erases raters' addresses of long-closed cycles."""
 import json
 from datetime import timedelta
 
+import pytest
 from security_support import build_world, row_counts
 from sqlalchemy import select, update
 from support import Browser, csrf_token, sign_in
@@ -164,3 +165,33 @@ def test_retention_erases_rater_addresses_of_long_closed_cycles(app):
     assert "erased 0 raters" in again.output
     app.config["RETENTION_DAYS"] = 30
     assert runner.invoke(args=["retention", "apply"]).exit_code == 0
+
+
+def test_the_mail_round_applies_the_retention_when_it_is_set(app, make_app):
+    from feedback.mail.worker import run_round
+
+    world = build_world(app, "old@example.com")
+
+    def emails() -> list[str]:
+        with app.app_context():
+            query = select(Invite.email).where(Invite.cycle_id == world["cycle_id"])
+            return db.session.scalars(query).all()
+
+    with app.app_context():
+        db.session.execute(
+            update(Cycle)
+            .where(Cycle.id == world["cycle_id"])
+            .values(closed_at=utcnow() - timedelta(days=40))
+        )
+        db.session.commit()
+        assert run_round()["erased"] == 0  # no retention set: nothing erased
+    assert all("@" in email for email in emails())
+    app.config["RETENTION_DAYS"] = 60
+    with app.app_context():
+        assert run_round()["erased"] == 0  # closed 40 days ago, kept 60
+    app.config["RETENTION_DAYS"] = 30
+    with app.app_context():
+        assert run_round()["erased"] == 4
+    assert not any("@" in email for email in emails())
+    with pytest.raises(ValueError, match="FEEDBACK_RETENTION_DAYS"):
+        make_app(RETENTION_DAYS="a month")
