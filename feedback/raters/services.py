@@ -143,7 +143,7 @@ def _invitation_link(context: dict) -> str:
 
 
 def invitation(invite: Invite, cycle: Cycle) -> dict:
-    """The invitation email for ``invite``, as an outbox row (see `send_invite`)."""
+    """The invitation email for ``invite``, as an outbox row for `queue_messages`."""
     coachee = cycle.coachee
     return outbox_row(
         "invite",
@@ -157,11 +157,6 @@ def invitation(invite: Invite, cycle: Cycle) -> dict:
         invite_id=invite.id,
         cycle_id=cycle.id,
     )
-
-
-def send_invite(invite: Invite, cycle: Cycle) -> None:
-    """Queue the invitation email for ``invite`` (flushed ``invite``, not committed)."""
-    queue_messages([invitation(invite, cycle)])
 
 
 #: The invite of a link key with what its form needs (cycle, questionnaire): one query,
