@@ -78,3 +78,35 @@ def test_only_a_closed_cycle_reopens(open_cycle, coach_browser, app):
     assert response.status_code == 302
     assert coach_browser.get(url).status_code == 200
     assert cycle_state(app, open_cycle["cycle_id"])[0] is CycleState.OPEN
+
+
+def test_a_reopened_cycle_closing_at_its_deadline_tells_the_coach_again(
+    closed_cycle, coach_browser, mailbox, app
+):
+    from sqlalchemy import update
+
+    from feedback.mail.worker import run_round
+
+    cycle_id = closed_cycle["cycle_id"]
+    url = f"/cycles/{cycle_id}"
+    with app.app_context():  # the first close was noted (as if by its deadline)
+        from feedback.coaching.notes import note_cycle_closed
+
+        assert note_cycle_closed(db.session.get(Cycle, cycle_id), by_deadline=True)
+        db.session.commit()
+        run_round()
+    closed_notes = [m for m in mailbox.to("coach@example.com") if "has closed" in m["Subject"]]
+    assert len(closed_notes) == 1
+
+    deadline = (today() + timedelta(days=2)).isoformat()
+    response = coach_browser.submit(f"{url}/reopen", {"closes_on": deadline, "understood": "y"})
+    assert response.status_code == 302
+    with app.app_context():  # the new deadline passes
+        db.session.execute(
+            update(Cycle).where(Cycle.id == cycle_id).values(closes_on=today() - timedelta(days=1))
+        )
+        db.session.commit()
+        assert run_round()["closed"] == 1
+    closed_notes = [m for m in mailbox.to("coach@example.com") if "has closed" in m["Subject"]]
+    assert len(closed_notes) == 2
+    assert cycle_state(app, cycle_id)[0] is CycleState.CLOSED
