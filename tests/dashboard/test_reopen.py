@@ -4,9 +4,12 @@ answers come in, and what was released to the coachee kept as it was."""
 from datetime import timedelta
 
 from dashboard_support import ITEMS, figures_of
+from sqlalchemy import update
 
 from feedback.coaching.models import Cycle, CycleState
+from feedback.coaching.notes import note_cycle_closed
 from feedback.extensions import db
+from feedback.mail.worker import run_round
 from feedback.timeutil import today
 
 
@@ -83,15 +86,9 @@ def test_only_a_closed_cycle_reopens(open_cycle, coach_browser, app):
 def test_a_reopened_cycle_closing_at_its_deadline_tells_the_coach_again(
     closed_cycle, coach_browser, mailbox, app
 ):
-    from sqlalchemy import update
-
-    from feedback.mail.worker import run_round
-
     cycle_id = closed_cycle["cycle_id"]
     url = f"/cycles/{cycle_id}"
     with app.app_context():  # the first close was noted (as if by its deadline)
-        from feedback.coaching.notes import note_cycle_closed
-
         assert note_cycle_closed(db.session.get(Cycle, cycle_id), by_deadline=True)
         db.session.commit()
         run_round()
