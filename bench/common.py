@@ -13,11 +13,11 @@ from pathlib import Path
 EXTRA_ITEMS = 4
 
 
-def app_env(folder: Path) -> dict[str, str]:
-    """Settings for an app under test in ``folder``: its own SQLite file, mail written
-    to files and not sent by the web process, a fixed key."""
+def app_env(folder: Path, database_url: str | None = None) -> dict[str, str]:
+    """Settings for an app under test in ``folder``: ``database_url`` or its own SQLite
+    file, mail written to files and not sent by the web process, a fixed key."""
     return {
-        "FEEDBACK_DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}",
+        "FEEDBACK_DATABASE_URL": database_url or f"sqlite:///{folder / 'app.sqlite3'}",
         "FEEDBACK_SECRET_KEY": "bench-secret-key-not-for-production-use",
         "FEEDBACK_MAIL_SEND_AFTER_REQUEST": "false",
         "FEEDBACK_MAIL_BACKEND": "file",

@@ -36,6 +36,7 @@ def main() -> int:
     parser.add_argument(
         "--no-profile", action="store_true", help="only time the submits, without the profiler"
     )
+    parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite)")
     args = parser.parse_args()
     if not 10 <= args.invites <= 5000:
         parser.error("use 10 to 5000 invites")
@@ -43,7 +44,7 @@ def main() -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="bench-submit-profile-"))
     atexit.register(shutil.rmtree, folder, True)  # the throw-away databases
-    env = app_env(folder)
+    env = app_env(folder, args.database_url)
     paths, items, questions = seed(env, args.invites)
     from feedback import create_app
 

@@ -1,8 +1,9 @@
 """The reference for the rater submit benchmark: a bare Flask route doing one SELECT
-and one INSERT on a SQLite file (WAL, the app's pragmas), one commit per request.
+and one INSERT, one commit per request, on a SQLite file (WAL, the app's pragmas) or on
+the app's PostgreSQL database (tables of its own, ``ref_``).
 
-Served by ``gunicorn -w 2 reference:app`` from this folder; the database file comes from
-``BENCH_REFERENCE_DB`` and must have been made with :func:`create_schema`.
+Served by ``gunicorn -w 2 reference:app`` from this folder; the database URL comes from
+``BENCH_REFERENCE_DB`` and must have been prepared with :func:`create_schema`.
 """
 
 import os
@@ -11,16 +12,25 @@ import sqlite3
 from flask import Flask, request
 from sqlalchemy import create_engine, event, text
 
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS answers (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL "
-    "REFERENCES items (id), score INTEGER)",
-)
+SCHEMA = {
+    "sqlite": (
+        "CREATE TABLE ref_items (id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL)",
+        "CREATE TABLE ref_answers (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL "
+        "REFERENCES ref_items (id), score INTEGER)",
+    ),
+    "postgresql": (
+        "CREATE TABLE ref_items (id SERIAL PRIMARY KEY, key TEXT UNIQUE NOT NULL)",
+        "CREATE TABLE ref_answers (id SERIAL PRIMARY KEY, item_id INTEGER NOT NULL "
+        "REFERENCES ref_items (id), score INTEGER)",
+    ),
+}
 
 
-def make_engine(path: str):
-    """A SQLAlchemy engine on ``path`` with the pragmas the app sets on SQLite."""
-    engine = create_engine(f"sqlite:///{path}")
+def make_engine(url: str):
+    """A SQLAlchemy engine on ``url``, with the pragmas the app sets on SQLite."""
+    engine = create_engine(url)
+    if engine.dialect.name != "sqlite":
+        return engine
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: sqlite3.Connection, _record) -> None:
@@ -33,21 +43,21 @@ def make_engine(path: str):
     return engine
 
 
-def create_schema(path: str, items: int = 35) -> None:
+def create_schema(url: str, items: int = 35) -> None:
     """Create the two tables and ``items`` rows to select from."""
-    engine = make_engine(path)
+    engine = make_engine(url)
     with engine.begin() as connection:
-        for statement in SCHEMA:
+        for statement in SCHEMA[engine.dialect.name]:
             connection.execute(text(statement))
         connection.execute(
-            text("INSERT INTO items (key) VALUES (:key)"),
+            text("INSERT INTO ref_items (key) VALUES (:key)"),
             [{"key": f"item_{n}"} for n in range(items)],
         )
     engine.dispose()
 
 
 app = Flask(__name__)
-_engine = make_engine(os.environ.get("BENCH_REFERENCE_DB", "reference.sqlite3"))
+_engine = make_engine(os.environ.get("BENCH_REFERENCE_DB", "sqlite:///reference.sqlite3"))
 
 
 @app.post("/ref/<token>/")
@@ -56,10 +66,10 @@ def answer(token: str):
     key = request.form.get("key", "item_0")
     with _engine.begin() as connection:
         item_id = connection.execute(
-            text("SELECT id FROM items WHERE key = :key"), {"key": key}
+            text("SELECT id FROM ref_items WHERE key = :key"), {"key": key}
         ).scalar_one()
         connection.execute(
-            text("INSERT INTO answers (item_id, score) VALUES (:item, :score)"),
+            text("INSERT INTO ref_answers (item_id, score) VALUES (:item, :score)"),
             {"item": item_id, "score": int(request.form.get("score", "3"))},
         )
     return "ok\n"

@@ -1,12 +1,15 @@
 """Benchmark: a rater's full form POST under gunicorn (2 sync workers, 127.0.0.1, SQLite
-file in WAL mode) against a bare Flask route doing one SELECT and one INSERT, same run.
+file in WAL mode, or PostgreSQL) against a bare Flask route doing one SELECT and one
+INSERT on the same kind of database, same run.
 
     .venv/bin/python bench/submit/run.py [--invites 3000] [--rounds 3] [--threads 16]
+        [--database-url postgresql+psycopg://user@127.0.0.1:5432/empty_db]
 
 Seeds a throw-away database through the services: a 35-statement questionnaire (the
 default 31 plus 4, as in bench/dashboard) and ``--invites`` rater invites spread over
 cycles of 60. Starts gunicorn on the app and, with the same settings, on the reference
-app (bench/submit/reference.py, its own SQLite file). Before timing, each invite's form
+app (bench/submit/reference.py, its own SQLite file, or ``ref_`` tables in the same
+PostgreSQL database, which must start empty). Before timing, each invite's form
 is opened with GET in its own cookie jar, which yields the session cookie and the CSRF
 token (these GETs are timed separately and reported, not counted in the goal). Then each
 round sends one POST per invite (CSRF token, signed link, single-use claim, 35 ratings
@@ -29,7 +32,6 @@ import os
 import random
 import re
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -38,6 +40,8 @@ import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
+
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -195,6 +199,11 @@ def main() -> int:
     parser.add_argument("--min-ratio", type=float, default=0.40)
     parser.add_argument("--max-p99-ms", type=float, default=50.0)
     parser.add_argument("--timeout", type=float, default=900, help="seconds for the whole run")
+    parser.add_argument(
+        "--database-url",
+        help="an empty PostgreSQL database for the app and the reference (default: a "
+        "SQLite file each, in a temporary folder)",
+    )
     args = parser.parse_args()
     if not (1 <= args.rounds <= 9 and args.threads >= 1 and 100 <= args.invites <= 20_000):
         parser.error("use 1-9 rounds, at least 1 thread and 100 to 20,000 invites")
@@ -205,8 +214,8 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="bench-submit-"))
     atexit.register(shutil.rmtree, folder, True)  # the throw-away databases
     env = {
-        **app_env(folder),
-        "BENCH_REFERENCE_DB": str(folder / "reference.sqlite3"),
+        **app_env(folder, args.database_url),
+        "BENCH_REFERENCE_DB": args.database_url or f"sqlite:///{folder / 'reference.sqlite3'}",
     }
     started = time.perf_counter()
     paths, items, questions = seed(env, args.invites)
@@ -284,12 +293,16 @@ def main() -> int:
     reference_errors = sum(
         1 for f in rounds for status, *_ in f["reference"]["results"] if status != 200
     )
-    with sqlite3.connect(folder / "app.sqlite3") as connection:
+    engine = create_engine(env["FEEDBACK_DATABASE_URL"])
+    with engine.connect() as connection:
         responses, ratings, states = connection.execute(
-            "SELECT (SELECT count(*) FROM responses WHERE \"group\" != 'self'),"
-            " (SELECT count(*) FROM ratings),"
-            " (SELECT count(*) FROM invites WHERE state = 'submitted')"
-        ).fetchone()
+            text(
+                "SELECT (SELECT count(*) FROM responses WHERE \"group\" != 'self'),"
+                " (SELECT count(*) FROM ratings),"
+                " (SELECT count(*) FROM invites WHERE state = 'submitted')"
+            )
+        ).one()
+    engine.dispose()
 
     def median(which: str, key: str) -> float:
         return statistics.median(f[which][key] for f in rounds)
@@ -298,8 +311,9 @@ def main() -> int:
         f["submit"]["requests_per_s"] / f["reference"]["requests_per_s"] for f in rounds
     )
     p99 = median("submit", "p99_ms")
+    database = "SQLite WAL" if env["FEEDBACK_DATABASE_URL"].startswith("sqlite") else "PostgreSQL"
     print(
-        f"rater submit, {len(items)} statements, gunicorn -w 2 sync, SQLite WAL, "
+        f"rater submit, {len(items)} statements, gunicorn -w 2 sync, {database}, "
         f"{args.threads} connections, {args.rounds} rounds x {size} requests (medians):"
     )
     print(
