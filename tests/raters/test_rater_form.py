@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from feedback.coaching.models import Cycle
 from feedback.extensions import db
 from feedback.questionnaires import default_questionnaire
+from feedback.questionnaires.models import Item
 from feedback.raters.models import Invite, InviteState
 from feedback.ratings.models import Rating, Response
 
@@ -173,3 +174,16 @@ def test_a_post_keeps_the_draft_for_statements_it_leaves_out(rater_link, browser
     with app.app_context():
         scores = db.session.execute(select(Rating.score)).scalars().all()
     assert sorted(scores) == [2] + [4] * (len(ITEMS) - 1)
+
+
+def test_scores_and_dont_know_are_stored_as_given(rater_link, browser, app):
+    given = {key: ("na" if n % 3 == 0 else str(n % 5 + 1)) for n, key in enumerate(ITEMS)}
+    form = {f"item-{key}": value for key, value in given.items()}
+    assert browser.submit(rater_link, {**form, "action": "submit"}).status_code == 302
+    with app.app_context():
+        stored = dict(
+            db.session.execute(
+                select(Item.key, Rating.score).join(Rating, Rating.item_id == Item.id)
+            ).all()
+        )
+    assert stored == {key: None if value == "na" else int(value) for key, value in given.items()}
