@@ -47,10 +47,14 @@ _INSERT_RATINGS = insert(Rating.__table__)
 _INSERT_OPEN_ANSWERS = insert(OpenAnswer.__table__)
 #: PostgreSQL: every rating of a response in one statement, from two arrays, instead of
 #: one INSERT per rating (which the server parses and runs one by one).
-_PAIRS = func.unnest(
-    bindparam("item_ids", type_=postgresql.ARRAY(Integer)),
-    bindparam("scores", type_=postgresql.ARRAY(SmallInteger)),
-).table_valued("item_id", "score").render_derived(name="pairs")
+_PAIRS = (
+    func.unnest(
+        bindparam("item_ids", type_=postgresql.ARRAY(Integer)),
+        bindparam("scores", type_=postgresql.ARRAY(SmallInteger)),
+    )
+    .table_valued("item_id", "score")
+    .render_derived(name="pairs")
+)
 _INSERT_RATINGS_FROM_ARRAYS = insert(Rating.__table__).from_select(
     ["response_id", "item_id", "score"],
     select(bindparam("response_id", type_=String), _PAIRS.c.item_id, _PAIRS.c.score),
