@@ -77,27 +77,30 @@ def _by_id(model, ids: set[int], *options) -> dict:
     return {row.id: row for row in rows.unique()}
 
 
-def _bodies(message: OutboxMessage, invites: dict, cycles: dict) -> tuple[str, str | None]:
-    """The message's text and HTML: rendered now from its template, with the invite
-    and cycle as they are now; or the text stored by the code before templates were."""
-    if message.template is None:
-        return message.text_body or "", message.html_body
+def _context(message: OutboxMessage, invites: dict, cycles: dict) -> dict:
+    """What the message is about, as it is now: its invite, cycle, coachee and coach."""
     cycle = cycles.get(message.cycle_id)
     coachee = cycle.coachee if cycle is not None else None
-    context = {
+    return {
         "invite": invites.get(message.invite_id),
         "cycle": cycle,
         "coachee": coachee,
         "coach": coachee.coach if coachee is not None else None,
     }
+
+
+def _bodies(message: OutboxMessage, context: dict) -> tuple[str, str | None]:
+    """The message's text and HTML: rendered now from its template in ``context``; or
+    the text stored by the code before templates were."""
+    if message.template is None:
+        return message.text_body or "", message.html_body
     return render(message, context)
 
 
-def _reply_to_name(message: OutboxMessage, cycles: dict) -> str | None:
+def _reply_to_name(message: OutboxMessage, context: dict) -> str | None:
     """The coach's name when replies go to the coach of the message's cycle, so the
     recipient sees who will read their answer (not only an address)."""
-    cycle = cycles.get(message.cycle_id)
-    coach = cycle.coachee.coach if cycle is not None else None
+    coach = context["coach"]
     if coach is not None and message.reply_to and message.reply_to.lower() == coach.email.lower():
         return coach.name
     return None
@@ -180,9 +183,10 @@ def deliver_due(transport: Transport | None = None, *, batch_size: int = DEFAULT
         )
         emails, sendable = [], []
         for message in messages:
-            invite = invites.get(message.invite_id)
+            context = _context(message, invites, cycles)
+            invite = context["invite"]
             try:
-                bodies = _bodies(message, invites, cycles)
+                bodies = _bodies(message, context)
             except Exception as exc:  # one message must not hold up the whole batch
                 # A template or link maker this code does not have (a newer worker may),
                 # or a bug: logged, tried again later, never counted against the rater.
@@ -191,7 +195,7 @@ def deliver_due(transport: Transport | None = None, *, batch_size: int = DEFAULT
                 counts["retry"] += 1
                 continue
             try:
-                emails.append(_as_email(message, *bodies, _reply_to_name(message, cycles)))
+                emails.append(_as_email(message, *bodies, _reply_to_name(message, context)))
                 sendable.append(message)
             except ValueError as exc:  # an address no server would take
                 _record(message, invite, "failed", str(exc), None)
