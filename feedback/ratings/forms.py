@@ -87,7 +87,6 @@ class AnswerForm(FlaskForm):
         # it again in the form (a second itsdangerous unsign) was a tenth of a submit.
         csrf = False
 
-    item_keys: tuple[str, ...] = ()
     question_keys: tuple[str, ...] = ()
     scores: ScoresField
 
@@ -105,7 +104,7 @@ class AnswerForm(FlaskForm):
     def unanswered(self) -> list[str]:
         """Keys of the items with no choice, not even "Don't know"."""
         answered = self.scores.data
-        return [key for key in self.item_keys if key not in answered]
+        return [key for key in self.scores.keys if key not in answered]
 
 
 def answer_form(
@@ -139,13 +138,10 @@ def _build_form_class(questionnaire: Questionnaire, audience: str) -> type[Answe
     choices = [SelectChoice(str(point), label) for point, label in questionnaire.scale]
     choices.append(SelectChoice(DONT_KNOW, questionnaire.dont_know_label))
 
-    item_keys = tuple(item.key for item in questionnaire.items)
-
     class Form(AnswerForm):
         question_keys = tuple(q.key for q in questionnaire.questions_for(audience))
-        scores = ScoresField(keys=item_keys, choices=choices)
+        scores = ScoresField(keys=tuple(item.key for item in questionnaire.items), choices=choices)
 
-    Form.item_keys = item_keys
     for question in questionnaire.questions_for(audience):
         setattr(
             Form,
