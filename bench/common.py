@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -41,6 +42,17 @@ def questionnaire_35():
     spec = dataclasses.replace(spec, key="bench-35", competencies=tuple(competencies))
     assert len(spec.items) == 31 + EXTRA_ITEMS
     return spec
+
+
+def run_in_threads(work, threads: int) -> float:
+    """Run ``work`` in ``threads`` threads at once; the wall-clock seconds until all end."""
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return time.perf_counter() - start
 
 
 def free_port() -> int:

@@ -28,7 +28,13 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import app_env, questionnaire_35, start_gunicorn, stop  # noqa: E402
+from bench.common import (  # noqa: E402
+    app_env,
+    questionnaire_35,
+    run_in_threads,
+    start_gunicorn,
+    stop,
+)
 
 GOALS = {"p50_ms": 25.0, "requests_per_s": 100.0, "first_view_ms": 400.0}
 GROUPS = ["boss"] + ["peer"] * 5 + ["subordinate"] * 5 + ["partner"] * 4  # 15 raters
@@ -148,13 +154,7 @@ def drive(port: int, cookie: str, path: str, total: int, threads: int) -> dict[s
         with lock:
             latencies.extend(mine)
 
-    workers = [threading.Thread(target=work) for _ in range(threads)]
-    start = time.perf_counter()
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    wall = time.perf_counter() - start
+    wall = run_in_threads(work, threads)
     latencies.sort()
     return {
         "p50_ms": 1000 * statistics.median(latencies),

@@ -47,7 +47,13 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import app_env, questionnaire_35, start_gunicorn, stop  # noqa: E402
+from bench.common import (  # noqa: E402
+    app_env,
+    questionnaire_35,
+    run_in_threads,
+    start_gunicorn,
+    stop,
+)
 
 PER_CYCLE = 60  # MAX_RATERS_PER_CYCLE
 GROUPS = ("boss", "peer", "peer", "subordinate", "subordinate", "partner")
@@ -161,13 +167,7 @@ def run_jobs(port: int, method: str, jobs: list[Job], threads: int, deadline: fl
         with lock:
             results.extend(mine)
 
-    workers = [threading.Thread(target=work) for _ in range(threads)]
-    start = time.perf_counter()
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    wall = time.perf_counter() - start
+    wall = run_in_threads(work, threads)
     latencies = sorted(r[2] for r in results)
     return {
         "results": results,
