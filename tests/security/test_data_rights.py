@@ -14,6 +14,7 @@ from feedback.coaching.models import Coachee, Cycle
 from feedback.coaching.notes import note_cycle_closed
 from feedback.extensions import db
 from feedback.mail.models import OutboxMessage
+from feedback.mail.worker import run_round
 from feedback.raters.models import Invite
 from feedback.timeutil import utcnow
 
@@ -123,16 +124,21 @@ def test_the_export_holds_the_coachees_data_and_no_rater_answers(app):
     assert other.get(f"/coachees/{world['coachee_id']}/export.json").status_code == 404
 
 
-def test_retention_erases_rater_addresses_of_long_closed_cycles(app):
-    old = build_world(app, "old@example.com")
-    recent = build_world(app, "new@example.com")
+def closed_days_ago(app, cycle_id: int, days: int) -> None:
+    """Date the close of ``cycle_id`` back by ``days``."""
     with app.app_context():
         db.session.execute(
             update(Cycle)
-            .where(Cycle.id == old["cycle_id"])
-            .values(closed_at=utcnow() - timedelta(days=40))
+            .where(Cycle.id == cycle_id)
+            .values(closed_at=utcnow() - timedelta(days=days))
         )
         db.session.commit()
+
+
+def test_retention_erases_rater_addresses_of_long_closed_cycles(app):
+    old = build_world(app, "old@example.com")
+    recent = build_world(app, "new@example.com")
+    closed_days_ago(app, old["cycle_id"], 40)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["retention", "apply"]).exit_code == 2  # no setting
     assert runner.invoke(args=["retention", "apply", "--days", "0"]).exit_code == 2
@@ -168,8 +174,6 @@ def test_retention_erases_rater_addresses_of_long_closed_cycles(app):
 
 
 def test_the_mail_round_applies_the_retention_when_it_is_set(app, make_app):
-    from feedback.mail.worker import run_round
-
     world = build_world(app, "old@example.com")
 
     def emails() -> list[str]:
@@ -177,13 +181,8 @@ def test_the_mail_round_applies_the_retention_when_it_is_set(app, make_app):
             query = select(Invite.email).where(Invite.cycle_id == world["cycle_id"])
             return db.session.scalars(query).all()
 
+    closed_days_ago(app, world["cycle_id"], 40)
     with app.app_context():
-        db.session.execute(
-            update(Cycle)
-            .where(Cycle.id == world["cycle_id"])
-            .values(closed_at=utcnow() - timedelta(days=40))
-        )
-        db.session.commit()
         assert run_round()["erased"] == 0  # no retention set: nothing erased
     assert all("@" in email for email in emails())
     app.config["RETENTION_DAYS"] = 60
