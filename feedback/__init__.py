@@ -6,8 +6,24 @@ from typing import Any
 
 from flask import Flask
 
+from . import cycles, database, mail, raters, security, web  # noqa: F401  (database: engine settings)
+from .accounts import models as _accounts_models  # noqa: F401  (every table, for Alembic)
+from .accounts import views as accounts_views
+from .accounts.cli import create_coach_command
+from .cli.analyze import analyze_command
 from .config import DEFAULTS
+from .cycles import cli as cycles_cli
+from .cycles import jobs
+from .cycles import models as _cycles_models  # noqa: F401
+from .cycles.retention import parse_retention_days
+from .demo import demo_command
 from .extensions import csrf, db, login_manager, migrate
+from .mail import views as mail_views
+from .plans import views as plans_views
+from .raters.reminders import reminder_days
+from .reports import models as _reports_models  # noqa: F401
+from .reports import views as reports_views
+from .reports.cli import report_command
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
@@ -36,8 +52,6 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _settle_config(app)
 
-    from . import database  # noqa: F401  (registers the SQLite settings)
-
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True
@@ -45,17 +59,24 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    _register_blueprints(app)
-    _register_models()
-    from .cli.commands import register_commands
-    from .mail.dispatch import init_app as init_mail_dispatch
-    from .security import init_app as init_security
-    from .web import init_app as init_web
-
-    init_web(app)
-    init_security(app)  # after init_web: its CSRF error page replaces the plain one
-    init_mail_dispatch(app)
-    register_commands(app)
+    web.init_app(app)
+    security.init_app(app)
+    mail.init_app(app, run_round=jobs.run_round)
+    app.register_blueprint(mail_views.bp)
+    app.register_blueprint(accounts_views.bp)
+    raters.init_app(app)
+    cycles.init_app(app)
+    for blueprint in (plans_views.bp, plans_views.portal_bp, reports_views.bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(reports_views.portal_bp)
+    for command in (
+        create_coach_command,
+        *cycles_cli.COMMANDS,
+        demo_command,
+        analyze_command,
+        report_command,
+    ):
+        app.cli.add_command(command)
     return app
 
 
@@ -77,6 +98,11 @@ def _settle_config(app: Flask) -> None:
         raise ValueError("FEEDBACK_MIN_GROUP_SIZE must be at least 2 to protect anonymity")
     app.config["MIN_GROUP_SIZE"] = k
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
+    reminder_days(app.config.get("REMINDER_DAYS"))
+    try:
+        parse_retention_days(app.config.get("RETENTION_DAYS"))
+    except ValueError as exc:
+        raise ValueError(f"FEEDBACK_RETENTION_DAYS: {exc}") from None
 
 
 def _development_secret_key(instance: Path) -> str:
@@ -89,37 +115,3 @@ def _development_secret_key(instance: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
-
-
-def _register_blueprints(app: Flask) -> None:
-    from .accounts.views import bp as accounts_bp
-    from .coaching.data_rights import bp as data_rights_bp
-    from .coaching.views import bp as coaching_bp
-    from .dashboard.views import bp as dashboard_bp
-    from .mail.views import bp as mail_bp
-    from .portal.views import bp as portal_bp
-    from .raters.views import bp as raters_bp
-
-    for blueprint in (accounts_bp, coaching_bp, dashboard_bp, portal_bp, raters_bp, mail_bp):
-        app.register_blueprint(blueprint)
-
-    from .plans.views import bp as plans_bp
-    from .plans.views import portal_bp as portal_plans_bp
-    from .reports.views import bp as reports_bp
-    from .reports.views import portal_bp as portal_reports_bp
-
-    for blueprint in (plans_bp, portal_plans_bp, reports_bp, portal_reports_bp):
-        app.register_blueprint(blueprint)
-    app.register_blueprint(data_rights_bp)
-
-
-def _register_models() -> None:
-    """Import every domain's models so the metadata is complete for Alembic."""
-    from .accounts import models as _accounts  # noqa: F401
-    from .coaching import models as _coaching  # noqa: F401
-    from .mail import models as _mail  # noqa: F401
-    from .plans import models as _plans  # noqa: F401
-    from .questionnaires import models as _questionnaires  # noqa: F401
-    from .raters import models as _raters  # noqa: F401
-    from .ratings import models as _ratings  # noqa: F401
-    from .reports import models as _reports  # noqa: F401

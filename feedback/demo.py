@@ -4,15 +4,23 @@ blind spots and hidden strengths, and a second coachee with a cycle just opened.
 import random
 from datetime import timedelta
 
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from werkzeug.serving import run_simple
+
 from .accounts.services import coach_by_email, create_coach
-from .coaching import services as coaching
+from .coaching.services import add_coachee
+from .cycles import lifecycle
 from .database import commit
 from .mail.sender import deliver_due
 from .raters import services as raters
 from .raters.services import Nomination
-from .ratings.forms import Answers
-from .ratings.services import save_self_assessment
+from .ratings.answers import Answers
+from .ratings.store import store_answers
 from .timeutil import today
+from .vocabulary import SELF
 
 DEMO_EMAIL = "maria.novak@example.com"
 DEMO_PASSWORD = "mirror-demo-360"  # noqa: S105 (printed for the demo on purpose)
@@ -144,16 +152,17 @@ def seed_demo(seed: int = 360) -> str:
         return "Demo data is already there."
     rng = random.Random(seed)
     coach = create_coach(email=DEMO_EMAIL, name="Maria Novak", password=DEMO_PASSWORD)
-    alex = coaching.add_coachee(coach, name="Alex Morgan", email="alex.morgan@example.com")
-    cycle = coaching.start_cycle(
+    alex = add_coachee(coach, name="Alex Morgan", email="alex.morgan@example.com")
+    cycle = lifecycle.start_cycle(
         alex,
         closes_on=today() + timedelta(days=14),
         welcome_note="Alex, as agreed in our first session: let's see how others see you.",
     )
     questionnaire = cycle.questionnaire
     competency_of = {item.key: item.competency.key for item in questionnaire.items}
-    save_self_assessment(
+    store_answers(
         cycle,
+        SELF,
         Answers(
             scores={key: PROFILE[key][1] for key in competency_of},
             texts=SELF_TEXTS,
@@ -177,13 +186,29 @@ def seed_demo(seed: int = 360) -> str:
             },
         )
         raters.submit(invite, answers)
-    coaching.close_cycle(cycle)
+    lifecycle.close_cycle(cycle)
 
-    sam = coaching.add_coachee(coach, name="Sam Lee", email="sam.lee@example.com")
-    coaching.start_cycle(sam, closes_on=today() + timedelta(days=21))
+    sam = add_coachee(coach, name="Sam Lee", email="sam.lee@example.com")
+    lifecycle.start_cycle(sam, closes_on=today() + timedelta(days=21))
     commit()
     deliver_due()
     return (
         f"Demo data created: coach {coach.name}, coachee {alex.name} with a closed cycle "
         f"({len(invites)} raters), and {sam.name} with a cycle just opened."
     )
+
+
+@click.command("demo")
+@click.option("--no-serve", is_flag=True, help="Only seed the demo data.")
+@click.option("--port", default=5000, show_default=True)
+@with_appcontext
+def demo_command(no_serve: bool, port: int) -> None:
+    """Migrate, seed a demo coach, coachee and complete cycle, and serve on 127.0.0.1."""
+    upgrade()
+    summary = seed_demo()
+    base = current_app.config["BASE_URL"]
+    click.echo(summary)
+    click.echo(f"Sign in at {base}/login as {DEMO_EMAIL} with password {DEMO_PASSWORD}")
+    click.echo(f"Mail the service sends is readable at {base}/dev/mail")
+    if not no_serve:
+        run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True)

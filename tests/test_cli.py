@@ -5,9 +5,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from feedback.coaching.models import Cycle, CycleState
+from feedback.coaching.models import Cycle
 from feedback.extensions import db
 from feedback.mail.models import MessageState, OutboxMessage
+from feedback.vocabulary import CycleState
 
 
 @pytest.fixture

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from feedback.coaching.models import Coachee, Cycle, CycleState
+from feedback.coaching.models import Coachee, Cycle
 from feedback.extensions import db
 from feedback.mail.models import OutboxMessage
 from feedback.timeutil import today
+from feedback.vocabulary import CycleState
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from support import RATERS_WITH_LONE_PARTNER
 
 from feedback import analysis
 from feedback.coaching.models import Cycle
-from feedback.dashboard.services import rules_for
 from feedback.extensions import db
 from feedback.questionnaires import default_questionnaire
+from feedback.ratings.frames import ratings_frame
 from feedback.ratings.models import Response
-from feedback.ratings.services import ratings_frame
+from feedback.ratings.results import rules_for
 
 QUESTIONNAIRE = default_questionnaire()
 ITEMS = [item.key for item in QUESTIONNAIRE.items]

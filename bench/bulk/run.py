@@ -68,6 +68,7 @@ def nominations_round(folder: Path, count: int) -> dict[str, float]:
 
     from feedback.accounts.services import coach_by_email
     from feedback.coaching import services as coaching
+    from feedback.cycles import lifecycle
     from feedback.database import commit
     from feedback.extensions import db
     from feedback.raters.models import Invite
@@ -83,7 +84,7 @@ def nominations_round(folder: Path, count: int) -> dict[str, float]:
             coachee = coaching.add_coachee(
                 coach, name=f"Coachee {number}", email=f"c{number}@x.org"
             )
-            cycles.append(coaching.start_cycle(coachee, closes_on=today() + timedelta(days=14)))
+            cycles.append(lifecycle.start_cycle(coachee, closes_on=today() + timedelta(days=14)))
         commit()
         cycle_ids = [cycle.id for cycle in cycles]
         pasted = "\n".join(

@@ -51,15 +51,17 @@ def seed(env: dict[str, str]) -> int:
     from feedback import create_app
     from feedback.accounts.services import create_coach
     from feedback.coaching import services as coaching
-    from feedback.coaching.models import Cycle, CycleState
+    from feedback.coaching.models import Cycle
+    from feedback.cycles import lifecycle
     from feedback.database import commit
     from feedback.extensions import db
     from feedback.questionnaires.store import stored_questionnaire
     from feedback.raters import services as raters
     from feedback.raters.services import Nomination
-    from feedback.ratings.forms import Answers
-    from feedback.ratings.services import save_self_assessment
+    from feedback.ratings.answers import Answers
+    from feedback.ratings.store import store_answers
     from feedback.timeutil import today
+    from feedback.vocabulary import SELF, CycleState
 
     spec = questionnaire_35()
 
@@ -78,15 +80,14 @@ def seed(env: dict[str, str]) -> int:
             questionnaire=stored_questionnaire(spec),
             closes_on=today(),
             min_group_size=3,
-            state=CycleState.DRAFT,
+            state=CycleState.OPEN,
         )
         db.session.add(cycle)
-        cycle.open()
         db.session.flush()
         keys = [item.key for item in spec.items]
         texts = {"headline": "Calm, clear and quick to help.", "keep": "Keep the calm."}
-        save_self_assessment(
-            cycle, Answers({k: rng.randint(2, 5) for k in keys}, dict(texts)), submit=True
+        store_answers(
+            cycle, SELF, Answers({k: rng.randint(2, 5) for k in keys}, dict(texts)), submit=True
         )
         nominations = [
             Nomination(email=f"rater{i}@example.com", group=g, name=f"Rater {i}")
@@ -96,7 +97,7 @@ def seed(env: dict[str, str]) -> int:
         for invite in invites:
             scores = {k: (None if rng.random() < 0.05 else rng.randint(1, 5)) for k in keys}
             raters.submit(invite, Answers(scores, {**texts, "change": "Say no more often."}))
-        coaching.close_cycle(cycle)
+        lifecycle.close_cycle(cycle)
         commit()
         return cycle.id
 

@@ -207,6 +207,7 @@ def seed_invites(app, count: int) -> None:
     from feedback.accounts.services import create_coach
     from feedback.coaching import services as coaching
     from feedback.coaching.models import new_link_key
+    from feedback.cycles import lifecycle
     from feedback.extensions import db
     from feedback.raters.models import Invite
     from feedback.raters.services import MAX_RATERS_PER_CYCLE
@@ -219,7 +220,7 @@ def seed_invites(app, count: int) -> None:
             coachee = coaching.add_coachee(
                 coach, name=f"Casey Doe {number}", email=f"casey{number}@example.com"
             )
-            cycle = coaching.start_cycle(coachee, closes_on=today() + timedelta(days=14))
+            cycle = lifecycle.start_cycle(coachee, closes_on=today() + timedelta(days=14))
             cycle_ids.append(cycle.id)
         now = utcnow()
         rows = [
@@ -248,8 +249,9 @@ def fill_outbox(app) -> int:
     from feedback.extensions import db
     from feedback.mail.models import OutboxMessage
     from feedback.mail.outbox import queue_messages
-    from feedback.raters.models import Invite, InviteState
+    from feedback.raters.models import Invite
     from feedback.raters.services import invitation as invitation_row
+    from feedback.vocabulary import InviteState
 
     with app.app_context():
         db.session.execute(delete(OutboxMessage))

@@ -80,13 +80,14 @@ def seed(env: dict[str, str], invites: int) -> tuple[list[str], list[str], list[
     from feedback import create_app
     from feedback.accounts.services import create_coach
     from feedback.coaching import services as coaching
-    from feedback.coaching.models import Cycle, CycleState
+    from feedback.coaching.models import Cycle
     from feedback.database import commit
     from feedback.extensions import db
     from feedback.questionnaires.store import stored_questionnaire
     from feedback.raters import services as raters
     from feedback.raters.services import Nomination
     from feedback.timeutil import today
+    from feedback.vocabulary import CycleState
 
     spec = questionnaire_35()
 
@@ -109,10 +110,9 @@ def seed(env: dict[str, str], invites: int) -> tuple[list[str], list[str], list[
                 questionnaire=questionnaire,
                 closes_on=today(),
                 min_group_size=3,
-                state=CycleState.DRAFT,
+                state=CycleState.OPEN,
             )
             db.session.add(cycle)
-            cycle.open()
             db.session.flush()
             count = min(PER_CYCLE, invites - len(paths))
             nominations = [

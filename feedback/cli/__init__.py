@@ -1,17 +1,2 @@
-"""The ``feedback`` command: Flask's CLI over :func:`feedback.create_app`, so
-``flask --app wsgi …`` runs the same commands (they are registered on ``app.cli``)."""
-
-import click
-from flask.cli import FlaskGroup
-
-from .. import create_app
-
-
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
-def cli() -> None:
-    """Mirror 360: 360-degree feedback for career coaches."""
-
-
-def main() -> None:
-    """Entry point of the ``feedback`` console script."""
-    cli(prog_name="feedback")
+"""Commands that serve no one domain: ``feedback analyze`` (the gap analysis on a
+ratings file from anywhere). Each domain keeps its own commands beside it."""

@@ -1,0 +1,2 @@
+"""Coachees and their cycles (the hub model every domain refers to), and finding what
+belongs to which coach."""

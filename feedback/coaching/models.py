@@ -1,6 +1,5 @@
 """Coachees and their feedback cycles."""
 
-import enum
 import secrets
 from datetime import date, datetime
 
@@ -11,6 +10,7 @@ from ..accounts.models import Coach
 from ..extensions import db
 from ..questionnaires.models import Questionnaire
 from ..timeutil import today, utcnow
+from ..vocabulary import CycleState, CycleStateError
 
 
 def new_link_key() -> str:
@@ -44,18 +44,6 @@ class Coachee(db.Model):
         return self.name.split()[0] if self.name.split() else self.name
 
 
-class CycleState(enum.StrEnum):
-    """Where a cycle is: prepared, collecting answers, or finished."""
-
-    DRAFT = "draft"
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-class CycleStateError(Exception):
-    """A transition that the cycle's state does not allow."""
-
-
 class Cycle(db.Model):
     """One 360 round for one coachee."""
 
@@ -71,7 +59,7 @@ class Cycle(db.Model):
         Enum(
             CycleState, native_enum=False, length=12, values_callable=lambda e: [m.value for m in e]
         ),
-        default=CycleState.DRAFT,
+        default=CycleState.OPEN,
     )
     #: Last day on which answers are accepted; the cycle closes after it.
     closes_on: Mapped[date]
@@ -84,7 +72,7 @@ class Cycle(db.Model):
     #: What the coachee's portal link carries; replacing it revokes old links.
     portal_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_link_key)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    opened_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
     #: When the coach released the report to the coachee.
     released_at: Mapped[datetime | None]
@@ -92,19 +80,16 @@ class Cycle(db.Model):
     coachee: Mapped[Coachee] = relationship(back_populates="cycles")
     questionnaire: Mapped[Questionnaire] = relationship()
 
-    def open(self) -> None:
-        """Start collecting answers."""
-        if self.state is not CycleState.DRAFT:
-            raise CycleStateError(f"a {self.state} cycle cannot be opened")
-        self.state = CycleState.OPEN
-        self.opened_at = utcnow()
-
     def close(self) -> None:
         """Stop collecting answers; results become visible to the coach."""
         if self.state is not CycleState.OPEN:
             raise CycleStateError(f"a {self.state} cycle cannot be closed")
         self.state = CycleState.CLOSED
         self.closed_at = utcnow()
+
+    def renew_portal_key(self) -> None:
+        """A new key for the coachee's portal link: the links sent before stop working."""
+        self.portal_key = new_link_key()
 
     def reopen(self) -> None:
         """Take answers again after a close; results hide until the next close."""
@@ -120,5 +105,6 @@ class Cycle(db.Model):
 
     @property
     def is_past_deadline(self) -> bool:
-        """Open in the database but the deadline has passed; closed on next housekeeping."""
+        """Open in the database but the deadline has passed: nobody can answer any more,
+        and the scheduled job closes it for good on its next round (pages never do)."""
         return self.state is CycleState.OPEN and today() > self.closes_on

@@ -1,8 +1,10 @@
-"""A thread in the web process that runs the mail worker's round every few seconds.
+"""A thread in the web process that runs the scheduled round every few seconds.
 
 Mail queued by a request leaves when the response has gone out (`dispatch`); this
 covers the rest when no `feedback mail work` runs: mail queued by a command (such as
-`feedback cycle create`), deadlines that pass, reminders and notes that fall due.
+`feedback cycle create`), and whatever the round given to :func:`init_app` does (for
+Mirror 360, :func:`feedback.cycles.jobs.run_round`: deadlines that pass, reminders and
+notes that fall due, then sending).
 One thread per app and process, started by the first request (never by a command,
 and again in each process a pre-forking server makes), daemonic, and it survives
 any error in a round: the next round tries again.
@@ -12,12 +14,19 @@ import logging
 import os
 import threading
 import weakref
+from collections import Counter
+from collections.abc import Callable
 
 from flask import Flask
+
+from ..extensions import db
 
 log = logging.getLogger(__name__)
 
 _EXTENSION = "mail_background"
+_ROUND = "mail_background_round"
+#: One round of scheduled work; returns counts of what it did.
+Round = Callable[[], Counter]
 _start_lock = threading.Lock()
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -56,9 +65,10 @@ def interval(app: Flask) -> float:
 class BackgroundSender:
     """The thread and how to stop it. Holds the app weakly: a discarded app stops it."""
 
-    def __init__(self, app: Flask, seconds: float) -> None:
+    def __init__(self, app: Flask, seconds: float, run_round: Round) -> None:
         self._app = weakref.ref(app)
         self.interval = seconds
+        self.run_round = run_round
         self.pid = os.getpid()
         self.rounds = 0  #: rounds finished, for tests and debugging
         self.stopped = False  #: stopped on purpose: the next request does not restart it
@@ -82,9 +92,6 @@ class BackgroundSender:
             self.thread.join(timeout)
 
     def _run(self) -> None:
-        from ..extensions import db
-        from .worker import run_round
-
         while not self._stop.is_set():
             app = self._app()
             if app is None:
@@ -92,7 +99,7 @@ class BackgroundSender:
             try:
                 with app.app_context():
                     try:
-                        counts = run_round()
+                        counts = self.run_round()
                         if any(counts.values()):
                             log.info("background mail round: %s", dict(counts))
                     finally:
@@ -104,12 +111,14 @@ class BackgroundSender:
             self._stop.wait(self.interval)
 
 
-def ensure_started(app: Flask) -> BackgroundSender:
-    """The app's background sender in this process, started if it is not running."""
+def ensure_started(app: Flask, run_round: Round | None = None) -> BackgroundSender:
+    """The app's background sender in this process, started if it is not running;
+    ``run_round`` defaults to the round given to :func:`init_app`."""
     with _start_lock:
         sender = app.extensions.get(_EXTENSION)
         if sender is None or not sender.alive:
-            sender = BackgroundSender(app, interval(app))
+            run_round = run_round or app.extensions[_ROUND]
+            sender = BackgroundSender(app, interval(app), run_round)
             app.extensions[_EXTENSION] = sender
             sender.start()
         return sender
@@ -122,9 +131,11 @@ def stop(app: Flask, timeout: float = 30.0) -> None:
         sender.stop(timeout)
 
 
-def init_app(app: Flask) -> None:
-    """Check the settings now (a typo fails at start-up, not in the thread), and start
-    the thread with the first request when it is enabled."""
+def init_app(app: Flask, run_round: Round) -> None:
+    """Keep ``run_round`` as the app's round, check the settings now (a typo fails at
+    start-up, not in the thread), and start the thread with the first request when it
+    is enabled."""
+    app.extensions[_ROUND] = run_round
     if not enabled(app):
         return
     interval(app)

@@ -4,25 +4,14 @@ import logging
 
 from flask import Flask, Response, current_app, g
 
+from .sender import deliver_due
+
 log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
-    """After a request that queued mail, send it from this process (unless disabled,
-    for deployments that run ``feedback mail work`` instead); start the background
-    round when enabled (see `background`). Checks the mail settings, so a bad value
-    stops the app at start-up with a message naming it."""
-    from ..coaching.data_rights import retention_days
-    from ..raters.reminders import reminder_days
-    from . import background
-
-    reminder_days(app.config.get("REMINDER_DAYS"))
-    with app.app_context():
-        try:
-            retention_days()
-        except ValueError as exc:
-            raise ValueError(f"FEEDBACK_RETENTION_DAYS: {exc}") from None
-    background.init_app(app)
+    """After a request that queued mail, send it from this process (unless
+    MAIL_SEND_AFTER_REQUEST is off, for deployments that run ``feedback mail work``)."""
 
     @app.after_request
     def _send_after_commit(response: Response) -> Response:
@@ -33,8 +22,6 @@ def init_app(app: Flask) -> None:
 
 
 def _deliver(app: Flask) -> None:
-    from .sender import deliver_due
-
     with app.app_context():
         try:
             deliver_due()

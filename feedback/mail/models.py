@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -72,18 +72,3 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
-
-
-class CycleNote(db.Model):
-    """A note that goes at most once per cycle (to the coach: every group has enough
-    answers; the cycle closed). The unique key makes "queue it once" hold even when
-    several workers look at the same cycle at the same moment."""
-
-    __tablename__ = "cycle_notes"
-    __table_args__ = (UniqueConstraint("cycle_id", "kind"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
-    #: groups_ready or cycle_closed.
-    kind: Mapped[str] = mapped_column(String(30))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,23 +5,22 @@ plain parameters, and the invite and cycle it is about. The sender renders it wh
 sends (`render`), so queueing thousands of invitations renders nothing, and the outbox
 never stores a working link: links are signed at send time.
 
-Each kind of message names the function that makes its link, registered by the domain
-that queues it::
-
-    @mail_link("invite")
-    def _invitation_link(context: dict) -> str:
-        return rater_url(context["invite"])
-
-The template context is ``invite`` (or None), ``cycle``, ``coachee`` and ``coach`` as
-they are when the message is sent, the message's ``params`` as they were when it was
-queued, and ``url`` from the kind's link function.
+The mail package knows no domain. Each domain tells it, when the app is built, how the
+kinds of message it queues get their link (:func:`register_links`), and one loader
+says what a message is about (:func:`register_context_loader`): the template context
+is what that loader returns for the message (for Mirror 360: ``invite``, ``cycle``,
+``coachee`` and ``coach`` as they are when the message is sent), the message's
+``params`` as they were when it was queued, and ``url`` from the kind's link maker.
+What an outcome means for a domain (an invitation delivered, an address refused) it
+learns from the :data:`feedback.mail.signals.outcomes_recorded` signal.
 """
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, g
+from flask import Flask, current_app, g
 from sqlalchemy import insert
 
 from ..extensions import db
@@ -30,29 +29,51 @@ from .models import OutboxMessage
 
 #: A function that makes the link of one kind of message from its template context.
 LinkMaker = Callable[[dict[str, Any]], str]
+#: What a batch of messages is about: their template contexts by message id.
+ContextLoader = Callable[[list[OutboxMessage]], dict[int, dict[str, Any]]]
 
-_LINK_MAKERS: dict[str, LinkMaker] = {}
+_EXTENSION = "mail"
 
 
-def mail_link(*kinds: str) -> Callable[[LinkMaker], LinkMaker]:
-    """Register the decorated function as the link maker of messages of ``kinds``."""
+@dataclass
+class MailSetup:
+    """What the domains registered with one app's mail."""
 
-    def register(make: LinkMaker) -> LinkMaker:
-        for kind in kinds:
-            known = _LINK_MAKERS.setdefault(kind, make)
-            if known is not make:
-                raise ValueError(f"mail of kind {kind!r} already has a link maker")
-        return make
+    links: dict[str, LinkMaker] = field(default_factory=dict)
+    context_loader: ContextLoader | None = None
 
-    return register
+
+def setup(app: Flask | None = None) -> MailSetup:
+    """The mail set-up of ``app`` (default: the current app), created when missing."""
+    app = app or current_app
+    return app.extensions.setdefault(_EXTENSION, MailSetup())
+
+
+def register_links(app: Flask, makers: Mapping[str, LinkMaker]) -> None:
+    """Register the link maker of each kind of message in ``makers``; a kind has one."""
+    known = setup(app).links
+    for kind, make in makers.items():
+        if known.setdefault(kind, make) is not make:
+            raise ValueError(f"mail of kind {kind!r} already has a link maker")
+
+
+def register_context_loader(app: Flask, loader: ContextLoader) -> None:
+    """Register what tells the sender what a batch of messages is about."""
+    setup(app).context_loader = loader
 
 
 def link_maker(kind: str) -> LinkMaker:
     """The link maker registered for ``kind``; raises LookupError if none is."""
     try:
-        return _LINK_MAKERS[kind]
+        return setup().links[kind]
     except KeyError:
         raise LookupError(f"no link maker is registered for mail of kind {kind!r}") from None
+
+
+def contexts_of(messages: list[OutboxMessage]) -> dict[int, dict[str, Any]]:
+    """The registered loader's template contexts of ``messages``, by message id."""
+    loader = setup().context_loader
+    return loader(messages) if loader is not None else {}
 
 
 def outbox_row(

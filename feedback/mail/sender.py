@@ -8,16 +8,14 @@ from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
 
-from ..coaching.models import Coachee, Cycle
 from ..extensions import db
-from ..raters.models import Invite, InviteState
 from ..timeutil import utcnow
 from .backoff import MAX_ATTEMPTS, next_attempt_delay
 from .message import build_message
 from .models import MessageState, OutboxMessage
-from .outbox import render
+from .outbox import contexts_of, render
+from .signals import Outcome, outcomes_recorded
 from .transports import Transport, transport_from_settings
 
 log = logging.getLogger(__name__)
@@ -69,26 +67,6 @@ def _claim(limit: int) -> list[int]:
     return sorted(claimed)
 
 
-def _by_id(model, ids: set[int], *options) -> dict:
-    """Rows of ``model`` by id, in one query (none for no ids)."""
-    if not ids:
-        return {}
-    rows = db.session.scalars(select(model).where(model.id.in_(ids)).options(*options))
-    return {row.id: row for row in rows.unique()}
-
-
-def _context(message: OutboxMessage, invites: dict, cycles: dict) -> dict:
-    """What the message is about, as it is now: its invite, cycle, coachee and coach."""
-    cycle = cycles.get(message.cycle_id)
-    coachee = cycle.coachee if cycle is not None else None
-    return {
-        "invite": invites.get(message.invite_id),
-        "cycle": cycle,
-        "coachee": coachee,
-        "coach": coachee.coach if coachee is not None else None,
-    }
-
-
 def _bodies(message: OutboxMessage, context: dict) -> tuple[str, str | None]:
     """The message's text and HTML: rendered now from its template in ``context``; or
     the text stored by the code before templates were."""
@@ -98,12 +76,10 @@ def _bodies(message: OutboxMessage, context: dict) -> tuple[str, str | None]:
 
 
 def _reply_to_name(message: OutboxMessage, context: dict) -> str | None:
-    """The coach's name when replies go to the coach of the message's cycle, so the
-    recipient sees who will read their answer (not only an address)."""
-    coach = context["coach"]
-    if coach is not None and message.reply_to and message.reply_to.lower() == coach.email.lower():
-        return coach.name
-    return None
+    """The name the context gives for the Reply-To address (the coach's, when replies
+    go to the coach), so the recipient sees who will read their answer."""
+    names = context.get("reply_to_names") or {}
+    return names.get((message.reply_to or "").lower())
 
 
 def _as_email(
@@ -126,35 +102,37 @@ def _as_email(
     )
 
 
-def _record(
-    message: OutboxMessage, invite: Invite | None, status: str, detail: str, code: int | None
-) -> None:
-    """Write down what became of one delivery attempt (and what it means for its invite)."""
+def _record(message: OutboxMessage, status: str, detail: str, code: int | None) -> Outcome:
+    """Write down what became of one delivery attempt; return it as an Outcome."""
     now = utcnow()
     message.attempts += 1
     if status == "sent":
         message.state = MessageState.SENT
         message.sent_at = now
         message.last_error = None
-        if invite is not None and invite.state is InviteState.PENDING:
-            invite.state = InviteState.SENT
-            invite.sent_at = now
-        return
+        return _outcome(message, "sent")
     message.last_error = detail[:500]
     if status == "retry" and message.attempts < MAX_ATTEMPTS:
         message.state = MessageState.QUEUED
         message.next_attempt_at = now + timedelta(seconds=next_attempt_delay(message.attempts))
-        return
+        return _outcome(message, "retry")
     message.state = MessageState.FAILED
-    # A 5xx (or an address no server would take) is the recipient's problem: the invite
-    # bounced. Running out of retries bounces it only when the server kept refusing
-    # this message (450, 451, 452); an unreachable or closing server (no code, 421) is
-    # ours to fix, not the rater's fault, and leaves the invite pending.
-    # Only an invitation that never arrived bounces the invite: when a later reminder
-    # bounces, the rater still has the link from the invitation and may answer.
-    bounced = status == "failed" or (code is not None and 400 <= code < 500 and code != 421)
-    if bounced and invite is not None and invite.state is InviteState.PENDING:
-        invite.state = InviteState.BOUNCED
+    # A 5xx (or an address no server would take) is the recipient's problem. Running out
+    # of retries is too only when the server kept refusing this message (450, 451,
+    # 452); an unreachable or closing server (no code, 421) is ours to fix.
+    refused = status == "failed" or (code is not None and 400 <= code < 500 and code != 421)
+    return _outcome(message, "failed", refused_recipient=refused)
+
+
+def _outcome(message: OutboxMessage, status: str, *, refused_recipient: bool = False) -> Outcome:
+    return Outcome(
+        message_id=message.id,
+        kind=message.kind,
+        invite_id=message.invite_id,
+        cycle_id=message.cycle_id,
+        status=status,
+        refused_recipient=refused_recipient,
+    )
 
 
 def deliver_due(transport: Transport | None = None, *, batch_size: int = DEFAULT_BATCH) -> Counter:
@@ -174,37 +152,29 @@ def deliver_due(transport: Transport | None = None, *, batch_size: int = DEFAULT
                 select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
             )
         )
-        # What the batch's messages are about, in two queries for the whole batch.
-        invites = _by_id(Invite, {m.invite_id for m in messages if m.invite_id})
-        cycles = _by_id(
-            Cycle,
-            {m.cycle_id for m in messages if m.cycle_id},
-            joinedload(Cycle.coachee).joinedload(Coachee.coach),
-        )
+        contexts = contexts_of(messages)
+        outcomes: list[Outcome] = []
         emails, sendable = [], []
         for message in messages:
-            context = _context(message, invites, cycles)
-            invite = context["invite"]
+            context = contexts.get(message.id, {})
             try:
                 bodies = _bodies(message, context)
             except Exception as exc:  # one message must not hold up the whole batch
                 # A template or link maker this code does not have (a newer worker may),
                 # or a bug: logged, tried again later, never counted against the rater.
                 log.exception("could not render outbox message %s (%s)", message.id, message.kind)
-                _record(message, invite, "retry", f"not rendered: {exc!r}", None)
-                counts["retry"] += 1
+                outcomes.append(_record(message, "retry", f"not rendered: {exc!r}", None))
                 continue
             try:
                 emails.append(_as_email(message, *bodies, _reply_to_name(message, context)))
                 sendable.append(message)
             except ValueError as exc:  # an address no server would take
-                _record(message, invite, "failed", str(exc), None)
-                counts["failed"] += 1
+                outcomes.append(_record(message, "failed", str(exc), None))
         results = transport.send_batch(emails) if emails else []
         for message, result in zip(sendable, results, strict=True):
-            invite = invites.get(message.invite_id)
-            _record(message, invite, str(result.status), result.detail, result.code)
-            counts[str(result.status)] += 1
+            outcomes.append(_record(message, str(result.status), result.detail, result.code))
+        counts.update(outcome.status for outcome in outcomes)
+        outcomes_recorded.send(current_app._get_current_object(), outcomes=outcomes)
         db.session.commit()
         if len(ids) < batch_size:
             break

@@ -4,13 +4,15 @@ from datetime import date, timedelta
 
 from sqlalchemy import delete, select
 
-from ..coaching.models import Cycle, CycleState
+from ..coaching.models import Cycle
+from ..errors import NotFound
 from ..extensions import db
 from ..timeutil import today
+from ..vocabulary import RATER_GROUPS, CycleState
 from .models import AUTHORS, Goal, Prediction
 
 #: Groups a coachee can predict, in the order the forms show them.
-PREDICTED_GROUPS = ("boss", "peer", "subordinate", "partner")
+PREDICTED_GROUPS = RATER_GROUPS
 #: A plan holds one to three goals per cycle.
 MAX_GOALS = 3
 #: A review date no later than this after today.
@@ -122,12 +124,12 @@ def remove_goal(cycle: Cycle, goal_id: int, *, author: str) -> None:
     their own (and only once the plan is theirs to edit).
 
     Raises:
-        LookupError: no such goal in this cycle (or not the coachee's).
+        NotFound: no such goal in this cycle (or not the coachee's).
         PlanError: the plan is not open to ``author``.
     """
     goal = db.session.get(Goal, goal_id)
     if goal is None or goal.cycle_id != cycle.id or (author == "coachee" and goal.author != author):
-        raise LookupError("no such goal")
+        raise NotFound("no such goal")
     if not can_plan(cycle, author):
         raise PlanError("the plan is not open yet")
     db.session.delete(goal)

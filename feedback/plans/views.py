@@ -5,10 +5,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from ..coaching.models import Cycle
-from ..coaching.services import cycle_of
+from ..coaching.services import cycle_for_portal_token, cycle_of
 from ..database import commit
-from ..portal.views import _cycle as portal_cycle
-from ..raters.models import GROUP_LABELS
+from ..errors import NotFound
+from ..vocabulary import GROUP_LABELS
 from . import services
 from .forms import GoalForm, PredictionForm
 
@@ -94,7 +94,7 @@ def _remove_goal(cycle: Cycle, goal_id: int, author: str) -> None:
     that is not there, 409 when the plan no longer changes."""
     try:
         services.remove_goal(cycle, goal_id, author=author)
-    except LookupError:
+    except NotFound:
         abort(404)
     except services.PlanError as exc:
         abort(409, str(exc))
@@ -113,7 +113,7 @@ def remove_goal(cycle_id: int, goal_id: int):
 @portal_bp.route("/plan", methods=["GET", "POST"])
 def coachee_plan(token: str):
     """The coachee's view of the plan; they add goals once the report is released."""
-    cycle = portal_cycle(token)
+    cycle = cycle_for_portal_token(token)
     if cycle.released_at is None:
         abort(404, "Your plan opens once your coach has shared the report with you.")
     form = GoalForm()
@@ -126,14 +126,13 @@ def coachee_plan(token: str):
             return redirect(url_for("portal_plans.coachee_plan", token=token))
         flash(problem, "error")
         return _plan_page(cycle, form, "coachee", token, 400)
-    commit()
     return _plan_page(cycle, form, "coachee", token, 200)
 
 
 @portal_bp.post("/plan/<int:goal_id>/remove")
 def remove_own_goal(token: str, goal_id: int):
     """The coachee takes one of their own goals off the plan."""
-    cycle = portal_cycle(token)
+    cycle = cycle_for_portal_token(token)
     _remove_goal(cycle, goal_id, "coachee")
     return redirect(url_for("portal_plans.coachee_plan", token=token))
 
@@ -157,7 +156,7 @@ def _read_predictions(cycle: Cycle) -> tuple[dict[tuple[str, str], int], list[st
 @portal_bp.route("/predictions", methods=["GET", "POST"])
 def predict(token: str):
     """Before seeing any result: how will each group rate you on each competency?"""
-    cycle = portal_cycle(token)
+    cycle = cycle_for_portal_token(token)
     status = 200
     values = {
         f"predict-{key}-{group}": str(score)
@@ -181,7 +180,6 @@ def predict(token: str):
         flash("Not saved: " + "; ".join(problems) + ".", "error")
         values = {k: v for k, v in request.form.items() if k.startswith("predict-")}
         status = 400
-    commit()
     return render_template(
         "plans/predictions.html",
         cycle=cycle,

@@ -1,6 +1,5 @@
 """Invites: who was asked for feedback. An invite never points to an answer."""
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
@@ -9,33 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..coaching.models import Cycle, new_link_key
 from ..extensions import db
 from ..timeutil import utcnow
-
-#: Rater groups in the order the coach reads them.
-RATER_GROUPS = ("boss", "peer", "subordinate", "partner")
-
-GROUP_LABELS = {
-    "self": "Self",
-    "boss": "Boss",
-    "peer": "Peers",
-    "subordinate": "Subordinates",
-    "partner": "Partners",
-    "other": "Other raters",
-}
-
-
-class InviteState(enum.StrEnum):
-    """pending → sent → opened → submitted | declined | bounced."""
-
-    PENDING = "pending"
-    SENT = "sent"
-    OPENED = "opened"
-    SUBMITTED = "submitted"
-    DECLINED = "declined"
-    BOUNCED = "bounced"
-
-
-#: States in which a rater can still answer.
-ANSWERABLE = (InviteState.PENDING, InviteState.SENT, InviteState.OPENED)
+from ..vocabulary import InviteState
 
 
 class Invite(db.Model):

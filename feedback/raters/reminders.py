@@ -18,11 +18,12 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager
 
-from ..coaching.models import Cycle, CycleState
+from ..coaching.models import Cycle
 from ..extensions import db
-from ..mail.outbox import mail_link, queue_message
+from ..mail.outbox import queue_message
 from ..timeutil import utcnow
-from .models import ANSWERABLE, Invite
+from ..vocabulary import ANSWERABLE, CycleState
+from .models import Invite
 from .services import rater_url
 
 #: The shortest time between two mails to one rater (invitation or reminder).
@@ -106,8 +107,7 @@ def _queue_reminder(invite: Invite, cycle: Cycle, today: date) -> None:
     )
 
 
-@mail_link("reminder")
-def _reminder_link(context: dict) -> str:
+def reminder_link(context: dict) -> str:
     """A reminder carries the rater's link (as the invitation did), signed when sent."""
     return rater_url(context["invite"])
 

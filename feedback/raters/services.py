@@ -11,27 +11,11 @@ from sqlalchemy.orm import joinedload
 from .. import links
 from ..coaching.models import Cycle
 from ..extensions import db
-from ..mail.outbox import mail_link, outbox_row, queue_messages
-from ..ratings.forms import Answers
-from ..ratings.services import record_response
-from .models import ANSWERABLE, RATER_GROUPS, Invite, InviteState
-
-#: Words accepted for each group in pasted lists, besides the group's own name.
-GROUP_SYNONYMS = {
-    "boss": "boss",
-    "bosses": "boss",
-    "manager": "boss",
-    "peer": "peer",
-    "peers": "peer",
-    "colleague": "peer",
-    "subordinate": "subordinate",
-    "subordinates": "subordinate",
-    "report": "subordinate",
-    "direct report": "subordinate",
-    "partner": "partner",
-    "partners": "partner",
-    "client": "partner",
-}
+from ..mail.outbox import outbox_row, queue_messages
+from ..ratings.answers import Answers
+from ..ratings.store import store_answers
+from ..vocabulary import ANSWERABLE, GROUP_SYNONYMS, RATER_GROUPS, InviteState
+from .models import Invite
 
 #: Most raters one cycle may have; a real 360 has 8 to 20.
 MAX_RATERS_PER_CYCLE = 60
@@ -136,8 +120,7 @@ def rater_url(invite: Invite) -> str:
     return links.external_url("raters.show_form", token=token)
 
 
-@mail_link("invite")
-def _invitation_link(context: dict) -> str:
+def invitation_link(context: dict) -> str:
     """An invitation carries the rater's link, signed when it is sent."""
     return rater_url(context["invite"])
 
@@ -216,7 +199,7 @@ def submit(invite: Invite, answers: Answers) -> None:
     cycle = invite.cycle
     group = invite.group
     _claim(invite, InviteState.SUBMITTED)
-    record_response(cycle, group, answers)
+    store_answers(cycle, group, answers)
 
 
 def decline(invite: Invite) -> None:

@@ -9,8 +9,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from .. import links
 from ..database import commit
 from ..ratings.forms import answer_form, form_problem
+from ..vocabulary import ANSWERABLE, GROUP_LABELS, InviteState
 from . import services
-from .models import ANSWERABLE, GROUP_LABELS, InviteState
 
 bp = Blueprint("raters", __name__, url_prefix="/r/<token>")
 

@@ -4,8 +4,6 @@ Field names are part of the stable interface: ``item-<item_key>`` with ``1``…`
 ``na``, ``text-<question_key>``, and ``action`` (``save``, ``submit`` or ``decline``).
 """
 
-from dataclasses import dataclass, field
-
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import Field, TextAreaField
@@ -14,26 +12,9 @@ from wtforms.utils import unset_value
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..questionnaires.models import Questionnaire
+from .answers import Answers
 
 DONT_KNOW = "na"
-
-
-@dataclass
-class Answers:
-    """What someone answered: scores by item key (``None`` = don't know) and texts."""
-
-    scores: dict[str, int | None] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
-
-    def to_json(self) -> dict:
-        """A JSON-ready copy, for drafts."""
-        return {"scores": self.scores, "texts": self.texts}
-
-    @classmethod
-    def from_json(cls, data: dict | None) -> "Answers":
-        """Answers from :meth:`to_json` output; tolerates an empty draft."""
-        data = data or {}
-        return cls(scores=dict(data.get("scores", {})), texts=dict(data.get("texts", {})))
 
 
 class ScoresField(Field):

@@ -3,7 +3,9 @@
 import click
 from flask.cli import with_appcontext
 
-from .exports import EXPORT_FORMATS
+from ..coaching.models import Cycle
+from ..extensions import db
+from .exports import EXPORT_FORMATS, ExportError, write_report
 
 
 @click.command("report")
@@ -26,18 +28,13 @@ from .exports import EXPORT_FORMATS
 @with_appcontext
 def report_command(cycle_id: int, fmt: str, output: str) -> None:
     """Write the report of a closed cycle; prints the file's path."""
-    from ..cli.commands import fail
-    from ..coaching.models import Cycle
-    from ..extensions import db
-    from .exports import ExportError, write_report
-
     cycle = db.session.get(Cycle, cycle_id)
     if cycle is None:
-        fail(f"no cycle {cycle_id}")
+        raise click.UsageError(f"no cycle {cycle_id}")
     try:
         path = write_report(cycle, fmt, output)
     except ExportError as exc:
-        fail(str(exc))
+        raise click.UsageError(str(exc)) from None
     except OSError as exc:
-        fail(f"cannot write to {output}: {exc.strerror or exc}")
+        raise click.UsageError(f"cannot write to {output}: {exc.strerror or exc}") from None
     click.echo(str(path))

@@ -1,5 +1,5 @@
 """Build a closed cycle's report as HTML, CSV or XLSX, from the same cached, guarded
-results the dashboard shows (:func:`feedback.dashboard.services.cycle_report`)."""
+results the dashboard shows (:func:`feedback.ratings.results.cycle_report`)."""
 
 import math
 import os
@@ -9,17 +9,18 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
+import xlsxwriter
 from flask import render_template
 
 from .. import analysis
 from ..analysis.io import DECIMALS
-from ..coaching.models import Cycle, CycleState
-from ..dashboard.services import CycleReport, cycle_report
-from ..dashboard.views import follow_up, predictions_view
+from ..coaching.models import Cycle
+from ..plans.follow_up import follow_up, predictions_view
 from ..plans.services import goals_of
-from ..raters.models import GROUP_LABELS
 from ..raters.services import progress
+from ..ratings.results import CycleReport, cycle_report
 from ..timeutil import utcnow
+from ..vocabulary import GROUP_LABELS, CycleState
 from ..web import PLOTLY_JS
 
 #: The formats of ``feedback report`` and of the dashboard's downloads.
@@ -210,8 +211,6 @@ def write_workbook(cycle: Cycle, report: CycleReport, path: str) -> None:
     """The XLSX workbook: sheets summary, items (the gap table with each statement's
     wording), competencies and comments. Hidden figures are empty cells; no text cell
     starts with a formula character."""
-    import xlsxwriter
-
     items = report.results.items.copy()
     items.insert(3, "statement", items["item_key"].map(report.item_texts))
     workbook = xlsxwriter.Workbook(

@@ -2,11 +2,11 @@
 
 from flask import render_template
 
-from ..coaching.models import Cycle, CycleState
-from ..dashboard.services import cycle_report
+from ..coaching.models import Cycle
 from ..extensions import db
-from ..raters.models import GROUP_LABELS
+from ..ratings.results import cycle_report
 from ..timeutil import utcnow
+from ..vocabulary import GROUP_LABELS, CycleState
 from .models import ReleasedReport
 
 

@@ -3,11 +3,9 @@
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user, login_required
 
-from ..coaching.services import cycle_of
-from ..dashboard.services import wording
-from ..database import commit
+from ..coaching.services import cycle_for_portal_token, cycle_of
 from ..plans.services import goals_of
-from ..portal.views import _cycle as portal_cycle
+from ..ratings.results import wording
 from .exports import EXPORT_FORMATS, MEDIA_TYPES, ExportError, filename, report_bytes
 from .released import released_html
 
@@ -49,8 +47,7 @@ def download_report(cycle_id: int, fmt: str):
 def show_released_report(token: str):
     """The coachee's report, once the coach has released it: the summary, the
     competencies, blind spots and hidden strengths, the descriptions and the comments."""
-    cycle = portal_cycle(token)
-    commit()
+    cycle = cycle_for_portal_token(token)
     released = released_html(cycle)
     if released is None:
         abort(404, "Your report is not shared yet. Your coach will release it after the debrief.")

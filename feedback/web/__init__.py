@@ -8,10 +8,11 @@ from pathlib import Path
 
 import plotly
 from flask import Flask, render_template, send_file
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound as NotFoundPage
 
+from ..errors import NotFound
 from ..extensions import db
 from ..links import LinkError, LinkExpired
 
@@ -56,9 +57,9 @@ def init_app(app: Flask) -> None:
     def _bad_link(_error):
         return render_template("errors/link.html", expired=False), 404
 
-    @app.errorhandler(CSRFError)
-    def _csrf_error(error):
-        return render_template("errors/error.html", code=400, message=error.description), 400
+    @app.errorhandler(NotFound)
+    def _not_found(_error):
+        return render_template("errors/error.html", code=404, message=NotFoundPage.description), 404
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -5,9 +5,10 @@ from datetime import timedelta
 from support import TEST_PASSWORD, Browser, sign_in
 
 from feedback.accounts.services import create_coach
-from feedback.coaching.models import Cycle, CycleState
+from feedback.coaching.models import Cycle
 from feedback.extensions import db
 from feedback.timeutil import today
+from feedback.vocabulary import CycleState
 
 
 def test_starting_a_cycle_emails_the_coachee_a_working_portal_link(open_cycle, browser, app):

@@ -9,8 +9,8 @@ from xml.etree import ElementTree
 import pytest
 from support import RATERS_WITH_LONE_PARTNER
 
-from feedback.dashboard.services import clear_cache
 from feedback.questionnaires import default_questionnaire
+from feedback.ratings.results import clear_cache
 from feedback.timeutil import today
 
 QUESTIONNAIRE = default_questionnaire()

@@ -10,9 +10,9 @@ from dashboard_support import PARTNER_WORD, figures_of, read_xlsx
 
 from feedback import analysis
 from feedback.coaching.models import Cycle
-from feedback.dashboard.services import rules_for
 from feedback.extensions import db
-from feedback.ratings.services import ratings_frame
+from feedback.ratings.frames import ratings_frame
+from feedback.ratings.results import rules_for
 
 
 def engine(app, cycle_id):

@@ -18,10 +18,10 @@ from support import csrf_token
 
 from feedback import analysis
 from feedback.coaching.models import Cycle
-from feedback.dashboard.services import rules_for
 from feedback.extensions import db
 from feedback.plans.models import Goal, Prediction
-from feedback.ratings.services import ratings_frame
+from feedback.ratings.frames import ratings_frame
+from feedback.ratings.results import rules_for
 from feedback.timeutil import today
 
 
@@ -219,7 +219,7 @@ def test_cohort_page(closed_cycle, coach_browser, app):
 def test_cohort_figures_are_kept_until_a_cycle_closes(
     closed_cycle, coach_browser, browser, mailbox, app, monkeypatch
 ):
-    from feedback.dashboard import cohort
+    from feedback.cycles import cohort
 
     reads = []
     monkeypatch.setattr(

@@ -6,11 +6,12 @@ from datetime import timedelta
 from dashboard_support import ITEMS, figures_of
 from sqlalchemy import update
 
-from feedback.coaching.models import Cycle, CycleState
-from feedback.coaching.notes import note_cycle_closed
+from feedback.coaching.models import Cycle
+from feedback.cycles.jobs import run_round
+from feedback.cycles.notes import note_cycle_closed
 from feedback.extensions import db
-from feedback.mail.worker import run_round
 from feedback.timeutil import today
+from feedback.vocabulary import CycleState
 
 
 def cycle_state(app, cycle_id: int) -> tuple[CycleState, object]:

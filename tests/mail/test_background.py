@@ -95,7 +95,7 @@ def test_mail_queued_by_a_command_leaves_within_seconds(fresh_app, tmp_path):
 
 
 def test_a_failing_round_does_not_stop_the_thread(fresh_app, monkeypatch):
-    from feedback.mail import worker
+    from feedback.cycles import jobs as worker
 
     calls = []
 

@@ -14,16 +14,18 @@ from feedback import links
 from feedback.accounts.services import create_coach
 from feedback.coaching import services as coaching
 from feedback.coaching.models import Cycle
-from feedback.coaching.notes import note_cycle_closed, queue_ready_notes
+from feedback.cycles import lifecycle
+from feedback.cycles.notes import note_cycle_closed, queue_ready_notes
 from feedback.extensions import db
 from feedback.mail.models import MessageState, OutboxMessage
 from feedback.mail.outbox import outbox_row, queue_message
 from feedback.mail.sender import deliver_due
 from feedback.mail.transports import MemoryTransport
-from feedback.raters.models import Invite, InviteState
+from feedback.raters.models import Invite
 from feedback.raters.reminders import remind_unanswered
 from feedback.raters.services import Nomination, nominate
 from feedback.timeutil import today, utcnow
+from feedback.vocabulary import InviteState
 
 LINK = re.compile(r"https?://[^\s<>\"']+")
 
@@ -34,7 +36,7 @@ def _cycle(name: str = "Casey Doe", raters: int = 2, closes_in: int = 10) -> Cyc
     slug = name.split()[0].lower()
     coach = create_coach(email=f"coach.{slug}@example.com", name="Clara Coach", password="x" * 12)
     coachee = coaching.add_coachee(coach, name=name, email=f"{slug}@example.com")
-    cycle = coaching.start_cycle(coachee, closes_on=today() + timedelta(days=closes_in))
+    cycle = lifecycle.start_cycle(coachee, closes_on=today() + timedelta(days=closes_in))
     nominate(cycle, [Nomination(f"rater{n}.{slug}@example.org", "peer") for n in range(raters)])
     return cycle
 
@@ -46,7 +48,7 @@ def _text(message) -> str:
 def test_the_outbox_holds_no_link_and_every_message_names_its_cycle(app):
     with app.app_context():
         cycle = _cycle()
-        coaching.send_portal_link(cycle, renew=True)
+        lifecycle.send_portal_link(cycle, renew=True)
         db.session.execute(update(Invite).values(created_at=utcnow() - timedelta(days=2)))
         assert remind_unanswered(cycle) == 2
         db.session.execute(update(Invite).values(state=InviteState.SUBMITTED))

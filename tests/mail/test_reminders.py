@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select, update
 
 from feedback.coaching.models import Cycle
+from feedback.cycles.jobs import run_round
 from feedback.extensions import db
 from feedback.mail.models import OutboxMessage
 from feedback.mail.sender import deliver_due
-from feedback.mail.worker import run_round
 from feedback.raters.models import Invite
 from feedback.raters.reminders import reminder_days, send_due_reminders
 from feedback.timeutil import today, utcnow

@@ -7,8 +7,9 @@ from feedback.coaching.models import Cycle
 from feedback.extensions import db
 from feedback.questionnaires import default_questionnaire
 from feedback.questionnaires.models import Item
-from feedback.raters.models import Invite, InviteState
+from feedback.raters.models import Invite
 from feedback.ratings.models import Rating, Response
+from feedback.vocabulary import InviteState
 
 ITEMS = [item.key for item in default_questionnaire().items]
 

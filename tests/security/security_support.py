@@ -94,17 +94,19 @@ def build_world(app, email: str, *, name: str = "Casey Doe", closed: bool = True
 
     from feedback.accounts.services import create_coach
     from feedback.coaching import services as coaching
+    from feedback.cycles import lifecycle
     from feedback.raters import services as raters
-    from feedback.ratings.forms import Answers
-    from feedback.ratings.services import save_self_assessment
+    from feedback.ratings.answers import Answers
+    from feedback.ratings.store import store_answers
     from feedback.timeutil import today
+    from feedback.vocabulary import SELF
 
     with app.test_request_context():
         coach = create_coach(email=email, name="Coach " + email, password="long enough pw")
         coachee = coaching.add_coachee(coach, name=name, email="coachee." + email)
-        first = coaching.start_cycle(coachee, closes_on=today() + timedelta(days=7))
+        first = lifecycle.start_cycle(coachee, closes_on=today() + timedelta(days=7))
         scores = dict.fromkeys(ITEMS, 4)
-        save_self_assessment(first, Answers(scores=scores, texts={"headline": "Me."}), submit=True)
+        store_answers(first, SELF, Answers(scores=scores, texts={"headline": "Me."}), submit=True)
         nominations = [raters.Nomination(f"boss.{email}", "boss")] + [
             raters.Nomination(f"peer{n}.{email}", "peer") for n in range(3)
         ]
@@ -113,8 +115,8 @@ def build_world(app, email: str, *, name: str = "Casey Doe", closed: bool = True
         for invite in invites:
             raters.submit(invite, Answers(scores=scores, texts={"headline": "Fine."}))
         if closed:
-            coaching.close_cycle(first)
-        second = coaching.start_cycle(coachee, closes_on=today() + timedelta(days=7))
+            lifecycle.close_cycle(first)
+        second = lifecycle.start_cycle(coachee, closes_on=today() + timedelta(days=7))
         (open_invite,), _ = raters.nominate(second, [raters.Nomination(f"r2.{email}", "peer")])
         world = {
             "coach_id": coach.id,

@@ -12,11 +12,12 @@ from security_support import answers, build_world, invite_raters
 from sqlalchemy import DateTime, func, inspect, select, text
 from support import csrf_token
 
-from feedback.coaching.models import Cycle, CycleState, CycleStateError
+from feedback.coaching.models import Cycle
 from feedback.extensions import db
 from feedback.raters.models import Invite
 from feedback.ratings.models import Response
 from feedback.timeutil import today
+from feedback.vocabulary import CycleState, CycleStateError
 
 ANSWER_TABLES = ("responses", "ratings", "open_answers")
 
@@ -95,7 +96,7 @@ def test_closing_forgets_the_order_and_transactions_of_submits(app):
             assert invite_xmins & response_xmins
         db.session.remove()
     with app.test_request_context():
-        from feedback.coaching.services import close_cycle
+        from feedback.cycles.lifecycle import close_cycle
 
         cycle = db.session.get(Cycle, world["cycle_id"])
         scores_before = db.session.scalar(select(func.count()).select_from(Response))
@@ -125,7 +126,7 @@ def test_closing_forgets_the_order_and_transactions_of_submits(app):
             assert invite_order == sorted(invite_order)
     # The analysis still sees every answer.
     with app.test_request_context():
-        from feedback.ratings.services import ratings_frame
+        from feedback.ratings.frames import ratings_frame
 
         frame = ratings_frame(db.session.get(Cycle, world["cycle_id"]))
         assert frame["rater_id"].nunique() == 5  # four raters and the self-assessment
@@ -213,8 +214,8 @@ def test_a_reopened_cycle_hides_its_results_and_asks_first(
     assert coach_browser.submit(f"{url}/reopen", {"closes_on": deadline}).status_code == 400
     with app.app_context():
         assert db.session.get(Cycle, open_cycle["cycle_id"]).state is CycleState.CLOSED
-        with pytest.raises(CycleStateError):  # opening is for drafts; reopening is its own step
-            db.session.get(Cycle, open_cycle["cycle_id"]).open()
+        with pytest.raises(CycleStateError):  # only the reopen step leaves "closed"
+            db.session.get(Cycle, open_cycle["cycle_id"]).close()
     response = coach_browser.submit(f"{url}/reopen", {"closes_on": deadline, "understood": "y"})
     assert response.status_code == 302
 

@@ -57,10 +57,11 @@ def demo_server(make_app):
 
 def links(app) -> dict[str, str]:
     """Paths of the demo's closed cycle, its portal and a rater form of the open cycle."""
-    from feedback.coaching.models import Cycle, CycleState
+    from feedback.coaching.models import Cycle
     from feedback.coaching.services import portal_url
     from feedback.raters.models import Invite
     from feedback.raters.services import rater_url
+    from feedback.vocabulary import CycleState
 
     with app.test_request_context():
         closed = db.session.scalar(select(Cycle).where(Cycle.state == CycleState.CLOSED))

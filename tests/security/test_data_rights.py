@@ -11,10 +11,10 @@ from sqlalchemy import select, update
 from support import Browser, csrf_token, sign_in
 
 from feedback.coaching.models import Coachee, Cycle
-from feedback.coaching.notes import note_cycle_closed
+from feedback.cycles.jobs import run_round
+from feedback.cycles.notes import note_cycle_closed
 from feedback.extensions import db
 from feedback.mail.models import OutboxMessage
-from feedback.mail.worker import run_round
 from feedback.raters.models import Invite
 from feedback.timeutil import utcnow
 

@@ -173,10 +173,10 @@ def figure_blocks(page: str) -> list[str]:
 def test_markup_renders_inert_everywhere(app, mailbox, tmp_path):
     """Script, javascript: links and HTML typed as a name, a headline or a comment
     appear as text on every page, in figures and in exports."""
-    from feedback.coaching import services as coaching
     from feedback.coaching.models import Cycle
+    from feedback.cycles import lifecycle
     from feedback.raters import services as raters
-    from feedback.ratings.forms import Answers
+    from feedback.ratings.answers import Answers
 
     world = build_world(app, "x@example.com", name=XSS[0] + " Doe", closed=False)
     with app.test_request_context():
@@ -187,7 +187,7 @@ def test_markup_renders_inert_everywhere(app, mailbox, tmp_path):
                 cycle, [raters.Nomination(f"x{n}@example.com", "subordinate", XSS[n])]
             )
             raters.submit(invite, Answers(scores=dict.fromkeys(ITEMS, 2), texts=texts))
-        coaching.close_cycle(cycle)
+        lifecycle.close_cycle(cycle)
         db.session.commit()
     coach = Browser(app.test_client())
     sign_in(coach, "x@example.com", "long enough pw")

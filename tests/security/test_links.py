@@ -21,8 +21,9 @@ from support import csrf_token
 
 from feedback import links
 from feedback.extensions import db
-from feedback.raters.models import Invite, InviteState
+from feedback.raters.models import Invite
 from feedback.ratings.models import Response
+from feedback.vocabulary import InviteState
 
 
 def token_of(url: str) -> str:
@@ -242,6 +243,7 @@ def test_twenty_simultaneous_submits_make_one_response(make_app, serve, tmp_path
 
     from feedback.accounts.services import create_coach
     from feedback.coaching import services as coaching
+    from feedback.cycles import lifecycle
     from feedback.raters import services as raters
     from feedback.timeutil import today
 
@@ -255,7 +257,7 @@ def test_twenty_simultaneous_submits_make_one_response(make_app, serve, tmp_path
         db.create_all()
         coach = create_coach(email="c@example.com", name="Coach", password="long enough pw")
         coachee = coaching.add_coachee(coach, name="Casey Doe", email="casey@example.com")
-        cycle = coaching.start_cycle(coachee, closes_on=today() + timedelta(days=7))
+        cycle = lifecycle.start_cycle(coachee, closes_on=today() + timedelta(days=7))
         (invite,), _ = raters.nominate(cycle, [raters.Nomination("r@example.com", "peer")])
         path = urlsplit(raters.rater_url(invite)).path
         db.session.commit()

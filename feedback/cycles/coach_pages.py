@@ -1,15 +1,20 @@
-"""The coach's pages: coachees and their cycles."""
+"""The coach's pages: coachees, their cycles and what the coach does with a cycle
+(start, close, reopen, release, remind), and the coachee's data rights."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..coaching import services
 from ..database import commit
 from ..raters.reminders import remind_everyone
 from ..raters.services import progress
-from ..reports.released import ReleaseError, release
-from . import services
+from ..reports.released import ReleaseError
+from ..vocabulary import CycleState, CycleStateError
+from . import lifecycle
+from .data_rights import coachee_export, delete_coachee, erasure_counts
 from .forms import CoacheeForm, CycleForm, ReopenForm
-from .models import CycleState, CycleStateError
 
 bp = Blueprint("coaching", __name__)
 
@@ -44,9 +49,6 @@ def add_coachee():
 def show_coachee(coachee_id: int):
     """A coachee's cycles."""
     coachee = services.coachee_of(current_user, coachee_id)
-    for cycle in coachee.cycles:
-        services.close_if_due(cycle)
-    commit()
     return render_template(
         "coaching/coachee.html",
         coachee=coachee,
@@ -60,7 +62,7 @@ def edit_coachee(coachee_id: int):
     coachee = services.coachee_of(current_user, coachee_id)
     form = CoacheeForm(obj=coachee)
     if form.validate_on_submit():
-        resent = services.update_coachee(coachee, name=form.name.data, email=form.email.data)
+        resent = lifecycle.update_coachee(coachee, name=form.name.data, email=form.email.data)
         commit()
         message = f"{coachee.name}'s details are saved."
         if resent:
@@ -77,7 +79,7 @@ def new_cycle(coachee_id: int):
     coachee = services.coachee_of(current_user, coachee_id)
     form = CycleForm()
     if form.validate_on_submit():
-        cycle = services.start_cycle(
+        cycle = lifecycle.start_cycle(
             coachee,
             closes_on=form.closes_on.data,
             welcome_note=form.welcome_note.data or "",
@@ -95,7 +97,7 @@ def close_cycle(cycle_id: int):
     """Close the cycle now; results become visible."""
     cycle = services.cycle_of(current_user, cycle_id)
     try:
-        services.close_cycle(cycle)
+        lifecycle.close_cycle(cycle)
     except CycleStateError:
         flash("This cycle is already closed.", "info")
     else:
@@ -110,7 +112,7 @@ def release_report(cycle_id: int):
     after a reopened cycle closed)."""
     cycle = services.cycle_of(current_user, cycle_id)
     try:
-        release(cycle)
+        lifecycle.release(cycle)
     except ReleaseError as exc:
         flash(f"Not released: {exc}.", "error")
     else:
@@ -128,7 +130,7 @@ def reopen_cycle(cycle_id: int):
         return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
     form = ReopenForm()
     if form.validate_on_submit():
-        services.reopen_cycle(cycle, closes_on=form.closes_on.data)
+        lifecycle.reopen_cycle(cycle, closes_on=form.closes_on.data)
         commit()
         flash(
             f"The cycle is open again until the end of {cycle.closes_on.isoformat()}. "
@@ -146,7 +148,6 @@ def reopen_cycle(cycle_id: int):
 def remind_raters(cycle_id: int):
     """Remind every rater who has not answered; the coach learns how many, not who."""
     cycle = services.cycle_of(current_user, cycle_id)
-    services.close_if_due(cycle)
     flash(*remind_everyone(cycle))
     commit()
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
@@ -156,7 +157,36 @@ def remind_raters(cycle_id: int):
 def resend_portal_link(cycle_id: int):
     """Send the coachee a new portal link; the old one stops working."""
     cycle = services.cycle_of(current_user, cycle_id)
-    services.send_portal_link(cycle, renew=True)
+    lifecycle.send_portal_link(cycle, renew=True)
     commit()
     flash(f"A new link is on its way to {cycle.coachee.email}.", "success")
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
+
+
+@bp.get("/coachees/<int:coachee_id>/export.json")
+def export_coachee(coachee_id: int):
+    """Download the coachee's data as a JSON file."""
+    coachee = services.coachee_of(current_user, coachee_id)
+    body = json.dumps(coachee_export(coachee), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="coachee-{coachee.id}.json"',
+        },
+    )
+
+
+@bp.route("/coachees/<int:coachee_id>/delete", methods=["GET", "POST"])
+def delete_coachee_page(coachee_id: int):
+    """GET asks to confirm and says what goes; POST deletes."""
+    coachee = services.coachee_of(current_user, coachee_id)
+    if request.method == "POST":
+        name = coachee.name
+        delete_coachee(coachee)
+        commit()
+        flash(f"{name} and all their data are deleted.", "success")
+        return redirect(url_for("coaching.list_coachees"))
+    return render_template(
+        "coaching/delete_coachee.html", coachee=coachee, counts=erasure_counts(coachee)
+    )

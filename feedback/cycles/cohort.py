@@ -7,11 +7,12 @@ import pandas as pd
 
 from .. import analysis
 from ..accounts.models import Coach
-from ..coaching.models import Coachee, Cycle, CycleState
+from ..coaching.models import Coachee, Cycle
 from ..coaching.services import coachees_of
 from ..raters.services import progress
-from ..ratings.services import ratings_frame
-from .services import CycleReport, cache_scope, cycle_report, remembered, rules_for
+from ..ratings.frames import ratings_frame
+from ..ratings.results import CycleReport, cache_scope, cycle_report, remembered, rules_for
+from ..vocabulary import CycleState
 
 #: Columns the cohort table can be sorted by, with their labels.
 SORTS = {

@@ -1,45 +1,29 @@
-"""The commands of ``feedback``; each runs inside the app's context."""
+"""The cycle's commands: ``feedback cycle create|close|import``, ``feedback mail
+send|work`` (the scheduled round) and ``feedback retention apply``. Bad input exits
+with status 2 and a message (click's UsageError)."""
 
 import json
 import signal
-import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
-
-def fail(message: str) -> None:
-    """Print ``message`` and exit with status 2, the code for bad input."""
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(2)
-
-
-@click.command("create-coach")
-@click.option("--email", required=True, help="The coach's login email.")
-@click.option("--name", required=True, help="The coach's name, as shown in emails.")
-@click.option(
-    "--password",
-    envvar="FEEDBACK_COACH_PASSWORD",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
-    help="At least 8 characters; also read from FEEDBACK_COACH_PASSWORD or a prompt.",
-)
-@with_appcontext
-def create_coach_command(email: str, name: str, password: str) -> None:
-    """Create a coach account."""
-    from ..accounts.services import create_coach
-    from ..database import commit
-
-    try:
-        coach = create_coach(email=email, name=name, password=password)
-    except ValueError as exc:
-        fail(str(exc))
-    commit()
-    click.echo(f"Coach {coach.email} created.")
+from ..accounts.services import coach_by_email
+from ..coaching.models import Coachee, Cycle
+from ..coaching.services import add_coachee, dashboard_url, portal_url
+from ..database import commit
+from ..extensions import db
+from ..raters.services import normalise_email
+from ..timeutil import today
+from ..vocabulary import CycleStateError
+from . import lifecycle
+from .importing import import_cycles, read_cycle_csv
+from .jobs import run_round
+from .retention import apply_retention, retention_days
 
 
 @click.group("cycle")
@@ -67,39 +51,27 @@ def create_cycle_command(
     coach_email: str, coachee_name: str, coachee_email: str, closes: date | None, as_json: bool
 ) -> None:
     """Start a cycle for a coachee (added if new) and queue their portal email."""
-    from datetime import timedelta
-
-    from sqlalchemy import select
-
-    from ..accounts.services import coach_by_email
-    from ..coaching import services
-    from ..coaching.models import Coachee
-    from ..database import commit
-    from ..extensions import db
-    from ..raters.services import normalise_email
-    from ..timeutil import today
-
     coach = coach_by_email(coach_email)
     if coach is None:
-        fail(f"no coach with email {coach_email}")
+        raise click.UsageError(f"no coach with email {coach_email}")
     try:
         email = normalise_email(coachee_email)
     except ValueError as exc:
-        fail(str(exc))
+        raise click.UsageError(str(exc)) from None
     if not coachee_name.strip():
-        fail("the coachee name must not be empty")
+        raise click.UsageError("the coachee name must not be empty")
     closes = closes or today() + timedelta(days=21)
     coachee = db.session.scalar(
         select(Coachee).where(Coachee.coach_id == coach.id, Coachee.email == email)
-    ) or services.add_coachee(coach, name=coachee_name, email=email)
+    ) or add_coachee(coach, name=coachee_name, email=email)
     try:
-        cycle = services.start_cycle(coachee, closes_on=closes)
+        cycle = lifecycle.start_cycle(coachee, closes_on=closes)
     except ValueError as exc:
-        fail(str(exc))
+        raise click.UsageError(str(exc)) from None
     result = {
         "cycle_id": cycle.id,
-        "coachee_url": services.portal_url(cycle),
-        "dashboard_url": services.dashboard_url(cycle),
+        "coachee_url": portal_url(cycle),
+        "dashboard_url": dashboard_url(cycle),
     }
     commit()
     if as_json:
@@ -114,21 +86,14 @@ def create_cycle_command(
 @click.argument("cycle_id", type=int)
 @with_appcontext
 def close_cycle_command(cycle_id: int) -> None:
-    """Close a cycle now, as the coach's button does."""
-    from ..coaching.models import Cycle, CycleStateError
-    from ..coaching.notes import note_cycle_closed
-    from ..coaching.services import close_cycle
-    from ..database import commit
-    from ..extensions import db
-
+    """Close a cycle now, as the coach's button does (and tell the coach)."""
     cycle = db.session.get(Cycle, cycle_id)
     if cycle is None:
-        fail(f"no cycle {cycle_id}")
+        raise click.UsageError(f"no cycle {cycle_id}")
     try:
-        close_cycle(cycle)
+        lifecycle.close_cycle(cycle, by_coach=False)
     except CycleStateError as exc:
-        fail(str(exc))
-    note_cycle_closed(cycle, by_deadline=False)  # the coach did not press the button
+        raise click.UsageError(str(exc)) from None
     commit()
     click.echo(f"Cycle {cycle_id} closed.")
 
@@ -139,51 +104,40 @@ def close_cycle_command(cycle_id: int) -> None:
 def import_cycles_command(csv_file: str) -> None:
     """Start one cycle per line of CSV_FILE (columns coach_email, coachee_name,
     coachee_email[, closes]); with any bad line nothing is imported (exit 2)."""
-    from ..coaching.importing import import_cycles, read_cycle_csv
-    from ..database import commit
-    from ..extensions import db
-
     try:
         with open(csv_file, encoding="utf-8", newline="") as handle:
             text = handle.read()
     except OSError as exc:
-        fail(f"cannot read {csv_file}: {exc.strerror or exc}")
+        raise click.UsageError(f"cannot read {csv_file}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
-        fail(f"{csv_file} is not UTF-8 text")
+        raise click.UsageError(f"{csv_file} is not UTF-8 text") from None
     rows, problems = read_cycle_csv(text)
     if problems:
         for problem in problems:
             click.echo(f"{csv_file}: {problem}", err=True)
-        fail(f"{len(problems)} bad line(s); nothing was imported")
+        raise click.UsageError(f"{len(problems)} bad line(s); nothing was imported")
     if not rows:
-        fail(f"{csv_file} has no cycles to import")
+        raise click.UsageError(f"{csv_file} has no cycles to import")
     try:
         cycles = import_cycles(rows)
     except ValueError as exc:
         db.session.rollback()
-        fail(f"{exc}; nothing was imported")
+        raise click.UsageError(f"{exc}; nothing was imported") from None
     commit()
     click.echo(f"Imported {len(cycles)} cycles; each coachee's portal email is queued.")
 
 
 @click.group("mail")
 def mail_group() -> None:
-    """Send queued mail."""
-
-
-def _send_once() -> dict:
-    """One worker round: close cycles past their deadline, queue due reminders and
-    notes, send what is due."""
-    from ..mail.worker import run_round
-
-    return dict(run_round())
+    """Send queued mail (and run the rest of the scheduled round)."""
 
 
 @mail_group.command("send")
 @with_appcontext
 def mail_send_command() -> None:
-    """Send every due message once, print counts, exit."""
-    counts = _send_once()
+    """One round: close cycles past their deadline, queue due reminders and notes,
+    send every due message once; print counts, exit."""
+    counts = run_round()
     click.echo(
         f"sent {counts.get('sent', 0)}, to retry {counts.get('retry', 0)}, "
         f"failed {counts.get('failed', 0)}"
@@ -205,7 +159,7 @@ def mail_send_command() -> None:
 )
 @with_appcontext
 def mail_work_command(interval: float) -> None:
-    """Keep sending due mail until stopped (SIGTERM or Ctrl-C finish the current round)."""
+    """Keep running rounds until stopped (SIGTERM or Ctrl-C finish the current round)."""
     stopping = False
 
     def stop(_signum, _frame) -> None:
@@ -217,12 +171,10 @@ def mail_work_command(interval: float) -> None:
     click.echo(f"Sending mail every {interval:g} s; stop with SIGTERM or Ctrl-C.")
     while not stopping:
         try:
-            counts = _send_once()
+            counts = dict(run_round())
         except Exception as exc:  # keep the worker alive through a database hiccup
             current_app.logger.exception("mail round failed")
             counts = {"error": str(exc)}
-            from ..extensions import db
-
             db.session.rollback()
         if any(counts.values()):
             click.echo(json.dumps(counts))
@@ -232,41 +184,33 @@ def mail_work_command(interval: float) -> None:
     click.echo("Mail worker stopped.")
 
 
-@click.command("demo")
-@click.option("--no-serve", is_flag=True, help="Only seed the demo data.")
-@click.option("--port", default=5000, show_default=True)
+@click.group("retention")
+def retention_group() -> None:
+    """Erase personal data that is no longer needed."""
+
+
+@retention_group.command("apply")
+@click.option(
+    "--days",
+    type=int,
+    default=None,
+    help="Erase after this many days instead of FEEDBACK_RETENTION_DAYS.",
+)
 @with_appcontext
-def demo_command(no_serve: bool, port: int) -> None:
-    """Migrate, seed a demo coach, coachee and complete cycle, and serve on 127.0.0.1."""
-    from flask_migrate import upgrade
-
-    from ..demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
-
-    upgrade()
-    summary = seed_demo()
-    base = current_app.config["BASE_URL"]
-    click.echo(summary)
-    click.echo(f"Sign in at {base}/login as {DEMO_EMAIL} with password {DEMO_PASSWORD}")
-    click.echo(f"Mail the service sends is readable at {base}/dev/mail")
-    if not no_serve:
-        from werkzeug.serving import run_simple
-
-        run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True)
+def retention_apply_command(days: int | None) -> None:
+    """Erase raters' emails and names in cycles closed more than N days ago."""
+    try:
+        limit = retention_days(days)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if limit is None:
+        raise click.UsageError("no retention is set: set FEEDBACK_RETENTION_DAYS or pass --days")
+    erased = apply_retention(limit)
+    commit()
+    click.echo(
+        f"erased {erased} rater{'' if erased == 1 else 's'} of cycles closed over {limit} days ago"
+    )
 
 
-def register_commands(app: Flask) -> None:
-    """Add the commands to ``app.cli``, so ``feedback …`` and ``flask --app wsgi …`` agree."""
-    from ..reports.cli import report_command
-    from .analyze import analyze_command
-    from .retention import retention_group
-
-    for command in (
-        create_coach_command,
-        cycle_group,
-        mail_group,
-        demo_command,
-        analyze_command,
-        report_command,
-        retention_group,
-    ):
-        app.cli.add_command(command)
+#: The commands this package adds to ``feedback``.
+COMMANDS = (cycle_group, mail_group, retention_group)

@@ -9,17 +9,21 @@ kept in memory, keyed by the cycle, its closing time and its rules.
 import hashlib
 import hmac
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import plotly.io
+from cachetools import LRUCache
 from flask import current_app
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from .. import analysis, charts
-from ..coaching.models import Cycle, CycleState
-from ..ratings.services import comments_frame, ratings_frame
+from ..coaching.models import Cycle
+from ..vocabulary import CycleState
+from .frames import comments_frame, ratings_frame
 
 HEADLINE = "headline"
 #: How many closed cycles' results each process keeps.
@@ -155,7 +159,7 @@ def wording(cycle: Cycle) -> tuple[dict[str, str], dict[str, str], dict[str, str
     return item_texts, question_texts, competency_keys
 
 
-_cache: OrderedDict[tuple, Any] = OrderedDict()
+_cache: LRUCache = LRUCache(maxsize=CACHE_SIZE)
 _cache_lock = threading.Lock()
 
 
@@ -185,34 +189,22 @@ def cycle_report(cycle: Cycle) -> CycleReport | None:
     if cycle.state is not CycleState.CLOSED or cycle.closed_at is None:
         return None
     key = _cache_key(cycle)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    report = _build_report(cycle)
+    report = remembered(key, lambda: _build_report(cycle))
     if report is not None:
         report.key = key
-    _remember(key, report)
     return report
 
 
 def remembered(key: tuple, build: Callable[[], Any]) -> Any:
-    """``build()``, kept in the same per-process cache under ``key``: for what derives
-    from a cached report and something else that is fixed (such as predictions)."""
+    """``build()``, kept in the per-process cache of closed cycles' results under
+    ``key`` (the least recently used entries go first)."""
     with _cache_lock:
         if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
+            return _cache[key]  # reading an entry makes it the most recently used
     value = build()
-    _remember(key, value)
-    return value
-
-
-def _remember(key: tuple, value: Any) -> None:
     with _cache_lock:
         _cache[key] = value
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    return value
 
 
 def _build_report(cycle: Cycle) -> CycleReport | None:
@@ -260,7 +252,8 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def safe_json(figure) -> str:
-    """A figure's JSON, safe inside a ``<script type="application/json">`` element
-    (no ``</`` that could end it early)."""
-    return figure.to_json().replace("</", "<\\/")
+def safe_json(figure) -> Markup:
+    """A figure's JSON, safe inside a ``<script type="application/json">`` element:
+    Jinja's escaping of ``<``, ``>``, ``&`` and ``'`` (as for ``|tojson``) over
+    plotly's own JSON encoder, which knows numpy arrays."""
+    return htmlsafe_json_dumps(figure, dumps=plotly.io.to_json)

@@ -28,7 +28,8 @@ from sqlalchemy import delete, insert, select, update
 from ..coaching.models import Cycle
 from ..extensions import db
 from ..raters.models import Invite
-from .models import OpenAnswer, Rating, Response, new_response_id
+from ..ratings.models import OpenAnswer, Rating, Response, new_response_id
+from ..vocabulary import SELF
 
 
 def unlink_submission_order(cycle: Cycle) -> int:
@@ -38,7 +39,7 @@ def unlink_submission_order(cycle: Cycle) -> int:
     db.session.flush()
     old_ids = list(
         db.session.scalars(
-            select(Response.id).where(Response.cycle_id == cycle.id, Response.group != "self")
+            select(Response.id).where(Response.cycle_id == cycle.id, Response.group != SELF)
         )
     )
     if old_ids:

@@ -7,7 +7,7 @@ from wtforms import BooleanField, DateField, EmailField, StringField, TextAreaFi
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..timeutil import today
-from .services import MAX_CYCLE_LENGTH
+from .lifecycle import MAX_CYCLE_LENGTH
 
 
 class CoacheeForm(FlaskForm):

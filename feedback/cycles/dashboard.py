@@ -5,15 +5,14 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from .. import analysis, charts
-from ..coaching.models import CycleState
-from ..coaching.services import close_if_due, coachee_of, cycle_of, portal_link_problem
-from ..database import commit
+from ..coaching.services import coachee_of, cycle_of
 from ..plans import services as plans
-from ..raters.models import GROUP_LABELS
+from ..plans.follow_up import follow_up, predictions_view
 from ..raters.services import progress
+from ..ratings.results import cycle_report, safe_json
+from ..vocabulary import GROUP_LABELS, CycleState
 from . import cohort as cohort_service
-from .insights import INSIGHTS, goal_changes, prediction_table
-from .services import cycle_report, remembered, safe_json
+from .lifecycle import portal_link_problem
 
 bp = Blueprint("dashboard", __name__)
 
@@ -24,54 +23,10 @@ def _require_login() -> None:
     """Every page here is the coach's."""
 
 
-def follow_up(cycle):
-    """The previous plan's goals with the change on their statements since that cycle
-    (engine's trend of the two item tables), or None when ``cycle`` follows no plan."""
-    found = plans.previous_plan(cycle)
-    report = cycle_report(cycle)
-    if found is None or report is None:
-        return None
-    earlier, goals = found
-    earlier_report = cycle_report(earlier)
-    if earlier_report is None:
-        return None
-    changes = goal_changes(
-        analysis.trend(earlier_report.results.items, report.results.items),
-        [goal.item_key for goal in goals],
-    )
-    by_item = {row["item_key"]: row for row in changes.to_dict("records")}
-    return {"cycle": earlier, "goals": goals, "changes": by_item}
-
-
-def predictions_view(cycle, report):
-    """The predictions table and figure for a closed cycle, or None without predictions."""
-    predicted = plans.predictions_of(cycle)
-    if report is None or not predicted:
-        return None
-    key = ("predictions", report.key, tuple(sorted(predicted.items())))
-    return remembered(key, lambda: _predictions_view(report, predicted))
-
-
-def _predictions_view(report, predicted):
-    table = prediction_table(
-        report.results.competencies, predicted, report.competency_keys, report.results.rules
-    )
-    if table.empty:
-        return None
-    table["group_name"] = table["group"].map(GROUP_LABELS)
-    return {
-        "rows": table.to_dict("records"),
-        "figure": safe_json(charts.predictions(table)),
-        "counts": {insight: int((table["insight"] == insight).sum()) for insight in INSIGHTS},
-    }
-
-
 @bp.get("/cycles/<int:cycle_id>")
 def show_cycle(cycle_id: int):
     """Progress while the cycle is open; the perception gaps once it is closed."""
     cycle = cycle_of(current_user, cycle_id)
-    close_if_due(cycle)
-    commit()
     report = cycle_report(cycle) if cycle.state is CycleState.CLOSED else None
     return render_template(
         "dashboard/cycle.html",

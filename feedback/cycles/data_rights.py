@@ -1,6 +1,6 @@
 """A coachee's data rights, exercised by their coach: a copy of their data (export) and
-erasure (delete); and retention: raters' addresses and names are erased a set number of
-days after a cycle closes (``FEEDBACK_RETENTION_DAYS``).
+erasure (delete). Retention, the erasure of raters' addresses some days after a cycle
+closes, is in :mod:`.retention`.
 
 The export holds what is the coachee's own: who they are, their cycles, whom they asked
 for feedback and their own self-assessment. It holds neither raters' individual answers
@@ -9,43 +9,15 @@ them only as the released report) nor which rater answered or declined (the coac
 told how many answered per group, never who).
 """
 
-import json
-from datetime import timedelta
+from sqlalchemy import delete, func, or_, select
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_login import current_user, login_required
-from sqlalchemy import delete, func, or_, select, update
-
-from ..database import commit
+from ..coaching.models import Coachee, Cycle
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from ..raters.models import Invite
-from ..ratings.models import Response as RatingResponse
-from ..ratings.services import answers_of, self_response
+from ..ratings.frames import answers_of, self_response
+from ..ratings.models import Response
 from ..timeutil import utcnow
-from .models import Coachee, Cycle, CycleState, new_link_key
-from .services import coachee_of
-
-bp = Blueprint("data_rights", __name__)
-
-#: What an erased rater's address becomes: no "@", so it is never mailed.
-ERASED_EMAIL = "erased-{id}"
-
-
-@bp.before_request
-@login_required
-def _require_login() -> None:
-    """Every page here is the coach's."""
-
 
 # ---------------------------------------------------------------- export
 
@@ -121,20 +93,6 @@ def _cycle_export(cycle: Cycle) -> dict:
     }
 
 
-@bp.get("/coachees/<int:coachee_id>/export.json")
-def export_coachee(coachee_id: int):
-    """Download the coachee's data as a JSON file."""
-    coachee = coachee_of(current_user, coachee_id)
-    body = json.dumps(coachee_export(coachee), ensure_ascii=False, indent=2)
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="coachee-{coachee.id}.json"',
-        },
-    )
-
-
 # ---------------------------------------------------------------- erasure
 
 
@@ -162,9 +120,7 @@ def erasure_counts(coachee: Coachee) -> dict[str, int]:
         "cycles": len(cycle_ids),
         "invites": len(invite_ids),
         "responses": count(
-            select(func.count())
-            .select_from(RatingResponse)
-            .where(RatingResponse.cycle_id.in_(cycle_ids))
+            select(func.count()).select_from(Response).where(Response.cycle_id.in_(cycle_ids))
         ),
         "messages": count(
             select(func.count())
@@ -187,75 +143,3 @@ def delete_coachee(coachee: Coachee) -> None:
     )
     db.session.delete(coachee)
     db.session.flush()
-
-
-@bp.route("/coachees/<int:coachee_id>/delete", methods=["GET", "POST"])
-def delete_coachee_page(coachee_id: int):
-    """GET asks to confirm and says what goes; POST deletes."""
-    coachee = coachee_of(current_user, coachee_id)
-    if request.method == "POST":
-        name = coachee.name
-        delete_coachee(coachee)
-        commit()
-        flash(f"{name} and all their data are deleted.", "success")
-        return redirect(url_for("coaching.list_coachees"))
-    return render_template(
-        "coaching/delete_coachee.html", coachee=coachee, counts=erasure_counts(coachee)
-    )
-
-
-# ---------------------------------------------------------------- retention
-
-
-def retention_days(days: int | None = None) -> int | None:
-    """``days``, else FEEDBACK_RETENTION_DAYS; None when retention is off. Raises
-    ValueError for anything but a whole number of at least 1."""
-    value = days if days is not None else current_app.config.get("RETENTION_DAYS")
-    if value in (None, "", 0, "0"):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"the retention must be a whole number of days, not {value!r}") from exc
-    if number < 1:
-        raise ValueError("the retention must be at least 1 day")
-    return number
-
-
-def apply_retention(days: int) -> int:
-    """Erase raters' addresses and names, drafts and links, and their mail, in cycles
-    closed more than ``days`` days ago; return how many invites were erased. What the
-    cycle's figures need (group and state) stays."""
-    cutoff = utcnow() - timedelta(days=days)
-    invite_ids = list(
-        db.session.scalars(
-            select(Invite.id)
-            .join(Cycle, Cycle.id == Invite.cycle_id)
-            .where(
-                Cycle.state == CycleState.CLOSED,
-                Cycle.closed_at < cutoff,
-                Invite.email.contains("@"),
-            )
-        )
-    )
-    if not invite_ids:
-        return 0
-    db.session.execute(
-        delete(OutboxMessage)
-        .where(OutboxMessage.invite_id.in_(invite_ids))
-        .execution_options(synchronize_session=False)
-    )
-    for invite_id in invite_ids:
-        db.session.execute(
-            update(Invite)
-            .where(Invite.id == invite_id)
-            .values(
-                email=ERASED_EMAIL.format(id=invite_id),
-                name="",
-                draft=None,
-                link_key=new_link_key(),
-            )
-            .execution_options(synchronize_session=False)
-        )
-    db.session.expire_all()
-    return len(invite_ids)

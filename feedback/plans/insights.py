@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..analysis import RATER_GROUPS, Rules
+from ..analysis import Rules
 from ..analysis.rules import TOLERANCE
+from ..vocabulary import RATER_GROUPS
 
 #: What a row of :func:`prediction_table` tells the coach.
 KNOWS = "knows others see it differently"

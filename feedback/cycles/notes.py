@@ -13,13 +13,15 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import case, delete, exists, func, insert, select
 
-from .. import links
+from ..coaching.models import Cycle
+from ..coaching.services import dashboard_url
 from ..extensions import db
-from ..mail.models import CycleNote, MessageState, OutboxMessage
-from ..mail.outbox import mail_link, queue_message
-from ..raters.models import Invite, InviteState
+from ..mail.models import MessageState, OutboxMessage
+from ..mail.outbox import queue_message
+from ..raters.models import Invite
 from ..timeutil import utcnow
-from .models import Cycle, CycleState
+from ..vocabulary import CycleState, InviteState
+from .models import CycleNote
 
 GROUPS_READY = "groups_ready"
 CYCLE_CLOSED = "cycle_closed"
@@ -146,10 +148,9 @@ def note_cycle_closed(cycle: Cycle, *, by_deadline: bool) -> bool:
     return True
 
 
-@mail_link(GROUPS_READY, CYCLE_CLOSED)
-def _dashboard_link(context: dict) -> str:
+def dashboard_link(context: dict) -> str:
     """Notes to the coach link to the cycle's dashboard (behind the coach's sign-in)."""
-    return links.external_url("dashboard.show_cycle", cycle_id=context["cycle"].id)
+    return dashboard_url(context["cycle"])
 
 
 def forget_cycle_closed(cycle: Cycle) -> None:

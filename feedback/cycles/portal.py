@@ -1,37 +1,24 @@
-"""The coachee's private portal, reached only through the signed link in their email."""
+"""The coachee's private portal, reached only through the signed link in their email:
+the self-assessment, nominating raters, answers counted per group, reminders."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from .. import links
-from ..coaching.models import Cycle
-from ..coaching.services import close_if_due
+from ..coaching.services import cycle_for_portal_token
 from ..database import commit
-from ..extensions import db
 from ..raters import services as raters
-from ..raters.models import GROUP_LABELS, RATER_GROUPS
 from ..raters.reminders import remind_everyone
 from ..ratings.forms import answer_form, form_problem
-from ..ratings.services import answers_of, save_self_assessment, self_response
+from ..ratings.frames import answers_of, self_response
+from ..ratings.store import store_answers
+from ..vocabulary import GROUP_LABELS, RATER_GROUPS, SELF
 
 bp = Blueprint("portal", __name__, url_prefix="/p/<token>")
-
-
-def _cycle(token: str) -> Cycle:
-    """The cycle the link points to; a revoked link is a 404."""
-    key = links.unsign(links.PORTAL, token)
-    cycle = db.session.scalar(select(Cycle).where(Cycle.portal_key == key))
-    if cycle is None:
-        raise links.LinkError("revoked")
-    close_if_due(cycle)
-    return cycle
 
 
 @bp.get("/")
 def show_portal(token: str):
     """Where the coachee stands: self-assessment, raters, answers per group."""
-    cycle = _cycle(token)
-    commit()
+    cycle = cycle_for_portal_token(token)
     response = self_response(cycle)
     return render_template(
         "portal/home.html",
@@ -47,7 +34,7 @@ def show_portal(token: str):
 @bp.post("/remind")
 def remind_raters(token: str):
     """Remind every rater who has not answered; the coachee learns how many, not who."""
-    cycle = _cycle(token)
+    cycle = cycle_for_portal_token(token)
     flash(*remind_everyone(cycle))
     commit()
     return redirect(url_for("portal.show_portal", token=token))
@@ -56,7 +43,7 @@ def remind_raters(token: str):
 @bp.route("/self", methods=["GET", "POST"])
 def self_assessment(token: str):
     """The coachee rates themself and answers the reflective questions."""
-    cycle = _cycle(token)
+    cycle = cycle_for_portal_token(token)
     questionnaire = cycle.questionnaire
     response = self_response(cycle)
     if response is not None and response.submitted and request.method == "POST":
@@ -70,7 +57,7 @@ def self_assessment(token: str):
         action = request.form.get("action", "submit")
         error = form_problem(form, action)
         if error is None:
-            save_self_assessment(cycle, form.answers(), submit=action == "submit")
+            store_answers(cycle, SELF, form.answers(), submit=action == "submit")
             commit()
             if action == "save":
                 flash("Saved. You can come back to finish later.", "success")
@@ -93,7 +80,7 @@ def self_assessment(token: str):
 @bp.route("/raters", methods=["GET", "POST"])
 def nominate_raters(token: str):
     """Nominate raters one at a time or as pasted lines ``email, group[, name]``."""
-    cycle = _cycle(token)
+    cycle = cycle_for_portal_token(token)
     pasted = ""
     problems = []
     status = 200

@@ -14,11 +14,12 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from ..accounts.models import Coach
+from ..coaching.models import Coachee, Cycle
+from ..coaching.services import add_coachee
 from ..extensions import db
 from ..raters.services import normalise_email
 from ..timeutil import today
-from . import services
-from .models import Coachee, Cycle
+from .lifecycle import MAX_CYCLE_LENGTH, start_cycle
 
 REQUIRED_COLUMNS = ("coach_email", "coachee_name", "coachee_email")
 OPTIONAL_COLUMNS = ("closes",)
@@ -76,7 +77,7 @@ def read_cycle_csv(text: str) -> tuple[list[CycleRow], list[ImportProblem]]:
     position = {column: header.index(column) for column in header}
 
     coaches = _coach_ids()
-    first_day, last_day = today(), today() + services.MAX_CYCLE_LENGTH
+    first_day, last_day = today(), today() + MAX_CYCLE_LENGTH
     default_closes = today() + DEFAULT_CYCLE_LENGTH
     rows: list[CycleRow] = []
     problems: list[ImportProblem] = []
@@ -150,11 +151,11 @@ def import_cycles(rows: list[CycleRow]) -> list[Cycle]:
     for row in rows:
         coachee = known.get((row.coach_id, row.coachee_email))
         if coachee is None:
-            coachee = services.add_coachee(
+            coachee = add_coachee(
                 coaches[row.coach_id], name=row.coachee_name, email=row.coachee_email
             )
             known[(row.coach_id, row.coachee_email)] = coachee
-        cycles.append(services.start_cycle(coachee, closes_on=row.closes_on))
+        cycles.append(start_cycle(coachee, closes_on=row.closes_on))
     return cycles
 
 

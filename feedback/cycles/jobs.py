@@ -1,22 +1,24 @@
-"""One round of the mail worker: the housekeeping that queues mail, then sending.
+"""The scheduled work: one round closes cycles whose deadline has passed, queues the
+reminders and notes that are due, applies the retention, then sends what is due.
 
-`feedback mail send` runs one round, `feedback mail work` runs rounds until stopped,
-and the web process's background thread (see `background`) runs them when no worker
-does. Every part is safe to run in several processes at once.
+``feedback mail send`` runs one round, ``feedback mail work`` runs rounds until
+stopped, and in development the web process's background thread
+(:mod:`feedback.mail.background`) runs them when no worker does. Every part is safe to
+run in several processes at once.
 """
 
 import logging
 from collections import Counter
 from datetime import datetime
 
-from ..coaching.data_rights import apply_retention, retention_days
-from ..coaching.notes import queue_ready_notes
-from ..coaching.services import close_due_cycles
 from ..database import commit
 from ..extensions import db
+from ..mail.sender import deliver_due
+from ..mail.transports import Transport
 from ..raters.reminders import send_due_reminders
-from .sender import deliver_due
-from .transports import Transport
+from .lifecycle import close_due_cycles
+from .notes import queue_ready_notes
+from .retention import apply_retention, retention_days
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ def run_round(transport: Transport | None = None) -> Counter:
         commit()
     except Exception:
         db.session.rollback()
-        log.exception("mail housekeeping failed; sending what is queued anyway")
+        log.exception("scheduled housekeeping failed; sending what is queued anyway")
         counts["errors"] += 1
     counts.update(deliver_due(transport))
     return counts

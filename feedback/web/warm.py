@@ -8,9 +8,11 @@ gunicorn calls :func:`warm_up` from ``post_worker_init`` (see ``gunicorn.conf.py
 
 import pandas as pd
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy.orm import configure_mappers
 
 from .. import analysis, charts
+from ..extensions import db
 
 _TEMPLATES = ("dashboard/cycle.html", "dashboard/_sections.html", "dashboard/_items.html")
 
@@ -46,10 +48,8 @@ def warm_up(app: Flask) -> None:
                 charts.answer_spread(items, {}, scale),
             ):
                 figure.to_json()
-            from ..coaching.models import Cycle
-            from ..extensions import db
-
-            db.session.execute(select(Cycle.id).limit(1)).all()
+            configure_mappers()
+            db.session.execute(text("SELECT 1")).all()
             db.session.remove()
             for name in _TEMPLATES:
                 app.jinja_env.get_template(name)

@@ -1,0 +1,37 @@
+"""The cycle's life, above the domains: what happens to a cycle from the day it opens
+to the day its report is released, and the pages that span domains.
+
+- :mod:`.lifecycle` — start, close (and what closing does), reopen, release;
+- :mod:`.unlink` — forgetting the order in which answers arrived, when a cycle closes;
+- :mod:`.notes` — the notes to the coach (every group has enough answers; it closed);
+- :mod:`.jobs` — the scheduled round (cycles past their deadline, reminders, notes,
+  retention, sending) that ``feedback mail work`` and the background thread run;
+- :mod:`.data_rights` and :mod:`.retention` — a coachee's export and erasure, and the
+  erasure of raters' addresses after a cycle closed;
+- :mod:`.importing` — many cycles at once from a CSV file;
+- :mod:`.mailing` — what a message is about, for the mail sender;
+- pages: :mod:`.coach_pages` (coachees and cycles), :mod:`.dashboard` (a cycle's
+  results, the cohort, the trend), :mod:`.portal` (the coachee's portal);
+- :mod:`.cli` — ``feedback cycle``, ``feedback mail`` and ``feedback retention``.
+
+Dependencies point down: this package uses the domains (coaching, raters, ratings,
+plans, reports) and the infrastructure; nothing below imports it (docs/architecture.md).
+"""
+
+from flask import Flask
+
+from ..mail.outbox import register_context_loader, register_links
+from . import coach_pages, dashboard, portal
+from .lifecycle import PORTAL_MAIL, portal_link
+from .mailing import message_contexts
+from .notes import CYCLE_CLOSED, GROUPS_READY, dashboard_link
+
+
+def init_app(app: Flask) -> None:
+    """Register the cycle's kinds of mail and what a message is about, and the pages."""
+    register_links(
+        app, {PORTAL_MAIL: portal_link, GROUPS_READY: dashboard_link, CYCLE_CLOSED: dashboard_link}
+    )
+    register_context_loader(app, message_contexts)
+    for module in (coach_pages, dashboard, portal):
+        app.register_blueprint(module.bp)

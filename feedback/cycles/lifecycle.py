@@ -1,0 +1,183 @@
+"""A cycle's life: open, close, reopen, release (DESIGN §2 and §3 "Across time").
+
+Every way in goes through here — the coach's buttons, ``feedback cycle create`` and
+``close``, the import of many cycles, and the scheduled job that closes cycles whose
+deadline has passed — so each step happens the same way whoever asks for it.
+
+What happens when a cycle closes (:func:`close_cycle`), in one transaction:
+
+1. its state becomes ``closed`` and ``closed_at`` is set: no answer is taken any more;
+2. the order in which answers arrived is forgotten (:mod:`.unlink`): responses are
+   rewritten under new random ids, invites in nomination order;
+3. the "every group has enough answers" note still waiting in the outbox is withdrawn
+   (the results are there now), and, unless the coach closed it with their own
+   button, a note that it closed is queued to the coach (:mod:`.notes`);
+4. from then on :mod:`feedback.ratings.results` computes the guarded results, which the
+   dashboard, the exports and (once released) the coachee's report show.
+
+Services flush; the request (or the command, or the job) commits once.
+"""
+
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..coaching.models import Coachee, Cycle
+from ..coaching.services import portal_url
+from ..extensions import db
+from ..mail.models import MessageState, OutboxMessage
+from ..mail.outbox import queue_message
+from ..questionnaires.store import stored_questionnaire
+from ..reports.released import keep_as_released, release
+from ..timeutil import today
+from ..vocabulary import CycleState, CycleStateError
+from .notes import forget_cycle_closed, note_cycle_closed, withdraw_groups_ready
+from .unlink import unlink_submission_order
+
+#: The kind of the coachee's email with their portal link.
+PORTAL_MAIL = "portal"
+#: The longest a cycle may stay open.
+MAX_CYCLE_LENGTH = timedelta(days=365)
+
+__all__ = [
+    "MAX_CYCLE_LENGTH",
+    "PORTAL_MAIL",
+    "close_cycle",
+    "close_due_cycles",
+    "portal_link_problem",
+    "release",
+    "reopen_cycle",
+    "send_portal_link",
+    "start_cycle",
+    "update_coachee",
+]
+
+
+def check_deadline(closes_on: date) -> None:
+    """Raise ValueError unless ``closes_on`` lies between today and a year from now."""
+    if closes_on < today():
+        raise ValueError("the deadline must not be in the past")
+    if closes_on > today() + MAX_CYCLE_LENGTH:
+        raise ValueError("the deadline must be within a year")
+
+
+def start_cycle(
+    coachee: Coachee,
+    *,
+    closes_on: date,
+    welcome_note: str = "",
+    boss_exempt: bool = True,
+) -> Cycle:
+    """Open a cycle on the default questionnaire and queue the coachee's portal link."""
+    check_deadline(closes_on)
+    cycle = Cycle(
+        coachee=coachee,
+        questionnaire=stored_questionnaire(),
+        closes_on=closes_on,
+        welcome_note=welcome_note.strip(),
+        boss_exempt=boss_exempt,
+        min_group_size=current_app.config["MIN_GROUP_SIZE"],
+        state=CycleState.OPEN,
+    )
+    db.session.add(cycle)
+    db.session.flush()
+    send_portal_link(cycle)
+    return cycle
+
+
+def send_portal_link(cycle: Cycle, *, renew: bool = False) -> None:
+    """Queue the coachee's email with their portal link; ``renew`` revokes the old link."""
+    if renew:
+        cycle.renew_portal_key()
+        db.session.flush()
+    coachee = cycle.coachee
+    coach = coachee.coach
+    queue_message(
+        PORTAL_MAIL,
+        to=coachee.email,
+        to_name=coachee.name,
+        reply_to=coach.email,
+        subject=(
+            "Your new link for your 360 feedback"
+            if renew
+            else f"{coach.name} has started your 360 feedback"
+        ),
+        template="portal_link",
+        params={"renewed": renew},
+        cycle_id=cycle.id,
+    )
+
+
+def portal_link(context: dict) -> str:
+    """The portal email carries the coachee's link as it is when the email is sent."""
+    return portal_url(context["cycle"])
+
+
+def update_coachee(coachee: Coachee, *, name: str, email: str) -> list[Cycle]:
+    """Correct a coachee's name or address. When the address changes, each open cycle's
+    portal link goes to the new address (the link sent before stops working); returns
+    those cycles."""
+    email = email.strip().lower()
+    moved = email != coachee.email
+    coachee.name, coachee.email = name.strip(), email
+    db.session.flush()
+    if not moved:
+        return []
+    cycles = [cycle for cycle in coachee.cycles if cycle.state is CycleState.OPEN]
+    for cycle in cycles:
+        send_portal_link(cycle, renew=True)
+    return cycles
+
+
+def portal_link_problem(cycle: Cycle) -> str | None:
+    """Why the coachee's latest portal email could not be delivered (the server's
+    reply), or None when it went, is on its way, or was never sent."""
+    latest = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.cycle_id == cycle.id, OutboxMessage.kind == PORTAL_MAIL)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.state is not MessageState.FAILED:
+        return None
+    return latest.last_error or "the mail server refused it"
+
+
+def close_cycle(cycle: Cycle, *, by_coach: bool = True, by_deadline: bool = False) -> None:
+    """Close ``cycle`` now (see the module docstring for what that does). The coach who
+    pressed the button is not sent a note; anyone else's close (``feedback cycle
+    close``, the deadline) tells the coach. Raises CycleStateError unless it is open."""
+    cycle.close()
+    unlink_submission_order(cycle)
+    withdraw_groups_ready(cycle)
+    if not by_coach:
+        note_cycle_closed(cycle, by_deadline=by_deadline)
+    db.session.flush()
+
+
+def close_due_cycles() -> int:
+    """Close every open cycle whose deadline has passed, telling each coach; return how
+    many. The scheduled job's work: pages never close a cycle (a GET writes nothing)."""
+    due = db.session.scalars(
+        select(Cycle).where(Cycle.state == CycleState.OPEN, Cycle.closes_on < today())
+    ).all()
+    for cycle in due:
+        close_cycle(cycle, by_coach=False, by_deadline=True)
+    return len(due)
+
+
+def reopen_cycle(cycle: Cycle, *, closes_on: date) -> None:
+    """Take answers again until ``closes_on``: raters who have not answered can, the
+    coachee can invite more. The results hide again until the cycle closes, and a
+    report already released stays as it was until the coach releases the new one.
+
+    Raises CycleStateError unless the cycle is closed, ValueError for a bad deadline."""
+    check_deadline(closes_on)
+    if cycle.state is not CycleState.CLOSED:
+        raise CycleStateError(f"a {cycle.state} cycle cannot be reopened")
+    keep_as_released(cycle)
+    cycle.reopen()
+    cycle.closes_on = closes_on
+    forget_cycle_closed(cycle)  # closing again tells the coach again
+    db.session.flush()

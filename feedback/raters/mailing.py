@@ -1,0 +1,49 @@
+"""What the raters' mail means: the links of invitations and reminders, and what a
+delivery outcome does to an invite (sent, or bounced)."""
+
+from flask import Flask
+from sqlalchemy import update
+
+from ..extensions import db
+from ..mail.outbox import register_links
+from ..mail.signals import Outcome, outcomes_recorded
+from ..timeutil import utcnow
+from ..vocabulary import InviteState
+from .models import Invite
+from .reminders import reminder_link
+from .services import invitation_link
+
+
+def init_app(app: Flask) -> None:
+    """Register the raters' kinds of mail and listen to their outcomes."""
+    register_links(app, {"invite": invitation_link, "reminder": reminder_link})
+    outcomes_recorded.connect(note_outcomes, sender=app)
+
+
+def note_outcomes(_app: Flask, outcomes: list[Outcome]) -> None:
+    """An invite still pending becomes ``sent`` when its mail was accepted, and
+    ``bounced`` when the recipient's address was refused for good. Only a pending
+    invite changes: once the invitation has arrived, a reminder that bounces leaves the
+    rater their link, and they may still answer."""
+    now = utcnow()
+    sent = {o.invite_id for o in outcomes if o.invite_id and o.status == "sent"}
+    bounced = {
+        o.invite_id
+        for o in outcomes
+        if o.invite_id and o.status == "failed" and o.refused_recipient
+    }
+    pending = Invite.state == InviteState.PENDING
+    if sent:
+        db.session.execute(
+            update(Invite)
+            .where(Invite.id.in_(sent), pending)
+            .values(state=InviteState.SENT, sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    if bounced - sent:
+        db.session.execute(
+            update(Invite)
+            .where(Invite.id.in_(bounced - sent), pending)
+            .values(state=InviteState.BOUNCED)
+            .execution_options(synchronize_session=False)
+        )

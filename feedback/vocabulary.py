@@ -1,0 +1,71 @@
+"""The product's words, in one place (DESIGN §1): the rater groups and how the coach
+reads them, and the states of cycles and invites.
+
+Everything here is plain Python, so the models, the forms, the pages, the emails and
+the analysis all name a group or a state the same way.
+"""
+
+import enum
+
+#: The coachee's own answers.
+SELF = "self"
+#: Rater groups, in the order the coach reads them.
+RATER_GROUPS = ("boss", "peer", "subordinate", "partner")
+#: Every group an answer can come from.
+GROUPS = (SELF, *RATER_GROUPS)
+#: Rater groups pooled by the anonymity guard are shown under this name.
+OTHER = "other"
+
+#: Each group as the coach, the coachee and the reports name it.
+GROUP_LABELS = {
+    SELF: "Self",
+    "boss": "Boss",
+    "peer": "Peers",
+    "subordinate": "Subordinates",
+    "partner": "Partners",
+    OTHER: "Other raters",
+}
+
+#: Words accepted for each group in pasted lists, besides the group's own name.
+GROUP_SYNONYMS = {
+    "boss": "boss",
+    "bosses": "boss",
+    "manager": "boss",
+    "peer": "peer",
+    "peers": "peer",
+    "colleague": "peer",
+    "subordinate": "subordinate",
+    "subordinates": "subordinate",
+    "report": "subordinate",
+    "direct report": "subordinate",
+    "partner": "partner",
+    "partners": "partner",
+    "client": "partner",
+}
+
+
+class CycleState(enum.StrEnum):
+    """A cycle collects answers while open; its results show once it is closed. A
+    cycle is opened as it is created, so no cycle is ever stored as a draft."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CycleStateError(Exception):
+    """A change that the cycle's state does not allow (closing a closed cycle, …)."""
+
+
+class InviteState(enum.StrEnum):
+    """pending → sent → opened → submitted | declined | bounced."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    OPENED = "opened"
+    SUBMITTED = "submitted"
+    DECLINED = "declined"
+    BOUNCED = "bounced"
+
+
+#: States in which a rater can still answer.
+ANSWERABLE = (InviteState.PENDING, InviteState.SENT, InviteState.OPENED)
