@@ -1,0 +1,156 @@
+"""No GET request writes anything (README "Anonymity"; mail scanners open links first,
+and a page that is only read must not close a cycle or queue mail).
+
+Every GET route of the URL map is requested, with every id, link and format the data
+has, after every cycle's deadline has passed, by the signed-in coach and by an
+anonymous visitor; not one INSERT, UPDATE or DELETE may reach the database, and every
+table must read the same afterwards.
+"""
+
+import itertools
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import plotly
+from security_support import ITEMS, build_world
+from sqlalchemy import event, select, update
+from support import Browser, sign_in
+
+from feedback.coaching.models import Cycle
+from feedback.cycles import lifecycle
+from feedback.cycles.jobs import run_round
+from feedback.extensions import db
+from feedback.plans import services as plans
+from feedback.raters import services as raters
+from feedback.raters.models import Invite
+from feedback.ratings.answers import Answers
+from feedback.timeutil import today
+from feedback.vocabulary import CycleState
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT", "MERGE", "CREATE", "DROP", "ALTER")
+
+
+def _snapshot() -> dict[str, list]:
+    """Every row of every table, in a stable order."""
+    tables = db.metadata.sorted_tables
+    return {
+        table.name: sorted(map(repr, db.session.execute(select(table)).all())) for table in tables
+    }
+
+
+def _token(link: str) -> str:
+    return urlsplit(link).path.rstrip("/").split("/")[2]
+
+
+def _world(app) -> dict:
+    """A closed, released cycle with a plan and predictions, an open one with a saved
+    draft, mail in the development mailbox; then every deadline passes."""
+    world = build_world(app, "coach@example.com")
+    with app.test_request_context():
+        first = db.session.get(Cycle, world["cycle_id"])
+        plans.save_predictions(first, {(first.questionnaire.competencies[0].key, "peer"): 4})
+        lifecycle.release(first)
+        goal = plans.add_goal(
+            first,
+            author="coach",
+            item_key=ITEMS[0],
+            goal="Listen first.",
+            success_criteria="Peers say so.",
+            review_on=today() + timedelta(days=30),
+        )
+        raters.save_draft(db.session.get(Invite, world["invite_id"]), Answers(scores={ITEMS[0]: 3}))
+        db.session.commit()
+        world["goal_id"] = goal.id
+    with app.app_context():
+        run_round()  # write the mail out, while the deadlines are still ahead
+        db.session.execute(update(Cycle).values(closes_on=today() - timedelta(days=1)))
+        db.session.commit()
+        assert db.session.get(Cycle, world["open_cycle_id"]).state is CycleState.OPEN
+    return world
+
+
+def _values(app, world: dict) -> dict[str, list]:
+    """The values every URL argument can take, by argument name."""
+    mail = sorted(path.name for path in Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"))
+    return {
+        "cycle_id": [world["cycle_id"], world["open_cycle_id"]],
+        "coachee_id": [world["coachee_id"]],
+        "goal_id": [world["goal_id"]],
+        "fmt": ["html", "csv", "xlsx"],
+        "portal_token": [_token(world["portal"]), _token(world["open_portal"])],
+        "rater_token": [_token(world["open_rater"]), _token(world["rater_links"][0])],
+        "name": mail[:2],
+        "version": [plotly.__version__],
+        "filename": ["css/app.css", "favicon.svg"],
+    }
+
+
+def _urls(app, values: dict[str, list]) -> tuple[list[str], list[str]]:
+    """Every GET URL of the URL map with every combination of values; and the rules
+    that could not be built (an argument this test does not know)."""
+    adapter = app.url_map.bind("localhost")
+    urls, unknown = [], []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        names = sorted(rule.arguments)
+        choices = []
+        for name in names:
+            key = name
+            if name == "token":
+                key = "portal_token" if rule.rule.startswith("/p/") else "rater_token"
+            if key not in values:
+                unknown.append(f"{rule.rule} ({name})")
+                break
+            choices.append(values[key])
+        else:
+            for combination in itertools.product(*choices):
+                urls.append(
+                    adapter.build(rule.endpoint, dict(zip(names, combination, strict=True)))
+                )
+    return urls, unknown
+
+
+def test_no_get_request_writes_anything_even_with_every_deadline_past(app):
+    world = _world(app)
+    values = _values(app, world)
+    assert len(values["name"]) == 2, "the development mailbox has mail to open"
+    urls, unknown = _urls(app, values)
+    assert not unknown, f"GET routes this test cannot fill in: {unknown}"
+    assert len(urls) > 40
+
+    coach_browser = Browser(app.test_client())
+    sign_in(coach_browser, "coach@example.com", "long enough pw")
+    visitor = Browser(app.test_client())
+
+    statements: list[str] = []
+    with app.app_context():
+        before = _snapshot()
+
+        def record(_conn, _cursor, statement, _params, _context, _many) -> None:
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            errors = []
+            for url in urls:
+                for browser in (coach_browser, visitor):
+                    response = browser.get(url)
+                    if response.status_code >= 500:
+                        errors.append((url, response.status_code))
+            writes = [s for s in statements if s.lstrip().upper().startswith(WRITES)]
+            assert not errors, errors
+            assert statements, "the listener saw the pages' queries"
+            assert not writes, writes[:5]
+            db.session.remove()
+            assert _snapshot() == before
+            assert db.session.get(Cycle, world["open_cycle_id"]).state is CycleState.OPEN
+
+            # The same listener does see a write: the coach closes the cycle (a POST).
+            page = f"/cycles/{world['open_cycle_id']}"
+            response = coach_browser.submit(f"{page}/close", {}, page=page)
+            assert response.status_code == 302
+            assert any(s.lstrip().upper().startswith("UPDATE") for s in statements)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
