@@ -100,6 +100,8 @@ def test_error_is_a_value_error_with_parts():
     assert error.source == "x.toml"
     assert error.where == "competencies[0].items[0].rater"
     assert error.problem == "must contain {name}"
+    assert error.line == 18
+    assert error.others == ()
 
 
 def test_toml_syntax_error_names_the_line():
@@ -117,7 +119,9 @@ def test_load_names_the_file(tmp_path):
     path.write_text(variant('rater = "{name} delivers."', 'rater = "Delivers."'), "utf-8")
     with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire(path)
-    assert str(caught.value) == "broken.toml: competencies[1].items[0].rater: must contain {name}"
+    assert (
+        str(caught.value) == "broken.toml:33: competencies[1].items[0].rater: must contain {name}"
+    )
 
 
 def test_load_missing_file(tmp_path):
@@ -136,68 +140,185 @@ def test_load_round_trips_a_valid_file(tmp_path):
     [
         # missing and unknown keys
         ("version = 2\n", "", 'mini.toml: missing key "version"'),
-        ('title = "Mini"\n', 'title = "Mini"\ntheme = "dark"\n', 'mini.toml: unknown key "theme"'),
+        (
+            'title = "Mini"\n',
+            'title = "Mini"\ntheme = "dark"\n',
+            'mini.toml:4: unknown key "theme"',
+        ),
         (
             'title = "Working with people"\n',
             'titel = "Working with people"\n',
-            'mini.toml: competencies[0]: unknown key "titel"',
+            'mini.toml:12: competencies[0]: unknown key "titel"',
         ),
         (
             'self = "I deliver."\n',
             "",
-            'mini.toml: competencies[1].items[0]: missing key "self"',
+            'mini.toml:30: competencies[1].items[0]: missing key "self"',
         ),
-        ('dont_know = "Don\'t know"\n', "", 'mini.toml: scale: missing key "dont_know"'),
+        ('dont_know = "Don\'t know"\n', "", 'mini.toml:6: scale: missing key "dont_know"'),
+        (
+            "[scale]\n",
+            "scale = 3\n[other]\n",
+            "mini.toml:6: scale: must be a table, not an integer",
+        ),
         # wrong types
         (
             "version = 2",
             'version = "2"',
-            "mini.toml: version: must be a positive integer, not a string",
+            "mini.toml:2: version: must be a positive integer, not a string",
         ),
         (
             "version = 2",
             "version = true",
-            "mini.toml: version: must be a positive integer, not a boolean",
+            "mini.toml:2: version: must be a positive integer, not a boolean",
         ),
-        ("version = 2", "version = 0", "mini.toml: version: must be a positive integer, not 0"),
-        ('title = "Mini"', "title = 3", "mini.toml: title: must be a string, not an integer"),
-        ('title = "Mini"', 'title = "  "', "mini.toml: title: must not be empty"),
+        ("version = 2", "version = 0", "mini.toml:2: version: must be a positive integer, not 0"),
+        ('title = "Mini"', "title = 3", "mini.toml:3: title: must be a string, not an integer"),
+        (
+            'title = "Mini"',
+            "title = 1979-05-27",
+            "mini.toml:3: title: must be a string, not a date or time",
+        ),
+        ('title = "Mini"', 'title = "  "', "mini.toml:3: title: must not be empty"),
         (
             'rater = "{name} listens."',
             'rater = ["{name} listens."]',
-            "mini.toml: competencies[0].items[0].rater: must be a string, not an array",
+            "mini.toml:18: competencies[0].items[0].rater: must be a string, not an array",
         ),
         # key syntax
-        ('key = "mini"', 'key = "Mini 360"', 'mini.toml: key: "Mini 360" is not a valid key'),
+        ('key = "mini"', 'key = "Mini 360"', 'mini.toml:1: key: "Mini 360" is not a valid key'),
         (
             'key = "listens"',
             'key = "_listens"',
-            'competencies[0].items[0].key: "_listens" is not a valid key',
+            'mini.toml:16: competencies[0].items[0].key: "_listens" is not a valid key',
         ),
-        ('key = "mini"', f'key = "{"k" * 41}"', "is not a valid key: use 1 to 40 characters"),
+        (
+            'key = "mini"',
+            f'key = "{"k" * 41}"',
+            'mini.toml:1: key: "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk" is not a valid key: '
+            "use 1 to 40 characters",
+        ),
+        ('key = "mini"', "key = 360", "mini.toml:1: key: must be a string, not an integer"),
+        # lengths and lines, counted without the surrounding whitespace
+        (
+            'title = "Mini"',
+            f'title = "  {"t" * 201}  "',
+            "mini.toml:3: title: must be at most 200 characters, not 201",
+        ),
+        (
+            'title = "Mini"',
+            'title = """Mini\nand more"""',
+            "mini.toml:3: title: must be a single line",
+        ),
+        (
+            '"1" = "Never"',
+            f'"1" = "{"n" * 61}"',
+            'mini.toml:7: scale.labels."1": must be at most 60 characters, not 61',
+        ),
+        (
+            'dont_know = "Don\'t know"',
+            f'dont_know = "{"d" * 61}"',
+            "mini.toml:8: scale.dont_know: must be at most 60 characters, not 61",
+        ),
+        (
+            'self = "I listen."',
+            f'self = "I listen{"." * 293}"',
+            "mini.toml:17: competencies[0].items[0].self: must be at most 300 characters, not 301",
+        ),
+        (
+            'description = "Cooperation."',
+            f'description = "{"c" * 2001}"',
+            "mini.toml:13: competencies[0].description: must be at most 2000 characters, not 2001",
+        ),
+        (
+            'description = "A small questionnaire for tests."',
+            f'description = "{"d" * 5001}"',
+            "mini.toml:4: description: must be at most 5000 characters, not 5001",
+        ),
     ],
 )
 def test_shape_errors(old, new, expected):
     assert expected in error_for(variant(old, new))
 
 
+def test_typo_in_a_key_reports_the_missing_and_the_unknown_key():
+    message = error_for(
+        variant('title = "Working with people"\n', 'titel = "Working with people"\n')
+    )
+    assert message.splitlines() == [
+        'mini.toml:10: competencies[0]: missing key "title"',
+        'mini.toml:12: competencies[0]: unknown key "titel"',
+    ]
+
+
+def test_every_problem_of_the_entries_is_reported():
+    text = variant("version = 2", 'version = "2"')
+    text = text.replace('rater = "{name} delivers."', 'rater = "Delivers."')
+    with pytest.raises(QuestionnaireError) as caught:
+        parse_questionnaire(text, source="mini.toml")
+    error = caught.value
+    assert (error.where, error.line) == ("version", 2)
+    assert [(other.where, other.line, other.problem) for other in error.others] == [
+        ("competencies[1].items[0].rater", 33, "must contain {name}")
+    ]
+    assert str(error) == (
+        "mini.toml:2: version: must be a positive integer, not a string\n"
+        "mini.toml:33: competencies[1].items[0].rater: must contain {name}"
+    )
+
+
+def test_line_is_found_past_multiline_strings():
+    description = 'description = """\nA questionnaire.\n[[competencies]]\nkey = "x"\n"""'
+    text = variant('description = "A small questionnaire for tests."', description)
+    text = text.replace('rater = "{name} listens."', 'rater = "Listens."')
+    assert error_for(text) == "mini.toml:22: competencies[0].items[0].rater: must contain {name}"
+
+
+def test_texts_are_stripped():
+    spec = parse_questionnaire(variant('title = "Mini"', 'title = "  Mini\t"'))
+    assert spec.title == "Mini"
+    spec = parse_questionnaire(variant('self = "I listen."', 'self = """\n  I listen.\n"""'))
+    assert spec.item("listens").self_text == "I listen."
+
+
+def test_descriptions_may_have_several_lines():
+    text = variant('description = "Cooperation."', 'description = """Cooperation.\n\nAnd more."""')
+    assert parse_questionnaire(text).competencies[0].description == "Cooperation.\n\nAnd more."
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('"keep"', "open_questions: must be an array of tables, not a string"),
+        ('["keep"]', "open_questions[0]: must be a table, not a string"),
+    ],
+)
+def test_open_questions_that_are_not_tables(value, expected):
+    # A top-level key must come before the first table header.
+    text = f"open_questions = {value}\n" + VALID[: VALID.index("[[open_questions]]")]
+    assert error_for(text) == f"mini.toml:1: {expected}"
+
+
 def test_duplicate_item_key_across_competencies():
     message = error_for(variant('key = "delivers"', 'key = "listens"'))
     assert message == (
-        'mini.toml: competencies[1].items[0].key: duplicate item key "listens" '
+        'mini.toml:31: competencies[1].items[0].key: duplicate item key "listens" '
         "(first used at competencies[0].items[0].key)"
     )
 
 
 def test_duplicate_competency_key():
     message = error_for(variant('key = "results"', 'key = "people"'))
-    assert 'competencies[1].key: duplicate competency key "people"' in message
+    assert message == (
+        'mini.toml:26: competencies[1].key: duplicate competency key "people" '
+        "(first used at competencies[0].key)"
+    )
 
 
 def test_duplicate_open_question_key():
     message = error_for(variant('key = "mission"', 'key = "keep"'))
     assert message == (
-        'mini.toml: open_questions[1].key: duplicate open question key "keep" '
+        'mini.toml:42: open_questions[1].key: duplicate open question key "keep" '
         "(first used at open_questions[0].key)"
     )
 
@@ -205,16 +326,16 @@ def test_duplicate_open_question_key():
 def test_competency_without_items():
     start = VALID.index('[[competencies.items]]\nkey = "delivers"')
     text = VALID[:start] + VALID[VALID.index("[[open_questions]]") :]
-    assert 'mini.toml: competencies[1]: missing key "items"' in error_for(text)
+    assert error_for(text) == 'mini.toml:25: competencies[1]: missing key "items"'
     empty = text.replace('description = "Delivery."', 'description = "Delivery."\nitems = []')
-    assert error_for(empty) == "mini.toml: competencies[1].items: must not be empty"
+    assert error_for(empty) == "mini.toml:29: competencies[1].items: must not be empty"
 
 
 def test_no_competencies():
     start, end = VALID.index("[[competencies]]"), VALID.index("[[open_questions]]")
     # A top-level key must come before the first table header.
     text = "competencies = []\n" + VALID[:start] + VALID[end:]
-    assert error_for(text) == "mini.toml: competencies: must not be empty"
+    assert error_for(text) == "mini.toml:1: competencies: must not be empty"
 
 
 def test_too_many_items():
@@ -223,7 +344,7 @@ def test_too_many_items():
         for n in range(200)
     )
     text = variant('[[competencies]]\nkey = "results"', many + '[[competencies]]\nkey = "results"')
-    assert error_for(text) == "mini.toml: competencies: must hold 1 to 200 items in all, not 203"
+    assert error_for(text) == "mini.toml:10: competencies: must hold 1 to 200 items in all, not 203"
 
 
 @pytest.mark.parametrize(
@@ -251,40 +372,64 @@ def test_too_many_items():
             "each point needs its own label",
         ),
         ('["a", "b", "c", "d", "e"]', "scale.labels: must be a table, not an array"),
+        ("{}", 'scale.labels: must label exactly the points "1" to "5" (found none)'),
+        (
+            '{ "1" = "a", "2" = "b", "3" = "c", "4" = "d", "5" = "e\\nf" }',
+            'scale.labels."5": must be a single line',
+        ),
     ],
 )
 def test_scale_labels(labels, expected):
     old = VALID.splitlines()[6]
     assert old.startswith("labels = ")
     message = error_for(variant(old, f"labels = {labels}"))
-    assert message.startswith("mini.toml: scale.labels")
+    assert message.startswith("mini.toml:7: scale.labels")
     assert expected in message
+
+
+def test_dont_know_differs_from_the_points():
+    message = error_for(variant('dont_know = "Don\'t know"', 'dont_know = "Sometimes"'))
+    assert message == "mini.toml:8: scale.dont_know: must differ from the labels of the points"
 
 
 def test_rater_item_without_name():
     message = error_for(
         variant('rater = "{name} shares information."', 'rater = "Shares information."')
     )
-    assert message == "mini.toml: competencies[0].items[1].rater: must contain {name}"
+    assert message == "mini.toml:23: competencies[0].items[1].rater: must contain {name}"
 
 
 def test_unknown_placeholder():
     message = error_for(variant('rater = "{name} listens."', 'rater = "{nme} listens."'))
     assert message == (
-        "mini.toml: competencies[0].items[0].rater: unknown placeholder {nme}; "
+        "mini.toml:18: competencies[0].items[0].rater: unknown placeholder {nme}; "
         "only {name} is allowed"
     )
 
 
+def test_braces_from_the_file_stay_as_written_in_the_message():
+    message = error_for(variant('rater = "{name} listens."', 'rater = "{message} {at}"'))
+    assert message.endswith(": unknown placeholder {message}; only {name} is allowed")
+    message = error_for(variant('key = "listens"', 'key = "{name}"'))
+    assert message.startswith('mini.toml:16: competencies[0].items[0].key: "{name}" is not a valid')
+
+
 def test_unknown_placeholder_in_open_question():
     message = error_for(variant("What should {name} keep doing?", "What should {coachee} keep?"))
-    assert "open_questions[0].rater: unknown placeholder {coachee}" in message
+    assert message.startswith(
+        "mini.toml:38: open_questions[0].rater: unknown placeholder {coachee}"
+    )
+
+
+def test_unknown_placeholder_in_self_wording():
+    message = error_for(variant('self = "I listen."', 'self = "I listen to {you}."'))
+    assert message.startswith("mini.toml:17: competencies[0].items[0].self: unknown placeholder")
 
 
 def test_name_in_self_wording():
     message = error_for(variant('self = "I listen."', 'self = "{name} listens."'))
     assert message == (
-        "mini.toml: competencies[0].items[0].self: is addressed to the coachee "
+        "mini.toml:17: competencies[0].items[0].self: is addressed to the coachee "
         "and must not contain {name}"
     )
 
@@ -306,7 +451,7 @@ def test_rater_open_question_may_omit_name():
 )
 def test_max_length(value, expected):
     message = error_for(variant("max_length = 2000", f"max_length = {value}"))
-    assert message == f"mini.toml: open_questions[0].max_length: {expected}"
+    assert message == f"mini.toml:39: open_questions[0].max_length: {expected}"
 
 
 def test_headline_missing():
@@ -314,7 +459,7 @@ def test_headline_missing():
     message = error_for(VALID[:start])
     assert (
         message
-        == 'mini.toml: open_questions: missing the question "headline" (the short description)'
+        == 'mini.toml:35: open_questions: missing the question "headline" (the short description)'
     )
 
 
@@ -322,7 +467,7 @@ def test_headline_longer_than_140():
     message = error_for(variant("max_length = 140", "max_length = 141"))
     assert (
         message
-        == 'mini.toml: open_questions[2].max_length: "headline" must be at most 140, not 141'
+        == 'mini.toml:52: open_questions[2].max_length: "headline" must be at most 140, not 141'
     )
 
 
@@ -331,31 +476,38 @@ def test_headline_for_raters_only():
     text = text.replace('audience = "both"', 'audience = "rater"')
     message = error_for(text)
     assert message.startswith(
-        'mini.toml: open_questions[2].audience: "headline" is asked of the coachee'
+        'mini.toml:49: open_questions[2].audience: "headline" is asked of the coachee'
     )
 
 
 def test_unknown_audience():
     message = error_for(variant('audience = "rater"', 'audience = "raters"'))
-    assert (
-        message
-        == 'mini.toml: open_questions[0].audience: must be "self", "rater" or "both", not "raters"'
+    assert message == (
+        'mini.toml:37: open_questions[0].audience: must be "self", "rater" or "both", not "raters"'
+    )
+
+
+def test_audience_that_is_not_a_string():
+    message = error_for(variant('audience = "rater"', "audience = 3"))
+    assert message == (
+        'mini.toml:37: open_questions[0].audience: must be "self", "rater" or "both", '
+        "not an integer"
     )
 
 
 def test_rater_question_without_rater_wording():
     message = error_for(variant('rater = "What should {name} keep doing?"\n', ""))
-    assert message == 'mini.toml: open_questions[0]: missing key "rater" (audience is "rater")'
+    assert message == 'mini.toml:35: open_questions[0]: missing key "rater" (audience is "rater")'
 
 
 def test_self_question_without_self_wording():
     message = error_for(variant('self = "What is your mission?"\n', ""))
-    assert message == 'mini.toml: open_questions[1]: missing key "self" (audience is "self")'
+    assert message == 'mini.toml:41: open_questions[1]: missing key "self" (audience is "self")'
 
 
 def test_both_question_needs_both_wordings():
     message = error_for(variant('rater = "Describe {name} in 140 characters or less."\n', ""))
-    assert message == 'mini.toml: open_questions[2]: missing key "rater" (audience is "both")'
+    assert message == 'mini.toml:47: open_questions[2]: missing key "rater" (audience is "both")'
 
 
 def test_wording_for_an_audience_not_asked():
@@ -364,4 +516,6 @@ def test_wording_for_an_audience_not_asked():
         'self = "What is your mission?"\nrater = "What is the mission of {name}?"\n',
     )
     message = error_for(text)
-    assert message.startswith('mini.toml: open_questions[1].rater: not asked: audience is "self"')
+    assert message.startswith(
+        'mini.toml:45: open_questions[1].rater: not asked: audience is "self"'
+    )

@@ -1,0 +1,441 @@
+"""The questionnaire file format as pydantic models, and its errors in plain words.
+
+A questionnaire file (UTF-8 TOML) describes one version of a questionnaire::
+
+    key = "career-360"           # a key: see "Keys" below
+    version = 1                  # a positive integer; bump it for every change
+    title = "Career 360"         # one line, at most 200 characters
+    description = "..."          # shown to the coachee and to every rater, <= 5000
+
+    [scale]                      # the rating scale: exactly the points 1..5
+    labels = { "1" = "Strongly disagree", "2" = "...", "3" = "...",
+               "4" = "...", "5" = "Strongly agree" }   # one line, <= 60 characters each
+    dont_know = "Don't know"     # the label of the "no answer" choice, <= 60 characters
+
+    [[competencies]]             # at least one; shown in this order
+    key = "results"
+    title = "Getting results"    # one line, at most 200 characters
+    description = "..."          # at most 2000 characters
+
+    [[competencies.items]]       # at least one per competency; shown in this order
+    key = "delivers_on_time"
+    self = "I deliver what I promise by the agreed date."        # the coachee's wording
+    rater = "{name} delivers what they promise by the agreed date."  # the raters' wording
+
+    [[open_questions]]           # free-text questions, all optional to answer
+    key = "keep"
+    audience = "rater"           # "self", "rater" or "both"
+    rater = "What should {name} keep doing?"
+    max_length = 2000            # a positive integer, at most 10000
+
+Rules beyond the shape above, each enforced by the model or validator named:
+
+- Every text is stripped of surrounding whitespace and must not be empty; titles,
+  labels and wordings are one line; wordings are at most 300 characters (the
+  ``Annotated`` text types below).
+- Keys (of the questionnaire, competencies, items and open questions) are 1 to 40
+  characters of ``a-z``, ``0-9``, ``_`` and ``-``, starting with a letter or a digit
+  (:data:`Key`). Competency keys are unique among competencies, item keys among all
+  items of the questionnaire (not only within their competency), open question keys
+  among open questions (:meth:`QuestionnaireFile.keys_are_unique`,
+  :meth:`QuestionnaireFile.open_questions_are_usable`). They become form field names
+  (``item-<key>``, ``text-<key>``) and stay stable across versions so trends can
+  compare them.
+- Between 1 and 200 rated items in total (:meth:`QuestionnaireFile.item_count_in_range`).
+- The scale labels exactly the points "1" to "5", each point with its own label, and
+  "Don't know" differs from all of them (:class:`ScaleTable`).
+- ``{name}`` is the only placeholder. An item's rater wording must contain it
+  (:data:`RaterWording`); an open question's rater wording may
+  (:data:`OpenRaterWording`). Self wordings speak to the coachee and contain none
+  (:data:`SelfWording`).
+- An open question has exactly the wordings its audience needs: ``self`` for "self",
+  ``rater`` for "rater", both for "both" (:meth:`OpenQuestionEntry.wordings_match_audience`).
+- The open question ``headline`` (the 140-character description) must exist, be asked
+  of both audiences and have a ``max_length`` of at most 140
+  (:meth:`QuestionnaireFile.open_questions_are_usable`).
+- Unknown keys are errors, so a typo never silently drops a setting; so are values of
+  the wrong type: the models are strict, ``"2"`` is not a number and ``true`` not 1.
+
+Checks that compare entries with each other (unique keys, the headline, the number of
+items) run once every entry on its own is valid, so a file with a broken entry reports
+that entry first.
+
+:func:`problems` turns a pydantic ``ValidationError`` into :class:`Problem` entries
+worded like the rest of the service: ``must be a string, not an integer``,
+``missing key "title"``. Their locations are paths of keys and indices into the file,
+such as ``("competencies", 2, "items", 4, "rater")``; :func:`place_name` writes one as
+``competencies[2].items[4].rater``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, NamedTuple
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+Audience = Literal["self", "rater", "both"]
+Location = tuple[str | int, ...]
+
+#: The placeholder that stands for the coachee's name in rater wordings.
+NAME_PLACEHOLDER = "{name}"
+#: The key of the 140-character description asked of everyone.
+HEADLINE_KEY = "headline"
+HEADLINE_MAX_LENGTH = 140
+MIN_ITEMS = 1
+MAX_ITEMS = 200
+MAX_ANSWER_LENGTH = 10_000
+SCALE_POINTS = (1, 2, 3, 4, 5)
+
+_KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+_PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
+
+
+def _error(kind: str, message: str, at: Location = ()) -> PydanticCustomError:
+    """A validation error of type ``kind``; ``at`` is its place below the validated value.
+
+    A validator of a list or a model reports on the whole value; ``at`` (such as
+    ``(1, "key")``) lets it point at the entry the problem is about. ``message`` is
+    final: it goes in as the only field of the template, so braces a file's text
+    brings into it (``{nme}``) are never taken for fields.
+    """
+    return PydanticCustomError(kind, "{message}", {"at": at, "message": message})
+
+
+# --- texts and keys -----------------------------------------------------------------
+
+
+def _single_line(text: str) -> str:
+    if "\n" in text:
+        raise _error("single_line", "must be a single line")
+    return text
+
+
+def _valid_key(value: str) -> str:
+    if not _KEY_RE.fullmatch(value):
+        raise _error(
+            "key_syntax",
+            f'"{value}" is not a valid key: use 1 to 40 characters of a-z, 0-9, "_" and "-", '
+            "starting with a letter or a digit",
+        )
+    return value
+
+
+def _known_placeholders(text: str) -> str:
+    for placeholder in _PLACEHOLDER_RE.findall(text):
+        if placeholder != "name":
+            raise _error(
+                "placeholder",
+                f"unknown placeholder {{{placeholder}}}; only {NAME_PLACEHOLDER} is allowed",
+            )
+    return text
+
+
+def _with_name(text: str) -> str:
+    if NAME_PLACEHOLDER not in text:
+        raise _error("name_missing", f"must contain {NAME_PLACEHOLDER}")
+    return text
+
+
+def _without_name(text: str) -> str:
+    if NAME_PLACEHOLDER in text:
+        raise _error(
+            "name_in_self", f"is addressed to the coachee and must not contain {NAME_PLACEHOLDER}"
+        )
+    return text
+
+
+def _stripped(max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+
+
+Key = Annotated[str, AfterValidator(_valid_key)]
+Title = Annotated[str, _stripped(200), AfterValidator(_single_line)]
+Label = Annotated[str, _stripped(60), AfterValidator(_single_line)]
+_Wording = Annotated[
+    str, _stripped(300), AfterValidator(_single_line), AfterValidator(_known_placeholders)
+]
+#: Addressed to the coachee: no ``{name}``.
+SelfWording = Annotated[_Wording, AfterValidator(_without_name)]
+#: An item as raters read it: ``{name}`` is required.
+RaterWording = Annotated[_Wording, AfterValidator(_with_name)]
+#: An open question as raters read it: ``{name}`` is allowed.
+OpenRaterWording = _Wording
+PositiveInt = Annotated[int, Field(gt=0)]
+
+
+# --- the file -----------------------------------------------------------------------
+
+
+class _Table(BaseModel):
+    """A TOML table: only the listed keys, values of exactly the declared types."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class ScaleTable(_Table):
+    """``[scale]``: a label for each point "1".."5" and the "Don't know" label."""
+
+    labels: dict[str, Label]
+    dont_know: Label
+
+    @field_validator("labels")
+    @classmethod
+    def labels_every_point_once(cls, labels: dict[str, str]) -> dict[str, str]:
+        """Exactly the points "1" to "5", and no two with the same label."""
+        if sorted(labels) != [str(point) for point in SCALE_POINTS]:
+            found = ", ".join(f'"{point}"' for point in labels) or "none"
+            raise _error(
+                "scale_points", f'must label exactly the points "1" to "5" (found {found})'
+            )
+        if len(set(labels.values())) != len(labels):
+            raise _error("scale_labels", "each point needs its own label")
+        return labels
+
+    @model_validator(mode="after")
+    def dont_know_stands_out(self) -> ScaleTable:
+        """The "Don't know" label is none of the points' labels."""
+        if self.dont_know in self.labels.values():
+            raise _error(
+                "dont_know", "must differ from the labels of the points", at=("dont_know",)
+            )
+        return self
+
+
+class ItemEntry(_Table):
+    """``[[competencies.items]]``: a rated statement in the coachee's and raters' words."""
+
+    key: Key
+    self_text: SelfWording = Field(alias="self")
+    rater_text: RaterWording = Field(alias="rater")
+
+
+class CompetencyEntry(_Table):
+    """``[[competencies]]``: a titled group of items."""
+
+    key: Key
+    title: Title
+    description: Annotated[str, _stripped(2_000)]
+    items: Annotated[list[ItemEntry], Field(min_length=1)]
+
+
+class OpenQuestionEntry(_Table):
+    """``[[open_questions]]``: a free-text question with the wordings its audience needs."""
+
+    key: Key
+    audience: Audience
+    self_text: SelfWording | None = Field(default=None, alias="self")
+    rater_text: OpenRaterWording | None = Field(default=None, alias="rater")
+    max_length: Annotated[PositiveInt, Field(le=MAX_ANSWER_LENGTH)]
+
+    @model_validator(mode="after")
+    def wordings_match_audience(self) -> OpenQuestionEntry:
+        """``self`` exactly when the coachee is asked, ``rater`` exactly when raters are."""
+        wanted = {"self": self.audience in ("self", "both"), "rater": self.audience != "self"}
+        given = {"self": self.self_text is not None, "rater": self.rater_text is not None}
+        for wording in ("self", "rater"):
+            if wanted[wording] and not given[wording]:
+                raise _error(
+                    "wording_missing", f'missing key "{wording}" (audience is "{self.audience}")'
+                )
+            if given[wording] and not wanted[wording]:
+                raise _error(
+                    "wording_not_asked",
+                    f'not asked: audience is "{self.audience}"; remove it or change the audience',
+                    at=(wording,),
+                )
+        return self
+
+
+class QuestionnaireFile(_Table):
+    """A whole questionnaire file, validated; see the module docstring for the rules."""
+
+    key: Key
+    version: PositiveInt
+    title: Title
+    description: Annotated[str, _stripped(5_000)]
+    scale: ScaleTable
+    competencies: Annotated[list[CompetencyEntry], Field(min_length=1)]
+    open_questions: Annotated[list[OpenQuestionEntry], Field(min_length=1)]
+
+    @field_validator("competencies")
+    @classmethod
+    def keys_are_unique(cls, competencies: list[CompetencyEntry]) -> list[CompetencyEntry]:
+        """Competency keys among competencies, item keys among all items of the file."""
+        competency_places: dict[str, Location] = {}
+        item_places: dict[str, Location] = {}
+        for index, competency in enumerate(competencies):
+            place = ("competencies", index, "key")
+            _unique(competency.key, place, competency_places, "competency")
+            for item_index, item in enumerate(competency.items):
+                place = ("competencies", index, "items", item_index, "key")
+                _unique(item.key, place, item_places, "item")
+        return competencies
+
+    @field_validator("competencies")
+    @classmethod
+    def item_count_in_range(cls, competencies: list[CompetencyEntry]) -> list[CompetencyEntry]:
+        """Between MIN_ITEMS and MAX_ITEMS rated items in all competencies together."""
+        count = sum(len(competency.items) for competency in competencies)
+        if not MIN_ITEMS <= count <= MAX_ITEMS:
+            raise _error(
+                "item_count", f"must hold {MIN_ITEMS} to {MAX_ITEMS} items in all, not {count}"
+            )
+        return competencies
+
+    @field_validator("open_questions")
+    @classmethod
+    def open_questions_are_usable(
+        cls, questions: list[OpenQuestionEntry]
+    ) -> list[OpenQuestionEntry]:
+        """Unique keys, and a ``headline`` asked of both audiences in at most 140 characters."""
+        places: dict[str, Location] = {}
+        for index, question in enumerate(questions):
+            _unique(question.key, ("open_questions", index, "key"), places, "open question")
+        if HEADLINE_KEY not in places:
+            raise _error(
+                "headline_missing", f'missing the question "{HEADLINE_KEY}" (the short description)'
+            )
+        index = places[HEADLINE_KEY][1]
+        headline = questions[index]
+        if headline.audience != "both":
+            raise _error(
+                "headline_audience",
+                f'"{HEADLINE_KEY}" is asked of the coachee and of raters: audience must be "both"',
+                at=(index, "audience"),
+            )
+        if headline.max_length > HEADLINE_MAX_LENGTH:
+            raise _error(
+                "headline_length",
+                f'"{HEADLINE_KEY}" must be at most {HEADLINE_MAX_LENGTH}, '
+                f"not {headline.max_length}",
+                at=(index, "max_length"),
+            )
+        return questions
+
+
+def _unique(key: str, place: Location, seen: dict[str, Location], what: str) -> None:
+    """Remember where ``key`` is used; an error if it was used before.
+
+    ``place`` is the key's place in the file, starting with the name of the list being
+    checked, such as ``("competencies", 1, "key")``.
+    """
+    if key in seen:
+        raise _error(
+            "duplicate_key",
+            f'duplicate {what} key "{key}" (first used at {place_name(seen[key])})',
+            at=place[1:],  # the validator's own location is the list
+        )
+    seen[key] = place
+
+
+# --- errors in plain words ----------------------------------------------------------
+
+#: pydantic's own error types, as the schema meets them, in the words of the service.
+#: Fields: ``value`` (as given), ``kind`` (what it is: "an integer"), ``quoted`` (a text
+#: in quotes, anything else its kind), ``length`` (of a text once stripped) and the
+#: error's context (``le``, ``max_length``, ``expected``).
+_MESSAGES = {
+    "string_type": "must be a string, not {kind}",
+    # Every number of the file is a version or a count (PositiveInt); strict, so neither
+    # "2", 2.0 nor true is one.
+    "int_type": "must be a positive integer, not {kind}",
+    "greater_than": "must be a positive integer, not {value}",
+    "less_than_equal": "must be at most {le}, not {value}",
+    "string_too_short": "must not be empty",
+    "too_short": "must not be empty",
+    "string_too_long": "must be at most {max_length} characters, not {length}",
+    "dict_type": "must be a table, not {kind}",
+    "model_type": "must be a table, not {kind}",
+    # Every array of the file holds tables.
+    "list_type": "must be an array of tables, not {kind}",
+    "literal_error": "must be {expected}, not {quoted}",
+}
+
+
+class Problem(NamedTuple):
+    """One problem of a questionnaire file, in the words of the service."""
+
+    #: The place the message is about: for a missing or an unknown key the table
+    #: holding it, otherwise the value itself.
+    where: Location
+    #: The most precise place of the problem, such as the unknown key itself; the one
+    #: to look up the line of.
+    at: Location
+    message: str
+
+
+def problems(error: ValidationError) -> list[Problem]:
+    """Each problem of ``error``, in pydantic's order (the order of the schema).
+
+    Error types the schema does not expect keep pydantic's own message.
+    """
+    found = []
+    for details in error.errors(include_url=False):
+        at = (*details["loc"], *details.get("ctx", {}).get("at", ()))
+        kind = details["type"]
+        if kind in ("missing", "extra_forbidden"):
+            what = "missing" if kind == "missing" else "unknown"
+            found.append(Problem(at[:-1], at, f'{what} key "{at[-1]}"'))
+        else:
+            found.append(Problem(at, at, _message(details)))
+    return found
+
+
+def _message(details: ErrorDetails) -> str:
+    template = _MESSAGES.get(details["type"])
+    if template is None:
+        return details["msg"]
+    value = details["input"]
+    context = dict(details.get("ctx", {}))
+    if "expected" in context:  # Literal choices: pydantic quotes them '...', TOML "...".
+        context["expected"] = str(context["expected"]).replace("'", '"')
+    return template.format(
+        value=value,
+        kind=_kind(value),
+        quoted=f'"{value}"' if isinstance(value, str) else _kind(value),
+        length=len(value.strip()) if isinstance(value, str) else "",
+        **context,
+    )
+
+
+def _kind(value: object) -> str:
+    """What a TOML value is, with its article: "an integer", "a table"."""
+    kinds = [
+        (bool, "a boolean"),  # before int: bool is a subclass of int
+        (int, "an integer"),
+        (float, "a float"),
+        (str, "a string"),
+        (dict, "a table"),
+        (list, "an array"),
+    ]
+    for kind, name in kinds:
+        if isinstance(value, kind):
+            return name
+    return "a date or time"
+
+
+def place_name(location: Location) -> str:
+    """A location as written in messages: ``competencies[2].items[4].rater``.
+
+    Indices count from 0. Keys that are not plain names are quoted, as TOML does:
+    ``scale.labels."5"``. The empty location (the whole file) is the empty string.
+    """
+    name = ""
+    for part in location:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            shown = part if part.isidentifier() else f'"{part}"'
+            name += f".{shown}" if name else shown
+    return name
