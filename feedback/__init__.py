@@ -1,26 +1,22 @@
 """Mirror 360: 360-degree feedback for career coaches."""
 
-import secrets
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from . import cycles, database, mail, raters, security, web  # noqa: F401  (database: engine settings)
+from . import cycles, database, mail, raters, security, settings, web  # noqa: F401  (database: engine settings)
 from .accounts import models as _accounts_models  # noqa: F401  (every table, for Alembic)
 from .accounts import views as accounts_views
 from .accounts.cli import create_coach_command
 from .cli.analyze import analyze_command
-from .config import DEFAULTS
 from .cycles import cli as cycles_cli
 from .cycles import jobs
 from .cycles import models as _cycles_models  # noqa: F401
-from .cycles.retention import parse_retention_days
 from .demo import demo_command
 from .extensions import csrf, db, login_manager, migrate
 from .mail import views as mail_views
 from .plans import views as plans_views
-from .raters.reminders import reminder_days
 from .reports import models as _reports_models  # noqa: F401
 from .reports import views as reports_views
 from .reports.cli import report_command
@@ -45,12 +41,12 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
         instance_path=instance_path,
         instance_relative_config=True,
     )
-    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(settings.DEFAULTS)
     app.config.from_prefixed_env(prefix="FEEDBACK")
     if config:
         app.config.from_mapping(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    _settle_config(app)
+    settings.init_app(app)
 
     db.init_app(app)
     migrate.init_app(
@@ -78,40 +74,3 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     ):
         app.cli.add_command(command)
     return app
-
-
-def _settle_config(app: Flask) -> None:
-    """Fill in what depends on the instance folder and check what users set."""
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        url = app.config.get("DATABASE_URL") or (
-            f"sqlite:///{Path(app.instance_path) / 'feedback.sqlite3'}"
-        )
-        app.config["SQLALCHEMY_DATABASE_URI"] = url
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _development_secret_key(Path(app.instance_path))
-    fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or []
-    if isinstance(fallbacks, str):
-        fallbacks = [key for key in fallbacks.split(",") if key]
-    app.config["SECRET_KEY_FALLBACKS"] = list(fallbacks)
-    k = int(app.config["MIN_GROUP_SIZE"])
-    if k < 2:
-        raise ValueError("FEEDBACK_MIN_GROUP_SIZE must be at least 2 to protect anonymity")
-    app.config["MIN_GROUP_SIZE"] = k
-    app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
-    reminder_days(app.config.get("REMINDER_DAYS"))
-    try:
-        parse_retention_days(app.config.get("RETENTION_DAYS"))
-    except ValueError as exc:
-        raise ValueError(f"FEEDBACK_RETENTION_DAYS: {exc}") from None
-
-
-def _development_secret_key(instance: Path) -> str:
-    """A random key kept in the instance folder, so links survive a restart.
-    Production sets FEEDBACK_SECRET_KEY instead."""
-    path = instance / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key

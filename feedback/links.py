@@ -45,7 +45,7 @@ def sign(purpose: str, key: str) -> str:
 
 def unsign(purpose: str, token: str) -> str:
     """The key inside ``token``; raises :class:`LinkExpired` or :class:`LinkError`."""
-    max_age = float(current_app.config[_MAX_AGE_SETTING[purpose]])
+    max_age = current_app.config[_MAX_AGE_SETTING[purpose]]
     try:
         key = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:

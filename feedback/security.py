@@ -2,7 +2,8 @@
 hosts, the coach's idle timeout, login rate limits, refusing NUL characters, and a
 second chance for a rater whose session ran out while their form was open.
 
-Settings (all optional, ``FEEDBACK_`` prefix in the environment):
+Settings (all optional, ``FEEDBACK_`` prefix in the environment; checked, with their
+defaults, in :mod:`feedback.settings`):
 
 - ``BASE_URL`` starting with ``https://`` marks the session cookie ``Secure`` and turns
   on HSTS; ``SESSION_COOKIE_SECURE`` may also be set directly.
@@ -23,7 +24,6 @@ Settings (all optional, ``FEEDBACK_`` prefix in the environment):
 import hashlib
 import time
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, flash, render_template, request, session
 from flask_limiter import Limiter
@@ -66,24 +66,11 @@ NUL_MESSAGE = (
 )
 LOGIN_LIMIT_MESSAGE = "Too many sign-in attempts. Please wait a few minutes and try again."
 
-SETTINGS: dict[str, object] = {
-    "PROXY_FIX_HOPS": 0,
-    "SESSION_IDLE_TIMEOUT": 3600,
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_HEADERS_ENABLED": True,
-    "LOGIN_LIMIT_PER_ACCOUNT": "5 per minute; 30 per hour",
-    "LOGIN_LIMIT_PER_ADDRESS": "200 per hour",
-}
-
 limiter = Limiter(key_func=get_remote_address)
 
 
 def init_app(app: Flask) -> None:
-    """Apply the settings above and register the guards. Call after the web module's
-    error pages are registered: the CSRF error page here replaces theirs."""
-    for key, value in SETTINGS.items():
-        app.config.setdefault(key, value)
-    _settle_config(app)
+    """Register the guards, with the settings :mod:`feedback.settings` checked."""
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -93,27 +80,6 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(SecurityError, _untrusted_host)
-
-
-def _settle_config(app: Flask) -> None:
-    """Derive cookie and host settings from BASE_URL; check the numbers."""
-    config = app.config
-    base = urlsplit(str(config["BASE_URL"]))
-    if base.scheme == "https":
-        config["SESSION_COOKIE_SECURE"] = True
-    hosts = config.get("TRUSTED_HOSTS")
-    if isinstance(hosts, str):
-        hosts = [host.strip() for host in hosts.split(",") if host.strip()]
-    if hosts is None:
-        hosts = [name for name in (base.hostname, "localhost", "127.0.0.1") if name]
-    config["TRUSTED_HOSTS"] = None if "*" in hosts else list(dict.fromkeys(hosts))
-    for key in ("PROXY_FIX_HOPS", "SESSION_IDLE_TIMEOUT"):
-        try:
-            config[key] = int(config[key])
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"FEEDBACK_{key} must be a whole number") from exc
-        if config[key] < 0:
-            raise ValueError(f"FEEDBACK_{key} must not be negative")
 
 
 # ---------------------------------------------------------------- headers

@@ -15,7 +15,6 @@ PACKAGE = Path(feedback.__file__).parent
 INFRASTRUCTURE = {
     "analysis",
     "charts",
-    "config",
     "database",
     "errors",
     "extensions",
@@ -23,6 +22,7 @@ INFRASTRUCTURE = {
     "mail",
     "questionnaires",
     "security",
+    "settings",
     "timeutil",
     "vocabulary",
     "web",

@@ -87,7 +87,7 @@ def groups_ready(cycle: Cycle, counts: dict[str, tuple[int, int]]) -> bool:
 
 def _delay() -> timedelta:
     """Between one and two times READY_NOTE_DELAY (seconds), at random."""
-    seconds = max(0.0, float(current_app.config.get("READY_NOTE_DELAY", 3600)))
+    seconds = current_app.config["READY_NOTE_DELAY"]
     return timedelta(seconds=seconds * (1 + random.random()))
 
 

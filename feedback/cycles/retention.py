@@ -11,6 +11,7 @@ from ..coaching.models import Cycle, new_link_key
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from ..raters.models import Invite
+from ..settings import parse_retention_days
 from ..timeutil import utcnow
 from ..vocabulary import CycleState
 
@@ -18,25 +19,12 @@ from ..vocabulary import CycleState
 ERASED_EMAIL = "erased-{id}"
 
 
-def parse_retention_days(value: object) -> int | None:
-    """The retention in days from a setting; None when it is off (empty or 0). Raises
-    ValueError for anything but a whole number of at least 1."""
-    if value in (None, "", 0, "0"):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"the retention must be a whole number of days, not {value!r}") from exc
-    if number < 1:
-        raise ValueError("the retention must be at least 1 day")
-    return number
-
-
 def retention_days(days: int | None = None) -> int | None:
-    """``days``, else FEEDBACK_RETENTION_DAYS; None when retention is off."""
-    return parse_retention_days(
-        days if days is not None else current_app.config.get("RETENTION_DAYS")
-    )
+    """``days`` (checked: at least 1), else FEEDBACK_RETENTION_DAYS; None when retention
+    is off."""
+    if days is None:
+        return current_app.config["RETENTION_DAYS"]
+    return parse_retention_days(days)
 
 
 def apply_retention(days: int) -> int:

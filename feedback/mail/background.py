@@ -28,38 +28,20 @@ _ROUND = "mail_background_round"
 #: One round of scheduled work; returns counts of what it did.
 Round = Callable[[], Counter]
 _start_lock = threading.Lock()
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 
 
 def enabled(app: Flask) -> bool:
-    """Whether the app runs the background thread: MAIL_BACKGROUND true/false, or
+    """Whether the app runs the background thread: MAIL_BACKGROUND on or off, or
     "auto" (the default): on with the file backend outside tests, off with SMTP, where
     production runs `feedback mail work`."""
-    value = app.config.get("MAIL_BACKGROUND", "auto")
-    if isinstance(value, str) and value.strip().lower() == "auto":
+    value = app.config["MAIL_BACKGROUND"]
+    if value == "auto":
         return (
-            str(app.config.get("MAIL_BACKEND", "file")).strip().lower() == "file"
-            and bool(app.config.get("MAIL_SEND_AFTER_REQUEST"))
+            app.config["MAIL_BACKEND"] == "file"
+            and app.config["MAIL_SEND_AFTER_REQUEST"]
             and not app.testing
         )
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE | _FALSE:
-        return text in _TRUE
-    raise ValueError(f"FEEDBACK_MAIL_BACKGROUND must be auto, true or false, not {value!r}")
-
-
-def interval(app: Flask) -> float:
-    """Seconds between rounds (MAIL_BACKGROUND_INTERVAL); at least 0.1."""
-    try:
-        seconds = float(app.config.get("MAIL_BACKGROUND_INTERVAL", 5.0))
-    except (TypeError, ValueError):
-        raise ValueError("FEEDBACK_MAIL_BACKGROUND_INTERVAL must be a number of seconds") from None
-    if not seconds >= 0.1:
-        raise ValueError("FEEDBACK_MAIL_BACKGROUND_INTERVAL must be at least 0.1 seconds")
-    return seconds
+    return bool(value)
 
 
 class BackgroundSender:
@@ -118,7 +100,7 @@ def ensure_started(app: Flask, run_round: Round | None = None) -> BackgroundSend
         sender = app.extensions.get(_EXTENSION)
         if sender is None or not sender.alive:
             run_round = run_round or app.extensions[_ROUND]
-            sender = BackgroundSender(app, interval(app), run_round)
+            sender = BackgroundSender(app, app.config["MAIL_BACKGROUND_INTERVAL"], run_round)
             app.extensions[_EXTENSION] = sender
             sender.start()
         return sender
@@ -132,13 +114,11 @@ def stop(app: Flask, timeout: float = 30.0) -> None:
 
 
 def init_app(app: Flask, run_round: Round) -> None:
-    """Keep ``run_round`` as the app's round, check the settings now (a typo fails at
-    start-up, not in the thread), and start the thread with the first request when it
-    is enabled."""
+    """Keep ``run_round`` as the app's round, and start the thread with the first
+    request when it is enabled."""
     app.extensions[_ROUND] = run_round
     if not enabled(app):
         return
-    interval(app)
 
     @app.before_request
     def _start_background_sender() -> None:

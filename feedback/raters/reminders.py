@@ -21,6 +21,7 @@ from sqlalchemy.orm import contains_eager
 from ..coaching.models import Cycle
 from ..extensions import db
 from ..mail.outbox import queue_message
+from ..settings import parse_reminder_days
 from ..timeutil import utcnow
 from ..vocabulary import ANSWERABLE, CycleState
 from .models import Invite
@@ -28,41 +29,15 @@ from .services import rater_url
 
 #: The shortest time between two mails to one rater (invitation or reminder).
 MIN_GAP = timedelta(hours=24)
-#: Reminder days are whole numbers of days before the deadline, up to this many.
-MAX_REMINDER_DAY = 365
 
 
 def reminder_days(value: object) -> tuple[int, ...]:
-    """The reminder days from the setting REMINDER_DAYS: "7,2", 7, [7, 2] or "" (none).
-
-    Returns distinct days, largest first; raises ValueError naming the setting for
-    anything else (negative numbers, words).
-    """
-    if value is None or value == "":
-        return ()
-    if isinstance(value, bool):
-        raise ValueError(f"FEEDBACK_REMINDER_DAYS must be days like 7,2, not {value!r}")
-    if isinstance(value, int):
-        items: list[object] = [value]
-    elif isinstance(value, str):
-        items = [part.strip() for part in value.split(",") if part.strip()]
-    elif isinstance(value, list | tuple):
-        items = list(value)
-    else:
-        raise ValueError(f"FEEDBACK_REMINDER_DAYS must be days like 7,2, not {value!r}")
-    days: set[int] = set()
-    for item in items:
-        text = str(item).strip()
-        if isinstance(item, bool) or not (text.isascii() and text.isdigit()):
-            raise ValueError(
-                f"FEEDBACK_REMINDER_DAYS must be whole days before the deadline "
-                f"separated by commas, like 7,2; {item!r} is not one"
-            )
-        day = int(text)
-        if day > MAX_REMINDER_DAY:
-            raise ValueError(f"FEEDBACK_REMINDER_DAYS: {day} is more than a year")
-        days.add(day)
-    return tuple(sorted(days, reverse=True))
+    """The reminder days from a value of FEEDBACK_REMINDER_DAYS: "7,2", 7, [7, 2] or ""
+    (none); distinct days, largest first. Raises ValueError naming the setting."""
+    try:
+        return parse_reminder_days(value)
+    except ValueError as exc:
+        raise ValueError(f"FEEDBACK_REMINDER_DAYS {exc}") from None
 
 
 def window_start(closes_on: date, days: tuple[int, ...], today: date) -> datetime | None:
@@ -115,7 +90,7 @@ def reminder_link(context: dict) -> str:
 def send_due_reminders(now: datetime | None = None) -> int:
     """Queue the automatic reminders that are due now (see the module docstring) for
     every open cycle; returns how many were queued (flushed, not committed)."""
-    days = reminder_days(current_app.config.get("REMINDER_DAYS"))
+    days = current_app.config["REMINDER_DAYS"]
     if not days:
         return 0
     now = now or utcnow()

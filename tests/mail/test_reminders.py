@@ -142,9 +142,9 @@ def test_fresh_invitations_and_no_reminder_days_mean_no_reminders(app, open_cycl
     with app.app_context():
         assert send_due_reminders() == 0
         _set(app, open_cycle["cycle_id"], invited_ago=3)
-        app.config["REMINDER_DAYS"] = ""
+        app.config["REMINDER_DAYS"] = ()  # typed, as feedback.settings leaves it
         assert send_due_reminders() == 0
-        app.config["REMINDER_DAYS"] = "2"
+        app.config["REMINDER_DAYS"] = (2,)
         assert send_due_reminders() == len(RATERS)
 
 
