@@ -11,7 +11,8 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, delete, exists, func, insert, select
+from sqlalchemy import case, delete, exists, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..coaching.models import Cycle
 from ..coaching.services import dashboard_url
@@ -27,32 +28,23 @@ GROUPS_READY = "groups_ready"
 CYCLE_CLOSED = "cycle_closed"
 
 
+#: INSERT … ON CONFLICT DO NOTHING, on the two databases Mirror 360 runs on.
+_INSERT_IF_NEW = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
 def _mark_once(cycle_id: int, kind: str) -> bool:
     """Record that ``kind`` was noted for the cycle; False when it already was (also when
     another worker recorded it a moment ago: the unique key decides)."""
-    dialect = db.engine.dialect.name
-    values = {"cycle_id": cycle_id, "kind": kind, "created_at": utcnow()}
-    if dialect in ("postgresql", "sqlite"):
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        statement = (
-            dialect_insert(CycleNote)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["cycle_id", "kind"])
-            .returning(CycleNote.id)
-        )
-        # A row comes back only when this statement inserted it (rowcount is not
-        # reliable here: psycopg reports -1).
-        return db.session.execute(statement).first() is not None
-    already = db.session.scalar(
-        select(exists().where(CycleNote.cycle_id == cycle_id, CycleNote.kind == kind))
+    insert_if_new = _INSERT_IF_NEW[db.engine.dialect.name]
+    statement = (
+        insert_if_new(CycleNote)
+        .values(cycle_id=cycle_id, kind=kind, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["cycle_id", "kind"])
+        .returning(CycleNote.id)
     )
-    if already:
-        return False
-    db.session.execute(insert(CycleNote).values(**values))
-    return True
+    # A row comes back only when this statement inserted it (rowcount is not reliable
+    # here: psycopg reports -1).
+    return db.session.execute(statement).first() is not None
 
 
 def _answer_counts(cycle_ids: list[int]) -> dict[int, dict[str, tuple[int, int]]]:

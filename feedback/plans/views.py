@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 from ..coaching.models import Cycle
 from ..coaching.services import cycle_for_portal_token, cycle_of
 from ..database import commit
-from ..errors import NotFound
 from ..vocabulary import GROUP_LABELS
 from . import services
 from .forms import GoalForm, PredictionForm
@@ -90,12 +89,10 @@ def edit_plan(cycle_id: int):
 
 
 def _remove_goal(cycle: Cycle, goal_id: int, author: str) -> None:
-    """Take ``author``'s goal off the plan (CSRF is checked app-wide); 404 for a goal
-    that is not there, 409 when the plan no longer changes."""
+    """Take ``author``'s goal off the plan (CSRF is checked app-wide); a goal that is
+    not there is a 404 (NotFound), a plan that no longer changes a 409."""
     try:
         services.remove_goal(cycle, goal_id, author=author)
-    except NotFound:
-        abort(404)
     except services.PlanError as exc:
         abort(409, str(exc))
     commit()
