@@ -9,7 +9,7 @@ them only as the released report) nor which rater answered or declined (the coac
 told how many answered per group, never who).
 """
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 
 from ..coaching.models import Coachee, Cycle
 from ..extensions import db
@@ -96,36 +96,26 @@ def _cycle_export(cycle: Cycle) -> dict:
 # ---------------------------------------------------------------- erasure
 
 
-def _messages_of(coachee: Coachee, cycle_ids: list[int], invite_ids: list[int]):
-    """The outbox rows about this coachee: every message about one of their cycles
-    (invitations and reminders to their raters, their portal mail, notes to the coach),
-    and, for rows queued before messages named their cycle, those about their invites
-    and mail to the coachee from their coach."""
-    about = [OutboxMessage.cycle_id.in_(cycle_ids)] if cycle_ids else []
-    if invite_ids:
-        about.append(OutboxMessage.invite_id.in_(invite_ids))
-    about.append(
-        (func.lower(OutboxMessage.to_address) == coachee.email.lower())
-        & (func.lower(OutboxMessage.reply_to) == coachee.coach.email.lower())
-    )
-    return or_(*about)
+def _messages_of(cycle_ids: list[int]):
+    """The outbox rows about the coachee's cycles: invitations and reminders to their
+    raters, their portal mail, notes to the coach (every message names its cycle)."""
+    return OutboxMessage.cycle_id.in_(cycle_ids)
 
 
 def erasure_counts(coachee: Coachee) -> dict[str, int]:
     """How many cycles, invites, responses and messages deleting ``coachee`` removes."""
     cycle_ids = [cycle.id for cycle in coachee.cycles]
-    invite_ids = list(db.session.scalars(select(Invite.id).where(Invite.cycle_id.in_(cycle_ids))))
     count = db.session.scalar
     return {
         "cycles": len(cycle_ids),
-        "invites": len(invite_ids),
+        "invites": count(
+            select(func.count()).select_from(Invite).where(Invite.cycle_id.in_(cycle_ids))
+        ),
         "responses": count(
             select(func.count()).select_from(Response).where(Response.cycle_id.in_(cycle_ids))
         ),
         "messages": count(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(_messages_of(coachee, cycle_ids, invite_ids))
+            select(func.count()).select_from(OutboxMessage).where(_messages_of(cycle_ids))
         ),
     }
 
@@ -135,10 +125,9 @@ def delete_coachee(coachee: Coachee) -> None:
     answers) and message about them. Everything hanging off a cycle goes with it
     (foreign keys cascade); the outbox rows are removed here."""
     cycle_ids = [cycle.id for cycle in coachee.cycles]
-    invite_ids = list(db.session.scalars(select(Invite.id).where(Invite.cycle_id.in_(cycle_ids))))
     db.session.execute(
         delete(OutboxMessage)
-        .where(_messages_of(coachee, cycle_ids, invite_ids))
+        .where(_messages_of(cycle_ids))
         .execution_options(synchronize_session=False)
     )
     db.session.delete(coachee)

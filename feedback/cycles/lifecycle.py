@@ -29,7 +29,7 @@ from ..extensions import db
 from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import queue_message
 from ..questionnaires.store import stored_questionnaire
-from ..reports.released import keep_as_released, release
+from ..reports.released import release
 from ..timeutil import today
 from ..vocabulary import CycleState, CycleStateError
 from .notes import forget_cycle_closed, note_cycle_closed, withdraw_groups_ready
@@ -176,7 +176,6 @@ def reopen_cycle(cycle: Cycle, *, closes_on: date) -> None:
     check_deadline(closes_on)
     if cycle.state is not CycleState.CLOSED:
         raise CycleStateError(f"a {cycle.state} cycle cannot be reopened")
-    keep_as_released(cycle)
     cycle.reopen()
     cycle.closes_on = closes_on
     forget_cycle_closed(cycle)  # closing again tells the coach again

@@ -32,27 +32,12 @@ def release(cycle: Cycle) -> None:
     db.session.flush()
 
 
-def keep_as_released(cycle: Cycle) -> None:
-    """Make sure a released cycle's report is stored as released before the cycle
-    changes (a reopening): reports released before they were stored are rendered
-    now, from the results that were released."""
-    if cycle.released_at is None or db.session.get(ReleasedReport, cycle.id) is not None:
-        return
-    html = _render(cycle)
-    if html is not None:
-        db.session.add(ReleasedReport(cycle_id=cycle.id, released_at=cycle.released_at, html=html))
-        db.session.flush()
-
-
 def released_html(cycle: Cycle) -> str | None:
     """The report's sections as released to the coachee, or None before a release."""
     if cycle.released_at is None:
         return None
     kept = db.session.get(ReleasedReport, cycle.id)
-    if kept is not None:
-        return kept.html
-    # Released before reports were stored, and not reopened since: still the same.
-    return _render(cycle) if cycle.state is CycleState.CLOSED else None
+    return kept.html if kept is not None else None
 
 
 def _render(cycle: Cycle) -> str | None:
