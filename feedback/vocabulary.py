@@ -1,4 +1,4 @@
-"""The product's words, in one place (DESIGN §1): the rater groups and how the coach
+"""The product's words, in one place (README "How it works"): the rater groups and how the coach
 reads them, and the states of cycles and invites.
 
 Everything here is plain Python, so the models, the forms, the pages, the emails and

@@ -124,7 +124,7 @@ def test_the_graph_is_read_from_the_code():
 
 
 def test_the_analysis_is_pure():
-    """pandas in, pandas out: no web framework, no database (DESIGN §5)."""
+    """pandas in, pandas out: no web framework, no database (docs/architecture.md)."""
     for path in (PACKAGE / "analysis").rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

@@ -114,7 +114,8 @@ def test_the_whole_loop(open_cycle, browser, coach_browser, mailbox, app):
 
 
 def test_responses_cannot_be_tied_to_invites(app):
-    """DESIGN §3: no invite id, email, address or time on a response; random ids."""
+    """No invite id, email, address or time on a response; random ids (docs/analysis.md,
+    "In the database")."""
     with app.app_context():
         inspector = inspect(db.engine)
         for table in ("responses", "ratings", "open_answers"):

@@ -1,4 +1,4 @@
-"""``feedback analyze``: the gap analysis on ratings collected anywhere (DESIGN §4)."""
+"""``feedback analyze``: the gap analysis on ratings collected anywhere (README "Command line")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A cycle's life: open, close, reopen, release (DESIGN §2 and §3 "Across time").
+"""A cycle's life: open, close, reopen, release (README "How it works"; "Across time"
+in docs/analysis.md).
 
 Every way in goes through here — the coach's buttons, ``feedback cycle create`` and
 ``close``, the import of many cycles, and the scheduled job that closes cycles whose

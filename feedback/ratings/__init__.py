@@ -7,7 +7,7 @@
 - **Read**: :mod:`.frames` turns a cycle's submitted answers into the analysis's long
   format.
 - **Guarded**: :mod:`.results` runs the gap analysis and its anonymity guard
-  (:mod:`feedback.analysis`, DESIGN §3) on a closed cycle, once per process, and keeps
+  (:mod:`feedback.analysis`, docs/analysis.md) on a closed cycle, once per process, and keeps
   the guarded figures, comments and charts that every view draws from.
 - **Shown**: the coach's dashboard (:mod:`feedback.cycles.dashboard`), the exports and
   the released report (:mod:`feedback.reports`) show only what :mod:`.results` holds.

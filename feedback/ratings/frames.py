@@ -1,5 +1,5 @@
 """Reading answers back: the coachee's own, and every submitted one in the analysis's
-long format (DESIGN §3), which :mod:`.results` hands to the guarded engine."""
+long format (docs/analysis.md "Input"), which :mod:`.results` hands to the guarded engine."""
 
 import pandas as pd
 from sqlalchemy import select
