@@ -3,6 +3,6 @@
 
 def post_worker_init(worker):
     """Warm each new worker before it accepts requests (plotly, pandas, templates)."""
-    from feedback.web.warm import warm_up
+    from feedback.cycles.warm import warm_up
 
     warm_up(worker.wsgi)

@@ -12,7 +12,8 @@ to the day its report is released, and the pages that span domains.
 - :mod:`.mailing` — what a message is about, for the mail sender;
 - pages: :mod:`.coach_pages` (coachees and cycles), :mod:`.dashboard` (a cycle's
   results, the cohort, the trend), :mod:`.portal` (the coachee's portal);
-- :mod:`.cli` — ``feedback cycle``, ``feedback mail`` and ``feedback retention``.
+- :mod:`.cli` — ``feedback cycle``, ``feedback mail`` and ``feedback retention``;
+- :mod:`.warm` — a new gunicorn worker runs the dashboard's code once before it serves.
 
 Dependencies point down: this package uses the domains (coaching, raters, ratings,
 plans, reports) and the infrastructure; nothing below imports it (docs/architecture.md).

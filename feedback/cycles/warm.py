@@ -8,10 +8,10 @@ gunicorn calls :func:`warm_up` from ``post_worker_init`` (see ``gunicorn.conf.py
 
 import pandas as pd
 from flask import Flask
-from sqlalchemy import text
-from sqlalchemy.orm import configure_mappers
+from sqlalchemy import select
 
 from .. import analysis, charts
+from ..coaching.models import Cycle
 from ..extensions import db
 
 _TEMPLATES = ("dashboard/cycle.html", "dashboard/_sections.html", "dashboard/_items.html")
@@ -48,8 +48,7 @@ def warm_up(app: Flask) -> None:
                 charts.answer_spread(items, {}, scale),
             ):
                 figure.to_json()
-            configure_mappers()
-            db.session.execute(text("SELECT 1")).all()
+            db.session.execute(select(Cycle.id).limit(1)).all()
             db.session.remove()
             for name in _TEMPLATES:
                 app.jinja_env.get_template(name)
