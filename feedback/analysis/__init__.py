@@ -4,9 +4,16 @@ Input everywhere is a long "ratings" frame, one row per rater x item: ``coachee_
 ``rater_id``, ``group`` (self, boss, peer, subordinate, partner), ``item_key``,
 ``competency``, ``score`` (1..5, NaN for "Don't know"). Every figure that leaves this
 package has been through the anonymity guard (:func:`guard`).
+
+One module per rule: :mod:`.guard` (anonymity), :mod:`.rwg` (agreement among others),
+:mod:`.categories` (item categories), :mod:`.competencies` (the half-of-the-items
+rule), :mod:`.stats` (the gap table), :mod:`.agreement` (self-other agreement),
+:mod:`.cohort`, :mod:`.rankings`, :mod:`.trend`, :mod:`.words`, :mod:`.comments`.
+They read the sums that :mod:`.tallies` computes, the one part written for speed.
 """
 
-from .agreement import EXPLANATIONS, agreement_from_items, cohort_summary, self_other_agreement
+from .agreement import EXPLANATIONS, agreement_from_items, self_other_agreement
+from .cohort import cohort_summary
 from .comments import comment_groups, shuffle_comments
 from .guard import GuardDecision, guard, guard_counts
 from .io import FORMATS, RatingsInputError, read_ratings_csv, write_gap_table
@@ -24,9 +31,6 @@ from .rules import (
 from .stats import RATING_COLUMNS, competency_stats, item_stats, stat_columns
 from .trend import trend
 from .words import STOP_WORDS, word_panes
-
-#: The guard under the name the views read best with.
-visible_groups = guard
 
 __all__ = [
     "CATEGORIES",
@@ -59,7 +63,6 @@ __all__ = [
     "shuffle_comments",
     "stat_columns",
     "trend",
-    "visible_groups",
     "word_panes",
     "write_gap_table",
 ]

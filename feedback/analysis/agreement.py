@@ -1,8 +1,13 @@
-"""Overall self-other agreement and the cohort overview.
+"""Overall self-other agreement: the six groups of Brutus, Fleenor & Taylor (1996).
 
-The six groups are those of Brutus, Fleenor & Taylor (1996), who split Atwater &
-Yammarino's over-estimators, under-estimators and those in agreement by how well
-others rate the person ("good" or "poor").
+DESIGN §3: "over-/under-estimator or in-agreement (|self − others| on the overall mean
+≥ 0.5), each split good/poor by others' overall mean (≥ 3.5, or the coach's cohort
+median when the cohort has 20+ coachees)". They extend Atwater & Yammarino's three
+directions by how well others rate the person.
+
+The overall means are figures above the item level, so they are built only from the
+item figures the guard shows: the *matched* items, where both the self score and
+others' mean are shown.
 """
 
 from __future__ import annotations
@@ -10,9 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .checks import codes_in_order, rater_slots
-from .rules import DEFAULT_RULES, NOT_ENOUGH_DATA, TOLERANCE, Rules
+from .categories import at_least, at_most
+from .rules import DEFAULT_RULES, NOT_ENOUGH_DATA, Rules
 from .stats import item_stats
+from .tallies import DEFAULT_COACHEE
 
 #: What a coach should take from each agreement category, in plain words.
 EXPLANATIONS: dict[str, str] = {
@@ -63,24 +69,15 @@ _AGREEMENT_COLUMNS = [
 ]
 
 
-def _others_respondents(ratings: pd.DataFrame, coachees: pd.Index) -> np.ndarray:
+def others_respondents(ratings: pd.DataFrame, coachees: pd.Index) -> np.ndarray:
     """Per coachee (in ``coachees`` order): other raters with at least one score."""
-    n = len(ratings)
+    answered = ratings[(ratings["group"] != "self") & ratings["score"].notna()]
     if "coachee_id" in ratings.columns:
-        coachee, labels = codes_in_order(ratings["coachee_id"])
-        labels = np.array([str(c) for c in labels], dtype=object)
+        coachee = answered["coachee_id"].astype(str)
     else:
-        coachee, labels = np.zeros(n, dtype=np.int64), np.array(["1"], dtype=object)
-    rater, _ = codes_in_order(ratings["rater_id"])
-    slot = rater_slots(coachee, rater)
-    score = ratings["score"].to_numpy(dtype=np.float64, na_value=np.nan)
-    other = ~np.isnan(score) & (ratings["group"] != "self").to_numpy(dtype=bool)
-    seen = np.zeros(int(slot.max(initial=-1)) + 1, dtype=bool)
-    seen[slot[other]] = True
-    coachee_of_slot = np.zeros(len(seen), dtype=np.int64)
-    coachee_of_slot[slot] = coachee
-    count = np.bincount(coachee_of_slot[seen], minlength=len(labels))
-    return pd.Series(count, index=labels).reindex(coachees, fill_value=0).to_numpy()
+        coachee = pd.Series(DEFAULT_COACHEE, index=answered.index)
+    count = answered["rater_id"].groupby(coachee, observed=True).nunique()
+    return count.reindex(coachees, fill_value=0).to_numpy(dtype=np.int64)
 
 
 def agreement_from_items(
@@ -92,14 +89,13 @@ def agreement_from_items(
     order of first appearance in ``items``) fills the column of that name; without it,
     the column holds the largest others_n of any item.
     """
-    matched = items["self"].notna() & items["others_mean"].notna()
     coachees = pd.Index(pd.unique(items["coachee_id"]), name="coachee_id")
-    by = items["coachee_id"].where(matched)
-    self_overall = items["self"].where(matched).groupby(by, sort=False).mean()
-    others_overall = items["others_mean"].where(matched).groupby(by, sort=False).mean()
+    matched = items["self"].notna() & items["others_mean"].notna()
+    by_coachee = items["coachee_id"].where(matched)  # unmatched items in no group
     frame = pd.DataFrame(index=coachees)
-    frame["self_overall"] = self_overall.reindex(coachees).to_numpy(dtype=float)
-    frame["others_overall"] = others_overall.reindex(coachees).to_numpy(dtype=float)
+    for name, figure in (("self_overall", "self"), ("others_overall", "others_mean")):
+        overall = items[figure].where(matched).groupby(by_coachee, sort=False).mean()
+        frame[name] = overall.reindex(coachees).to_numpy(dtype=float)
     if others_n is None:
         most = items["others_n"].groupby(items["coachee_id"], sort=False).max()
         frame["others_n"] = most.reindex(coachees).fillna(0).astype("Int64").to_numpy()
@@ -107,21 +103,12 @@ def agreement_from_items(
         frame["others_n"] = pd.array(np.asarray(others_n, dtype=np.int64), dtype="Int64")
     difference = frame["self_overall"] - frame["others_overall"]
     frame["difference"] = difference
-    t = rules.overall_threshold
-    known = difference.notna().to_numpy()
-    direction = np.select(
-        [difference >= t - TOLERANCE, difference <= -t + TOLERANCE],
-        ["over-estimator", "under-estimator"],
-        default="in agreement",
-    )
-    cut = rules.overall_good
-    if len(coachees) >= rules.cohort_median_from and frame["others_overall"].notna().any():
-        cut = float(frame["others_overall"].median())
-    level = np.where(frame["others_overall"] >= cut - TOLERANCE, "good", "poor")
-    frame["direction"] = pd.array(np.where(known, direction, None), dtype="str")
-    frame["level"] = pd.array(np.where(known, level, None), dtype="str")
-    category = np.where(known, np.char.add(np.char.add(direction, ", "), level), NOT_ENOUGH_DATA)
-    frame["category"] = pd.array(category, dtype="str")
+    known = difference.notna()
+    direction = _direction(difference, rules).where(known)
+    level = _level(frame["others_overall"], rules).where(known)
+    frame["direction"] = direction.astype("str")
+    frame["level"] = level.astype("str")
+    frame["category"] = (direction + ", " + level).fillna(NOT_ENOUGH_DATA).astype("str")
     figures = (
         "Self "
         + frame["self_overall"].round(2).astype(str)
@@ -133,8 +120,28 @@ def agreement_from_items(
         + "). "
     )
     sentence = frame["category"].map(EXPLANATIONS)
-    frame["explanation"] = pd.array(np.where(known, figures + sentence, sentence), dtype="str")
+    frame["explanation"] = (figures + sentence).where(known, sentence).astype("str")
     return frame.reset_index()[_AGREEMENT_COLUMNS]
+
+
+def _direction(difference: pd.Series, rules: Rules) -> pd.Series:
+    """Over-estimator from +0.5 (``overall_threshold``), under-estimator from -0.5,
+    in agreement between."""
+    t = rules.overall_threshold
+    direction = pd.Series("in agreement", index=difference.index, dtype=object)
+    direction[at_most(difference, -t)] = "under-estimator"
+    direction[at_least(difference, t)] = "over-estimator"  # wins should both hold (t = 0)
+    return direction
+
+
+def _level(others_overall: pd.Series, rules: Rules) -> pd.Series:
+    """Good from others' overall 3.5 (``overall_good``), or from the cohort's median
+    when there are ``cohort_median_from`` (20) coachees or more; poor below."""
+    cut = rules.overall_good
+    if len(others_overall) >= rules.cohort_median_from and others_overall.notna().any():
+        cut = float(others_overall.median())
+    good = at_least(others_overall, cut)
+    return pd.Series(np.where(good, "good", "poor"), index=others_overall.index, dtype=object)
 
 
 def self_other_agreement(ratings: pd.DataFrame, rules: Rules = DEFAULT_RULES) -> pd.DataFrame:
@@ -166,40 +173,4 @@ def self_other_agreement(ratings: pd.DataFrame, rules: Rules = DEFAULT_RULES) ->
     """
     items = item_stats(ratings, rules)
     coachees = pd.Index(pd.unique(items["coachee_id"]))
-    return agreement_from_items(items, _others_respondents(ratings, coachees), rules)
-
-
-def cohort_summary(ratings: pd.DataFrame, rules: Rules = DEFAULT_RULES) -> pd.DataFrame:
-    """The coach's cohort overview: one row per coachee, computed for all at once.
-
-    Returns:
-        - ``coachee_id``; ``others_n``: other raters with at least one score.
-        - ``self_overall``, ``others_overall``, ``difference``, ``category``: as in
-          :func:`self_other_agreement`.
-        - ``largest_gap_item``, ``largest_gap_competency``, ``largest_gap``: the item
-          with the largest shown |gap| and its (signed) gap; the first in questionnaire
-          order on a tie; empty when no gap is shown.
-        - ``others_overall_percentile``, ``difference_percentile``: the percentage of
-          the cohort's coachees (those with a figure) whose value is at or below this
-          one's: 100 for the highest, 100/n for the lowest of n distinct values.
-    """
-    items = item_stats(ratings, rules)
-    coachees = pd.Index(pd.unique(items["coachee_id"]))
-    agreement = agreement_from_items(items, _others_respondents(ratings, coachees), rules)
-    shown = items.loc[items["gap"].notna(), ["coachee_id", "item_key", "competency", "gap"]]
-    largest = (
-        shown.assign(size=shown["gap"].abs())
-        .sort_values("size", ascending=False, kind="stable")
-        .drop_duplicates("coachee_id")
-        .set_index("coachee_id")
-        .reindex(coachees)
-    )
-    summary = agreement[
-        ["coachee_id", "others_n", "self_overall", "others_overall", "difference", "category"]
-    ].copy()
-    summary["largest_gap_item"] = largest["item_key"].to_numpy()
-    summary["largest_gap_competency"] = largest["competency"].to_numpy()
-    summary["largest_gap"] = largest["gap"].to_numpy(dtype=float)
-    for name in ("others_overall", "difference"):
-        summary[f"{name}_percentile"] = summary[name].rank(method="max", pct=True) * 100
-    return summary
+    return agreement_from_items(items, others_respondents(ratings, coachees), rules)

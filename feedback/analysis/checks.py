@@ -1,7 +1,8 @@
 """Checks of a ratings frame that the statistics rely on, each naming the first bad row.
 
-:func:`find_problem` is what ``read_ratings_csv`` runs on every file; it is vectorised
-(integer codes and ``bincount``), so it adds well under a second on ten million rows.
+:func:`find_problem` is what ``read_ratings_csv`` runs on every file. Each check is one
+small function below; all of them work on integer codes (:mod:`.codes`), so together
+they add well under a second on ten million rows.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .codes import codes_in_order, combined_key, first_disagreement, first_repeat, rater_slots
 from .rules import GROUPS
+
+_LABELS = ("coachee_id", "rater_id", "group", "item_key", "competency")
+_SELF = GROUPS.index("self")
 
 
 @dataclass(frozen=True)
@@ -22,268 +27,137 @@ class Problem:
     message: str
 
 
-def _in_order_of_appearance(codes: np.ndarray, n_categories: int) -> bool:
-    """Whether every category is used and each first appears after the one before it:
-    then the running maximum of the codes starts at 0 and never jumps by more than 1."""
-    if len(codes) == 0 or n_categories == 0:
-        return False
-    running = np.maximum.accumulate(codes)
-    return bool(
-        running[0] == 0 and running[-1] == n_categories - 1 and (np.diff(running) <= 1).all()
-    )
+@dataclass(frozen=True)
+class _Column:
+    """A label column as codes (-1 where missing) and labels (order of appearance)."""
 
+    codes: np.ndarray
+    labels: np.ndarray
 
-def codes_in_order(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of a column (-1 where missing) and its labels in order of first
-    appearance. Cheap for a categorical column whose categories are already in that
-    order (as :func:`~feedback.analysis.io.read_ratings_csv` makes them): its codes are
-    used as they are, in their own (small) integer type."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.array.codes
-        categories = column.cat.categories
-        if _in_order_of_appearance(codes, len(categories)):
-            return codes, np.asarray(categories, dtype=object)
-        used = pd.unique(codes)
-        used = used[used >= 0]
-        if len(used) == len(categories) and np.array_equal(used, np.arange(len(used))):
-            return codes, np.asarray(categories, dtype=object)
-        remap = np.full(len(categories) + 1, -1, dtype=np.int64)
-        remap[used] = np.arange(len(used))
-        return remap[codes], np.asarray(categories.take(used), dtype=object)
-    codes, uniques = pd.factorize(column, sort=False, use_na_sentinel=True)
-    return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
-
-
-def combined_key(*parts: tuple[np.ndarray, int]) -> np.ndarray:
-    """sum(codes * stride) over the parts, as one int64 array.
-
-    Codes may be small integer types (int8 categorical codes); they are widened inside
-    the ufuncs, so no int64 copy of each part is made: one result and one scratch
-    array, however many parts.
-    """
-    (first, stride), *rest = parts
-    key = np.multiply(first, stride, dtype=np.int64)
-    scratch = np.empty_like(key) if any(s != 1 for _, s in rest) else key
-    for codes, step in rest:
-        if step == 1:
-            np.add(key, codes, out=key, dtype=np.int64)
-        else:
-            np.multiply(codes, step, out=scratch, dtype=np.int64)
-            key += scratch
-    return key
-
-
-def low_high(owner: np.ndarray, value: np.ndarray, n_owners: int) -> tuple[np.ndarray, np.ndarray]:
-    """The lowest and highest ``value`` of each owner code (int64 extremes for owners
-    without rows)."""
-    low = np.full(n_owners, np.iinfo(np.int64).max, dtype=np.int64)
-    high = np.full(n_owners, np.iinfo(np.int64).min, dtype=np.int64)
-    np.minimum.at(low, owner, value)
-    np.maximum.at(high, owner, value)
-    return low, high
-
-
-def same_within(owner: np.ndarray, value: np.ndarray, n_owners: int) -> np.ndarray:
-    """For each owner code, whether every row of that owner has the same value
-    (True for owners without rows)."""
-    low, high = low_high(owner, value, n_owners)
-    return (low == high) | (high == np.iinfo(np.int64).min)
-
-
-def number_pairs(
-    first: np.ndarray, second: np.ndarray, n_second: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Number the (first, second) code pairs present, ordered by first then second.
-
-    Returns the pair number of every row and the key ``first * n_second + second`` of
-    every pair. A dense table when the keys are few, a sort otherwise.
-    """
-    key = combined_key((first, n_second), (second, 1))
-    size = (int(first.max(initial=-1)) + 1) * n_second
-    if size <= 4 * len(key) + (1 << 20):
-        present = np.bincount(key, minlength=size) > 0
-        pair_of_key = np.cumsum(present) - 1
-        return pair_of_key[key], np.flatnonzero(present)
-    pair_keys, pair = np.unique(key, return_inverse=True)
-    return pair.reshape(-1), pair_keys
-
-
-def rater_slots(coachee: np.ndarray, rater: np.ndarray) -> np.ndarray:
-    """Number each (coachee, rater_id) once: a rater id is local to its coachee.
-
-    When every rater id belongs to one coachee (ids unique across the file, the usual
-    case) the rater codes already are the slots.
-    """
-    n_raters = int(rater.max(initial=-1)) + 1
-    if bool(same_within(rater, coachee, n_raters).all()):
-        return rater.astype(np.int64, copy=False)
-    return number_pairs(coachee, rater, n_raters)[0]
-
-
-def first_repeat(key: np.ndarray) -> int:
-    """The first row whose key occurred on an earlier row, or -1."""
-    size = int(key.max(initial=-1)) + 1
-    if size <= 4 * len(key) + (1 << 20):
-        if np.bincount(key, minlength=size).max(initial=0) <= 1:
-            return -1
-    elif len(np.unique(key)) == len(key):
-        return -1
-    repeated = pd.Series(key).duplicated().to_numpy()
-    return int(np.argmax(repeated)) if repeated.any() else -1
-
-
-def first_row_of(owner: np.ndarray, n_owners: int) -> np.ndarray:
-    """The first row of each owner code (len(owner) for owners without rows)."""
-    first = np.full(n_owners, len(owner), dtype=np.int64)
-    np.minimum.at(first, owner, np.arange(len(owner), dtype=np.int64))
-    return first
-
-
-_LABELS = ("coachee_id", "rater_id", "group", "item_key", "competency")
-
-
-def _first(found: list[Problem]) -> Problem | None:
-    return min(found, key=lambda p: p.row) if found else None
+    def label(self, row: int) -> str:
+        return self.labels[self.codes[row]]
 
 
 def find_problem(ratings: pd.DataFrame, scale_points: int = 5) -> Problem | None:
     """The first (lowest) row with a problem, or None when the ratings are sound.
 
-    Checked: empty labels, unknown groups, scores outside 1..scale_points, a rater in
-    two groups, a rater rating an item twice, two self raters for one coachee, and an
-    item in two competencies for one coachee (all within one coachee).
+    Checked: empty labels, unknown groups, scores outside 1..scale_points; then, when
+    those are sound, a rater in two groups, a rater rating an item twice, two self
+    raters for one coachee, and an item in two competencies for one coachee (all
+    within one coachee: a rater id or an item is local to its coachee).
     """
-    n = len(ratings)
-    found: list[Problem] = []
-    codes: dict[str, np.ndarray] = {}
-    labels: dict[str, np.ndarray] = {}
-    for name in _LABELS:
-        if name not in ratings.columns:
-            codes[name] = np.zeros(n, dtype=np.int8)
-            labels[name] = np.array(["1"], dtype=object)
-            continue
-        codes[name], labels[name] = codes_in_order(ratings[name])
-        blank = pd.Index(labels[name]).astype(str).str.strip() == ""
-        if blank.any() or (n and codes[name].min() < 0):
-            missing = (codes[name] < 0) | np.isin(codes[name], np.flatnonzero(blank))
-            found.append(Problem(int(np.argmax(missing)), f"{name} is empty"))
-    unknown = np.flatnonzero([str(g) not in GROUPS for g in labels["group"]])
-    if len(unknown):
-        row = int(np.argmax(np.isin(codes["group"], unknown)))
-        found.append(
-            Problem(
-                row,
-                f"unknown group {labels['group'][codes['group'][row]]!r}: "
-                f"expected one of {', '.join(GROUPS)}",
-            )
-        )
-    score = ratings["score"].to_numpy(dtype=np.float64, na_value=np.nan)
-    lowest = np.fmin.reduce(score, initial=1.0)  # fmin/fmax skip NaN
-    highest = np.fmax.reduce(score, initial=1.0)
-    if not (lowest >= 1 and highest <= scale_points):
-        bad = ~np.isnan(score) & ((score < 1) | (score > scale_points))
-        row = int(np.argmax(bad))
-        found.append(
-            Problem(
-                row,
-                f"score {score[row]:g} is out of range: expected 1 to {scale_points}, "
-                "or empty / na for don't know",
-            )
-        )
-    if found or n == 0:
+    columns = {name: _column(ratings, name) for name in _LABELS}
+    found = [_empty_label(name, column) for name, column in columns.items()]
+    found += [_unknown_group(columns["group"]), _score_out_of_range(ratings, scale_points)]
+    if any(found) or len(ratings) == 0:
         return _first(found)
-    return _first(_rater_problems(codes, labels) + _competency_problems(codes, labels))
-
-
-def _rater_problems(codes: dict[str, np.ndarray], labels: dict[str, np.ndarray]) -> list[Problem]:
-    """A rater in two groups, an item rated twice by one rater, two self raters."""
-    found: list[Problem] = []
-    coachee = codes["coachee_id"]
-    rater = codes["rater_id"]
-    group_of_label = np.array([GROUPS.index(str(g)) for g in labels["group"]], dtype=np.int8)
-    group = group_of_label[codes["group"]]
-    n_groups = len(GROUPS)
-    # One pass answers both "one coachee per rater id" and "one group per rater".
-    owner = combined_key((coachee, n_groups), (group, 1))
-    low, high = low_high(rater, owner, len(labels["rater_id"]))
-    del owner
-    if np.array_equal(low, high):
-        slot = rater
-        n_slots = len(low)
-        slot_coachee, slot_group = low // n_groups, low % n_groups
-    else:
-        slot = rater_slots(coachee, rater)
-        n_slots = int(slot.max()) + 1
-        low, high = low_high(slot, group, n_slots)
-        if not np.array_equal(low, high):
-            first = first_row_of(slot, n_slots)
-            row = int(np.argmax(group != group[first[slot]]))
-            was = group[first[slot[row]]]
-            found.append(
-                Problem(
-                    row,
-                    f"rater {labels['rater_id'][rater[row]]!r} is in group "
-                    f"{GROUPS[group[row]]!r} here but in {GROUPS[was]!r} on an earlier line: "
-                    "one rater belongs to one group",
-                )
-            )
-            return found
-        slot_group = low
-        slot_coachee = np.zeros(n_slots, dtype=np.int64)
-        slot_coachee[slot] = coachee
-
-    item = codes["item_key"]
-    row = first_repeat(combined_key((slot, len(labels["item_key"])), (item, 1)))
-    if row >= 0:
-        found.append(
-            Problem(
-                row,
-                f"rater {labels['rater_id'][rater[row]]!r} rated item "
-                f"{labels['item_key'][item[row]]!r} twice",
-            )
-        )
-
-    self_slots = np.flatnonzero(slot_group == 0)
-    per_coachee = np.bincount(slot_coachee[self_slots], minlength=len(labels["coachee_id"]))
-    if (per_coachee > 1).any():
-        first = first_row_of(slot, n_slots)[self_slots]
-        crowded = np.sort(first[per_coachee[slot_coachee[self_slots]] > 1])
-        owner = coachee[crowded]
-        # the first row of the second self rater of the coachee met first
-        second = int(crowded[np.flatnonzero(owner == owner[0])[1]])
-        found.append(
-            Problem(
-                second,
-                f"coachee {labels['coachee_id'][coachee[second]]!r} has a second self rater "
-                f"{labels['rater_id'][rater[second]]!r}: at most one self rating per coachee",
-            )
-        )
-    return found
-
-
-def _competency_problems(
-    codes: dict[str, np.ndarray], labels: dict[str, np.ndarray]
-) -> list[Problem]:
-    """An item in two competencies for one coachee."""
-    item = codes["item_key"]
-    competency = codes["competency"]
-    n_items, n_comp = len(labels["item_key"]), len(labels["competency"])
-    per_item = np.bincount(
-        combined_key((item, n_comp), (competency, 1)), minlength=n_items * n_comp
+    coachee, rater, item = columns["coachee_id"], columns["rater_id"], columns["item_key"]
+    group = np.array([GROUPS.index(str(g)) for g in columns["group"].labels], dtype=np.int8)
+    group = group[columns["group"].codes]
+    slot = rater_slots(coachee.codes, rater.codes)  # a rater within its coachee
+    return _first(
+        [
+            _rater_in_two_groups(slot, group, rater),
+            _item_rated_twice(slot, rater, item),
+            _second_self_rater(slot, group, coachee, rater),
+            _item_in_two_competencies(coachee, item, columns["competency"]),
+        ]
     )
-    if ((per_item.reshape(n_items, n_comp) > 0).sum(axis=1) <= 1).all():
-        return []
-    pair, pair_keys = number_pairs(codes["coachee_id"], item, n_items)
-    if same_within(pair, competency, len(pair_keys)).all():
-        return []
-    first = first_row_of(pair, len(pair_keys))
-    row = int(np.argmax(competency != competency[first[pair]]))
-    was = competency[first[pair[row]]]
-    return [
-        Problem(
-            row,
-            f"item {labels['item_key'][item[row]]!r} is in competency "
-            f"{labels['competency'][competency[row]]!r} here but in "
-            f"{labels['competency'][was]!r} on an earlier line",
-        )
-    ]
+
+
+def _first(found: list[Problem | None]) -> Problem | None:
+    problems = [p for p in found if p is not None]
+    return min(problems, key=lambda p: p.row) if problems else None
+
+
+def _column(ratings: pd.DataFrame, name: str) -> _Column:
+    if name not in ratings.columns:  # coachee_id is optional: one coachee
+        return _Column(np.zeros(len(ratings), dtype=np.int8), np.array(["1"], dtype=object))
+    return _Column(*codes_in_order(ratings[name]))
+
+
+def _empty_label(name: str, column: _Column) -> Problem | None:
+    blank = np.flatnonzero(pd.Index(column.labels).astype(str).str.strip() == "")
+    if not len(blank) and column.codes.min(initial=0) >= 0:
+        return None
+    empty = (column.codes < 0) | np.isin(column.codes, blank)
+    return Problem(int(np.argmax(empty)), f"{name} is empty")
+
+
+def _unknown_group(group: _Column) -> Problem | None:
+    unknown = np.flatnonzero([str(g) not in GROUPS for g in group.labels])
+    if not len(unknown):
+        return None
+    row = int(np.argmax(np.isin(group.codes, unknown)))
+    return Problem(row, f"unknown group {group.label(row)!r}: expected one of {', '.join(GROUPS)}")
+
+
+def _score_out_of_range(ratings: pd.DataFrame, scale_points: int) -> Problem | None:
+    score = ratings["score"].to_numpy(dtype=np.float64, na_value=np.nan)
+    lowest = np.fmin.reduce(score, initial=1.0)  # fmin/fmax skip NaN ("Don't know")
+    highest = np.fmax.reduce(score, initial=1.0)
+    if lowest >= 1 and highest <= scale_points:
+        return None
+    row = int(np.argmax(~np.isnan(score) & ((score < 1) | (score > scale_points))))
+    return Problem(
+        row,
+        f"score {score[row]:g} is out of range: expected 1 to {scale_points}, "
+        "or empty / na for don't know",
+    )
+
+
+def _rater_in_two_groups(slot: np.ndarray, group: np.ndarray, rater: _Column) -> Problem | None:
+    """One rater belongs to one group."""
+    found = first_disagreement(slot, group)
+    if found is None:
+        return None
+    row, was = found
+    return Problem(
+        row,
+        f"rater {rater.label(row)!r} is in group {GROUPS[group[row]]!r} here but in "
+        f"{GROUPS[was]!r} on an earlier line: one rater belongs to one group",
+    )
+
+
+def _item_rated_twice(slot: np.ndarray, rater: _Column, item: _Column) -> Problem | None:
+    """A rater rates each item once."""
+    row = first_repeat(combined_key((slot, len(item.labels)), (item.codes, 1)))
+    if row < 0:
+        return None
+    return Problem(row, f"rater {rater.label(row)!r} rated item {item.label(row)!r} twice")
+
+
+def _second_self_rater(
+    slot: np.ndarray, group: np.ndarray, coachee: _Column, rater: _Column
+) -> Problem | None:
+    """At most one self rater per coachee: the first self rating by another rater
+    than the coachee's first self rater."""
+    self_rows = np.flatnonzero(group == _SELF)
+    found = first_disagreement(coachee.codes[self_rows], slot[self_rows])
+    if found is None:
+        return None
+    row = int(self_rows[found[0]])
+    return Problem(
+        row,
+        f"coachee {coachee.label(row)!r} has a second self rater {rater.label(row)!r}: "
+        "at most one self rating per coachee",
+    )
+
+
+def _item_in_two_competencies(
+    coachee: _Column, item: _Column, competency: _Column
+) -> Problem | None:
+    """An item sits in one competency for one coachee (another questionnaire, for
+    another coachee, may put it elsewhere)."""
+    if first_disagreement(item.codes, competency.codes) is None:
+        return None  # one competency per item throughout the file: fine for everyone
+    pair = combined_key((coachee.codes, len(item.labels)), (item.codes, 1))
+    found = first_disagreement(pair, competency.codes)
+    if found is None:
+        return None
+    row, was = found
+    return Problem(
+        row,
+        f"item {item.label(row)!r} is in competency {competency.label(row)!r} here but in "
+        f"{competency.labels[was]!r} on an earlier line",
+    )

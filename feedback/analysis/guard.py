@@ -1,22 +1,21 @@
 """The anonymity guard of DESIGN §3: which figures of a rated unit may be shown.
 
 Every view, export, chart and comment label goes through :func:`guard` (or its array
-form :func:`guard_counts`, which is the same rule on NumPy arrays); nothing else in
-the project decides what is hidden.
+form :func:`guard_counts`); nothing else in the project decides what is hidden. For one
+unit (an item, a competency, or the respondents of a cycle when comments are labelled),
+from the number of raters of each group who answered it ("Don't know" does not count:
+the guard counts per item, since "Don't know" thins a group):
 
-The rule, for one unit (an item, a competency, or the respondents of a cycle when
-comments are labelled), from the number of raters of each group who answered it:
-
-1. A group is shown on its own when at least k raters in it answered; the boss group
-   also below k when the rules exempt it (and at least one boss answered).
-2. No subtraction attack. Others' overall figures, the shown groups and the pooled
-   "other" figure are sums over disjoint sets of raters, so whatever set of raters they
-   leave uncovered (the *remainder*) can be worked out by subtraction. The remainder
-   must therefore number 0 or at least k. While it does not, the shown group with the
-   fewest raters is pooled into the remainder; the boss group goes last, so its
-   exemption yields only when nothing else can cover the remainder.
+1. "A group's figures are shown only when at least k raters in it answered." The boss
+   group is exempt while the rules say so: shown from one boss.
+2. "No subtraction attack": others' overall figures, the shown groups and the pooled
+   "other" figure are sums over disjoint sets of raters, so the raters they leave
+   uncovered (the *remainder*) can be worked out by subtraction. "The remainder number
+   0 or at least k; otherwise more groups are pooled into 'other raters' until that
+   holds: the smallest first, the boss group last (its exemption yields when nothing
+   else can cover the remainder)." A tie goes to the group first in RATER_GROUPS.
 3. The pooled remainder is shown as "other" only when it holds at least k raters.
-4. Others' overall figures need at least k raters in all.
+4. "Others' overall figures need at least k raters in all."
 
 Rule 2 applies even when others' overall figures are hidden: a shown boss next to a
 lone hidden peer would otherwise be protected by nothing but the hiding of the total,
@@ -33,6 +32,10 @@ import pandas as pd
 from .rules import DEFAULT_RULES, RATER_GROUPS, Rules
 
 _BOSS = RATER_GROUPS.index("boss")
+#: Added to the boss group's size when choosing whom to pool: the boss goes last.
+_BOSS_LAST = np.iinfo(np.int32).max
+#: The size of a group that is already pooled: never chosen again.
+_POOLED = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
@@ -54,37 +57,47 @@ class GuardDecision:
 
 def guard_counts(counts: np.ndarray, rules: Rules = DEFAULT_RULES) -> GuardDecision:
     """Apply the guard to a (P, 4) array of answering raters per group (RATER_GROUPS
-    order), one row per unit. Vectorised: at most four pooling rounds over all rows."""
+    order), one row per unit."""
     n = np.asarray(counts, dtype=np.int64)
     if n.ndim != 2 or n.shape[1] != len(RATER_GROUPS):
         raise ValueError(f"counts must have one column per rater group {RATER_GROUPS}")
     if (n < 0).any():
         raise ValueError("rater counts cannot be negative")
     k = rules.min_group_size
-    shown = n >= k
-    if rules.boss_exempt:
-        shown[:, _BOSS] |= n[:, _BOSS] >= 1
-    total = n.sum(axis=1)
-    remainder = total - np.where(shown, n, 0).sum(axis=1)
-    # Pooling order: fewest raters first, the boss group after every other group; a
-    # tie goes to the group that comes first in RATER_GROUPS.
-    boss_last = np.zeros(len(RATER_GROUPS), dtype=np.int64)
-    boss_last[_BOSS] = np.iinfo(np.int32).max
-    for _ in range(len(RATER_GROUPS)):
-        unsafe = (remainder > 0) & (remainder < k) & shown.any(axis=1)
-        if not unsafe.any():
+    shown = _shown_alone(n, rules)
+    everyone = n.sum(axis=1)
+    remainder = everyone - np.where(shown, n, 0).sum(axis=1)
+    for _ in RATER_GROUPS:  # each round pools one more group where needed
+        exposed = (remainder > 0) & (remainder < k) & shown.any(axis=1)
+        if not exposed.any():
             break
-        rows = np.flatnonzero(unsafe)
-        priority = np.where(shown[rows], n[rows] + boss_last, np.iinfo(np.int64).max)
-        pooled = priority.argmin(axis=1)
-        shown[rows, pooled] = False
-        remainder[rows] += n[rows, pooled]
+        rows = np.flatnonzero(exposed)
+        group = _next_to_pool(n[rows], shown[rows])
+        shown[rows, group] = False
+        remainder[rows] += n[rows, group]
     return GuardDecision(
         shown=shown,
         other_n=remainder,
         show_other=remainder >= k,
-        show_others=total >= k,
+        show_others=everyone >= k,
     )
+
+
+def _shown_alone(n: np.ndarray, rules: Rules) -> np.ndarray:
+    """Rule 1: groups of at least k raters, and the boss group while it is exempt."""
+    shown = n >= rules.min_group_size
+    if rules.boss_exempt:
+        shown[:, _BOSS] |= n[:, _BOSS] >= 1
+    return shown
+
+
+def _next_to_pool(n: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """Rule 2's order: for each row, the shown group with the fewest raters, the boss
+    group after every other, a tie to the first in RATER_GROUPS."""
+    size = n.copy()
+    size[:, _BOSS] += _BOSS_LAST
+    size[~shown] = _POOLED
+    return size.argmin(axis=1)  # argmin takes the first of equals
 
 
 def guard(counts: pd.DataFrame, rules: Rules = DEFAULT_RULES) -> pd.DataFrame:
@@ -105,15 +118,8 @@ def guard(counts: pd.DataFrame, rules: Rules = DEFAULT_RULES) -> pd.DataFrame:
         and ``others`` (bool: others' overall figures — mean, sd, min, max, counts,
         rwg, gap, category — are shown).
     """
-    matrix = np.column_stack(
-        [
-            counts[g].fillna(0).to_numpy(dtype=np.int64)
-            if g in counts
-            else np.zeros(len(counts), dtype=np.int64)
-            for g in RATER_GROUPS
-        ]
-    ).reshape(len(counts), len(RATER_GROUPS))
-    decision = guard_counts(matrix, rules)
+    n = counts.reindex(columns=list(RATER_GROUPS), fill_value=0).fillna(0)
+    decision = guard_counts(n.to_numpy(dtype=np.int64).reshape(len(n), len(RATER_GROUPS)), rules)
     out = pd.DataFrame(decision.shown, index=counts.index, columns=list(RATER_GROUPS))
     out["other"] = decision.show_other
     out["other_n"] = decision.other_n

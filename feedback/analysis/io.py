@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import html
 import io
 import math
 import os
@@ -19,13 +18,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, BinaryIO
 
+import jinja2
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from .checks import find_problem
-from .stats import DEFAULT_COACHEE, RATING_COLUMNS
+from .tallies import DEFAULT_COACHEE, RATING_COLUMNS
 
 #: Reports progress: (bytes read so far, bytes in all).
 Progress = Callable[[int, int], None]
@@ -372,7 +372,10 @@ def _write_csv(items: pd.DataFrame, path: str) -> None:
                 out.write(buffer)
 
 
-_HTML_HEAD = """<!DOCTYPE html>
+_GAP_PAGE = jinja2.Environment(
+    autoescape=True, trim_blocks=True, keep_trailing_newline=True
+).from_string(
+    """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -391,25 +394,37 @@ td.number { text-align: right; font-variant-numeric: tabular-nums; }
 <p>gap = self &minus; others' mean. An empty cell is a figure hidden to keep the
 raters anonymous (too few of them answered).</p>
 <table>
+<thead><tr>{% for name in columns %}<th>{{ name }}</th>{% endfor %}</tr></thead>
+<tbody>
+{% for row in rows %}
+<tr>{% for text, number in row -%}
+<td{% if number %} class="number"{% endif %}>{{ text }}</td>
+{%- endfor %}</tr>
+{% endfor %}
+</tbody>
+</table>
+</body>
+</html>
 """
+)
 
 
 def _write_html(items: pd.DataFrame, path: str) -> None:
+    """One self-contained page (no scripts, no external resources): a Jinja template
+    that escapes every header and cell; numbers are right-aligned, hidden figures are
+    empty cells."""
     numeric = [pd.api.types.is_numeric_dtype(items[c]) for c in items.columns]
     columns = [items[c].astype(object).to_numpy() for c in items.columns]
-    with open(path, "w", encoding="utf-8") as out:
-        out.write(_HTML_HEAD)
-        heads = "".join(f"<th>{html.escape(str(c))}</th>" for c in items.columns)
-        out.write(f"<thead><tr>{heads}</tr></thead>\n<tbody>\n")
+
+    def rows() -> Iterator[list[tuple[str, bool]]]:
         for row in range(len(items)):
-            cells = []
-            for is_number, column in zip(numeric, columns, strict=True):
-                value = column[row]
-                text = "" if _is_missing(value) else html.escape(_html_text(value))
-                kind = ' class="number"' if is_number else ""
-                cells.append(f"<td{kind}>{text}</td>")
-            out.write("<tr>" + "".join(cells) + "</tr>\n")
-        out.write("</tbody>\n</table>\n</body>\n</html>\n")
+            yield [
+                ("" if _is_missing(column[row]) else _html_text(column[row]), is_number)
+                for is_number, column in zip(numeric, columns, strict=True)
+            ]
+
+    with open(path, "w", encoding="utf-8") as out:
+        _GAP_PAGE.stream(columns=[str(c) for c in items.columns], rows=rows()).dump(out)
 
 
 def _html_text(value: object) -> str:

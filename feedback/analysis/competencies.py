@@ -1,0 +1,60 @@
+"""Each rater's score per competency: the half-of-the-items rule.
+
+A rater's competency score is the mean of the items of that competency they answered,
+and counts only when they answered at least half of its items (the Center for Creative
+Leadership's rule); "its items" are the items of that competency that appear for the
+coachee. The coachee's own competency score follows the same rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .tallies import DEFAULT_COACHEE
+
+_RATER = ["coachee_id", "rater_id", "competency"]
+
+
+def rater_competency_scores(ratings: pd.DataFrame, items: pd.Index) -> pd.DataFrame:
+    """One row per coachee x rater x competency the rater has a rating in.
+
+    Args:
+        ratings: the long ratings frame (checked already).
+        items: the (coachee_id, competency, item_key) of every item that appears for a
+            coachee, as in the index of the item tallies.
+
+    Returns:
+        ``coachee_id``, ``rater_id``, ``group``, ``competency`` and ``score`` (NaN when
+        the rater answered fewer than half of the competency's items), in order of first
+        appearance.
+    """
+    missing = ratings["rater_id"].isna().to_numpy()
+    if missing.any():
+        raise ValueError(f"rater_id is missing on row {int(np.argmax(missing))}")
+    coachee = ratings["coachee_id"] if "coachee_id" in ratings.columns else DEFAULT_COACHEE
+    frame = pd.DataFrame(
+        {
+            "coachee_id": coachee,
+            "rater_id": ratings["rater_id"],
+            "group": ratings["group"],
+            "competency": ratings["competency"],
+            "score": ratings["score"],
+        },
+        index=ratings.index,
+    ).astype(dict.fromkeys(["coachee_id", "rater_id", "group", "competency"], "str"))
+    raters = frame.groupby(_RATER, sort=False).agg(
+        group=("group", "first"),
+        groups=("group", "nunique"),
+        answered=("score", "count"),
+        total=("score", "sum"),
+    )
+    if (raters["groups"] > 1).any():
+        raise ValueError("a rater appears in more than one group for one coachee")
+    items_in = items.to_frame(index=False).groupby(["coachee_id", "competency"]).size()
+    raters = raters.reset_index()
+    of_competency = pd.MultiIndex.from_frame(raters[["coachee_id", "competency"]])
+    raters["items"] = items_in.reindex(of_competency).to_numpy()
+    enough = (2 * raters["answered"] >= raters["items"]) & (raters["answered"] > 0)
+    raters["score"] = (raters["total"] / raters["answered"]).where(enough)
+    return raters[["coachee_id", "rater_id", "group", "competency", "score"]]
