@@ -173,6 +173,54 @@ def _describe(error: BaseException) -> str:
     return f"{kind}: {error}" if str(error) else kind
 
 
+def _decisive_refusal(refused: Mapping[str, tuple[int, bytes]]) -> tuple[int, bytes]:
+    """The RCPT TO reply that decides a message smtplib gave up on: a 421 (the server is
+    closing the connection), else a temporary refusal (the message is worth another
+    try), else the first refusal."""
+
+    def rank(reply: tuple[int, bytes]) -> int:
+        code = reply[0]
+        return 0 if code == 421 else 1 if _status_for_code(code) is DeliveryStatus.RETRY else 2
+
+    return min(refused.values(), key=rank)  # the first of the best rank
+
+
+class _StageTracking:
+    """Mixin for smtplib's SMTP classes: remembers how far `send_message` got.
+
+    `stage` names the last of MAIL FROM, RCPT TO and DATA that was started, so that a
+    lost connection can be placed (from DATA on, the server may have the message), and
+    `data_reply` keeps the server's answer to the content.
+    """
+
+    stage = "MAIL FROM"
+    data_reply: tuple[int, bytes] = (250, b"")
+
+    def mail(self, sender: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        self.stage = "MAIL FROM"
+        return super().mail(sender, options)  # type: ignore[misc]
+
+    def rcpt(self, recip: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        self.stage = "RCPT TO"
+        return super().rcpt(recip, options)  # type: ignore[misc]
+
+    def data(self, msg: bytes | str) -> tuple[int, bytes]:
+        self.stage = "DATA"
+        self.data_reply = super().data(msg)  # type: ignore[misc]
+        return self.data_reply
+
+
+class _SMTP(_StageTracking, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_StageTracking, smtplib.SMTP_SSL):
+    pass
+
+
+_Connection = _SMTP | _SMTPSSL
+
+
 class _ConnectionLost(Exception):
     """The connection broke (or the server closed it) in the middle of a message."""
 
@@ -189,17 +237,20 @@ class _ConnectionLost(Exception):
 class SmtpTransport:
     """Delivers batches over one SMTP connection, classifying every server reply.
 
-    Per message: accepted after DATA → sent (even if QUIT or anything later fails,
-    so a retry can never send it twice); a 4xx on MAIL, RCPT or DATA → retry; a 5xx
-    → failed; after a refusal the session is RSET and the batch goes on. When the
-    connection breaks (or the server answers 421) before a message's content went
-    out, that message goes on a new connection; once the content may have reached
-    the server, it gets retry. A new connection is opened after one that answered
-    at least one message, plus one spare; never after a timeout, which ends the
-    batch so a stalled server costs about one `timeout`. Messages not attempted get
-    retry. Connection-level trouble — refused, TLS or LOGIN errors — is always
-    retry, and so are 530/538 ("authentication/encryption required"), so a
-    configuration mistake never bounces invites.
+    Each message goes out with smtplib's `send_message`, to the envelope that
+    `message_envelope` finds in its headers. Per message: accepted after DATA → sent
+    (even if QUIT or anything later fails, so a retry can never send it twice), also
+    when some of its recipients were refused (the detail names them); a 4xx on MAIL,
+    RCPT or DATA → retry; a 5xx → failed; when every recipient is refused, any
+    temporary refusal makes it retry. After a refusal the session is RSET and the batch
+    goes on. When the connection breaks (or the server answers 421) before a message's
+    content went out, that message goes on a new connection; once the content may have
+    reached the server, it gets retry. A new connection is opened after one that
+    answered at least one message, plus one spare; never after a timeout, which ends
+    the batch so a stalled server costs about one `timeout`. Messages not attempted get
+    retry. Connection-level trouble — refused, TLS or LOGIN errors — is always retry,
+    and so are 530/538 ("authentication/encryption required"), so a configuration
+    mistake never bounces invites.
     """
 
     def __init__(
@@ -239,7 +290,7 @@ class SmtpTransport:
     def send_batch(self, messages: Sequence[EmailMessage]) -> list[DeliveryResult]:
         """Send `messages` in order over one connection; one result per message."""
         results: list[DeliveryResult] = []
-        conn: smtplib.SMTP | None = None
+        conn: _Connection | None = None
         connected_before = False
         progress = False  # whether the current connection has answered any message
         spare_reconnects = 1
@@ -250,7 +301,6 @@ class SmtpTransport:
                 msg = messages[index]
                 try:
                     sender, recipients = message_envelope(msg)
-                    data = _flatten(msg, linesep="\r\n")
                 except ValueError as error:
                     results.append(DeliveryResult(DeliveryStatus.FAILED, f"unusable: {error}"))
                     index += 1
@@ -270,7 +320,7 @@ class SmtpTransport:
                         break
                     connected_before, progress = True, False
                 try:
-                    result, usable = self._deliver(conn, sender, recipients, data)
+                    result, usable = self._deliver(conn, msg, sender, recipients)
                 except _ConnectionLost as lost:
                     log.warning("SMTP %s while sending %s", lost.detail, _message_id(msg))
                     conn.close()
@@ -306,10 +356,10 @@ class SmtpTransport:
     def _context(self) -> ssl.SSLContext:
         return self.ssl_context or ssl.create_default_context()
 
-    def _connect(self) -> smtplib.SMTP:
-        conn: smtplib.SMTP
+    def _connect(self) -> _Connection:
+        conn: _Connection
         if self.security == "ssl":
-            conn = smtplib.SMTP_SSL(
+            conn = _SMTPSSL(
                 self.host,
                 self.port,
                 local_hostname=self.local_hostname,
@@ -317,7 +367,7 @@ class SmtpTransport:
                 context=self._context(),
             )
         else:
-            conn = smtplib.SMTP(
+            conn = _SMTP(
                 self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout
             )
         try:
@@ -333,76 +383,59 @@ class SmtpTransport:
         return conn
 
     def _deliver(
-        self, conn: smtplib.SMTP, sender: str, recipients: list[str], data: bytes
+        self, conn: _Connection, msg: EmailMessage, sender: str, recipients: list[str]
     ) -> tuple[DeliveryResult, bool]:
-        """Run one MAIL/RCPT/DATA transaction.
+        """Send one message with `send_message` and turn smtplib's answer into a result.
 
         Returns the result and whether the connection can carry the next message;
         raises _ConnectionLost when the connection fails or the server closes it.
         """
-        stage = "MAIL FROM"
+        conn.stage = "MAIL FROM"
         try:
-            options = []
-            if conn.has_extn("size"):
-                options.append(f"SIZE={len(data)}")
-            if not data.isascii() and conn.has_extn("8bitmime"):
-                options.append("BODY=8BITMIME")
-            code, reply = conn.mail(sender, options)
-            if code != 250:
-                return self._refused(conn, stage, code, reply)
-
-            stage = "RCPT TO"
-            refusals: list[tuple[int, bytes]] = []
-            for recipient in recipients:
-                code, reply = conn.rcpt(recipient)
-                if code not in (250, 251):
-                    if code == 421:
-                        return self._refused(conn, stage, code, reply)
-                    refusals.append((code, reply))
-            if len(refusals) == len(recipients):
-                # Any temporary refusal makes the message worth another try.
-                code, reply = next(
-                    (r for r in refusals if _status_for_code(r[0]) is DeliveryStatus.RETRY),
-                    refusals[0],
-                )
-                return self._refused(conn, stage, code, reply)
-
-            stage = "DATA"
-            try:
-                code, reply = conn.data(data)
-            except smtplib.SMTPDataError as error:  # DATA itself answered without 354
-                return self._refused(conn, stage, error.smtp_code, error.smtp_error)
-        except OSError as error:
+            refused = conn.send_message(msg, sender, recipients)
+        except smtplib.SMTPRecipientsRefused as error:  # all of them, or a 421 to one
+            code, reply = _decisive_refusal(error.recipients)
+            return self._refused(conn, "RCPT TO", code, reply)
+        except smtplib.SMTPSenderRefused as error:
+            return self._refused(conn, "MAIL FROM", error.smtp_code, error.smtp_error)
+        except smtplib.SMTPDataError as error:  # to the DATA command or to the content
+            return self._refused(conn, "DATA", error.smtp_code, error.smtp_error)
+        except smtplib.SMTPResponseException as error:  # any other reply smtplib raises for
+            return self._refused(conn, conn.stage, error.smtp_code, error.smtp_error)
+        except OSError as error:  # SMTPServerDisconnected, timeouts, resets
             raise _ConnectionLost(
-                f"{stage}: connection lost: {_describe(error)}",
-                payload_sent=stage == "DATA",
+                f"{conn.stage}: connection lost: {_describe(error)}",
+                payload_sent=conn.stage == "DATA",
                 timeout=_is_timeout(error),
             ) from error
-        if code != 250:
-            return self._refused(conn, stage, code, reply, payload_sent=True)
+        except ValueError as error:  # smtplib found the message unusable before MAIL FROM
+            return DeliveryResult(DeliveryStatus.FAILED, f"unusable: {error}"), self._reset(conn)
+        code, reply = conn.data_reply
         detail = f"{code} {_reply_text(reply)}"
-        if refusals:
-            refused = "; ".join(f"{c} {_reply_text(r)}" for c, r in refusals)
-            detail += f" (some recipients refused: {refused})"
+        if refused:
+            listed = "; ".join(f"{to}: {c} {_reply_text(r)}" for to, (c, r) in refused.items())
+            detail += f" (some recipients refused: {listed})"
         return DeliveryResult(DeliveryStatus.SENT, detail, code), True
 
     def _refused(
-        self,
-        conn: smtplib.SMTP,
-        stage: str,
-        code: int,
-        reply: bytes | str,
-        *,
-        payload_sent: bool = False,
+        self, conn: _Connection, stage: str, code: int, reply: bytes | str
     ) -> tuple[DeliveryResult, bool]:
         detail = f"{stage}: {code} {_reply_text(reply)}"
         if code == 421:  # the server is closing the connection
-            raise _ConnectionLost(detail, payload_sent=payload_sent, code=code)
+            raise _ConnectionLost(detail, payload_sent=stage == "DATA", code=code)
+        return DeliveryResult(_status_for_code(code), detail, code), self._reset(conn)
+
+    @staticmethod
+    def _reset(conn: smtplib.SMTP) -> bool:
+        """RSET after a refusal; whether the connection can carry the next message.
+
+        smtplib resets after most refusals itself but not after a refused DATA command,
+        and a second RSET is harmless.
+        """
         try:
-            usable = conn.rset()[0] == 250
+            return conn.rset()[0] == 250
         except OSError:
-            usable = False
-        return DeliveryResult(_status_for_code(code), detail, code), usable
+            return False
 
     @staticmethod
     def _quit(conn: smtplib.SMTP) -> None:

@@ -8,6 +8,7 @@ from email import policy
 from email.parser import BytesParser
 
 import pytest
+from aiosmtpd.smtp import SMTP as AiosmtpdSession
 
 from feedback.mail.message import build_message
 from feedback.mail.transports import (
@@ -152,6 +153,40 @@ def test_550_on_rcpt_fails_with_the_reply(smtp_server):
     assert smtp_server.connections == 1
 
 
+def test_some_recipients_refused_is_sent_and_names_the_refusal(smtp_server):
+    smtp_server.reject_recipient("gone@example.org", "550 5.1.1 No such user here")
+    msg = invite()
+    msg["Bcc"] = "gone@example.org"
+    (result,) = transport_for(smtp_server).send_batch([msg])
+
+    assert result.status is SENT
+    assert result.code == 250
+    assert "550 5.1.1 No such user here" in result.detail
+    (received,) = smtp_server.messages
+    assert received.envelope_to == ("rater@example.org",)
+
+
+@pytest.mark.parametrize(
+    ("replies", "expected", "code"),
+    [
+        (("550 5.1.1 No such user", "450 4.2.1 Mailbox busy"), RETRY, 450),
+        (("550 5.1.1 No such user", "553 5.1.3 Bad address"), FAILED, 550),
+    ],
+)
+def test_all_recipients_refused_is_classified_by_the_refusals(smtp_server, replies, expected, code):
+    smtp_server.reject_recipient("a@example.org", replies[0])
+    smtp_server.reject_recipient("b@example.org", replies[1])
+    msg = invite("a@example.org")
+    msg["Cc"] = "b@example.org"
+    results = transport_for(smtp_server).send_batch([msg, invite()])
+
+    assert statuses(results) == [expected, SENT]  # the session goes on after the refusal
+    assert results[0].code == code
+    assert "RCPT" in results[0].detail
+    assert [m.envelope_to for m in smtp_server.messages] == [("rater@example.org",)]
+    assert smtp_server.connections == 1
+
+
 @pytest.mark.parametrize(
     ("command", "reply", "expected"),
     [
@@ -172,6 +207,33 @@ def test_reply_codes_are_classified(smtp_server, command, reply, expected):
     assert reply in result.detail
     assert result.code == int(reply[:3])
     assert len(smtp_server.messages) == 1
+
+
+def test_refused_data_command_is_reset_and_the_batch_goes_on(smtp_server, monkeypatch):
+    # The scripted replies answer the content; this refuses the DATA command itself,
+    # after which smtplib does not RSET on its own.
+    answer_data = AiosmtpdSession.smtp_DATA
+    data_commands = []
+
+    async def refuse_the_first(session, arg):
+        data_commands.append(arg)
+        if len(data_commands) == 1:
+            await session.push("451 4.3.2 Not now")
+        else:
+            await answer_data(session, arg)
+
+    monkeypatch.setattr(AiosmtpdSession, "smtp_DATA", refuse_the_first)
+    messages = [invite(f"r{i}@example.org") for i in range(3)]
+    results = transport_for(smtp_server).send_batch(messages)
+
+    assert statuses(results) == [RETRY, SENT, SENT]
+    assert results[0].code == 451
+    assert "DATA: 451 4.3.2 Not now" in results[0].detail
+    assert [m.envelope_to for m in smtp_server.messages] == [
+        ("r1@example.org",),
+        ("r2@example.org",),
+    ]
+    assert smtp_server.connections == 1
 
 
 def test_silent_server_times_out_as_retry(silent_smtp_server):
@@ -243,6 +305,26 @@ def test_421_closing_before_content_resends_on_a_new_connection(smtp_server):
     assert smtp_server.connections == 2
 
 
+def test_421_closing_at_rcpt_resends_on_a_new_connection(smtp_server):
+    smtp_server.reply_next("421 4.7.0 Closing", "RCPT")
+    results = transport_for(smtp_server).send_batch([invite("a@example.org")])
+    assert statuses(results) == [SENT]
+    assert smtp_server.connections == 2
+    assert len(smtp_server.messages) == 1
+
+
+def test_421_after_content_is_retry_and_the_rest_goes_on_a_new_connection(smtp_server):
+    smtp_server.reply_next("421 4.7.0 Closing", "DATA")  # the reply to the content
+    messages = [invite(f"r{i}@example.org") for i in range(3)]
+    results = transport_for(smtp_server).send_batch(messages)
+
+    assert statuses(results) == [RETRY, SENT, SENT]
+    assert results[0].code == 421
+    assert "421 4.7.0 Closing" in results[0].detail
+    assert [m.envelope_to[0] for m in smtp_server.messages] == ["r1@example.org", "r2@example.org"]
+    assert smtp_server.connections == 2
+
+
 def test_drop_after_content_is_retry_and_the_rest_goes_on(smtp_server):
     smtp_server.drop_next("DATA")  # content sent, no answer: the server may have it
     messages = [invite(f"r{i}@example.org") for i in range(3)]
@@ -271,6 +353,17 @@ def test_unusable_message_fails_alone(smtp_server):
     assert statuses(results) == [FAILED, SENT]
     assert "no recipients" in results[0].detail
     assert len(smtp_server.messages) == 1
+
+
+def test_message_smtplib_cannot_send_fails_alone(smtp_server):
+    broken = invite()
+    broken["Resent-Date"] = "Mon, 1 Jun 2026 10:00:00 +0000"
+    broken["Resent-Date"] = "Tue, 2 Jun 2026 10:00:00 +0000"  # two Resent- blocks
+    results = transport_for(smtp_server).send_batch([broken, invite()])
+    assert statuses(results) == [FAILED, SENT]
+    assert "unusable" in results[0].detail
+    assert len(smtp_server.messages) == 1
+    assert smtp_server.connections == 1
 
 
 def test_bcc_is_delivered_but_not_shown(smtp_server):
