@@ -8,12 +8,10 @@ carry server replies and error descriptions, never message bodies.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import enum
 import io
 import logging
-import math
 import os
 import secrets
 import smtplib
@@ -29,7 +27,8 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Literal, Protocol, get_args
 
-from feedback.mail.message import normalize_address
+from ..settings import parse as parse_settings
+from .message import normalize_address
 
 __all__ = [
     "DeliveryResult",
@@ -520,86 +519,28 @@ class MemoryTransport:
 
 # --------------------------------------------------------------------------- settings
 
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off", ""})
-
-
-def _setting_bool(settings: Mapping[str, object], key: str) -> bool:
-    value = settings.get(key)
-    if value is None or isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise ValueError(f"{key} must be true or false, not {value!r}")
-
-
-def _setting_str(settings: Mapping[str, object], key: str, default: str | None) -> str | None:
-    value = settings.get(key)
-    if value is None or value == "":
-        return default
-    return str(value)
-
-
-def _setting_port(settings: Mapping[str, object]) -> int:
-    value = settings.get("SMTP_PORT")
-    if value is None or value == "":
-        return 25
-    if isinstance(value, int) and not isinstance(value, bool):
-        port = value
-    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        port = int(value.strip())
-    else:
-        raise ValueError(f"SMTP_PORT must be a port number, not {value!r}")
-    if not 0 < port < 65536:
-        raise ValueError(f"SMTP_PORT must be between 1 and 65535, not {port}")
-    return port
-
-
-def _setting_timeout(settings: Mapping[str, object]) -> float:
-    value = settings.get("SMTP_TIMEOUT")
-    if value is None or value == "":
-        return 10.0
-    timeout = math.nan
-    if isinstance(value, int | float | str) and not isinstance(value, bool):
-        with contextlib.suppress(ValueError):
-            timeout = float(value)
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise ValueError(f"SMTP_TIMEOUT must be a positive number of seconds, not {value!r}")
-    return timeout
-
 
 def transport_from_settings(
     settings: Mapping[str, object], instance_path: str | os.PathLike[str]
 ) -> Transport:
-    """Build the transport the app's settings ask for.
-
-    Keys: MAIL_BACKEND ("file", the default, or "smtp"); for files MAIL_FILE_DIR
-    (default `<instance_path>/mail`); for SMTP SMTP_HOST ("localhost"), SMTP_PORT
-    (25), SMTP_USERNAME and SMTP_PASSWORD (login only when a username is set),
-    SMTP_STARTTLS or SMTP_SSL (booleans or "true"/"false"/"1"/"0"; not both),
-    SMTP_TIMEOUT in seconds (10) and SMTP_LOCAL_HOSTNAME (the EHLO name). Raises
-    ValueError naming the key for any value it cannot use.
-    """
-    backend = (_setting_str(settings, "MAIL_BACKEND", "file") or "file").strip().lower()
-    if backend == "file":
-        directory = _setting_str(settings, "MAIL_FILE_DIR", None)
-        return FileTransport(directory or Path(instance_path) / "mail")
-    if backend != "smtp":
-        raise ValueError(f"MAIL_BACKEND must be 'file' or 'smtp', not {backend!r}")
-
-    starttls = _setting_bool(settings, "SMTP_STARTTLS")
-    use_ssl = _setting_bool(settings, "SMTP_SSL")
-    if starttls and use_ssl:
-        raise ValueError("SMTP_STARTTLS and SMTP_SSL cannot both be on; choose one")
-    security: Security = "ssl" if use_ssl else "starttls" if starttls else "none"
+    """Build the transport that the ``MAIL_*`` and ``SMTP_*`` keys of ``settings`` ask
+    for (``app.config``, or any mapping of those keys), checked and typed by
+    :mod:`feedback.settings`: files under MAIL_FILE_DIR (default
+    ``<instance_path>/mail``), or SMTP to SMTP_HOST:SMTP_PORT with STARTTLS or SSL,
+    a login when SMTP_USERNAME is set, and SMTP_TIMEOUT. Raises ValueError naming the
+    setting for any value it cannot use."""
+    mail = parse_settings(
+        {key: value for key, value in settings.items() if key.startswith(("MAIL_", "SMTP_"))}
+    )
+    if mail.mail_backend == "file":
+        return FileTransport(mail.mail_file_dir or Path(instance_path) / "mail")
+    security: Security = "ssl" if mail.smtp_ssl else "starttls" if mail.smtp_starttls else "none"
     return SmtpTransport(
-        _setting_str(settings, "SMTP_HOST", "localhost") or "localhost",
-        _setting_port(settings),
-        username=_setting_str(settings, "SMTP_USERNAME", None),
-        password=_setting_str(settings, "SMTP_PASSWORD", None),
+        mail.smtp_host,
+        mail.smtp_port,
+        username=mail.smtp_username,
+        password=mail.smtp_password,
         security=security,
-        timeout=_setting_timeout(settings),
-        local_hostname=_setting_str(settings, "SMTP_LOCAL_HOSTNAME", None),
+        timeout=mail.smtp_timeout,
+        local_hostname=mail.smtp_local_hostname,
     )
