@@ -5,21 +5,48 @@ from typing import Any
 
 from flask import Flask
 
-from . import cycles, database, mail, raters, security, settings, web  # noqa: F401  (database: engine settings)
-from .accounts import models as _accounts_models  # noqa: F401  (every table, for Alembic)
+from . import (
+    cycles,
+    database,  # noqa: F401  (SQLite's pragmas on every connection)
+    mail,
+    raters,
+    security,
+    settings,
+    web,
+)
+from .accounts import models as accounts_models
 from .accounts import views as accounts_views
 from .accounts.cli import create_coach_command
 from .cli.analyze import analyze_command
+from .coaching import models as coaching_models
 from .cycles import cli as cycles_cli
 from .cycles import jobs
-from .cycles import models as _cycles_models  # noqa: F401
+from .cycles import models as cycles_models
 from .demo import demo_command
 from .extensions import csrf, db, login_manager, migrate
+from .mail import models as mail_models
 from .mail import views as mail_views
+from .plans import models as plans_models
 from .plans import views as plans_views
-from .reports import models as _reports_models  # noqa: F401
+from .questionnaires import models as questionnaire_models
+from .raters import models as raters_models
+from .ratings import models as ratings_models
+from .reports import models as reports_models
 from .reports import views as reports_views
 from .reports.cli import report_command
+
+#: Every module with tables, so the metadata Alembic compares with is complete.
+MODEL_MODULES = (
+    accounts_models,
+    coaching_models,
+    cycles_models,
+    mail_models,
+    plans_models,
+    questionnaire_models,
+    raters_models,
+    ratings_models,
+    reports_models,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
