@@ -16,13 +16,13 @@ from .tallies import DEFAULT_COACHEE
 _RATER = ["coachee_id", "rater_id", "competency"]
 
 
-def rater_competency_scores(ratings: pd.DataFrame, items: pd.Index) -> pd.DataFrame:
+def rater_competency_scores(ratings: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """One row per coachee x rater x competency the rater has a rating in.
 
     Args:
         ratings: the long ratings frame (checked already).
-        items: the (coachee_id, competency, item_key) of every item that appears for a
-            coachee, as in the index of the item tallies.
+        items: the ``coachee_id``, ``competency`` and ``item_key`` of every item that
+            appears for a coachee, as in the keys of the item tallies.
 
     Returns:
         ``coachee_id``, ``rater_id``, ``group``, ``competency`` and ``score`` (NaN when
@@ -39,22 +39,23 @@ def rater_competency_scores(ratings: pd.DataFrame, items: pd.Index) -> pd.DataFr
             "rater_id": ratings["rater_id"],
             "group": ratings["group"],
             "competency": ratings["competency"],
-            "score": ratings["score"],
+            "score": ratings["score"].to_numpy(dtype=np.float64, na_value=np.nan),
         },
         index=ratings.index,
     ).astype(dict.fromkeys(["coachee_id", "rater_id", "group", "competency"], "str"))
-    raters = frame.groupby(_RATER, sort=False).agg(
-        group=("group", "first"),
-        groups=("group", "nunique"),
-        answered=("score", "count"),
-        total=("score", "sum"),
+    per_rater = frame.groupby(_RATER, sort=False)
+    raters = pd.DataFrame(
+        {
+            "group": per_rater["group"].first(),
+            "groups": per_rater["group"].nunique(),
+            "answered": per_rater["score"].count(),
+            "total": per_rater["score"].sum(),
+        }
     )
     if (raters["groups"] > 1).any():
         raise ValueError("a rater appears in more than one group for one coachee")
-    items_in = items.to_frame(index=False).groupby(["coachee_id", "competency"]).size()
-    raters = raters.reset_index()
-    of_competency = pd.MultiIndex.from_frame(raters[["coachee_id", "competency"]])
-    raters["items"] = items_in.reindex(of_competency).to_numpy()
+    its_items = items.groupby(["coachee_id", "competency"]).size()
+    raters["items"] = its_items.reindex(raters.index.droplevel("rater_id")).to_numpy()
     enough = (2 * raters["answered"] >= raters["items"]) & (raters["answered"] > 0)
     raters["score"] = (raters["total"] / raters["answered"]).where(enough)
-    return raters[["coachee_id", "rater_id", "group", "competency", "score"]]
+    return raters.reset_index()[["coachee_id", "rater_id", "group", "competency", "score"]]

@@ -15,7 +15,7 @@ from .competencies import rater_competency_scores
 from .guard import guard
 from .rules import DEFAULT_RULES, RATER_GROUPS, SHOWN_GROUPS, Rules
 from .rwg import rwg, sample_variance
-from .tallies import RATING_COLUMNS, score_counts, tally
+from .tallies import RATING_COLUMNS, Tallies, score_counts, tally
 
 __all__ = ["RATING_COLUMNS", "competency_stats", "item_stats", "stat_columns"]
 
@@ -106,7 +106,7 @@ def competency_stats(ratings: pd.DataFrame, rules: Rules = DEFAULT_RULES) -> pd.
     """
     _require_columns(ratings)
     items = tally(ratings, "item_key", rules.scale_points, parent="competency")
-    scores = rater_competency_scores(ratings, items.index)
+    scores = rater_competency_scores(ratings, items.keys)
     tallies = tally(scores, "competency", rules.scale_points)
     return _gap_table(tallies, rules, stat_columns("", rules))
 
@@ -117,45 +117,54 @@ def _require_columns(ratings: pd.DataFrame) -> None:
         raise ValueError(f"ratings lack the column(s) {', '.join(missing)}")
 
 
-def _gap_table(tallies: pd.DataFrame, rules: Rules, columns: list[str]) -> pd.DataFrame:
+def _gap_table(tallies: Tallies, rules: Rules, columns: list[str]) -> pd.DataFrame:
     """Every figure of the gap table from the tallies, the guard applied."""
-    if (tallies["rows"]["self"] > 1).any():
+    own = tallies.own
+    if (own["rows"] > 1).any():
         raise ValueError("more than one self rating of the same unit for one coachee")
-    head = tallies.index.to_frame(index=False)
-    t = tallies.reset_index(drop=True)
-    n = t["n"][_RATERS]  # raters who answered, per group
-    sums = t["sum"][_RATERS]
-    verdict = guard(n, rules)
-    shown = verdict["others"]  # others' overall figures
+    verdict = guard(tallies.n, rules)
+    table = {"self": own["sum"].where(own["n"] > 0)}
+    table |= _others_figures(tallies, verdict["others"], rules)
+    table["gap"] = table["self"] - table["others_mean"]
+    table["category"] = item_category(table["gap"], table["rwg"], table["others_mean"], rules)
+    table |= _group_figures(tallies.n, tallies.sum, verdict)
+    return pd.concat([tallies.keys, pd.DataFrame(table)], axis=1)[columns]
 
-    everyone = n.sum(axis=1)
-    others_mean = (sums.sum(axis=1) / everyone).where(shown)
-    variance = sample_variance(everyone, sums.sum(axis=1), t["sumsq"][_RATERS].sum(axis=1))
-    variance = variance.where(shown)
-    agreement = rwg(variance, rules)
-    self_score = t["sum"]["self"].where(t["n"]["self"] > 0)
-    gap = self_score - others_mean
 
-    table = {
-        "self": self_score,
-        "others_mean": others_mean,
-        "others_n": _count_where(everyone, shown),
+def _others_figures(tallies: Tallies, shown: pd.Series, rules: Rules) -> dict[str, pd.Series]:
+    """Others = every non-self rater pooled: mean, n, sd, min, max, the count of each
+    score and rwg; all hidden unless ``shown``."""
+    n = tallies.n.sum(axis=1)
+    total = tallies.sum.sum(axis=1)
+    squares = tallies.sumsq.sum(axis=1)
+    variance = sample_variance(n, total, squares).where(shown)
+    figures = {
+        "others_mean": (total / n).where(shown),
+        "others_n": _count_where(n, shown),
         "others_sd": np.sqrt(variance),
-        "others_min": t["min"][_RATERS].min(axis=1).where(shown),
-        "others_max": t["max"][_RATERS].max(axis=1).where(shown),
+        "others_min": tallies.min.min(axis=1).where(shown),
+        "others_max": tallies.max.max(axis=1).where(shown),
     }
-    for count in score_counts(rules.scale_points):
-        table[count] = _count_where(t[count][_RATERS].sum(axis=1), shown)
-    table["gap"] = gap
-    table["rwg"] = agreement
-    table["category"] = item_category(gap, agreement, others_mean, rules)
+    for name, count in tallies.counts.items():
+        figures[name] = _count_where(count.sum(axis=1), shown)
+    figures["rwg"] = rwg(variance, rules)
+    return figures
+
+
+def _group_figures(n: pd.DataFrame, total: pd.DataFrame, verdict: pd.DataFrame) -> dict:
+    """Each rater group's mean and n where the guard shows the group, and the pooled
+    "other raters" (the groups it does not show) where it shows them."""
+    shown = verdict[_RATERS]
+    means = (total / n).where(shown)
+    counts = n.astype("Int64").where(shown)
+    figures = {}
     for group in _RATERS:
-        table[f"{group}_mean"] = (sums[group] / n[group]).where(verdict[group])
-        table[f"{group}_n"] = _count_where(n[group], verdict[group])
-    pooled = sums.where(~verdict[_RATERS], 0.0).sum(axis=1)
-    table["other_mean"] = (pooled / verdict["other_n"]).where(verdict["other"])
-    table["other_n"] = _count_where(verdict["other_n"], verdict["other"])
-    return pd.concat([head, pd.DataFrame(table)], axis=1)[columns]
+        figures[f"{group}_mean"] = means[group]
+        figures[f"{group}_n"] = counts[group]
+    pooled = total.where(~shown, 0.0).sum(axis=1)
+    figures["other_mean"] = (pooled / verdict["other_n"]).where(verdict["other"])
+    figures["other_n"] = _count_where(verdict["other_n"], verdict["other"])
+    return figures
 
 
 def _count_where(count: pd.Series, shown: pd.Series) -> pd.Series:

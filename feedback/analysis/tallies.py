@@ -4,20 +4,22 @@ Every figure of the gap table is a function of a few sums over the ratings of on
 coachee, one unit (an item, or a competency) and one group: how many rows, how many
 answers, their sum and sum of squares, their lowest and highest, and how many of each
 score. :func:`tally` computes all of them for every coachee, unit and group at once
-(ten million ratings in about a second) and hands them over as an ordinary frame; the
-rules (:mod:`.guard`, :mod:`.rwg`, :mod:`.categories`, :mod:`.stats`) read that frame
-with plain pandas. How it is fast: labels become integer codes (:mod:`.codes`), and
-whole-number scores are counted with one ``numpy.bincount`` over (coachee x unit,
-group, score).
+(ten million ratings in about a second) and hands them over as ordinary frames, one
+column per group; the rules (:mod:`.guard`, :mod:`.rwg`, :mod:`.categories`,
+:mod:`.stats`) read them with plain pandas. How it is fast: labels become integer
+codes (:mod:`.codes`), and whole-number scores are counted with one ``numpy.bincount``
+over (score, group, coachee x unit).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from .codes import codes_in_order, combined_key, number_pairs, same_within
-from .rules import GROUPS
+from .codes import codes_in_order, combined_key, labels_column, number_pairs, same_within
+from .rules import GROUPS, RATER_GROUPS
 
 #: Columns every ratings frame must have (``coachee_id`` may be missing: one coachee).
 RATING_COLUMNS: tuple[str, ...] = (
@@ -31,10 +33,8 @@ RATING_COLUMNS: tuple[str, ...] = (
 #: The coachee of a ratings frame without a ``coachee_id`` column.
 DEFAULT_COACHEE = "1"
 
-
-def figures(scale_points: int) -> list[str]:
-    """The tallied figures, the first level of :func:`tally`'s columns."""
-    return ["rows", "n", *score_counts(scale_points), "sum", "sumsq", "min", "max"]
+_SELF = GROUPS.index("self")
+_RATERS = slice(_SELF + 1, None)  # the rater groups follow self in GROUPS
 
 
 def score_counts(scale_points: int) -> list[str]:
@@ -42,10 +42,40 @@ def score_counts(scale_points: int) -> list[str]:
     return [f"count_{score}" for score in range(1, scale_points + 1)]
 
 
+@dataclass(frozen=True)
+class Tallies:
+    """The ratings of every coachee x unit x group, tallied.
+
+    Every frame has one row per coachee x unit, on the same 0..P-1 index. ``own`` holds
+    the coachee's own ratings (the self group); the others have one column per rater
+    group of RATER_GROUPS.
+
+    Attributes:
+        keys: ``coachee_id``, the parent column (if any) and the unit column (str).
+        own: the self group's ``rows``, ``n`` and ``sum``, as below.
+        rows: the group's ratings of the unit, "Don't know" included.
+        n: its answers (not "Don't know").
+        sum, sumsq: the sum and the sum of squares of those answers (float).
+        min, max: the lowest and the highest answer (NaN without answers).
+        counts: ``count_1`` .. ``count_A`` -> answers with that score; a score between
+            two points counts at the nearer one, halves up.
+    """
+
+    keys: pd.DataFrame
+    own: pd.DataFrame
+    rows: pd.DataFrame
+    n: pd.DataFrame
+    sum: pd.DataFrame
+    sumsq: pd.DataFrame
+    min: pd.DataFrame
+    max: pd.DataFrame
+    counts: dict[str, pd.DataFrame]
+
+
 def tally(
     ratings: pd.DataFrame, unit: str, scale_points: int, *, parent: str | None = None
-) -> pd.DataFrame:
-    """The ratings of every coachee x unit x group, tallied.
+) -> Tallies:
+    """Tally the ratings of every coachee x unit x group.
 
     Args:
         ratings: long format, one row per rater x unit: ``coachee_id`` (optional, "1"
@@ -53,21 +83,12 @@ def tally(
             if given, and ``score`` (1..scale_points, NaN for "Don't know").
         unit: the column whose values are the units, e.g. ``item_key``.
         scale_points: A, the top of the scale.
-        parent: a column with one value per coachee x unit, kept in the index (the
+        parent: a column with one value per coachee x unit, kept in the keys (the
             competency of an item).
 
     Returns:
-        One row per coachee x unit with at least one rating (answered or not), ordered
-        by coachee, then unit, each in order of first appearance in ``ratings``; the
-        index holds ``coachee_id``, ``parent`` (if given) and ``unit``, as str.
-        Columns are (figure, group) pairs, for every figure of :func:`figures` and every
-        group of GROUPS:
-
-        - ``rows``: the group's ratings of the unit, "Don't know" included.
-        - ``n``: its answers (not "Don't know"); ``sum``, ``sumsq``: their sum and sum
-          of squares (float); ``min``, ``max``: the lowest and highest (NaN if none).
-        - ``count_1`` .. ``count_A``: answers per score; a score between two points
-          counts at the nearer one, halves up.
+        The tallies of each coachee x unit with at least one rating (answered or not),
+        ordered by coachee, then unit, each in order of first appearance in ``ratings``.
 
     Raises:
         ValueError: a label is missing, a group is unknown, a score is outside the
@@ -80,29 +101,34 @@ def tally(
     n_units = len(unit_labels)
     pair, n_pairs, pair_keys = _pairs(coachee, units, n_units)
     if _all_whole(score):
-        columns = _count_whole_scores(pair, n_pairs, group, score, scale_points)
+        figures = _count_whole_scores(pair, n_pairs, group, score, scale_points)
     else:
-        columns = _sum_any_scores(combined_key(*pair), n_pairs, group, score, scale_points)
+        figures = _sum_any_scores(combined_key(*pair), n_pairs, group, score, scale_points)
     if pair_keys is None:  # every possible pair was tallied: keep those present
-        present = columns["rows"].any(axis=0)
+        present = figures["rows"].any(axis=0)
         pair_keys = np.flatnonzero(present)
         if not present.all():
-            columns = {name: values[..., present] for name, values in columns.items()}
-    index_codes = [pair_keys // max(n_units, 1)]
-    index_labels = [coachee_labels]
+            figures = {name: values[..., present] for name, values in figures.items()}
+    keys = {"coachee_id": labels_column(coachee_labels, pair_keys // max(n_units, 1))}
     if parent is not None:
         parents, parent_labels = _labels(ratings[parent], parent)
-        index_codes.append(_parent_of_pairs(coachee, units, parents, pair_keys, n_units, parent))
-        index_labels.append(parent_labels)
-    index_codes.append(pair_keys % max(n_units, 1))
-    index_labels.append(unit_labels)
-    index = pd.MultiIndex(
-        levels=[pd.Index(labels, dtype="str") for labels in index_labels],
-        codes=index_codes,
-        names=["coachee_id", *([parent] if parent else []), unit],
-        verify_integrity=False,
+        parent_codes = _parent_of_pairs(coachee, units, parents, pair_keys, n_units, parent)
+        keys[parent] = labels_column(parent_labels, parent_codes)
+    keys[unit] = labels_column(unit_labels, pair_keys % max(n_units, 1))
+
+    def by_group(values: np.ndarray) -> pd.DataFrame:  # (group, pair) -> frame
+        return pd.DataFrame(values[_RATERS].T, columns=list(RATER_GROUPS), copy=False)
+
+    own = {name: figures[name][_SELF] for name in ("rows", "n", "sum")}
+    return Tallies(
+        keys=pd.DataFrame(keys),
+        own=pd.DataFrame(own),
+        counts={
+            name: by_group(count)
+            for name, count in zip(score_counts(scale_points), figures["counts"], strict=True)
+        },
+        **{name: by_group(figures[name]) for name in ("rows", "n", "sum", "sumsq", "min", "max")},
     )
-    return _frame(columns, index, scale_points)
 
 
 # --- reading the columns --------------------------------------------------------------
@@ -271,26 +297,3 @@ def _sum_any_scores(
         "min": np.where(n > 0, low.reshape(n_groups, n_pairs), np.nan),
         "max": np.where(n > 0, high.reshape(n_groups, n_pairs), np.nan),
     }
-
-
-def _frame(columns: dict[str, np.ndarray], index: pd.MultiIndex, points: int) -> pd.DataFrame:
-    """The tallies as a frame with (figure, group) columns: one block of whole numbers
-    (rows, n, score counts), one of floats (sum, sumsq, min, max)."""
-    whole = ["rows", "n", *score_counts(points)]
-    floats = ["sum", "sumsq", "min", "max"]
-    counts = columns["counts"]
-    parts = [columns["rows"], columns["n"], counts.reshape(points * len(GROUPS), -1)]
-    blocks = [
-        (whole, np.concatenate(parts)),
-        (floats, np.concatenate([columns[name] for name in floats])),
-    ]
-    frames = [
-        pd.DataFrame(
-            values.T,
-            index=index,
-            columns=pd.MultiIndex.from_product([names, GROUPS], names=["figure", "group"]),
-            copy=False,
-        )
-        for names, values in blocks
-    ]
-    return pd.concat(frames, axis=1)
