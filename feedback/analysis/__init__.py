@@ -1,4 +1,5 @@
-"""The gap analysis of DESIGN §3: pandas in, pandas out, no web framework, no database.
+"""The gap analysis of docs/analysis.md: pandas in, pandas out, no web framework, no
+database.
 
 Input everywhere is a long "ratings" frame, one row per rater x item: ``coachee_id``,
 ``rater_id``, ``group`` (self, boss, peer, subordinate, partner), ``item_key``,

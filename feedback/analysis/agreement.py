@@ -1,9 +1,8 @@
 """Overall self-other agreement: the six groups of Brutus, Fleenor & Taylor (1996).
 
-DESIGN §3: "over-/under-estimator or in-agreement (|self − others| on the overall mean
-≥ 0.5), each split good/poor by others' overall mean (≥ 3.5, or the coach's cohort
-median when the cohort has 20+ coachees)". They extend Atwater & Yammarino's three
-directions by how well others rate the person.
+docs/analysis.md, "Above the item level": "over-estimator, under-estimator or in
+agreement (|self − others| on the overall mean ≥ 0.5 or not), each split into good or
+poor by others' overall mean (≥ 3.5, or the coach's cohort median from 20 coachees)".
 
 The overall means are figures above the item level, so they are built only from the
 item figures the guard shows: the *matched* items, where both the self score and

@@ -1,9 +1,10 @@
-"""The item category of DESIGN §3: where self and others meet, or not.
+"""The category of a statement (docs/analysis.md, "Item figures"): where self and
+others meet, or not.
 
 With T the gap threshold (1.0 scale point), R the agreement threshold (rwg 0.5), and
 others' mean compared with high (4.0) and low (3.0), tested in this order:
 
-- "not enough data" when self is missing or others' figures are hidden (too few raters);
+- "not enough data": "no self score, or fewer others than the guard needs";
 - "blind spot": gap ≥ T and rwg ≥ R (they see themself higher, and others agree);
 - "hidden strength": gap ≤ −T and rwg ≥ R (others, agreeing, see them higher);
 - "others disagree": |gap| ≥ T and rwg < R;

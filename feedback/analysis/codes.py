@@ -3,7 +3,7 @@
 A label column (coachee, rater, item, ...) becomes one small integer per row, its
 *code*, and the labels in order of first appearance. Grouping, counting and checking
 ten million rows is then a matter of ``numpy.bincount`` over codes. Only the two
-modules above use this one; the rules of DESIGN §3 never see a code.
+modules above use this one; the rules of docs/analysis.md never see a code.
 """
 
 from __future__ import annotations

@@ -1,19 +1,18 @@
-"""The anonymity guard of DESIGN §3: which figures of a rated unit may be shown.
+"""The anonymity guard (docs/analysis.md): which figures of a rated unit may be shown.
 
 Every view, export, chart and comment label goes through :func:`guard` (or its array
 form :func:`guard_counts`); nothing else in the project decides what is hidden. For one
 unit (an item, a competency, or the respondents of a cycle when comments are labelled),
-from the number of raters of each group who answered it ("Don't know" does not count:
-the guard counts per item, since "Don't know" thins a group):
+from the number of raters of each group who answered it ("Don't know" does not count):
 
-1. "A group's figures are shown only when at least k raters in it answered." The boss
-   group is exempt while the rules say so: shown from one boss.
-2. "No subtraction attack": others' overall figures, the shown groups and the pooled
-   "other" figure are sums over disjoint sets of raters, so the raters they leave
-   uncovered (the *remainder*) can be worked out by subtraction. "The remainder number
-   0 or at least k; otherwise more groups are pooled into 'other raters' until that
-   holds: the smallest first, the boss group last (its exemption yields when nothing
-   else can cover the remainder)." A tie goes to the group first in RATER_GROUPS.
+1. "A group's figures show only when at least k of its raters answered, counted per
+   statement." The boss "is shown alone while the cycle says so": from one boss.
+2. "No subtraction": others' overall figures, the shown groups and the pooled "other"
+   figure are sums over disjoint sets of raters, so the raters they leave uncovered
+   (the *remainder*) can be worked out by subtraction. "The remainder number 0 or at
+   least k; otherwise more groups are pooled into 'other raters' until that holds, the
+   smallest first and the boss last (its exemption yields when nothing else can cover
+   the remainder)." A tie goes to the group first in RATER_GROUPS.
 3. The pooled remainder is shown as "other" only when it holds at least k raters.
 4. "Others' overall figures need at least k raters in all."
 

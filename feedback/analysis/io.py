@@ -321,7 +321,7 @@ def write_gap_table(items: pd.DataFrame, path: str | os.PathLike[str], fmt: str)
         items: the frame; hidden figures (NaN / <NA>) become empty cells.
         path: the file to write. It is written to a temporary file beside it and
             renamed into place, so an error leaves no partial file behind.
-        fmt: ``csv`` (UTF-8, the DESIGN §4 gap CSV), ``html`` (one self-contained
+        fmt: ``csv`` (UTF-8, the gap CSV of README.md), ``html`` (one self-contained
             page, no scripts, no external resources) or ``xlsx`` (one sheet; text
             cells starting with = + - @ get a leading apostrophe so that they never
             run as formulas).

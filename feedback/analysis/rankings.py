@@ -1,5 +1,8 @@
 """The items a coach looks at first: highest, lowest, blind spots, hidden strengths.
 
+docs/analysis.md, "Above the item level": "the five highest and five lowest statements
+by others' mean; the five largest blind spots and hidden strengths by |gap|".
+
 Each function takes an :func:`~feedback.analysis.stats.item_stats` frame (a
 competency_stats frame works too) and returns the chosen rows, unchanged, per coachee:
 coachees in their order, and within a coachee best first; a tie keeps questionnaire

@@ -1,4 +1,4 @@
-"""The vocabulary and the thresholds of the gap analysis (DESIGN §3).
+"""The vocabulary and the thresholds of the gap analysis (docs/analysis.md).
 
 Every threshold is a field of :class:`Rules`, with the documented default, so a cycle
 (or the ``feedback analyze`` command) can change one without touching the code.
@@ -16,7 +16,7 @@ RATER_GROUPS: tuple[str, ...] = GROUPS[1:]
 #: the pooled raters of the groups that the anonymity guard does not show on their own.
 SHOWN_GROUPS: tuple[str, ...] = (*RATER_GROUPS, "other")
 
-#: The item (and competency) categories, in the order DESIGN §3 tests them.
+#: The item (and competency) categories, in the order docs/analysis.md tests them.
 CATEGORIES: tuple[str, ...] = (
     "blind spot",
     "hidden strength",
@@ -40,7 +40,7 @@ TOLERANCE = 1e-9
 
 @dataclass(frozen=True)
 class Rules:
-    """The thresholds of the analysis; the defaults are those of DESIGN §3.
+    """The thresholds of the analysis; the defaults are those of docs/analysis.md.
 
     Attributes:
         min_group_size: k of the anonymity guard: a group's figures, the pooled "other"
@@ -88,5 +88,5 @@ class Rules:
         return (self.scale_points**2 - 1) / 12
 
 
-#: The rules of DESIGN §3, unchanged: the default of every function that takes rules.
+#: The rules of docs/analysis.md, unchanged: the default of every function with rules.
 DEFAULT_RULES = Rules()

@@ -1,9 +1,10 @@
-"""Agreement among others: rwg (James, Demaree & Wolf 1984), as DESIGN §3 defines it.
+"""Agreement among others: rwg (James, Demaree & Wolf 1984).
 
-"rwg = 1 − s² / σ²_EU, with σ²_EU = (A² − 1) / 12 (A = number of scale points, 2.0 on
-1–5), clipped to [0, 1], undefined for n < 2." s² is the sample variance of the other
-raters' scores; σ²_EU is the variance of scores spread evenly over the scale, so rwg is
-1 when all gave the same score and 0 when they are as spread as chance.
+docs/analysis.md, "Item figures": "1 − s² / σ²_EU, where σ²_EU = (A² − 1) / 12 is the
+variance of answers spread evenly over the A points of the scale (2.0 on a 1–5 scale);
+clipped to [0, 1]; undefined for fewer than two raters." s² is the sample variance of
+the other raters' scores, so rwg is 1 when all gave the same score and 0 when they are
+as spread as chance.
 """
 
 from __future__ import annotations

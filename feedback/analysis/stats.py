@@ -1,4 +1,4 @@
-"""The gap table of DESIGN §3, per item and per competency, with the guard applied.
+"""The gap table (docs/analysis.md), per item and per competency, the guard applied.
 
 Both tables are built the same way: :func:`~feedback.analysis.tallies.tally` sums up the
 ratings of each coachee x unit x group, and :func:`_gap_table` turns those sums into

@@ -1,4 +1,9 @@
-"""Trend: how a coachee's figures moved between two cycles of the same questionnaire."""
+"""Trend: how a coachee's figures moved between two cycles of the same questionnaire.
+
+docs/analysis.md, "Above the item level": "for the same questionnaire in two cycles,
+the change of self, others and gap per competency and statement". Both tables are
+guarded already, so a hidden figure leaves its change empty.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A plain, slow reference of the gap table, written straight from DESIGN §3.
+"""A plain, slow reference of the gap table, written straight from docs/analysis.md.
 
 One coachee x unit at a time, with ``groupby``, ``mean`` and ``std`` and an ``if``
 per rule: no codes, no tallies, nothing shared with the engine but the thresholds in
@@ -11,8 +11,8 @@ per rule: no codes, no tallies, nothing shared with the engine but the threshold
 - :func:`reference_competency_stats`: the competency figures as the engine builds them
   today: each rater's competency score under the half-of-the-items rule, then the item
   figures over those scores.
-- :func:`design_competency_stats`: the competency figures as DESIGN §3 "Competency
-  scores" describes them, built only from the shown item figures; the engine does not
+- :func:`design_competency_stats`: the competency figures as docs/analysis.md ("Above
+  the item level") describes them, built only from the shown item figures; the engine does not
   follow it yet (see ``test_analysis_reference.py``).
 """
 
@@ -62,7 +62,7 @@ def reference_guard(answered: dict[str, int], rules: Rules) -> Verdict:
 
 
 def category(gap: float, rwg: float, others_mean: float, rules: Rules) -> str:
-    """The item category, tested in the order DESIGN §3 lists them."""
+    """The item category, tested in the order docs/analysis.md lists them."""
     t, r = rules.gap_threshold, rules.agreement_threshold
     if math.isnan(gap):
         return "not enough data"
@@ -205,8 +205,8 @@ def rwg_j(mean_variance: float, items: int, rules: Rules) -> float:
 
 
 def design_competency_stats(items: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """The competency table as DESIGN §3 "Competency scores" describes it, from an item
-    table the guard has been applied to, and from nothing else.
+    """The competency table as docs/analysis.md ("Above the item level") describes it,
+    from an item table the guard has been applied to, and from nothing else.
 
     For each coachee x competency of J items and each group (and others pooled): the
     items where the group is shown; the group's figure is shown only when that is at

@@ -94,9 +94,9 @@ def test_guard_equals_the_reference(counts, k, boss_exempt):
 
 
 # --- across levels --------------------------------------------------------------------
-# DESIGN §3: "two sets of answers that no shown item-level figure can tell apart (e.g.
-# one hidden peer's 2 and a pooled subordinate's 4 on a statement trade places) give
-# identical pages, charts and exports."
+# docs/analysis.md, "Across levels": "Two sets of answers that no shown statement
+# figure can tell apart (say one hidden peer's 2 and one pooled subordinate's 4 trading
+# places) give identical pages, charts and exports."
 
 
 def trade_places(ratings: pd.DataFrame, item: str, first: str, second: str) -> pd.DataFrame:
@@ -141,13 +141,14 @@ def test_trading_indistinguishable_answers_changes_no_shown_figure(cycle, pick):
         [ratings[ratings["coachee_id"] != coachee], trade_places(own, item, first, second)]
     ).sort_index()
     # Nothing shown at item level tells the two apart; so nothing built from those
-    # figures alone (DESIGN §3's competency figures, design_competency_stats) can.
+    # figures alone (the competency figures of docs/analysis.md) can.
     assert_frame_equal(item_stats(traded, rules), items)
 
 
 def _hidden_peer_and_pooled_subordinate() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """DESIGN's example: on q2 two peers (hidden, k = 3) and one subordinate are pooled
-    as "other"; one peer's 2 and the subordinate's 4 trade places there."""
+    """The example of docs/analysis.md: on q2 two peers (hidden, k = 3) and one
+    subordinate are pooled as "other"; one peer's 2 and the subordinate's 4 trade
+    places there."""
     raters = [
         ("me", "self", [4, 4]),
         ("p1", "peer", [3, 2]),
@@ -172,9 +173,9 @@ def test_the_example_trade_is_invisible_at_item_level():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="DESIGN §3 'Competency scores': the engine builds competency figures from each "
-    "rater's mean over the competency's items (the half-of-the-items rule), hidden item "
-    "answers included, not only from the item figures the guard shows",
+    reason="docs/analysis.md 'Above the item level': the engine builds competency "
+    "figures from each rater's mean over the competency's items (the half-of-the-items "
+    "rule), hidden item answers included, not only from the item figures the guard shows",
 )
 def test_engine_competencies_hold_across_levels():
     before, after = _hidden_peer_and_pooled_subordinate()
