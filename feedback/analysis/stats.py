@@ -128,7 +128,8 @@ def _gap_table(tallies: Tallies, rules: Rules, columns: list[str]) -> pd.DataFra
     table["gap"] = table["self"] - table["others_mean"]
     table["category"] = item_category(table["gap"], table["rwg"], table["others_mean"], rules)
     table |= _group_figures(tallies.n, tallies.sum, verdict)
-    return pd.concat([tallies.keys, pd.DataFrame(table)], axis=1)[columns]
+    table |= {name: tallies.keys[name] for name in tallies.keys.columns}
+    return pd.DataFrame({name: table[name] for name in columns})
 
 
 def _others_figures(tallies: Tallies, shown: pd.Series, rules: Rules) -> dict[str, pd.Series]:
@@ -156,11 +157,10 @@ def _group_figures(n: pd.DataFrame, total: pd.DataFrame, verdict: pd.DataFrame) 
     "other raters" (the groups it does not show) where it shows them."""
     shown = verdict[_RATERS]
     means = (total / n).where(shown)
-    counts = n.astype("Int64").where(shown)
     figures = {}
     for group in _RATERS:
         figures[f"{group}_mean"] = means[group]
-        figures[f"{group}_n"] = counts[group]
+        figures[f"{group}_n"] = _count_where(n[group], shown[group])
     pooled = total.where(~shown, 0.0).sum(axis=1)
     figures["other_mean"] = (pooled / verdict["other_n"]).where(verdict["other"])
     figures["other_n"] = _count_where(verdict["other_n"], verdict["other"])
@@ -169,4 +169,5 @@ def _group_figures(n: pd.DataFrame, total: pd.DataFrame, verdict: pd.DataFrame) 
 
 def _count_where(count: pd.Series, shown: pd.Series) -> pd.Series:
     """A count as a nullable Int64 column: <NA> where hidden."""
-    return count.astype("Int64").where(shown)
+    hidden = ~shown.to_numpy(dtype=bool)
+    return pd.Series(pd.arrays.IntegerArray(count.to_numpy(dtype=np.int64), hidden))
