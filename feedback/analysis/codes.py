@@ -91,11 +91,11 @@ def number_pairs(
 
 
 def low_high(owner: np.ndarray, value: np.ndarray, n_owners: int) -> tuple[np.ndarray, np.ndarray]:
-    """The lowest and highest ``value`` of each owner code (int64 extremes for owners
-    without rows)."""
-    value = np.asarray(value, dtype=np.int64)  # ufunc.at is fast without a cast
-    low = np.full(n_owners, np.iinfo(np.int64).max, dtype=np.int64)
-    high = np.full(n_owners, np.iinfo(np.int64).min, dtype=np.int64)
+    """The lowest and highest ``value`` of each owner code (the extremes of the value's
+    integer type for owners without rows)."""
+    extremes = np.iinfo(value.dtype)
+    low = np.full(n_owners, extremes.max, dtype=value.dtype)  # ufunc.at is fast without
+    high = np.full(n_owners, extremes.min, dtype=value.dtype)  # a cast: the value's type
     np.minimum.at(low, owner, value)
     np.maximum.at(high, owner, value)
     return low, high
@@ -105,7 +105,7 @@ def same_within(owner: np.ndarray, value: np.ndarray, n_owners: int) -> np.ndarr
     """For each owner code, whether every row of that owner has the same value
     (True for owners without rows)."""
     low, high = low_high(owner, value, n_owners)
-    return (low == high) | (high == np.iinfo(np.int64).min)
+    return (low == high) | (high == np.iinfo(value.dtype).min)
 
 
 def first_row_of(owner: np.ndarray, n_owners: int) -> np.ndarray:

@@ -129,7 +129,7 @@ def _gap_table(tallies: Tallies, rules: Rules, columns: list[str]) -> pd.DataFra
     table["category"] = item_category(table["gap"], table["rwg"], table["others_mean"], rules)
     table |= _group_figures(tallies.n, tallies.sum, verdict)
     table |= {name: tallies.keys[name] for name in tallies.keys.columns}
-    return pd.DataFrame({name: table[name] for name in columns})
+    return pd.DataFrame({name: table[name] for name in columns}, copy=False)
 
 
 def _others_figures(tallies: Tallies, shown: pd.Series, rules: Rules) -> dict[str, pd.Series]:
