@@ -100,8 +100,9 @@ def tally(
     score = _scores(ratings["score"], scale_points)
     n_units = len(unit_labels)
     pair, n_pairs, pair_keys = _pairs(coachee, units, n_units)
-    if _all_whole(score):
-        figures = _count_whole_scores(pair, n_pairs, group, score, scale_points)
+    points = _as_points(score)
+    if points is not None:
+        figures = _count_whole_scores(pair, n_pairs, group, points, scale_points)
     else:
         figures = _sum_any_scores(combined_key(*pair), n_pairs, group, score, scale_points)
     if pair_keys is None:  # every possible pair was tallied: keep those present
@@ -169,9 +170,11 @@ def _scores(column: pd.Series, scale_points: int) -> np.ndarray:
     return score
 
 
-def _all_whole(score: np.ndarray) -> bool:
+def _as_points(score: np.ndarray) -> np.ndarray | None:
+    """The scores as small integers, 0 for "Don't know"; None if one is not whole."""
     answered = np.fmax(score, 0.0)  # "Don't know" (NaN) becomes 0
-    return bool(np.array_equal(answered.astype(np.int8), answered))
+    points = answered.astype(np.int8)
+    return points if np.array_equal(points, answered) else None
 
 
 # --- numbering coachee x unit pairs ---------------------------------------------------
@@ -232,13 +235,13 @@ def _parent_of_pairs(
 def _count_whole_scores(
     pair: Parts, n_pairs: int, group: np.ndarray, score: np.ndarray, points: int
 ) -> dict[str, np.ndarray]:
-    """Every figure from one table: ratings per (score, group, pair), score 0 meaning
-    "Don't know"."""
+    """Every figure from one table: ratings per (score, group, pair); ``score`` holds
+    small integers, 0 meaning "Don't know"."""
     n_groups = len(GROUPS)
     key = combined_key(
         *pair,
         (group, n_pairs),
-        (np.fmax(score, 0.0).astype(np.int8), n_groups * n_pairs),
+        (score, n_groups * n_pairs),
     )
     size = (points + 1) * n_groups * n_pairs
     table = np.bincount(key, minlength=size).reshape(points + 1, n_groups, n_pairs)
