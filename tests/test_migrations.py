@@ -8,10 +8,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, event, inspect
+from sqlalchemy import MetaData, column, event, inspect, table
 
 from feedback import MIGRATIONS_DIR
 from feedback.extensions import db
+from feedback.timeutil import utcnow
 
 #: Statements that would change a database; a no-op upgrade sends none of them.
 WRITES = ("CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE")
@@ -135,3 +136,35 @@ def test_models_and_migrations_agree(empty_app):
     assert differences == [], "models and migrations differ:\n" + "\n".join(
         repr(difference) for difference in differences
     )
+
+
+def test_0007_removes_text_queued_before_templates_and_its_columns(empty_app):
+    """Rows that carried their rendered text (with a working link) are not sent under
+    the new code: the upgrade removes them, keeps every templated message, and drops
+    the columns that held text."""
+    result = empty_app.test_cli_runner().invoke(args=["db", "upgrade", "0006"])
+    assert result.exit_code == 0, result.output
+    with empty_app.app_context():
+        names = ("kind", "to_address", "to_name", "subject", "template", "text_body", "state")
+        names += ("attempts", "next_attempt_at", "created_at")
+        outbox = table("outbox_messages", *(column(name) for name in names))
+        now = utcnow()
+        row = {"kind": "invite", "to_address": "a@example.org"}
+        row |= {"to_name": "", "subject": "s", "state": "queued", "attempts": 0}
+        row |= {"next_attempt_at": now, "created_at": now}
+        with db.engine.begin() as connection:
+            connection.execute(
+                outbox.insert(),
+                [
+                    row | {"template": "invite", "text_body": None},
+                    row | {"template": None, "text_body": "Hello from before"},
+                ],
+            )
+        db.engine.dispose()
+    upgrade(empty_app)
+    with empty_app.app_context():
+        columns = {c["name"] for c in inspect(db.engine).get_columns("outbox_messages")}
+        assert not {"text_body", "html_body"} & columns
+        with db.engine.connect() as connection:
+            kept = connection.exec_driver_sql("SELECT template FROM outbox_messages").all()
+        assert kept == [("invite",)]

@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -25,13 +25,9 @@ class OutboxMessage(db.Model):
     A message is stored as what it takes to write it, not as its text: a template, a
     few plain parameters and the invite and cycle it is about. The sender renders it,
     signing any link, when it sends (see `outbox`), so the table holds no working link.
-    Rows queued before that (migration 0005) carry their rendered text instead.
     """
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (
-        CheckConstraint("template IS NOT NULL OR text_body IS NOT NULL", name="template_or_text"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: What the message is for: portal, invite, reminder, … Chooses how its link is made.
@@ -41,13 +37,10 @@ class OutboxMessage(db.Model):
     reply_to: Mapped[str | None] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     #: ``email/<template>.txt`` and ``.html`` are rendered when the message is sent.
-    template: Mapped[str | None] = mapped_column(String(40))
+    template: Mapped[str] = mapped_column(String(40))
     #: Plain values the template needs beyond the invite and cycle, as they were when
     #: the message was queued (e.g. ``days_left`` of a reminder). Never a link.
     params: Mapped[dict | None] = mapped_column(JSON)
-    #: Rendered text and HTML, only on rows queued before templates were stored.
-    text_body: Mapped[str | None] = mapped_column(Text)
-    html_body: Mapped[str | None] = mapped_column(Text)
     #: The invite this message is for, so a permanent failure marks it bounced.
     invite_id: Mapped[int | None] = mapped_column(
         ForeignKey("invites.id", ondelete="CASCADE"), index=True

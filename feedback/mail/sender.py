@@ -67,14 +67,6 @@ def _claim(limit: int) -> list[int]:
     return sorted(claimed)
 
 
-def _bodies(message: OutboxMessage, context: dict) -> tuple[str, str | None]:
-    """The message's text and HTML: rendered now from its template in ``context``; or
-    the text stored by the code before templates were."""
-    if message.template is None:
-        return message.text_body or "", message.html_body
-    return render(message, context)
-
-
 def _reply_to_name(message: OutboxMessage, context: dict) -> str | None:
     """The name the context gives for the Reply-To address (the coach's, when replies
     go to the coach), so the recipient sees who will read their answer."""
@@ -158,7 +150,7 @@ def deliver_due(transport: Transport | None = None, *, batch_size: int = DEFAULT
         for message in messages:
             context = contexts.get(message.id, {})
             try:
-                bodies = _bodies(message, context)
+                bodies = render(message, context)
             except Exception as exc:  # one message must not hold up the whole batch
                 # A template or link maker this code does not have (a newer worker may),
                 # or a bug: logged, tried again later, never counted against the rater.

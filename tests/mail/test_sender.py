@@ -12,27 +12,42 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import factories
 import pytest
+from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import func, insert, select, update
 
 from feedback.extensions import db
 from feedback.mail.backoff import MAX_ATTEMPTS
 from feedback.mail.models import MessageState, OutboxMessage
+from feedback.mail.outbox import register_links
+from feedback.mail.outbox import setup as mail_setup
 from feedback.mail.sender import deliver_due
 from feedback.mail.transports import DeliveryResult, DeliveryStatus
 from feedback.timeutil import utcnow
 
+#: A kind of message of these tests only, with its two templates.
+TEST_TEMPLATES = {"email/sender-test.txt": "Hello {{ n }}", "email/sender-test.html": "<p>Hi</p>"}
+
+
+def _with_test_kind(app) -> None:
+    """Teach ``app`` the kind ``test``: no link, templates from ``TEST_TEMPLATES``."""
+    if "test" not in mail_setup(app).links:
+        register_links(app, {"test": lambda _context: ""})
+        app.jinja_loader = ChoiceLoader([DictLoader(TEST_TEMPLATES), app.jinja_loader])
+
 
 def _queue(app, count: int, **values) -> list[int]:
     """Insert ``count`` due messages directly; their ids."""
+    _with_test_kind(app)
     rows = [
         {
             "kind": "test",
             "to_address": f"rater{n}@example.org",
             "to_name": "",
             "subject": f"Message {n}",
-            "text_body": f"Hello {n}",
-            "html_body": None,
+            "template": "sender-test",
+            "params": {"n": n},
             "state": MessageState.QUEUED,
             "attempts": 0,
             "next_attempt_at": utcnow() - timedelta(seconds=1),
@@ -264,8 +279,12 @@ def test_mail_work_sends_then_stops_cleanly_on_sigterm(make_app, tmp_path, datab
         metadata.reflect(bind=db.engine)
         metadata.drop_all(bind=db.engine)
         db.create_all()
+    with app.test_request_context():  # three cycles: three portal emails, queued
+        owner = factories.coachee()
+        for _ in range(3):
+            factories.cycle(owner)
+        db.session.commit()
         db.engine.dispose()
-    _queue(app, 3)
     mail_dir = tmp_path / "worker-mail"
     env = {
         **os.environ,
