@@ -3,12 +3,26 @@
 domain's commands are registered on ``app.cli``)."""
 
 import click
+from flask import Flask
 from flask.cli import FlaskGroup
 
 from . import create_app
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
+class BadSetting(click.ClickException):
+    """A FEEDBACK_* setting that cannot be used: its message, and exit status 2."""
+
+    exit_code = 2
+
+
+def _app() -> Flask:
+    try:
+        return create_app()
+    except ValueError as exc:  # feedback.settings names the variable
+        raise BadSetting(str(exc)) from None
+
+
+@click.group(cls=FlaskGroup, create_app=_app, add_version_option=False)
 def cli() -> None:
     """Mirror 360: 360-degree feedback for career coaches."""
 

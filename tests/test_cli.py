@@ -3,8 +3,10 @@
 import json
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
+from feedback.__main__ import cli
 from feedback.coaching.models import Cycle
 from feedback.extensions import db
 from feedback.mail.models import MessageState, OutboxMessage
@@ -167,3 +169,16 @@ def test_demo_seeds_once_and_the_demo_coach_can_sign_in(empty_app):
         in page.split("Blind spots")[1].split("Hidden strengths")[0]
     )
     assert "Alex gives others credit" in page.split("Hidden strengths")[1].split("By competency")[0]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("FEEDBACK_SMTP_PORT", "abc"), ("FEEDBACK_MIN_GROUP_SIZE", "1"), ("FEEDBACK_BASE_URL", "x")],
+)
+def test_a_bad_setting_is_exit_code_2_naming_it(tmp_path, monkeypatch, variable, value):
+    monkeypatch.chdir(tmp_path)  # the default instance folder lands here
+    env = {"FEEDBACK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", variable: value}
+    result = CliRunner().invoke(cli, ["mail", "send"], env=env)
+    assert result.exit_code == 2, result.output
+    assert variable in result.output
+    assert "Traceback" not in result.output
