@@ -7,9 +7,9 @@ Input everywhere is a long "ratings" frame, one row per rater x item: ``coachee_
 package has been through the anonymity guard (:func:`guard`).
 
 One module per rule: :mod:`.guard` (anonymity), :mod:`.rwg` (agreement among others),
-:mod:`.categories` (item categories), :mod:`.competencies` (the half-of-the-items
-rule), :mod:`.stats` (the gap table), :mod:`.agreement` (self-other agreement),
-:mod:`.cohort`, :mod:`.rankings`, :mod:`.trend`, :mod:`.words`, :mod:`.comments`.
+:mod:`.categories` (item categories), :mod:`.competencies` (competency figures from
+the shown item figures), :mod:`.stats` (the gap table), :mod:`.agreement` (self-other
+agreement), :mod:`.cohort`, :mod:`.rankings`, :mod:`.trend`, :mod:`.words`, :mod:`.comments`.
 They read the sums that :mod:`.tallies` computes, the one part written for speed.
 """
 

@@ -1,16 +1,18 @@
-"""Each rater's score per competency: the half-of-the-items rule.
+"""Competency figures, built only from the item figures the guard shows.
 
-A rater's competency score is the mean of the items of that competency they answered,
-and counts only when they answered at least half of its items (the Center for Creative
-Leadership's rule); "its items" are the items of that competency that appear for the
-coachee. The coachee's own competency score follows the same rule.
+docs/analysis.md, "Above the item level" (DESIGN §3, "Competency scores"): a group's
+competency mean is the mean of its answers on the competency's items where the group is
+shown (from those items' counts and sums); its spread is the shown items' pooled
+variance; agreement is rwg(J) from the mean of the shown items' variances. A group's
+competency figure shows only when the group is shown on at least half of the
+competency's items ("its items": those that appear for the coachee). The same holds for
+others' overall figures (items where they are shown), the pooled "other raters" (items
+where the pooled remainder is shown) and the coachee's own score (items they scored).
 
-Not yet as docs/analysis.md asks ("Above the item level"): there, competency figures
-are built only from the item figures the guard shows, and a group's competency figure
-is shown when the group is shown on at least half of the statements. Here a rater's
-mean takes in their answers on statements where their group is hidden, so trading two
-answers that no shown item figure tells apart can move a competency figure
-(``test_engine_competencies_hold_across_levels``, a strict xfail, shows one case).
+Nothing here reads a rating: only the item tallies and the guard's verdict on each
+item, so no figure is computed from a set of answers that the item level hides, and
+two sets of answers that no shown item figure tells apart give the same competency
+figures ("Across levels").
 """
 
 from __future__ import annotations
@@ -18,51 +20,164 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .tallies import DEFAULT_COACHEE
+from .categories import item_category
+from .codes import codes_in_order, rater_slots, same_within
+from .rules import RATER_GROUPS, Rules
+from .rwg import rwg_j
+from .tallies import Tallies, score_counts
 
-_RATER = ["coachee_id", "rater_id", "competency"]
+_N_GROUPS = len(RATER_GROUPS)
 
 
-def rater_competency_scores(ratings: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """One row per coachee x rater x competency the rater has a rating in.
-
-    Args:
-        ratings: the long ratings frame (checked already).
-        items: the ``coachee_id``, ``competency`` and ``item_key`` of every item that
-            appears for a coachee, as in the keys of the item tallies.
-
-    Returns:
-        ``coachee_id``, ``rater_id``, ``group``, ``competency`` and ``score`` (NaN when
-        the rater answered fewer than half of the competency's items), in order of first
-        appearance.
-    """
-    missing = ratings["rater_id"].isna().to_numpy()
+def check_raters(ratings: pd.DataFrame) -> None:
+    """Every rating has a rater, and a rater is in one group for one coachee."""
+    rater, _ = codes_in_order(ratings["rater_id"])
+    missing = rater < 0
     if missing.any():
         raise ValueError(f"rater_id is missing on row {int(np.argmax(missing))}")
-    coachee = ratings["coachee_id"] if "coachee_id" in ratings.columns else DEFAULT_COACHEE
-    frame = pd.DataFrame(
-        {
-            "coachee_id": coachee,
-            "rater_id": ratings["rater_id"],
-            "group": ratings["group"],
-            "competency": ratings["competency"],
-            "score": ratings["score"].to_numpy(dtype=np.float64, na_value=np.nan),
-        },
-        index=ratings.index,
-    ).astype(dict.fromkeys(["coachee_id", "rater_id", "group", "competency"], "str"))
-    per_rater = frame.groupby(_RATER, sort=False)
-    raters = pd.DataFrame(
-        {
-            "group": per_rater["group"].first(),
-            "groups": per_rater["group"].nunique(),
-            "answered": per_rater["score"].count(),
-            "total": per_rater["score"].sum(),
-        }
-    )
-    if (raters["groups"] > 1).any():
+    if "coachee_id" in ratings.columns:
+        coachee, _ = codes_in_order(ratings["coachee_id"])
+    else:
+        coachee = np.zeros(len(rater), dtype=np.int64)
+    group, _ = codes_in_order(ratings["group"].astype(str))
+    slots = rater_slots(coachee.astype(np.int64), rater.astype(np.int64))
+    n_slots = int(slots.max(initial=-1)) + 1
+    if not same_within(slots, group.astype(np.int64), n_slots).all():
         raise ValueError("a rater appears in more than one group for one coachee")
-    its_items = items.groupby(["coachee_id", "competency"]).size()
-    raters["items"] = its_items.reindex(raters.index.droplevel("rater_id")).to_numpy()
-    enough = (2 * raters["answered"] >= raters["items"]) & (raters["answered"] > 0)
-    raters["score"] = (raters["total"] / raters["answered"]).where(enough)
-    return raters.reset_index()[["coachee_id", "rater_id", "group", "competency", "score"]]
+
+
+def competency_units(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The competency unit of each item row (coachee x competency, numbered in order of
+    first appearance in the item table) and the rows of the first item of each unit."""
+    coachee, _ = codes_in_order(keys["coachee_id"])
+    competency, labels = codes_in_order(keys["competency"])
+    key = coachee.astype(np.int64) * max(len(labels), 1) + competency
+    unit, _ = pd.factorize(key, sort=False)
+    first = np.full(int(unit.max(initial=-1)) + 1, len(unit), dtype=np.int64)
+    np.minimum.at(first, unit, np.arange(len(unit), dtype=np.int64))
+    return unit.astype(np.int64), first
+
+
+def competency_figures(
+    items: Tallies, verdict: pd.DataFrame, rules: Rules
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Every figure of the competency table from the item tallies and the guard's
+    verdict on each item.
+
+    Returns:
+        The keys (``coachee_id``, ``competency``) of each coachee x competency, and its
+        figures by column name of :func:`~feedback.analysis.stats.stat_columns`:
+
+        - ``self``: the mean of the coachee's own scores on the competency's items, when
+          they scored at least half of them.
+        - ``others_*``, ``count_*``, ``rwg``: over the items where others' overall
+          figures are shown, when that is at least half of the items: the mean of those
+          answers, their number, the square root of the pooled within-item variance
+          (Σ (n − 1) s² / Σ (n − 1)), the lowest and highest answer, the answers with
+          each score, and rwg(J) from the mean of those items' variances.
+        - ``gap``, ``category``: as for items, from the figures above.
+        - ``<group>_mean``, ``<group>_n`` (and the pooled ``other``): over the items
+          where the group (the pooled remainder) is shown, when that is at least half
+          of the items: the mean of those answers and their number.
+    """
+    unit, first = competency_units(items.keys)
+    n_units = len(first)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(unit, weights=values, minlength=n_units)
+
+    its_items = np.bincount(unit, minlength=n_units)
+
+    def enough(where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """How many items are taken, and whether that is at least half of them."""
+        taken = total(where.astype(np.float64))
+        return taken, (taken > 0) & (2 * taken >= its_items)
+
+    n = items.n.to_numpy(dtype=np.float64).reshape(-1, _N_GROUPS)
+    sums = items.sum.to_numpy(dtype=np.float64).reshape(-1, _N_GROUPS)
+    figures: dict[str, pd.Series] = {}
+
+    own_n = items.own["n"].to_numpy(dtype=np.float64)
+    scored = own_n > 0
+    taken, visible = enough(scored)
+    own_total = total(np.where(scored, items.own["sum"].to_numpy(dtype=np.float64), 0.0))
+    figures["self"] = _where(own_total / np.maximum(taken, 1), visible)
+
+    figures |= _others(items, unit, total, enough, verdict["others"].to_numpy(dtype=bool), rules)
+    gap = figures["self"] - figures["others_mean"]
+    figures["gap"] = gap
+    figures["category"] = item_category(gap, figures["rwg"], figures["others_mean"], rules)
+
+    shown = verdict[list(RATER_GROUPS)].to_numpy(dtype=bool).reshape(-1, _N_GROUPS)
+    for column, group in enumerate(RATER_GROUPS):
+        on = shown[:, column]
+        figures |= _group(group, on, n[:, column], sums[:, column], total, enough)
+    pooled = ~shown
+    on = verdict["other"].to_numpy(dtype=bool)
+    other_n = verdict["other_n"].to_numpy(dtype=np.float64)
+    other_sum = np.where(pooled, sums, 0.0).sum(axis=1)
+    figures |= _group("other", on, other_n, other_sum, total, enough)
+
+    keys = items.keys.iloc[first][["coachee_id", "competency"]].reset_index(drop=True)
+    return keys, figures
+
+
+def _others(
+    items: Tallies, unit: np.ndarray, total, enough, shown: np.ndarray, rules: Rules
+) -> dict:
+    """Others' overall figures over the items where they are shown."""
+    n = items.n.to_numpy(dtype=np.float64).sum(axis=1)
+    sums = items.sum.to_numpy(dtype=np.float64).sum(axis=1)
+    squares = items.sumsq.to_numpy(dtype=np.float64).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = np.clip((n * squares - sums * sums) / (n * (n - 1.0)), 0.0, None)
+    on = shown & (n >= 2)  # a shown item has at least k >= 2 answers
+    taken, visible = enough(shown)
+    answers = total(np.where(shown, n, 0.0))
+    spread = total(np.where(on, (n - 1.0) * variance, 0.0))
+    degrees = total(np.where(on, n - 1.0, 0.0))
+    mean_variance = total(np.where(on, variance, 0.0)) / np.maximum(taken, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        figures = {
+            "others_mean": _where(total(np.where(shown, sums, 0.0)) / answers, visible),
+            "others_n": _count(answers, visible),
+            "others_sd": _where(np.sqrt(spread / degrees), visible & (degrees > 0)),
+        }
+    n_units = len(taken)
+    low = np.full(n_units, np.inf)
+    high = np.full(n_units, -np.inf)
+    np.minimum.at(
+        low, unit[shown], np.fmin.reduce(items.min.to_numpy(dtype=np.float64), axis=1)[shown]
+    )
+    np.maximum.at(
+        high, unit[shown], np.fmax.reduce(items.max.to_numpy(dtype=np.float64), axis=1)[shown]
+    )
+    figures["others_min"] = _where(low, visible)
+    figures["others_max"] = _where(high, visible)
+    for name in score_counts(rules.scale_points):
+        count = items.counts[name].to_numpy(dtype=np.float64).sum(axis=1)
+        figures[name] = _count(total(np.where(shown, count, 0.0)), visible)
+    figures["rwg"] = _where(rwg_j(mean_variance, taken, rules), visible)
+    return figures
+
+
+def _group(name: str, on: np.ndarray, n: np.ndarray, sums: np.ndarray, total, enough) -> dict:
+    """A group's mean and number of answers over the items where it is shown."""
+    _, visible = enough(on)
+    answers = total(np.where(on, n, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = total(np.where(on, sums, 0.0)) / answers
+    return {f"{name}_mean": _where(mean, visible), f"{name}_n": _count(answers, visible)}
+
+
+def _where(values: np.ndarray, shown: np.ndarray) -> pd.Series:
+    return pd.Series(np.where(shown, values, np.nan), dtype=np.float64)
+
+
+def _count(values: np.ndarray, shown: np.ndarray) -> pd.Series:
+    """A count as a nullable Int64 column: <NA> where hidden."""
+    whole = np.where(shown, np.rint(values), 0).astype(np.int64)
+    return pd.Series(pd.arrays.IntegerArray(whole, ~shown))
+
+
+__all__ = ["check_raters", "competency_figures", "competency_units"]

@@ -9,6 +9,7 @@ as spread as chance.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .rules import Rules
@@ -25,3 +26,14 @@ def sample_variance(n: pd.Series, total: pd.Series, squares: pd.Series) -> pd.Se
 def rwg(variance: pd.Series, rules: Rules) -> pd.Series:
     """1 − s² / σ²_EU, clipped to [0, 1]; NaN where s² is."""
     return (1 - variance / rules.uniform_variance).clip(0.0, 1.0)
+
+
+def rwg_j(mean_variance, items, rules: Rules):
+    """rwg(J) of J items (James, Demaree & Wolf 1984) from the mean of their variances
+    s̄²: J (1 − s̄²/σ²_EU) / (J (1 − s̄²/σ²_EU) + s̄²/σ²_EU), with s̄²/σ²_EU capped at 1
+    (beyond chance: no agreement); NaN for J = 0. Works on arrays or numbers."""
+    j = np.asarray(items, dtype=np.float64)
+    ratio = np.minimum(np.asarray(mean_variance, dtype=np.float64) / rules.uniform_variance, 1.0)
+    agreement = j * (1.0 - ratio)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(j > 0, agreement / (agreement + ratio), np.nan)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .categories import item_category
-from .competencies import rater_competency_scores
+from .competencies import check_raters, competency_figures
 from .guard import guard
 from .rules import DEFAULT_RULES, RATER_GROUPS, SHOWN_GROUPS, Rules
 from .rwg import rwg, sample_variance
@@ -90,25 +90,39 @@ def item_stats(ratings: pd.DataFrame, rules: Rules = DEFAULT_RULES) -> pd.DataFr
 
 
 def competency_stats(ratings: pd.DataFrame, rules: Rules = DEFAULT_RULES) -> pd.DataFrame:
-    """The gap table per coachee x competency, with the anonymity guard applied.
+    """The gap table per coachee x competency, built only from the item figures the
+    anonymity guard shows (:mod:`~feedback.analysis.competencies`).
 
-    Each rater's competency score follows the half-of-the-items rule
-    (:mod:`~feedback.analysis.competencies`). From these rater scores every figure is
-    formed as in :func:`item_stats`, and the guard counts raters with a competency
-    score.
+    For each group (and others pooled, and the pooled "other raters"): the items of
+    the competency where the guard shows it; its figures are shown only when that is at
+    least half of the competency's items.
 
     Returns:
-        The columns of :func:`item_stats` without ``item_key``; ``self`` is the
-        coachee's competency score, ``others_mean`` the mean of the other raters'
-        competency scores, ``count_1`` .. ``count_5`` count competency scores at their
-        nearest scale point (halves up), ``others_min``/``others_max`` are exact. Rows
-        by coachee, then competencies in questionnaire order.
+        The columns of :func:`item_stats` without ``item_key``:
+
+        - ``self``: the mean of the coachee's own item scores (at least half scored).
+        - ``others_mean``, ``others_n``: the mean and the number of the other raters'
+          answers on the items where others' overall figures are shown;
+          ``others_sd``: the square root of those items' pooled variance;
+          ``others_min``/``others_max``: the lowest and highest of those answers;
+          ``count_1`` .. ``count_5``: those answers with each score.
+        - ``gap``, ``category``: as for items; ``rwg``: rwg(J) from the mean of the
+          shown items' variances.
+        - ``<group>_mean``, ``<group>_n``: the mean and number of the group's answers
+          on the items where the group is shown (``n`` counts answers, not raters).
+
+        Rows by coachee, then competencies in questionnaire order (of their first item).
     """
     _require_columns(ratings)
+    check_raters(ratings)
     items = tally(ratings, "item_key", rules.scale_points, parent="competency")
-    scores = rater_competency_scores(ratings, items.keys)
-    tallies = tally(scores, "competency", rules.scale_points)
-    return _gap_table(tallies, rules, stat_columns("", rules))
+    if (items.own["rows"] > 1).any():
+        raise ValueError("more than one self rating of the same unit for one coachee")
+    verdict = guard(items.n, rules)
+    keys, figures = competency_figures(items, verdict, rules)
+    table = figures | {name: keys[name] for name in keys.columns}
+    columns = stat_columns("", rules)
+    return pd.DataFrame({name: table[name] for name in columns}, copy=False)
 
 
 def _require_columns(ratings: pd.DataFrame) -> None:

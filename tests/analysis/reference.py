@@ -8,12 +8,12 @@ per rule: no codes, no tallies, nothing shared with the engine but the threshold
   it answered", the boss exemption, and the pooling of the remainder "the smallest
   first, the boss group last" until it numbers 0 or at least k.
 - :func:`reference_item_stats`: the item figures, the guard applied.
-- :func:`reference_competency_stats`: the competency figures as the engine builds them
-  today: each rater's competency score under the half-of-the-items rule, then the item
-  figures over those scores.
 - :func:`design_competency_stats`: the competency figures as docs/analysis.md ("Above
-  the item level") describes them, built only from the shown item figures; the engine does not
-  follow it yet (see ``test_analysis_reference.py``).
+  the item level") describes them, built only from the shown item figures; the engine
+  equals it (see ``test_analysis_reference.py``).
+- :func:`reference_competency_stats`: the competency figures as the engine built them
+  before: each rater's competency score under the half-of-the-items rule, then the item
+  figures over those scores. Kept as the "mutation" the across-levels tests must catch.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""competency_stats: the half-of-the-items rule, then the item statistics per competency."""
+"""competency_stats: built from the shown item figures, shown on at least half of the items."""
 
 from __future__ import annotations
 
@@ -17,34 +17,45 @@ def frame(raters):
 
 
 def test_half_of_the_items_rule():
-    # care has 4 items, drive 3. A rater counts in a competency with >= half answered:
-    # 2 of 4 counts, 1 of 4 does not; 2 of 3 counts, 1 of 3 does not.
+    # docs/analysis.md "Above the item level": a competency figure is built from the
+    # items where the group is shown (k = 3), and shown only when that is at least half
+    # of the competency's items. care has 4 items, drive 3.
     raters = [
-        ("me", "self", [4, 4, 4, 4, 2, NA, NA]),  # care 4; drive 1 of 3 -> no score
-        ("p1", "peer", [5, 5, NA, NA, 3, 4, NA]),  # care 2/4 -> 5; drive 2/3 -> 3.5
-        ("p2", "peer", [3, NA, NA, NA, 2, 2, 2]),  # care 1/4 -> none; drive 2
-        ("p3", "peer", [2, 3, 4, 3, NA, 5, NA]),  # care 3; drive 1/3 -> none
-        ("p4", "peer", [4, 4, 4, NA, 4, NA, 5]),  # care 4; drive 4.5
+        ("me", "self", [4, 4, 4, 4, 2, NA, NA]),  # care 4 of 4 scored; drive 1 of 3
+        ("p1", "peer", [5, 5, NA, NA, 3, 4, NA]),
+        ("p2", "peer", [3, NA, NA, NA, 2, 2, 2]),
+        ("p3", "peer", [2, 3, 4, 3, NA, 5, NA]),
+        ("p4", "peer", [4, 4, 4, NA, 4, NA, 5]),
     ]
     table = competency_stats(frame(raters)).set_index("competency")
     assert list(table.index) == ["care", "drive"]
     care = table.loc["care"]
-    # others 5, 3, 4: mean 4, s^2 = (1 + 1 + 0) / 2 = 1, rwg = 1 - 1/2 = 0.5
-    assert care["self"] == 4
-    assert (care["others_mean"], care["others_n"]) == (4, 3)
-    assert care["rwg"] == 0.5
-    assert care["gap"] == 0
-    assert care["category"] == "agreed strength"  # |gap| < 1, others >= 4
-    assert (care["peer_mean"], care["peer_n"]) == (4, 3)
-    assert [care[f"count_{s}"] for s in range(1, 6)] == [0, 0, 1, 1, 1]
+    # care: c1 has 4 answers (5, 3, 2, 4; sum 14, s^2 = (2.25+.25+2.25+.25)/3 = 5/3),
+    # c2 has 3 (5, 3, 4; sum 12, s^2 = (1 + 1 + 0) / 2 = 1); c3 (2 answers) and c4 (1)
+    # are hidden. Shown on 2 of 4 items: enough. Mean 26/7, n 7.
+    assert care["self"] == 4  # (4 + 4 + 4 + 4) / 4
+    assert care["others_mean"] == pytest.approx(26 / 7)
+    assert care["others_n"] == 7
+    # pooled variance (3 * 5/3 + 2 * 1) / (3 + 2) = 7/5
+    assert care["others_sd"] == pytest.approx((7 / 5) ** 0.5)
+    # rwg(J), J = 2, mean variance (5/3 + 1) / 2 = 4/3, ratio 4/3 / 2 = 2/3:
+    # 2 * (1/3) / (2 * (1/3) + 2/3) = 0.5
+    assert care["rwg"] == pytest.approx(0.5)
+    assert care["gap"] == pytest.approx(4 - 26 / 7)  # 2/7
+    assert care["category"] == "aligned"  # |gap| < 1, 3 < others 3.71 < 4
+    assert care["peer_mean"] == pytest.approx(26 / 7) and care["peer_n"] == 7
+    assert (care["others_min"], care["others_max"]) == (2, 5)
+    # answers on c1 and c2: 5, 3, 2, 4, 5, 3, 4
+    assert [care[f"count_{s}"] for s in range(1, 6)] == [0, 1, 2, 2, 2]
     drive = table.loc["drive"]
-    # self has no drive score; others 3.5, 2, 4.5: mean 10/3
+    # drive: d1 3, 2, 4 (sum 9) and d2 4, 2, 5 (sum 11) shown; d3 (2 answers) hidden.
+    # Shown on 2 of 3: enough. Mean (9 + 11) / 6 = 10/3. Self scored 1 of 3: none.
     assert pd.isna(drive["self"])
     assert drive["others_mean"] == pytest.approx(10 / 3)
-    assert drive["others_n"] == 3
-    assert (drive["others_min"], drive["others_max"]) == (2, 4.5)
-    # 3.5 counts at 4, 4.5 at 5 (halves up), 2 at 2
-    assert [drive[f"count_{s}"] for s in range(1, 6)] == [0, 1, 0, 1, 1]
+    assert drive["others_n"] == 6
+    assert (drive["others_min"], drive["others_max"]) == (2, 5)
+    # answers 3, 2, 4, 4, 2, 5
+    assert [drive[f"count_{s}"] for s in range(1, 6)] == [0, 2, 1, 2, 1]
     assert drive["category"] == "not enough data"
 
 
@@ -57,8 +68,8 @@ def test_columns_are_those_of_items_without_item_key():
 
 
 def test_guard_counts_raters_with_a_competency_score():
-    # Three peers answered something in care, but one answered only 1 of 4 items:
-    # only two competency scores, so the peer group is hidden at competency level.
+    # care: three peers answered c1, but only two c2 and one c3 and c4: the peer
+    # group is shown on 1 of 4 items, fewer than half, so hidden at competency level.
     raters = [
         ("p1", "peer", [4, 4, NA, NA, 4, 4, 4]),
         ("p2", "peer", [4, 4, 4, 4, 4, 4, 4]),
@@ -66,7 +77,8 @@ def test_guard_counts_raters_with_a_competency_score():
     ]
     table = competency_stats(frame(raters)).set_index("competency")
     assert pd.isna(table.loc["care", "peer_n"])
-    assert table.loc["drive", "peer_n"] == 3
+    # drive: shown on all 3 items, 3 answers each: 3 + 3 + 3 = 9 answers
+    assert table.loc["drive", "peer_n"] == 9
 
 
 def test_a_rater_in_two_groups_is_rejected():
