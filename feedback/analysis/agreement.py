@@ -88,59 +88,88 @@ def agreement_from_items(
     order of first appearance in ``items``) fills the column of that name; without it,
     the column holds the largest others_n of any item.
     """
-    coachees = pd.Index(pd.unique(items["coachee_id"]), name="coachee_id")
-    matched = items["self"].notna() & items["others_mean"].notna()
-    by_coachee = items["coachee_id"].where(matched)  # unmatched items in no group
-    frame = pd.DataFrame(index=coachees)
-    for name, figure in (("self_overall", "self"), ("others_overall", "others_mean")):
-        overall = items[figure].where(matched).groupby(by_coachee, sort=False).mean()
-        frame[name] = overall.reindex(coachees).to_numpy(dtype=float)
+    coachee, labels = pd.factorize(items["coachee_id"], sort=False)
+    n_coachees = len(labels)
+    own = items["self"].to_numpy(dtype=np.float64, na_value=np.nan)
+    others = items["others_mean"].to_numpy(dtype=np.float64, na_value=np.nan)
+    matched = ~np.isnan(own) & ~np.isnan(others)  # both shown: the matched items
+
+    def mean_of_matched(values: np.ndarray) -> np.ndarray:
+        at = coachee[matched]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.bincount(at, weights=values[matched], minlength=n_coachees) / np.bincount(
+                at, minlength=n_coachees
+            )
+
+    self_overall = mean_of_matched(own)
+    others_overall = mean_of_matched(others)
     if others_n is None:
-        most = items["others_n"].groupby(items["coachee_id"], sort=False).max()
-        frame["others_n"] = most.reindex(coachees).fillna(0).astype("Int64").to_numpy()
+        item_n = items["others_n"].to_numpy(dtype=np.float64, na_value=np.nan)
+        shown = ~np.isnan(item_n)
+        most = np.zeros(n_coachees)
+        np.maximum.at(most, coachee[shown], item_n[shown])
+        counted = pd.Series(most.astype(np.int64))  # plain int64, as it always was
     else:
-        frame["others_n"] = pd.array(np.asarray(others_n, dtype=np.int64), dtype="Int64")
-    difference = frame["self_overall"] - frame["others_overall"]
-    frame["difference"] = difference
-    known = difference.notna()
-    direction = _direction(difference, rules).where(known)
-    level = _level(frame["others_overall"], rules).where(known)
-    frame["direction"] = direction.astype("str")
-    frame["level"] = level.astype("str")
-    frame["category"] = (direction + ", " + level).fillna(NOT_ENOUGH_DATA).astype("str")
-    figures = (
-        "Self "
-        + frame["self_overall"].round(2).astype(str)
-        + ", others "
-        + frame["others_overall"].round(2).astype(str)
-        + " (difference "
-        + np.where(difference > 0, "+", "")
-        + difference.round(2).astype(str)
-        + "). "
+        counted = pd.Series(pd.array(np.asarray(others_n, dtype=np.int64), dtype="Int64"))
+    difference = self_overall - others_overall
+    known = ~np.isnan(difference)
+    direction = np.where(known, _direction(difference, rules), None)
+    level = np.where(known, _level(others_overall, rules), None)
+    category = [
+        f"{d}, {lv}" if k else NOT_ENOUGH_DATA
+        for d, lv, k in zip(direction, level, known, strict=True)
+    ]
+    explanation = [
+        _figures(s, o, d) + EXPLANATIONS[c] if k else EXPLANATIONS[c]
+        for s, o, d, c, k in zip(
+            np.round(self_overall, 2),
+            np.round(others_overall, 2),
+            np.round(difference, 2),
+            category,
+            known,
+            strict=True,
+        )
+    ]
+    frame = {
+        "coachee_id": pd.Series(pd.unique(items["coachee_id"])),
+        "self_overall": pd.Series(self_overall),
+        "others_overall": pd.Series(others_overall),
+        "others_n": counted,
+        "difference": pd.Series(difference),
+        "direction": pd.Series(direction, dtype="str"),
+        "level": pd.Series(level, dtype="str"),
+        "category": pd.Series(category, dtype="str"),
+        "explanation": pd.Series(explanation, dtype="str"),
+    }
+    return pd.DataFrame({name: frame[name] for name in _AGREEMENT_COLUMNS}, copy=False)
+
+
+def _figures(self_overall: float, others_overall: float, difference: float) -> str:
+    """ "Self 4.0, others 3.5 (difference +0.5). ", the figures rounded to 2 places."""
+    sign = "+" if difference > 0 else ""
+    return (
+        f"Self {float(self_overall)}, others {float(others_overall)} "
+        f"(difference {sign}{float(difference)}). "
     )
-    sentence = frame["category"].map(EXPLANATIONS)
-    frame["explanation"] = (figures + sentence).where(known, sentence).astype("str")
-    return frame.reset_index()[_AGREEMENT_COLUMNS]
 
 
-def _direction(difference: pd.Series, rules: Rules) -> pd.Series:
+def _direction(difference: np.ndarray, rules: Rules) -> np.ndarray:
     """Over-estimator from +0.5 (``overall_threshold``), under-estimator from -0.5,
     in agreement between."""
     t = rules.overall_threshold
-    direction = pd.Series("in agreement", index=difference.index, dtype=object)
-    direction[at_most(difference, -t)] = "under-estimator"
-    direction[at_least(difference, t)] = "over-estimator"  # wins should both hold (t = 0)
-    return direction
+    over = at_least(difference, t)  # wins should both hold (t = 0)
+    under = at_most(difference, -t)
+    return np.where(over, "over-estimator", np.where(under, "under-estimator", "in agreement"))
 
 
-def _level(others_overall: pd.Series, rules: Rules) -> pd.Series:
+def _level(others_overall: np.ndarray, rules: Rules) -> np.ndarray:
     """Good from others' overall 3.5 (``overall_good``), or from the cohort's median
     when there are ``cohort_median_from`` (20) coachees or more; poor below."""
     cut = rules.overall_good
-    if len(others_overall) >= rules.cohort_median_from and others_overall.notna().any():
-        cut = float(others_overall.median())
-    good = at_least(others_overall, cut)
-    return pd.Series(np.where(good, "good", "poor"), index=others_overall.index, dtype=object)
+    shown = ~np.isnan(others_overall)
+    if len(others_overall) >= rules.cohort_median_from and shown.any():
+        cut = float(np.median(others_overall[shown]))
+    return np.where(at_least(others_overall, cut), "good", "poor")
 
 
 def self_other_agreement(ratings: pd.DataFrame, rules: Rules = DEFAULT_RULES) -> pd.DataFrame:

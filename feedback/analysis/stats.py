@@ -12,9 +12,8 @@ import pandas as pd
 
 from .categories import item_category
 from .competencies import check_raters, competency_figures
-from .guard import guard
+from .guard import GuardDecision, guard, guard_counts
 from .rules import DEFAULT_RULES, RATER_GROUPS, SHOWN_GROUPS, Rules
-from .rwg import rwg, sample_variance
 from .tallies import RATING_COLUMNS, Tallies, score_counts, tally
 
 __all__ = ["RATING_COLUMNS", "competency_stats", "item_stats", "stat_columns"]
@@ -134,54 +133,69 @@ def _require_columns(ratings: pd.DataFrame) -> None:
 def _gap_table(tallies: Tallies, rules: Rules, columns: list[str]) -> pd.DataFrame:
     """Every figure of the gap table from the tallies, the guard applied."""
     own = tallies.own
-    if (own["rows"] > 1).any():
+    if (own["rows"].to_numpy() > 1).any():
         raise ValueError("more than one self rating of the same unit for one coachee")
-    verdict = guard(tallies.n, rules)
-    table = {"self": own["sum"].where(own["n"] > 0)}
-    table |= _others_figures(tallies, verdict["others"], rules)
+    n = tallies.n.to_numpy(dtype=np.int64).reshape(len(own), len(_RATERS))
+    verdict = guard_counts(n, rules)
+    own_n = own["n"].to_numpy()
+    table = {"self": _float_where(own["sum"].to_numpy(dtype=np.float64), own_n > 0)}
+    table |= _others_figures(tallies, n, verdict.show_others, rules)
     table["gap"] = table["self"] - table["others_mean"]
     table["category"] = item_category(table["gap"], table["rwg"], table["others_mean"], rules)
-    table |= _group_figures(tallies.n, tallies.sum, verdict)
+    table |= _group_figures(n, tallies.sum.to_numpy(dtype=np.float64), verdict)
     table |= {name: tallies.keys[name] for name in tallies.keys.columns}
     return pd.DataFrame({name: table[name] for name in columns}, copy=False)
 
 
-def _others_figures(tallies: Tallies, shown: pd.Series, rules: Rules) -> dict[str, pd.Series]:
+def _others_figures(
+    tallies: Tallies, n_by_group: np.ndarray, shown: np.ndarray, rules: Rules
+) -> dict[str, pd.Series]:
     """Others = every non-self rater pooled: mean, n, sd, min, max, the count of each
     score and rwg; all hidden unless ``shown``."""
-    n = tallies.n.sum(axis=1)
-    total = tallies.sum.sum(axis=1)
-    squares = tallies.sumsq.sum(axis=1)
-    variance = sample_variance(n, total, squares).where(shown)
+    n = n_by_group.sum(axis=1)
+    total = tallies.sum.to_numpy(dtype=np.float64).sum(axis=1)
+    squares = tallies.sumsq.to_numpy(dtype=np.float64).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = np.clip((n * squares - total * total) / (n * (n - 1.0)), 0.0, None)
+        mean = total / n
+    variance = np.where(shown & (n >= 2), variance, np.nan)
     figures = {
-        "others_mean": (total / n).where(shown),
+        "others_mean": _float_where(mean, shown),
         "others_n": _count_where(n, shown),
-        "others_sd": np.sqrt(variance),
-        "others_min": tallies.min.min(axis=1).where(shown),
-        "others_max": tallies.max.max(axis=1).where(shown),
+        "others_sd": pd.Series(np.sqrt(variance)),
+        "others_min": _float_where(np.fmin.reduce(tallies.min.to_numpy(), axis=1), shown),
+        "others_max": _float_where(np.fmax.reduce(tallies.max.to_numpy(), axis=1), shown),
     }
     for name, count in tallies.counts.items():
-        figures[name] = _count_where(count.sum(axis=1), shown)
-    figures["rwg"] = rwg(variance, rules)
+        figures[name] = _count_where(count.to_numpy().sum(axis=1), shown)
+    figures["rwg"] = pd.Series(np.clip(1 - variance / rules.uniform_variance, 0.0, 1.0))
     return figures
 
 
-def _group_figures(n: pd.DataFrame, total: pd.DataFrame, verdict: pd.DataFrame) -> dict:
+def _group_figures(n: np.ndarray, total: np.ndarray, verdict: GuardDecision) -> dict:
     """Each rater group's mean and n where the guard shows the group, and the pooled
     "other raters" (the groups it does not show) where it shows them."""
-    shown = verdict[_RATERS]
-    means = (total / n).where(shown)
+    shown = verdict.shown
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = total / n
     figures = {}
-    for group in _RATERS:
-        figures[f"{group}_mean"] = means[group]
-        figures[f"{group}_n"] = _count_where(n[group], shown[group])
-    pooled = total.where(~shown, 0.0).sum(axis=1)
-    figures["other_mean"] = (pooled / verdict["other_n"]).where(verdict["other"])
-    figures["other_n"] = _count_where(verdict["other_n"], verdict["other"])
+    for column, group in enumerate(_RATERS):
+        figures[f"{group}_mean"] = _float_where(means[:, column], shown[:, column])
+        figures[f"{group}_n"] = _count_where(n[:, column], shown[:, column])
+    pooled = np.where(shown, 0.0, total).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        other = pooled / verdict.other_n
+    figures["other_mean"] = _float_where(other, verdict.show_other)
+    figures["other_n"] = _count_where(verdict.other_n, verdict.show_other)
     return figures
 
 
-def _count_where(count: pd.Series, shown: pd.Series) -> pd.Series:
+def _float_where(values: np.ndarray, shown: np.ndarray) -> pd.Series:
+    """A float column: NaN where hidden."""
+    return pd.Series(np.where(shown, values, np.nan), dtype=np.float64)
+
+
+def _count_where(count: np.ndarray, shown: np.ndarray) -> pd.Series:
     """A count as a nullable Int64 column: <NA> where hidden."""
-    hidden = ~shown.to_numpy(dtype=bool)
-    return pd.Series(pd.arrays.IntegerArray(count.to_numpy(dtype=np.int64), hidden))
+    hidden = ~np.asarray(shown, dtype=bool)
+    return pd.Series(pd.arrays.IntegerArray(np.asarray(count, dtype=np.int64), hidden))
