@@ -22,6 +22,7 @@ import pandas as pd
 
 from .categories import item_category
 from .codes import codes_in_order, rater_slots, same_within
+from .guard import GuardDecision
 from .rules import RATER_GROUPS, Rules
 from .rwg import rwg_j
 from .tallies import Tallies, score_counts
@@ -59,14 +60,15 @@ def competency_units(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def competency_figures(
-    items: Tallies, verdict: pd.DataFrame, rules: Rules
-) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    items: Tallies, verdict: GuardDecision, rules: Rules
+) -> tuple[pd.DataFrame, dict[str, np.ndarray | pd.api.extensions.ExtensionArray]]:
     """Every figure of the competency table from the item tallies and the guard's
     verdict on each item.
 
     Returns:
         The keys (``coachee_id``, ``competency``) of each coachee x competency, and its
-        figures by column name of :func:`~feedback.analysis.stats.stat_columns`:
+        figures by column name of :func:`~feedback.analysis.stats.stat_columns` (float
+        arrays, NaN where hidden; counts as Int64 arrays, <NA> where hidden):
 
         - ``self``: the mean of the coachee's own scores on the competency's items, when
           they scored at least half of them.
@@ -95,7 +97,7 @@ def competency_figures(
 
     n = items.n.to_numpy(dtype=np.float64).reshape(-1, _N_GROUPS)
     sums = items.sum.to_numpy(dtype=np.float64).reshape(-1, _N_GROUPS)
-    figures: dict[str, pd.Series] = {}
+    figures: dict = {}
 
     own_n = items.own["n"].to_numpy(dtype=np.float64)
     scored = own_n > 0
@@ -103,18 +105,21 @@ def competency_figures(
     own_total = total(np.where(scored, items.own["sum"].to_numpy(dtype=np.float64), 0.0))
     figures["self"] = _where(own_total / np.maximum(taken, 1), visible)
 
-    figures |= _others(items, unit, total, enough, verdict["others"].to_numpy(dtype=bool), rules)
+    figures |= _others(items, unit, total, enough, verdict.show_others, rules)
     gap = figures["self"] - figures["others_mean"]
     figures["gap"] = gap
-    figures["category"] = item_category(gap, figures["rwg"], figures["others_mean"], rules)
+    category = item_category(
+        pd.Series(gap), pd.Series(figures["rwg"]), pd.Series(figures["others_mean"]), rules
+    )
+    figures["category"] = category.array
 
-    shown = verdict[list(RATER_GROUPS)].to_numpy(dtype=bool).reshape(-1, _N_GROUPS)
+    shown = verdict.shown
     for column, group in enumerate(RATER_GROUPS):
         on = shown[:, column]
         figures |= _group(group, on, n[:, column], sums[:, column], total, enough)
     pooled = ~shown
-    on = verdict["other"].to_numpy(dtype=bool)
-    other_n = verdict["other_n"].to_numpy(dtype=np.float64)
+    on = verdict.show_other
+    other_n = verdict.other_n.astype(np.float64)
     other_sum = np.where(pooled, sums, 0.0).sum(axis=1)
     figures |= _group("other", on, other_n, other_sum, total, enough)
 
@@ -170,14 +175,14 @@ def _group(name: str, on: np.ndarray, n: np.ndarray, sums: np.ndarray, total, en
     return {f"{name}_mean": _where(mean, visible), f"{name}_n": _count(answers, visible)}
 
 
-def _where(values: np.ndarray, shown: np.ndarray) -> pd.Series:
-    return pd.Series(np.where(shown, values, np.nan), dtype=np.float64)
+def _where(values: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    return np.where(shown, values, np.nan).astype(np.float64, copy=False)
 
 
-def _count(values: np.ndarray, shown: np.ndarray) -> pd.Series:
-    """A count as a nullable Int64 column: <NA> where hidden."""
+def _count(values: np.ndarray, shown: np.ndarray) -> pd.arrays.IntegerArray:
+    """A count as a nullable Int64 array: <NA> where hidden."""
     whole = np.where(shown, np.rint(values), 0).astype(np.int64)
-    return pd.Series(pd.arrays.IntegerArray(whole, ~shown))
+    return pd.arrays.IntegerArray(whole, ~shown)
 
 
 __all__ = ["check_raters", "competency_figures", "competency_units"]

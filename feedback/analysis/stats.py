@@ -12,7 +12,7 @@ import pandas as pd
 
 from .categories import item_category
 from .competencies import check_raters, competency_figures
-from .guard import GuardDecision, guard, guard_counts
+from .guard import GuardDecision, guard_counts
 from .rules import DEFAULT_RULES, RATER_GROUPS, SHOWN_GROUPS, Rules
 from .tallies import RATING_COLUMNS, Tallies, score_counts, tally
 
@@ -115,10 +115,10 @@ def competency_stats(ratings: pd.DataFrame, rules: Rules = DEFAULT_RULES) -> pd.
     _require_columns(ratings)
     check_raters(ratings)
     items = tally(ratings, "item_key", rules.scale_points, parent="competency")
-    if (items.own["rows"] > 1).any():
+    if (items.own["rows"].to_numpy() > 1).any():
         raise ValueError("more than one self rating of the same unit for one coachee")
-    verdict = guard(items.n, rules)
-    keys, figures = competency_figures(items, verdict, rules)
+    n = items.n.to_numpy(dtype=np.int64).reshape(len(items.own), len(_RATERS))
+    keys, figures = competency_figures(items, guard_counts(n, rules), rules)
     table = figures | {name: keys[name] for name in keys.columns}
     columns = stat_columns("", rules)
     return pd.DataFrame({name: table[name] for name in columns}, copy=False)
