@@ -111,7 +111,7 @@ def self_vs_others(competencies: pd.DataFrame, groups: tuple[str, ...]) -> go.Fi
                 },
                 customdata=_floats(frame[f"{group}_n"]),
                 hovertemplate=(
-                    f"{GROUP_NAMES[group]}: %{{x:.2f}}, the mean of %{{customdata:.0f}} raters"
+                    f"{GROUP_NAMES[group]}: %{{x:.2f}}, the mean of %{{customdata:.0f}} answers"
                     "<extra>%{y}</extra>"
                 ),
             )
@@ -125,7 +125,7 @@ def self_vs_others(competencies: pd.DataFrame, groups: tuple[str, ...]) -> go.Fi
             marker={"symbol": "circle", "size": 14, "color": OTHERS_COLOUR},
             customdata=_floats(frame["others_n"]),
             hovertemplate=(
-                "Others: %{x:.2f} on average from %{customdata:.0f} raters<extra>%{y}</extra>"
+                "Others: %{x:.2f}, the mean of %{customdata:.0f} answers<extra>%{y}</extra>"
             ),
         )
     )
@@ -256,7 +256,7 @@ def group_heatmap(competencies: pd.DataFrame, groups: tuple[str, ...]) -> go.Fig
             n = row.get(count) if count else None
             z_row.append(float(value))
             text_row.append(f"{float(value):.2f}")
-            who = f" from {int(n)} raters" if n is not None and not _missing(n) else ""
+            who = f" from {int(n)} answers" if n is not None and not _missing(n) else ""
             hover_row.append(f"{label} on {row['competency']}: {float(value):.2f}{who}")
         z.append(z_row)
         text.append(text_row)
