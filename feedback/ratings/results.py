@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from .. import analysis, charts
 from ..coaching.models import Cycle
-from ..vocabulary import CycleState
+from ..vocabulary import RATER_GROUPS, CycleState
 from .frames import comments_frame, ratings_frame
 
 HEADLINE = "headline"
@@ -76,6 +76,9 @@ class CycleReport:
     comments_by_question: dict[str, list[dict]] = field(default_factory=dict)
     #: Up to 15 words per pane of the word panes (open, blind, hidden).
     word_lists: dict[str, list[str]] = field(default_factory=dict)
+    #: On how many statements each rater group is shown on its own (the guard's
+    #: verdict), so the page can say why a group that answered is not in a chart.
+    shown_statements: dict[str, int] = field(default_factory=dict)
     #: What this report is cached under (the cycle, its closing time, its rules).
     key: tuple = ()
 
@@ -242,6 +245,11 @@ def _build_report(cycle: Cycle) -> CycleReport | None:
         word_lists={
             pane: results.words.loc[results.words["pane"] == pane, "word"].head(15).tolist()
             for pane in ("open", "blind", "hidden")
+        },
+        shown_statements={
+            group: int(results.items[f"{group}_n"].notna().sum())
+            for group in RATER_GROUPS
+            if f"{group}_n" in results.items
         },
     )
 

@@ -208,3 +208,18 @@ def test_report_command_refuses_an_open_cycle(open_cycle, runner, tmp_path):
     assert result.exit_code == 2
     assert "only a closed cycle" in result.output
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_the_dashboard_says_why_a_group_that_answered_is_not_shown(closed_cycle, coach_browser):
+    html = coach_browser.get(f"/cycles/{closed_cycle['cycle_id']}").text
+    progress = html.split('id="summary"', 1)[0]  # beside the counts, before any result
+    why = progress.split('id="why-not-shown"', 1)[1].split("</div>", 1)[0]
+    # The lone partner is below k = 3; shown next to everyone else's figures it could
+    # be subtracted out, so the guard pools it with the peers (the first of the two
+    # smallest groups): both are named with the reason. The subordinates (3) and the
+    # boss (shown alone) are shown on every statement, so they are not listed.
+    assert "<strong>Partners</strong> (1 answered): not shown on their own on any" in why
+    assert "<strong>Peers</strong> (3 answered): not shown on their own on any" in why
+    assert "fewer than 3 of them rated a statement" in why and "subtraction" in why
+    for shown in ("Subordinates", "Boss"):
+        assert f"<strong>{shown}</strong>" not in why
