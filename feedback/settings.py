@@ -336,7 +336,6 @@ def init_app(app: Flask) -> Settings:
         config["TRUSTED_HOSTS"] = [
             name for name in dict.fromkeys((base.hostname, "localhost", "127.0.0.1")) if name
         ]
-    app.extensions["settings"] = settings
     return settings
 
 

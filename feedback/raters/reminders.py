@@ -21,7 +21,6 @@ from sqlalchemy.orm import contains_eager
 from ..coaching.models import Cycle
 from ..extensions import db
 from ..mail.outbox import queue_message
-from ..settings import parse_reminder_days
 from ..timeutil import utcnow
 from ..vocabulary import ANSWERABLE, CycleState
 from .models import Invite
@@ -29,15 +28,6 @@ from .services import rater_url
 
 #: The shortest time between two mails to one rater (invitation or reminder).
 MIN_GAP = timedelta(hours=24)
-
-
-def reminder_days(value: object) -> tuple[int, ...]:
-    """The reminder days from a value of FEEDBACK_REMINDER_DAYS: "7,2", 7, [7, 2] or ""
-    (none); distinct days, largest first. Raises ValueError naming the setting."""
-    try:
-        return parse_reminder_days(value)
-    except ValueError as exc:
-        raise ValueError(f"FEEDBACK_REMINDER_DAYS {exc}") from None
 
 
 def window_start(closes_on: date, days: tuple[int, ...], today: date) -> datetime | None:

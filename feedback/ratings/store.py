@@ -20,6 +20,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm.util import identity_key
 
 from ..coaching.models import Cycle
 from ..extensions import db
@@ -74,9 +75,9 @@ def _replace_self_assessment(cycle: Cycle, submit: bool) -> str:
         db.session.execute(
             update(Response).where(Response.id == response_id).values(submitted=True)
         )
-    for instance in list(db.session.identity_map.values()):
-        if isinstance(instance, Response) and instance.id == response_id:
-            db.session.expire(instance)  # read again: it was rewritten under the ORM
+    loaded = db.session.identity_map.get(identity_key(Response, response_id))
+    if loaded is not None:
+        db.session.expire(loaded)  # read again: it was rewritten under the ORM
     return response_id
 
 

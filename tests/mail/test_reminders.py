@@ -14,7 +14,8 @@ from feedback.extensions import db
 from feedback.mail.models import OutboxMessage
 from feedback.mail.sender import deliver_due
 from feedback.raters.models import Invite
-from feedback.raters.reminders import reminder_days, send_due_reminders
+from feedback.raters.reminders import send_due_reminders
+from feedback.settings import parse as parse_settings
 from feedback.timeutil import today, utcnow
 
 RATERS = {
@@ -60,6 +61,11 @@ def _kinds(app) -> list[tuple[str, str]]:
     with app.app_context():
         rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
         return [(m.kind, m.to_address) for m in rows]
+
+
+def reminder_days(value) -> tuple[int, ...]:
+    """FEEDBACK_REMINDER_DAYS as the settings read it."""
+    return parse_settings({"REMINDER_DAYS": value}).reminder_days
 
 
 def _reminded(app) -> list[str]:
