@@ -6,12 +6,13 @@ cleaned here, so callers can pass a coach's or rater's name as typed.
 
 from __future__ import annotations
 
+import base64
 import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email import policy
-from email.headerregistry import Address, HeaderRegistry
+from email.headerregistry import Address, AddressHeader, HeaderRegistry, UniqueAddressHeader
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -26,8 +27,92 @@ _MSGID_DOMAIN = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")
 _MAX_7BIT_LINE = 998
 
 
+# A display name written as it is: words of letters, digits, apostrophes and hyphens.
+# Anything else (commas, quotes, brackets, parentheses, "=?", non-ASCII) is encoded.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9'-]*(?: [A-Za-z0-9'-]+)*")
+# Bytes of UTF-8 per encoded word: 45 bytes are 60 base64 characters, so a word
+# (=?utf-8?b?...?=) is at most 72 characters, within RFC 2047's 75.
+_ENCODED_WORD_BYTES = 45
+# Where a header line is folded when it can be (RFC 5322's recommended limit).
+_FOLD_AT = 78
+#: The longest display name kept; longer ones are cut (names are at most 120 characters
+#: where they are stored).
+MAX_DISPLAY_NAME = 200
+
+
+def _encoded_words(name: str) -> list[str]:
+    """``name`` as RFC 2047 encoded words (UTF-8, base64). Words break after a space of
+    the name where they can (a space ends the word before the break, since decoders drop
+    the whitespace between encoded words), and never inside a character."""
+    chunks: list[bytes] = [b""]
+    for piece in re.findall(r"\S+\s*|\s+", name):
+        data = piece.encode("utf-8")
+        if len(chunks[-1]) + len(data) <= _ENCODED_WORD_BYTES:
+            chunks[-1] += data
+            continue
+        if chunks[-1]:
+            chunks.append(b"")
+        for char in piece:
+            encoded = char.encode("utf-8")
+            if len(chunks[-1]) + len(encoded) > _ENCODED_WORD_BYTES:
+                chunks.append(b"")
+            chunks[-1] += encoded
+    return [f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=" for chunk in chunks if chunk]
+
+
+def phrase_tokens(display_name: str) -> list[str]:
+    """The display name as tokens of a header phrase that no mail client can read as more
+    than a name: plain words when it is only letters, digits, apostrophes and hyphens,
+    else RFC 2047 encoded words, which carry commas, quotes, brackets and the like
+    inside base64. Tokens contain no whitespace, so folding between them is safe."""
+    if _PLAIN_NAME.fullmatch(display_name):
+        return display_name.split(" ")
+    return _encoded_words(display_name)
+
+
+def format_address_header(name: str, addresses, linesep: str) -> str:
+    """The header line ``name: addresses`` folded by this module, never by the email
+    package: each display name becomes `phrase_tokens`, and lines break only between
+    tokens, so a fold can never turn a name into addresses (Python's own folding drops
+    the quotes of a long quoted name)."""
+    tokens: list[str] = []
+    for index, address in enumerate(addresses):
+        display_name = getattr(address, "display_name", "")
+        spec = address.addr_spec
+        words = phrase_tokens(display_name) if display_name else []
+        last = f"<{spec}>" if words else spec
+        if index < len(addresses) - 1:
+            last += ","
+        tokens += [*words, last]
+    lines = [f"{name}:"]
+    for token in tokens:
+        if len(lines[-1]) + 1 + len(token) > _FOLD_AT and lines[-1] != f"{name}:":
+            lines.append("")
+        lines[-1] += " " + token
+    return linesep.join(lines) + linesep
+
+
+class _SafeAddressFolding:
+    """Mixin for address headers: folded by :func:`format_address_header`."""
+
+    def fold(self, *, policy) -> str:
+        """The header as it is written out, from its parsed addresses."""
+        if any(not hasattr(item, "addr_spec") for item in self.addresses):
+            return super().fold(policy=policy)  # pragma: no cover (groups are never built)
+        return format_address_header(self.name, self.addresses, policy.linesep)
+
+
+class _SafeAddressHeader(_SafeAddressFolding, AddressHeader):
+    """To, Cc, Bcc, Reply-To: folded safely."""
+
+
+class _SafeUniqueAddressHeader(_SafeAddressFolding, UniqueAddressHeader):
+    """From, Sender: folded safely."""
+
+
 class _CachingHeaderRegistry(HeaderRegistry):
-    """The standard header registry, but each header's class is made once.
+    """The standard header registry, but each header's class is made once, and address
+    headers are folded by :func:`format_address_header`.
 
     `HeaderRegistry.__getitem__` builds a new class with `type()` on every header set
     or parsed; at a few dozen headers per message that was the largest single cost of
@@ -37,6 +122,11 @@ class _CachingHeaderRegistry(HeaderRegistry):
     def __init__(self) -> None:
         super().__init__()
         self._classes: dict[str, type] = {}
+        for name, cls in list(self.registry.items()):
+            if cls is AddressHeader:
+                self.map_to_type(name, _SafeAddressHeader)
+            elif cls is UniqueAddressHeader:
+                self.map_to_type(name, _SafeUniqueAddressHeader)
 
     def __getitem__(self, name: str) -> type:
         key = name.lower()
@@ -93,7 +183,7 @@ def normalize_address(address: str) -> str:
 
 
 def _address(addr_spec: str, display_name: str | None) -> Address:
-    name = clean_header_text(display_name) if display_name else ""
+    name = clean_header_text(display_name)[:MAX_DISPLAY_NAME].strip() if display_name else ""
     return Address(display_name=name, addr_spec=normalize_address(addr_spec))
 
 
