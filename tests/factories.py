@@ -50,9 +50,11 @@ def self_assessment(of: Cycle, score: int = 4, **texts: str) -> None:
 
 
 def invites(of: Cycle, groups: dict[str, int]) -> list[Invite]:
-    """Invites to ``of``: ``{"peer": 3}`` makes three peers (addresses from the group)."""
+    """Invites to ``of``: ``{"peer": 3}`` makes three more peers (addresses from the
+    group, numbered after the cycle's invites so far)."""
+    first = len(raters.invites_of(of))
     nominations = [
-        raters.Nomination(f"{group}{n}.{of.id}@example.org", group)
+        raters.Nomination(f"{group}{first + n}.{of.id}@example.org", group)
         for group, count in groups.items()
         for n in range(count)
     ]

@@ -9,8 +9,9 @@ package has been through the anonymity guard (:func:`guard`).
 One module per rule: :mod:`.guard` (anonymity), :mod:`.rwg` (agreement among others),
 :mod:`.categories` (item categories), :mod:`.competencies` (competency figures from
 the shown item figures), :mod:`.stats` (the gap table), :mod:`.agreement` (self-other
-agreement), :mod:`.cohort`, :mod:`.rankings`, :mod:`.trend`, :mod:`.words`, :mod:`.comments`.
-They read the sums that :mod:`.tallies` computes, the one part written for speed.
+agreement), :mod:`.showings` (late answers after a reopen), :mod:`.cohort`,
+:mod:`.rankings`, :mod:`.trend`, :mod:`.words`, :mod:`.comments`. They read the sums
+that :mod:`.tallies` computes, the one part written for speed.
 """
 
 from .agreement import EXPLANATIONS, agreement_from_items, self_other_agreement
@@ -29,6 +30,7 @@ from .rules import (
     SHOWN_GROUPS,
     Rules,
 )
+from .showings import RESPONDENTS, late_answer_shortfalls
 from .stats import RATING_COLUMNS, competency_stats, item_stats, stat_columns
 from .trend import trend
 from .words import STOP_WORDS, word_panes
@@ -43,6 +45,7 @@ __all__ = [
     "LEVELS",
     "RATER_GROUPS",
     "RATING_COLUMNS",
+    "RESPONDENTS",
     "SHOWN_GROUPS",
     "STOP_WORDS",
     "GuardDecision",
@@ -58,6 +61,7 @@ __all__ = [
     "hidden_strengths",
     "highest_items",
     "item_stats",
+    "late_answer_shortfalls",
     "lowest_items",
     "read_ratings_csv",
     "self_other_agreement",

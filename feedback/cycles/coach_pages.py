@@ -1,9 +1,18 @@
 """The coach's pages: coachees, their cycles and what the coach does with a cycle
-(start, close, reopen, release, remind), and the coachee's data rights."""
+(start, close, reopen, keep the results, release, remind), and the coachee's data rights."""
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from ..coaching import services
@@ -14,7 +23,7 @@ from ..reports.released import ReleaseError
 from ..vocabulary import CycleState, CycleStateError
 from . import lifecycle
 from .data_rights import coachee_export, delete_coachee, erasure_counts
-from .forms import CoacheeForm, CycleForm, ReopenForm
+from .forms import CoacheeForm, CycleForm, KeepResultsForm, ReopenForm
 
 bp = Blueprint("coaching", __name__)
 
@@ -142,6 +151,28 @@ def reopen_cycle(cycle_id: int):
     return render_template(
         "coaching/reopen_cycle.html", cycle=cycle, coachee=cycle.coachee, form=form
     ), status
+
+
+@bp.route("/cycles/<int:cycle_id>/keep-results", methods=["POST"])
+def keep_results(cycle_id: int):
+    """Keep the results as they were: delete the late answers that wait to be shown."""
+    cycle = services.cycle_of(current_user, cycle_id)
+    form = KeepResultsForm()
+    if not form.validate_on_submit():
+        errors = [e for errors in form.errors.values() for e in errors]
+        abort(400, " ".join(errors))
+    try:
+        deleted = lifecycle.keep_results(cycle)
+    except CycleStateError:
+        flash("The cycle is open: late answers are weighed when it closes.", "info")
+    else:
+        commit()
+        flash(
+            f"The results stay as they were; {deleted} waiting answer"
+            f"{'s were' if deleted != 1 else ' was'} deleted.",
+            "success",
+        )
+    return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
 
 
 @bp.route("/cycles/<int:cycle_id>/remind", methods=["POST"])

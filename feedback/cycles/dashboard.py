@@ -9,9 +9,11 @@ from ..coaching.services import coachee_of, cycle_of
 from ..plans import services as plans
 from ..plans.follow_up import follow_up, predictions_view
 from ..raters.services import progress
+from ..ratings.held import held_answers
 from ..ratings.results import cycle_report, safe_json
 from ..vocabulary import GROUP_LABELS, CycleState
 from . import cohort as cohort_service
+from .forms import KeepResultsForm
 from .lifecycle import portal_link_problem
 
 bp = Blueprint("dashboard", __name__)
@@ -27,7 +29,9 @@ def _require_login() -> None:
 def show_cycle(cycle_id: int):
     """Progress while the cycle is open; the perception gaps once it is closed."""
     cycle = cycle_of(current_user, cycle_id)
-    report = cycle_report(cycle) if cycle.state is CycleState.CLOSED else None
+    closed = cycle.state is CycleState.CLOSED
+    report = cycle_report(cycle) if closed else None
+    held = held_answers(cycle) if closed else None
     return render_template(
         "dashboard/cycle.html",
         cycle=cycle,
@@ -36,6 +40,8 @@ def show_cycle(cycle_id: int):
         group_labels=GROUP_LABELS,
         report=report,
         results=report.results if report else None,
+        held=held,
+        keep_form=KeepResultsForm() if held else None,
         predictions=predictions_view(cycle, report),
         goals=plans.goals_of(cycle),
         follow_up=follow_up(cycle) if report else None,

@@ -54,3 +54,13 @@ class ReopenForm(FlaskForm):
     )
 
     validate_closes_on = CycleForm.validate_closes_on
+
+
+class KeepResultsForm(FlaskForm):
+    """Keep a closed cycle's results as they were: the late answers that wait are
+    deleted, once the coach has confirmed it."""
+
+    understood = BooleanField(
+        "I understand: the waiting answers are deleted and will never be shown.",
+        validators=[DataRequired(message="Please confirm that the waiting answers go.")],
+    )

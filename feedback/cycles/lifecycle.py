@@ -8,12 +8,15 @@ deadline has passed — so each step happens the same way whoever asks for it.
 What happens when a cycle closes (:func:`close_cycle`), in one transaction:
 
 1. its state becomes ``closed`` and ``closed_at`` is set: no answer is taken any more;
-2. the order in which answers arrived is forgotten (:mod:`.unlink`): responses are
+2. the answers that arrived since the results were last shown join them, unless that
+   would single someone out (:mod:`feedback.ratings.held`: on a first close they
+   always join; after a reopen they may have to wait);
+3. the order in which answers arrived is forgotten (:mod:`.unlink`): responses are
    rewritten under new random ids, invites in nomination order;
-3. the "every group has enough answers" note still waiting in the outbox is withdrawn
+4. the "every group has enough answers" note still waiting in the outbox is withdrawn
    (the results are there now), and, unless the coach closed it with their own
    button, a note that it closed is queued to the coach (:mod:`.notes`);
-4. from then on :mod:`feedback.ratings.results` computes the guarded results, which the
+5. from then on :mod:`feedback.ratings.results` computes the guarded results, which the
    dashboard, the exports and (once released) the coachee's report show.
 
 Services flush; the request (or the command, or the job) commits once.
@@ -30,6 +33,7 @@ from ..extensions import db
 from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import queue_message
 from ..questionnaires.store import stored_questionnaire
+from ..ratings.held import admit_held_answers, discard_held_answers
 from ..reports.released import release
 from ..timeutil import today
 from ..vocabulary import CycleState, CycleStateError
@@ -46,6 +50,7 @@ __all__ = [
     "PORTAL_MAIL",
     "close_cycle",
     "close_due_cycles",
+    "keep_results",
     "portal_link_problem",
     "release",
     "reopen_cycle",
@@ -150,6 +155,7 @@ def close_cycle(cycle: Cycle, *, by_coach: bool = True, by_deadline: bool = Fals
     pressed the button is not sent a note; anyone else's close (``feedback cycle
     close``, the deadline) tells the coach. Raises CycleStateError unless it is open."""
     cycle.close()
+    admit_held_answers(cycle)
     unlink_submission_order(cycle)
     withdraw_groups_ready(cycle)
     if not by_coach:
@@ -168,10 +174,22 @@ def close_due_cycles() -> int:
     return len(due)
 
 
+def keep_results(cycle: Cycle) -> int:
+    """The coach keeps closed ``cycle``'s results as they were: the late answers that
+    wait to be shown are deleted; return how many. Raises CycleStateError unless the
+    cycle is closed (an open cycle's answers are not held for good yet)."""
+    if cycle.state is not CycleState.CLOSED:
+        raise CycleStateError(f"a {cycle.state} cycle's answers are still coming in")
+    deleted = discard_held_answers(cycle)
+    db.session.flush()
+    return deleted
+
+
 def reopen_cycle(cycle: Cycle, *, closes_on: date) -> None:
     """Take answers again until ``closes_on``: raters who have not answered can, the
-    coachee can invite more. The results hide again until the cycle closes, and a
-    report already released stays as it was until the coach releases the new one.
+    coachee can invite more. The results hide again until the cycle closes (when the
+    late answers join them only if that singles nobody out), and a report already
+    released stays as it was until the coach releases the new one.
 
     Raises CycleStateError unless the cycle is closed, ValueError for a bad deadline."""
     check_deadline(closes_on)

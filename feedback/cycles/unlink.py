@@ -58,9 +58,9 @@ def unlink_submission_order(cycle: Cycle) -> int:
 
 def _rewrite_responses(old_ids: list[str]) -> None:
     responses = db.session.execute(
-        select(Response.id, Response.cycle_id, Response.group, Response.submitted).where(
-            Response.id.in_(old_ids)
-        )
+        select(
+            Response.id, Response.cycle_id, Response.group, Response.submitted, Response.held
+        ).where(Response.id.in_(old_ids))
     ).all()
     ratings = db.session.execute(
         select(Rating.response_id, Rating.item_id, Rating.score).where(
@@ -84,7 +84,13 @@ def _rewrite_responses(old_ids: list[str]) -> None:
 
     rows = sorted(
         (
-            {"id": new_id[r.id], "cycle_id": r.cycle_id, "group": r.group, "submitted": r.submitted}
+            {
+                "id": new_id[r.id],
+                "cycle_id": r.cycle_id,
+                "group": r.group,
+                "submitted": r.submitted,
+                "held": r.held,
+            }
             for r in responses
         ),
         key=lambda row: row["id"],

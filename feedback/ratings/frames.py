@@ -34,9 +34,12 @@ def answers_of(response: Response) -> Answers:
     return Answers(scores=dict(scores), texts=dict(texts))
 
 
-def ratings_frame(cycle: Cycle) -> pd.DataFrame:
+def ratings_frame(cycle: Cycle, *, with_held: bool = False) -> pd.DataFrame:
     """Submitted ratings of ``cycle`` in the analysis's long format: coachee_id,
-    rater_id (the random response id), group, item_key, competency (its title), score."""
+    rater_id (the random response id), group, item_key, competency (its title), score.
+
+    Only the answers in the results, unless ``with_held``: then the held ones too, and
+    a column ``late`` that is true for them (what :mod:`.held` weighs at a close)."""
     rows = db.session.execute(
         select(
             Response.id,
@@ -44,26 +47,34 @@ def ratings_frame(cycle: Cycle) -> pd.DataFrame:
             Item.key,
             Competency.title,
             Rating.score,
+            Response.held,
         )
         .join(Rating, Rating.response_id == Response.id)
         .join(Item, Item.id == Rating.item_id)
         .join(Competency, Competency.id == Item.competency_id)
-        .where(Response.cycle_id == cycle.id, Response.submitted.is_(True))
+        .where(_answers_of(cycle, with_held))
         .order_by(Item.position, Response.id)
     ).all()
     frame = pd.DataFrame(
-        rows, columns=["rater_id", "group", "item_key", "competency", "score"]
-    ).astype({"score": "float64"})
+        rows, columns=["rater_id", "group", "item_key", "competency", "score", "late"]
+    ).astype({"score": "float64", "late": bool})
     frame.insert(0, "coachee_id", str(cycle.coachee_id))
-    return frame
+    return frame if with_held else frame.drop(columns="late")
 
 
 def comments_frame(cycle: Cycle) -> pd.DataFrame:
-    """Submitted open answers of ``cycle``: group, question_key, text."""
+    """Submitted open answers of ``cycle`` that are in the results: group,
+    question_key, text."""
     rows = db.session.execute(
         select(Response.group, OpenQuestion.key, OpenAnswer.text)
         .join(OpenAnswer, OpenAnswer.response_id == Response.id)
         .join(OpenQuestion, OpenQuestion.id == OpenAnswer.question_id)
-        .where(Response.cycle_id == cycle.id, Response.submitted.is_(True))
+        .where(_answers_of(cycle, with_held=False))
     ).all()
     return pd.DataFrame(rows, columns=["group", "question_key", "text"])
+
+
+def _answers_of(cycle: Cycle, with_held: bool):
+    """The responses of ``cycle`` that count: submitted, and not held unless asked."""
+    condition = (Response.cycle_id == cycle.id) & Response.submitted.is_(True)
+    return condition if with_held else condition & Response.held.is_(False)

@@ -7,7 +7,16 @@ follow the order of submission either.
 
 import secrets
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -42,6 +51,10 @@ class Response(db.Model):
     group: Mapped[str] = mapped_column(String(12))
     #: Only the self-assessment has a draft stage; raters' drafts stay on their invite.
     submitted: Mapped[bool] = mapped_column(default=True)
+    #: A rater's answers wait here until a close lets them into the results: at once on
+    #: the first close, after a reopen only when they cannot single anyone out
+    #: (docs/analysis.md "Across time"). The coachee's own are never held.
+    held: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     ratings: Mapped[list["Rating"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True

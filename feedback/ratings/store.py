@@ -3,8 +3,10 @@ and for raters' responses (README "Anonymity").
 
 A response holds a group and answers, nothing that says who: no invite id, email,
 address or time, and a random id. A rater's response is written once, when they
-submit (their draft lives on their invite until then); the coachee's self-assessment
-is one response per cycle, rewritten on every save until it is submitted.
+submit (their draft lives on their invite until then), and held until the cycle's
+next close decides whether it can join the results (:mod:`.held`); the coachee's
+self-assessment is one response per cycle, rewritten on every save until it is
+submitted.
 """
 
 from flask import current_app
@@ -48,7 +50,13 @@ def store_answers(cycle: Cycle, group: str, answers: Answers, *, submit: bool = 
         response_id = new_response_id()
         db.session.execute(
             _INSERT_RESPONSE,
-            {"id": response_id, "cycle_id": cycle.id, "group": group, "submitted": True},
+            {
+                "id": response_id,
+                "cycle_id": cycle.id,
+                "group": group,
+                "submitted": True,
+                "held": True,  # until a close lets it into the results
+            },
         )
     _insert_answers(cycle, response_id, answers)
     return response_id
@@ -65,7 +73,13 @@ def _replace_self_assessment(cycle: Cycle, submit: bool) -> str:
         response_id = new_response_id()
         db.session.execute(
             _INSERT_RESPONSE,
-            {"id": response_id, "cycle_id": cycle.id, "group": SELF, "submitted": submit},
+            {
+                "id": response_id,
+                "cycle_id": cycle.id,
+                "group": SELF,
+                "submitted": submit,
+                "held": False,
+            },
         )
         return response_id
     response_id = existing.id

@@ -4,12 +4,14 @@ answers come in, and what was released to the coachee kept as it was."""
 from datetime import timedelta
 
 from dashboard_support import ITEMS, figures_of
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from feedback.coaching.models import Cycle
 from feedback.cycles.jobs import run_round
 from feedback.cycles.notes import note_cycle_closed
 from feedback.extensions import db
+from feedback.ratings.models import Response
+from feedback.ratings.results import cycle_report
 from feedback.timeutil import today
 from feedback.vocabulary import CycleState
 
@@ -54,23 +56,71 @@ def test_reopen_asks_first_and_keeps_the_released_report(
     # Raters who answered cannot answer again; new partners can.
     again = browser.get(mailbox.link_for("peer1@example.com"))
     assert 'name="item-' not in again.text
-    lines = "partner2@example.com, partner\npartner3@example.com, partner"
-    assert browser.submit(f"{portal}/raters", {"raters": lines}).status_code == 302
-    for email in ("partner2@example.com", "partner3@example.com"):
-        scores = {f"item-{key}": "2" for key in ITEMS}
-        response = browser.submit(mailbox.link_for(email), {**scores, "action": "submit"})
-        assert response.status_code == 302, email
+    answer_late(browser, mailbox, portal, ["partner2@example.com", "partner3@example.com"])
     assert coach_browser.submit(f"{url}/close", {}, page=url).status_code == 302
 
-    # Closed again: the coach sees the partners; the coachee still sees what was released
-    # until the coach releases the new results.
+    # Closed again, but the two partners wait: showing the partners on their own, where
+    # the first showing pooled the lone partner with the peers, would give away the
+    # first partner's answers (the earlier "other raters" less the peers).
     dashboard = coach_browser.get(url).text
-    assert "Partners" in figures_of(dashboard)["groups"]
+    assert "Partners" not in figures_of(dashboard)["groups"]
+    assert "2 late answers waiting" in dashboard and "Partners: 2" in dashboard
+    assert (
+        f"would show them on their own on {len(ITEMS)} statements and in the comments" in dashboard
+    )
+    assert browser.get(f"{portal}/report").text == released
+    assert shown_counts(app, cycle_id)["subordinate_n"] == 3
+
+    # Keeping the results as they were needs the coach's word, then deletes the two.
+    keep = f"{url}/keep-results"
+    assert coach_browser.submit(keep, {}, page=url).status_code == 400
+    assert "late answers waiting" in coach_browser.get(url).text
+    response = coach_browser.submit(keep, {"understood": "y"}, page=url)
+    assert response.status_code == 302
+    assert "late answers waiting" not in coach_browser.get(url).text
+    assert shown_counts(app, cycle_id)["responses"] == 8
+
+    # Three more subordinates change the subordinates' figures by three answers: shown.
+    reopen(coach_browser, url)
+    answer_late(
+        browser, mailbox, portal, [f"sub{n}@example.com" for n in (4, 5, 6)], group="subordinate"
+    )
+    assert coach_browser.submit(f"{url}/close", {}, page=url).status_code == 302
+    dashboard = coach_browser.get(url).text
+    assert "late answers waiting" not in dashboard
+    assert shown_counts(app, cycle_id) == {"subordinate_n": 6, "responses": 11}
     assert "Release the new results" in dashboard
     assert browser.get(f"{portal}/report").text == released
     assert coach_browser.submit(f"{url}/release", {}, page=url).status_code == 302
-    assert "Partners" in browser.get(f"{portal}/report").text
+    assert browser.get(f"{portal}/report").text != released
     assert "Release the new results" not in coach_browser.get(url).text
+
+
+def reopen(coach_browser, url: str) -> None:
+    deadline = (today() + timedelta(days=5)).isoformat()
+    response = coach_browser.submit(f"{url}/reopen", {"closes_on": deadline, "understood": "y"})
+    assert response.status_code == 302
+
+
+def answer_late(browser, mailbox, portal: str, emails: list[str], group: str = "partner") -> None:
+    """The coachee invites ``emails`` and each answers 2 on every statement."""
+    lines = "\n".join(f"{email}, {group}" for email in emails)
+    assert browser.submit(f"{portal}/raters", {"raters": lines}).status_code == 302
+    for email in emails:
+        scores = {f"item-{key}": "2" for key in ITEMS}
+        response = browser.submit(mailbox.link_for(email), {**scores, "action": "submit"})
+        assert response.status_code == 302, email
+
+
+def shown_counts(app, cycle_id: int) -> dict[str, int]:
+    """The subordinates' count on the first statement, and the responses kept."""
+    with app.test_request_context():
+        cycle = db.session.get(Cycle, cycle_id)
+        items = cycle_report(cycle).results.items
+        responses = db.session.scalar(
+            select(func.count()).select_from(Response).where(Response.cycle_id == cycle_id)
+        )
+        return {"subordinate_n": int(items["subordinate_n"].iloc[0]), "responses": responses - 1}
 
 
 def test_only_a_closed_cycle_reopens(open_cycle, coach_browser, app):
