@@ -8,6 +8,7 @@ with ``email.utils.getaddresses``.
 
 import email
 import email.policy
+import re
 from datetime import timedelta
 from email.header import decode_header, make_header
 from email.utils import getaddresses
@@ -39,7 +40,8 @@ def _decoded(raw: bytes, header: str = "To"):
 def _display_name(raw: bytes, header: str = "To") -> str:
     """The display name as an RFC 2047 decoder shows it."""
     plain = email.message_from_bytes(raw)
-    decoded = str(make_header(decode_header(plain[header])))
+    unfolded = re.sub(r"\r?\n(?=[ \t])", "", plain[header])
+    decoded = str(make_header(decode_header(unfolded)))
     return decoded.rpartition(" <")[0]
 
 
@@ -63,7 +65,7 @@ def test_the_reported_name_gives_one_recipient():
     assert decoded.addr_spec == "victim@example.org"
     assert _squeezed(decoded.display_name) == _squeezed(ATTACK_NAME.rstrip(","))
     assert _display_name(raw) == ATTACK_NAME.rstrip(",")
-    assert b"evil@attacker.example" not in raw.split(b"\r\n\r\n", 1)[0].replace(b"=?", b"")
+    assert b"evil@attacker.example" not in raw.split(b"\n\n", 1)[0]
 
 
 def test_a_pasted_rater_line_cannot_add_a_recipient(open_cycle, browser, mailbox):
@@ -108,7 +110,7 @@ def test_no_name_parses_as_more_than_one_address(name, header):
     expected = "victim@example.org" if header == "To" else "coach@example.com"
     assert [a for _n, a in _addresses_as_a_client_reads_them(raw, header)] == [expected]
     assert [a.addr_spec for a in _decoded(raw, header)] == [expected]
-    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    assert all(len(line) <= 998 for line in raw.splitlines())
     shown = clean_header_text(name)[:MAX_DISPLAY_NAME].strip()
     if shown:
         assert _display_name(raw, header) == shown
