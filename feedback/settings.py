@@ -329,6 +329,11 @@ def init_app(app: Flask) -> Settings:
         )
     if not settings.secret_key:
         config["SECRET_KEY"] = _development_secret_key(instance)
+    # No SQL parameters (addresses, link keys, answers) in an error message or log.
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
+        "hide_parameters": True,
+    }
     base = urlsplit(settings.base_url)
     if base.scheme == "https":
         config["SESSION_COOKIE_SECURE"] = True

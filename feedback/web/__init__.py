@@ -1,8 +1,7 @@
-"""App-wide pages and behaviour: health check, plotly.js, error pages, link errors."""
+"""App-wide pages and behaviour: health check, plotly.js, error pages, link errors, and
+logs without secrets (:mod:`.redaction`)."""
 
-import logging
 import math
-import re
 from numbers import Number
 from pathlib import Path
 
@@ -15,16 +14,14 @@ from werkzeug.exceptions import NotFound as NotFoundPage
 from ..errors import NotFound
 from ..extensions import db
 from ..links import LinkError, LinkExpired
+from . import redaction
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def init_app(app: Flask) -> None:
     """Register the health check, the plotly.js route and the error pages."""
-    for name in ("werkzeug", "gunicorn.access"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactLinkTokens) for f in logger.filters):
-            logger.addFilter(RedactLinkTokens())
+    redaction.install()
 
     @app.get("/healthz")
     def healthz():
@@ -82,18 +79,3 @@ def format_number(value, digits: int = 2, signed: bool = False) -> str:
 def format_whole(value) -> str:
     """A count for a table: a dash when hidden."""
     return "–" if _missing(value) else str(int(value))
-
-
-_TOKEN_IN_PATH = re.compile(r"/(p|r)/[A-Za-z0-9_.\-]{20,}")
-
-
-class RedactLinkTokens(logging.Filter):
-    """Replace the signed token in portal and rater URLs before a log line is written,
-    so access logs never hold a working link."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = _TOKEN_IN_PATH.sub(r"/\1/…", message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
