@@ -85,7 +85,7 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     web.init_app(app)
     security.init_app(app)
     mail.init_app(app, run_round=jobs.run_round)
-    app.register_blueprint(mail_views.bp)
+    mail_views.init_app(app)
     app.register_blueprint(accounts_views.bp)
     raters.init_app(app)
     cycles.init_app(app)

@@ -14,6 +14,7 @@ from .accounts.services import coach_by_email, create_coach
 from .coaching.services import add_coachee
 from .cycles import lifecycle
 from .database import commit
+from .mail import views as mail_views
 from .mail.sender import deliver_due
 from .raters import services as raters
 from .raters.services import Nomination
@@ -203,12 +204,16 @@ def seed_demo(seed: int = 360) -> str:
 @click.option("--port", default=5000, show_default=True)
 @with_appcontext
 def demo_command(no_serve: bool, port: int) -> None:
-    """Migrate, seed a demo coach, coachee and complete cycle, and serve on 127.0.0.1."""
+    """Migrate, seed a demo coach, coachee and complete cycle, and serve on 127.0.0.1 with
+    the development mailbox."""
     upgrade()
     summary = seed_demo()
     base = current_app.config["BASE_URL"]
     click.echo(summary)
     click.echo(f"Sign in at {base}/login as {DEMO_EMAIL} with password {DEMO_PASSWORD}")
-    click.echo(f"Mail the service sends is readable at {base}/dev/mail")
     if not no_serve:
-        run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True)
+        app = current_app._get_current_object()
+        mail_views.enable(app)
+        if mail_views.serving(app):
+            click.echo(f"Mail the service sends is readable at {base}/dev/mail/")
+        run_simple("127.0.0.1", port, app, threaded=True)

@@ -158,6 +158,9 @@ class Settings(BaseModel):
     #: outside tests), or on or off.
     mail_background: Literal["auto"] | StrictBool = "auto"
     mail_background_interval: float = Field(default=5.0, ge=0.1)
+    #: Serve the development mailbox (/dev/mail/, every working link) with the file
+    #: backend; off by default, on for `feedback demo`.
+    dev_mailbox: StrictBool = False
 
     # -- the cycle's life
     #: Automatic reminders, in days before the deadline.
@@ -182,7 +185,9 @@ class Settings(BaseModel):
     login_limit_per_account: str = "5 per minute; 30 per hour"
     login_limit_per_address: str = "200 per hour"
 
-    @field_validator("smtp_starttls", "smtp_ssl", "mail_send_after_request", mode="before")
+    @field_validator(
+        "smtp_starttls", "smtp_ssl", "mail_send_after_request", "dev_mailbox", mode="before"
+    )
     @classmethod
     def _flags(cls, value: Any) -> Any:
         return _flag(value)

@@ -72,7 +72,8 @@ def test_a_huge_body_is_413(client):
     assert response.status_code == 413
 
 
-def test_development_mailbox_lists_mail_with_links(open_cycle, browser):
+def test_development_mailbox_lists_mail_with_links(app, open_cycle, browser):
+    app.config["DEV_MAILBOX"] = True  # as `feedback demo` sets it
     page = browser.get("/dev/mail/")
     assert page.status_code == 200
     assert "has started your 360 feedback" in page.text
@@ -80,7 +81,7 @@ def test_development_mailbox_lists_mail_with_links(open_cycle, browser):
 
 
 def test_development_mailbox_is_off_with_smtp(make_app):
-    app = make_app(MAIL_BACKEND="smtp")
+    app = make_app(MAIL_BACKEND="smtp", DEV_MAILBOX=True)
     assert app.test_client().get("/dev/mail/").status_code == 404
 
 

@@ -1,17 +1,51 @@
 """The development mailbox: with the file backend, read the mail the service wrote, so one
-person on one machine can play coach, coachee and every rater."""
+person on one machine can play coach, coachee and every rater.
+
+It lists every working rater and portal link, so it is served only when the server was
+started for development: ``feedback demo`` turns it on (:func:`enable`), or the setting
+``FEEDBACK_DEV_MAILBOX`` (off by default). Never with SMTP, and only to requests from
+this machine. Behind a reverse proxy on the same host every client comes from this
+machine, which is why the address alone is not enough. When it is on, a warning says
+so at start-up.
+"""
 
 import email
 import email.policy
+import logging
 import re
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, Flask, abort, current_app, render_template, request
 
 bp = Blueprint("mail", __name__, url_prefix="/dev/mail")
 
 _LINK = re.compile(r"https?://[^\s<>\"']+")
 _LOOPBACK = {"127.0.0.1", "::1"}
+log = logging.getLogger(__name__)
+WARNING = (
+    "The development mailbox is on: %s/dev/mail/ lists every email with its working "
+    "links to anyone whose request comes from this machine (a reverse proxy on this host "
+    "included). Never use it where others can reach the server."
+)
+
+
+def init_app(app: Flask) -> None:
+    """Register the mailbox's pages; warn when they are served."""
+    app.register_blueprint(bp)
+    if serving(app):
+        log.warning(WARNING, app.config["BASE_URL"])
+
+
+def serving(app: Flask) -> bool:
+    """Whether the app serves the mailbox: asked for, and the file backend."""
+    return bool(app.config["DEV_MAILBOX"]) and app.config["MAIL_BACKEND"] == "file"
+
+
+def enable(app: Flask) -> None:
+    """Serve the mailbox from ``app`` (``feedback demo``), with the start-up warning."""
+    app.config["DEV_MAILBOX"] = True
+    if serving(app):
+        log.warning(WARNING, app.config["BASE_URL"])
 
 
 def _mail_dir() -> Path:
@@ -20,8 +54,8 @@ def _mail_dir() -> Path:
 
 @bp.before_request
 def _only_for_development() -> None:
-    """Only with the file backend, and only for a browser on this machine."""
-    if current_app.config["MAIL_BACKEND"] != "file" or request.remote_addr not in _LOOPBACK:
+    """Only when turned on, with the file backend, and for a browser on this machine."""
+    if not serving(current_app) or request.remote_addr not in _LOOPBACK:
         abort(404)
 
 
