@@ -2,9 +2,11 @@
 the self-assessment, nominating raters, answers counted per group, reminders."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
 
 from ..coaching.services import cycle_for_portal_token
 from ..database import commit
+from ..extensions import db
 from ..raters import services as raters
 from ..raters.reminders import remind_everyone
 from ..ratings.forms import answer_form, form_problem
@@ -96,7 +98,13 @@ def nominate_raters(token: str):
         if len(text) > 100_000:
             abort(413)
         nominations, problems = raters.parse_nominations(text)
-        created, refused = raters.nominate(cycle, nominations)
+        try:
+            created, refused = raters.nominate(cycle, nominations)
+        except IntegrityError:
+            # An invite of the same address committed by a writer that did not take the
+            # cycle's lock: start again, when it is visible and refused like any other.
+            db.session.rollback()
+            created, refused = raters.nominate(cycle, nominations)
         problems += [
             raters.LineProblem(0, f"{n.email}, {n.group}, {n.name}".rstrip(", "), why)
             for n, why in refused

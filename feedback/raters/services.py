@@ -81,11 +81,29 @@ def parse_nominations(text: str) -> tuple[list[Nomination], list[LineProblem]]:
     return nominations, problems
 
 
+def lock_cycle_for_nominations(cycle: Cycle) -> None:
+    """Hold the cycle's row until the transaction ends, so nominations to one cycle are
+    counted and added one request after the other: ``SELECT … FOR UPDATE`` on
+    PostgreSQL; on SQLite an UPDATE of the row, which takes the database's write lock
+    before anything is counted (a count read before the lock could be stale)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(Cycle.id).where(Cycle.id == cycle.id).with_for_update())
+    else:
+        db.session.execute(
+            update(Cycle.__table__)
+            .where(Cycle.__table__.c.id == cycle.id)
+            .values(id=Cycle.__table__.c.id)
+        )
+
+
 def nominate(
     cycle: Cycle, nominations: list[Nomination]
 ) -> tuple[list[Invite], list[tuple[Nomination, str]]]:
     """Create and send invites; returns the invites and the nominations refused, with why
-    (already invited, the coachee themself, cycle full)."""
+    (already invited, the coachee themself, cycle full). The cycle is locked first
+    (:func:`lock_cycle_for_nominations`), so simultaneous requests keep the cap of
+    :data:`MAX_RATERS_PER_CYCLE` and see each other's invites."""
+    lock_cycle_for_nominations(cycle)
     existing = set(db.session.scalars(select(Invite.email).where(Invite.cycle_id == cycle.id)))
     count = len(existing)
     created: list[Invite] = []
