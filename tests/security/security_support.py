@@ -1,8 +1,14 @@
 """Helpers for the adversarial tests: raters invited through the real forms, complete
-answers, and row counts of every table (to prove that a refused request wrote nothing)."""
+answers, row counts of every table (to prove that a refused request wrote nothing), and
+readers of what a coach downloads (figures and tables of a page, an XLSX's sheets)."""
 
+import io
+import json
+import re
 import threading
+import zipfile
 from collections.abc import Iterator
+from xml.etree import ElementTree
 
 import pytest
 from sqlalchemy import MetaData, func, select
@@ -131,3 +137,53 @@ def build_world(app, email: str, *, name: str = "Casey Doe", closed: bool = True
         }
         db.session.commit()
     return world
+
+
+def _xml(book: zipfile.ZipFile, name: str) -> ElementTree.Element:
+    """A part of the workbook the app itself wrote (not untrusted input)."""
+    return ElementTree.fromstring(book.read(name))  # noqa: S314
+
+
+def xlsx_sheets(xlsx: bytes) -> dict[str, list[list[str]]]:
+    """Every sheet of a workbook as rows of cell texts (numbers as written)."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as book:
+        strings = [
+            "".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t"))
+            for si in _xml(book, "xl/sharedStrings.xml").findall("m:si", ns)
+        ]
+        names = [s.get("name") for s in _xml(book, "xl/workbook.xml").iter(f"{{{ns['m']}}}sheet")]
+        sheets = {}
+        for number, name in enumerate(names, start=1):
+            root = _xml(book, f"xl/worksheets/sheet{number}.xml")
+            rows = []
+            for row in root.iter(f"{{{ns['m']}}}row"):
+                cells = []
+                for cell in row.findall("m:c", ns):
+                    value = cell.findtext("m:v", default="", namespaces=ns)
+                    text = strings[int(value)] if cell.get("t") == "s" else value
+                    cells.append((cell.get("r").rstrip("0123456789"), text))
+                rows.append(cells)
+            sheets[name] = rows
+    return sheets
+
+
+def figures_and_tables(html: str, cycle_id: int) -> tuple[dict, list[str]]:
+    """The figure JSON (by id) and every table of a dashboard page, the cycle's own id
+    taken out of links."""
+    html = html.replace(f"/cycles/{cycle_id}/", "/cycles/ID/").replace(
+        f'/cycles/{cycle_id}"', '/cycles/ID"'
+    )
+    figures = {
+        name: json.loads(body)
+        for name, body in re.findall(
+            r'<script type="application/json" id="(figure-[^"]+)">(.*?)</script>', html, re.S
+        )
+    }
+    tables = re.findall(r"<table.*?</table>", html, re.S)
+    return figures, tables
+
+
+def without_the_cycle(summary: list) -> list:
+    """The summary sheet without the row holding the cycle's id."""
+    return [row for row in summary if not (row and row[0][1] == "cycle")]

@@ -8,15 +8,10 @@ figure the item level shows; so the dashboard's figures and tables and the XLSX
 export's summary and competencies sheets must be identical too.
 """
 
-import io
-import json
-import re
-import zipfile
-from xml.etree import ElementTree
-
 import factories
 import pandas as pd
 from factories import ITEMS
+from security_support import figures_and_tables, without_the_cycle, xlsx_sheets
 
 from feedback import analysis
 from feedback.accounts.models import Coach
@@ -57,56 +52,6 @@ def _closed_cycle(coach: Coach, traded: bool) -> int:
     return cycle.id
 
 
-def _xml(book: zipfile.ZipFile, name: str) -> ElementTree.Element:
-    """A part of the workbook the app itself wrote (not untrusted input)."""
-    return ElementTree.fromstring(book.read(name))  # noqa: S314
-
-
-def _sheets(xlsx: bytes) -> dict[str, list[list[str]]]:
-    """Every sheet of a workbook as rows of cell texts (numbers as written)."""
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-    with zipfile.ZipFile(io.BytesIO(xlsx)) as book:
-        strings = [
-            "".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t"))
-            for si in _xml(book, "xl/sharedStrings.xml").findall("m:si", ns)
-        ]
-        names = [s.get("name") for s in _xml(book, "xl/workbook.xml").iter(f"{{{ns['m']}}}sheet")]
-        sheets = {}
-        for number, name in enumerate(names, start=1):
-            root = _xml(book, f"xl/worksheets/sheet{number}.xml")
-            rows = []
-            for row in root.iter(f"{{{ns['m']}}}row"):
-                cells = []
-                for cell in row.findall("m:c", ns):
-                    value = cell.findtext("m:v", default="", namespaces=ns)
-                    text = strings[int(value)] if cell.get("t") == "s" else value
-                    cells.append((cell.get("r").rstrip("0123456789"), text))
-                rows.append(cells)
-            sheets[name] = rows
-    return sheets
-
-
-def _figures_and_tables(html: str, cycle_id: int) -> tuple[dict, list[str]]:
-    """The figure JSON (by id) and every table of a dashboard page, the cycle's own id
-    taken out of links."""
-    html = html.replace(f"/cycles/{cycle_id}/", "/cycles/ID/").replace(
-        f'/cycles/{cycle_id}"', '/cycles/ID"'
-    )
-    figures = {
-        name: json.loads(body)
-        for name, body in re.findall(
-            r'<script type="application/json" id="(figure-[^"]+)">(.*?)</script>', html, re.S
-        )
-    }
-    tables = re.findall(r"<table.*?</table>", html, re.S)
-    return figures, tables
-
-
-def _without_the_cycle(summary: list) -> list:
-    """The summary sheet without the row holding the cycle's id."""
-    return [row for row in summary if not (row and row[0][1] == "cycle")]
-
-
 def test_trading_a_hidden_peers_answer_with_a_pooled_subordinates_changes_nothing(
     app, coach, coach_browser
 ):
@@ -134,9 +79,7 @@ def test_trading_a_hidden_peers_answer_with_a_pooled_subordinates_changes_nothin
         cohort = analysis.cohort_summary(frames, rules_for(cycles[0])).drop(columns="coachee_id")
         assert cohort.iloc[0].equals(cohort.iloc[1])
 
-    pages = [
-        _figures_and_tables(coach_browser.get(f"/cycles/{c}").text, c) for c in (before, after)
-    ]
+    pages = [figures_and_tables(coach_browser.get(f"/cycles/{c}").text, c) for c in (before, after)]
     assert pages[0][0], "the dashboard shows figures"
     assert pages[0] == pages[1]
 
@@ -144,10 +87,10 @@ def test_trading_a_hidden_peers_answer_with_a_pooled_subordinates_changes_nothin
     for c in (before, after):
         response = coach_browser.get(f"/cycles/{c}/report.xlsx")
         assert response.status_code == 200
-        books.append(_sheets(response.data))
+        books.append(xlsx_sheets(response.data))
     assert len(books[0]["competencies"]) > 1
     # Column A of the competencies sheet is the coachee's id, the one thing that differs.
     assert [row[1:] for row in books[0]["competencies"]] == [
         row[1:] for row in books[1]["competencies"]
     ]
-    assert _without_the_cycle(books[0]["summary"]) == _without_the_cycle(books[1]["summary"])
+    assert without_the_cycle(books[0]["summary"]) == without_the_cycle(books[1]["summary"])
