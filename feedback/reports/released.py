@@ -4,6 +4,7 @@ from flask import render_template
 
 from ..coaching.models import Cycle
 from ..extensions import db
+from ..raters.services import progress
 from ..ratings.results import cycle_report
 from ..timeutil import utcnow
 from ..vocabulary import GROUP_LABELS, CycleState
@@ -49,5 +50,6 @@ def _render(cycle: Cycle) -> str | None:
         cycle=cycle,
         report=report,
         results=report.results,
+        progress=progress(cycle),
         group_labels=GROUP_LABELS,
     )

@@ -223,3 +223,13 @@ def test_the_dashboard_says_why_a_group_that_answered_is_not_shown(closed_cycle,
     assert "fewer than 3 of them rated a statement" in why and "subtraction" in why
     for shown in ("Subordinates", "Boss"):
         assert f"<strong>{shown}</strong>" not in why
+
+
+def test_the_released_report_says_why_too(closed_cycle, coach_browser, browser):
+    url = f"/cycles/{closed_cycle['cycle_id']}"
+    assert coach_browser.submit(f"{url}/release", {}, page=url).status_code == 302
+    report = browser.get(closed_cycle["portal"].rstrip("/") + "/report").text
+    why = report.split('id="why-not-shown"', 1)[1].split("</div>", 1)[0]
+    assert "<strong>Partners</strong> (1 answered): not shown on their own on any" in why
+    assert "<strong>Peers</strong> (3 answered)" in why and "subtraction" in why
+    assert "<strong>Subordinates</strong>" not in why
