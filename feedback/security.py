@@ -15,21 +15,49 @@ defaults, in :mod:`feedback.settings`):
   ``127.0.0.1``; any other ``Host`` header gets a 400.
 - ``SESSION_IDLE_TIMEOUT``: seconds without a request after which a coach is signed out
   (3600 by default). ``PERMANENT_SESSION_LIFETIME`` stays the cookie's longest life.
-- ``RATELIMIT_STORAGE_URI``: where login attempts are counted (``memory://`` by default,
-  one count per process; ``redis://host:6379`` when several processes serve the app).
-- ``LOGIN_LIMIT_PER_ACCOUNT`` and ``LOGIN_LIMIT_PER_ADDRESS``: failed sign-ins allowed per
-  email and address, and per address alone (Flask-Limiter's notation).
+- ``RATELIMIT_STORAGE_URI``: where sign-in attempts are counted (``memory://`` by
+  default, one count per process, which a server of several processes multiplies: a
+  warning says so at start-up; ``redis://host:6379`` when several processes serve the
+  app). The counting is the ``limits`` library's (Flask-Limiter's engine).
+- ``LOGIN_LIMIT_PER_ACCOUNT`` and ``LOGIN_LIMIT_PER_ADDRESS``: sign-in attempts allowed
+  per email and address, and per address alone (``limits``' notation). Every attempt
+  is counted before its password is checked; a successful sign-in clears its email
+  and address's count.
+- ``LOGIN_ACCOUNT_FREE_ATTEMPTS`` and ``LOGIN_ACCOUNT_MAX_WAIT``: failed attempts on
+  one account from anywhere before it backs off (10), and the longest wait between two
+  attempts then (900 seconds): the wait doubles with each attempt, so guessing from
+  many addresses is slow, and no attacker can lock a coach out for longer than the
+  longest wait. A browser that signed in to the account before (a signed cookie) is
+  not slowed down by others' failures.
 """
 
+import functools
 import hashlib
+import logging
+import math
+import os
+import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, flash, render_template, request, session
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import logout_user
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    render_template,
+    request,
+    session,
+)
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from limits import RateLimitItem, parse_many
+from limits.errors import ConfigurationError
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import BadRequest, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -65,8 +93,20 @@ NUL_MESSAGE = (
     "Please remove it and try again."
 )
 LOGIN_LIMIT_MESSAGE = "Too many sign-in attempts. Please wait a few minutes and try again."
-
-limiter = Limiter(key_func=get_remote_address)
+MEMORY_STORE_WARNING = (
+    "SIGN-IN LIMITS ARE PER PROCESS: this app runs under a server of several processes "
+    "(%s) but counts sign-in attempts in memory, so each process keeps its own count and "
+    "a password guesser gets one allowance per process. Set "
+    "FEEDBACK_RATELIMIT_STORAGE_URI=redis://HOST:6379 (README, Security)."
+)
+#: How long failed attempts on one account are remembered for the back-off.
+BACKOFF_MEMORY_SECONDS = 24 * 3600
+#: The cookie of a browser that signed in to an account before, and its life.
+KNOWN_DEVICE_COOKIE = "known_device"
+KNOWN_DEVICE_SALT = "known-device"
+KNOWN_DEVICE_MAX_AGE = 180 * 24 * 3600
+_GUARD = "login_guard"
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -74,7 +114,10 @@ def init_app(app: Flask) -> None:
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    limiter.init_app(app)
+    app.extensions[_GUARD] = LoginGuard.from_config(app.config)
+    server = multi_process_server()
+    if server and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        log.warning(MEMORY_STORE_WARNING, server)
     app.before_request(_refuse_nul_characters)
     app.before_request(_sign_out_idle_coach)
     app.after_request(_security_headers)
@@ -150,40 +193,160 @@ def _sign_out_idle_coach() -> None:
     session["last_seen"] = int(now)
 
 
-def _account_and_address() -> str:
-    """The rate-limit key of one person's attempts: the email tried (hashed, so the
-    counter store holds no addresses) and where the attempt came from."""
+# ---------------------------------------------------------------- sign-in limits
+
+
+def multi_process_server() -> str | None:
+    """The name of a server that runs the app in several processes (gunicorn, uWSGI, or
+    WEB_CONCURRENCY above 1), when this process runs under one; else None."""
+    for name in ("gunicorn", "uwsgi"):
+        if name in sys.modules:
+            return name
+    concurrency = os.environ.get("WEB_CONCURRENCY", "").strip()
+    if concurrency.isdigit() and int(concurrency) > 1:
+        return f"WEB_CONCURRENCY={concurrency}"
+    return None
+
+
+@dataclass
+class LoginGuard:
+    """Counts sign-in attempts of one app in its store (memory or Redis)."""
+
+    storage: Storage
+    windows: MovingWindowRateLimiter
+    per_address: list[RateLimitItem]
+    per_account_and_address: list[RateLimitItem]
+    free_attempts: int
+    max_wait: int
+
+    @classmethod
+    def from_config(cls, config) -> "LoginGuard":
+        """The guard of the checked settings; raises ValueError for a store that cannot
+        be used (an unknown scheme, or Redis without the ``redis`` package)."""
+        uri = config["RATELIMIT_STORAGE_URI"]
+        try:
+            storage = storage_from_string(uri)
+        except ConfigurationError as error:
+            raise ValueError(f"FEEDBACK_RATELIMIT_STORAGE_URI: {error}") from None
+        limits = {}
+        for name in ("LOGIN_LIMIT_PER_ADDRESS", "LOGIN_LIMIT_PER_ACCOUNT"):
+            try:
+                limits[name] = parse_many(config[name])
+            except ValueError as error:
+                raise ValueError(f"FEEDBACK_{name}: {error}") from None
+        return cls(
+            storage=storage,
+            windows=MovingWindowRateLimiter(storage),
+            per_address=limits["LOGIN_LIMIT_PER_ADDRESS"],
+            per_account_and_address=limits["LOGIN_LIMIT_PER_ACCOUNT"],
+            free_attempts=config["LOGIN_ACCOUNT_FREE_ATTEMPTS"],
+            max_wait=config["LOGIN_ACCOUNT_MAX_WAIT"],
+        )
+
+    def admit(self, account: str, address: str, *, known_device: bool) -> int:
+        """Count one attempt on ``account`` (a digest) from ``address`` before it is
+        checked; 0 when it may be checked, else the seconds to wait. Each count is one
+        atomic step of the store, so simultaneous attempts cannot all slip through."""
+        for items, identifiers in (
+            (self.per_address, ("login-address", address)),
+            (self.per_account_and_address, ("login-account", account, address)),
+        ):
+            for item in items:
+                if not self.windows.hit(item, *identifiers):
+                    reset = self.windows.get_window_stats(item, *identifiers).reset_time
+                    return max(1, math.ceil(reset - time.time()))
+        if known_device:
+            return 0
+        attempts = self.storage.incr(f"login-backoff/{account}", BACKOFF_MEMORY_SECONDS)
+        if attempts <= self.free_attempts:
+            return 0
+        # Beyond the free attempts, one attempt per wait, and each attempt (let through
+        # or not) doubles the next wait, up to max_wait.
+        wait = min(2 ** min(attempts - self.free_attempts, 30), self.max_wait)
+        gate = f"login-backoff-gate/{account}"
+        if self.storage.incr(gate, wait) == 1:
+            return 0
+        return max(1, math.ceil(self.storage.get_expiry(gate) - time.time()))
+
+    def forget(self, account: str, address: str) -> None:
+        """A successful sign-in: clear the account's back-off and its count from
+        ``address`` (the address's own count stays: it is everyone's there)."""
+        for item in self.per_account_and_address:
+            self.windows.clear(item, "login-account", account, address)
+        self.storage.clear(f"login-backoff/{account}")
+        self.storage.clear(f"login-backoff-gate/{account}")
+
+
+def _posted_account() -> tuple[str, str]:
+    """The email tried, as typed and trimmed, and its digest (the store holds no
+    addresses)."""
     email = request.form.get("email", "").strip().lower()[:254]
-    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
-    return f"{digest}@{get_remote_address()}"
+    return email, hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
-def _failed_sign_in(response: Response) -> bool:
-    """Only failed attempts count; a successful sign-in redirects."""
-    return response.status_code != 302
+def _device_serializer() -> URLSafeTimedSerializer:
+    config = current_app.config
+    keys = [*config["SECRET_KEY_FALLBACKS"], config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt=KNOWN_DEVICE_SALT)
+
+
+def _known_device(account: str) -> bool:
+    """Whether this browser signed in to ``account`` before (its signed cookie)."""
+    cookie = request.cookies.get(KNOWN_DEVICE_COOKIE)
+    if not cookie:
+        return False
+    try:
+        return _device_serializer().loads(cookie, max_age=KNOWN_DEVICE_MAX_AGE) == account
+    except BadSignature:
+        return False
+
+
+def _remember_device(response: Response, account: str) -> None:
+    response.set_cookie(
+        KNOWN_DEVICE_COOKIE,
+        _device_serializer().dumps(account),
+        max_age=KNOWN_DEVICE_MAX_AGE,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        httponly=True,
+        samesite="Lax",
+        path="/login",
+    )
+
+
+def _too_many(wait: int) -> Response:
+    response = make_response(
+        render_template("errors/error.html", code=429, message=LOGIN_LIMIT_MESSAGE), 429
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def limit_login(view: Callable) -> Callable:
-    """Rate-limit failed sign-ins on ``view``: strictly per email and address, loosely
-    per address alone, so one office behind one address is not locked out by one
-    person's typos, and guessing many passwords for one account is slow."""
-    per_address = limiter.limit(
-        lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-        key_func=get_remote_address,
-        scope="login-address",
-        methods=["POST"],
-        deduct_when=_failed_sign_in,
-        error_message=LOGIN_LIMIT_MESSAGE,
-    )
-    per_account = limiter.limit(
-        lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-        key_func=_account_and_address,
-        scope="login-account",
-        methods=["POST"],
-        deduct_when=_failed_sign_in,
-        error_message=LOGIN_LIMIT_MESSAGE,
-    )
-    return per_address(per_account(view))
+    """Limit sign-in attempts on ``view`` (a POST with ``email`` and ``password``):
+    counted before the password is checked, strictly per email and address, loosely
+    per address alone (one office behind one address is not locked out by one person's
+    typos), and per account from anywhere with a doubling wait (:class:`LoginGuard`).
+    A sign-in that succeeds (the view signed in the coach of that email) clears its
+    counts and marks the browser as known to the account."""
+
+    @functools.wraps(view)
+    def limited(*args, **kwargs):
+        if request.method != "POST":
+            return view(*args, **kwargs)
+        guard: LoginGuard = current_app.extensions[_GUARD]
+        email, account = _posted_account()
+        address = request.remote_addr or "unknown"
+        wait = guard.admit(account, address, known_device=_known_device(account))
+        if wait:
+            return _too_many(wait)
+        response = make_response(view(*args, **kwargs))
+        signed_in = getattr(current_user, "email", "") or ""
+        if current_user.is_authenticated and email and signed_in.lower() == email:
+            guard.forget(account, address)
+            _remember_device(response, account)
+        return response
+
+    return limited
 
 
 # ---------------------------------------------------------------- CSRF

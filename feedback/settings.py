@@ -184,6 +184,10 @@ class Settings(BaseModel):
     ratelimit_storage_uri: str = "memory://"
     login_limit_per_account: str = "5 per minute; 30 per hour"
     login_limit_per_address: str = "200 per hour"
+    #: Failed sign-ins on one account, from anywhere, before each attempt must wait.
+    login_account_free_attempts: int = Field(default=10, ge=1)
+    #: The longest wait (seconds) between two attempts on an account that backs off.
+    login_account_max_wait: int = Field(default=900, ge=1)
 
     @field_validator(
         "smtp_starttls", "smtp_ssl", "mail_send_after_request", "dev_mailbox", mode="before"
@@ -199,7 +203,14 @@ class Settings(BaseModel):
             return "auto"
         return _flag(value)
 
-    @field_validator("smtp_port", "proxy_fix_hops", "session_idle_timeout", mode="before")
+    @field_validator(
+        "smtp_port",
+        "proxy_fix_hops",
+        "session_idle_timeout",
+        "login_account_free_attempts",
+        "login_account_max_wait",
+        mode="before",
+    )
     @classmethod
     def _whole_numbers(cls, value: Any) -> Any:
         return _whole(value)
@@ -291,7 +302,6 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
     "SQLALCHEMY_ENGINE_OPTIONS": {},
-    "RATELIMIT_HEADERS_ENABLED": True,
 }
 
 

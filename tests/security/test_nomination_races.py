@@ -5,47 +5,15 @@ cookie jar with its own CSRF token, and all of them post at once (a barrier). On
 PostgreSQL (FEEDBACK_TEST_DATABASE_URL) the same tests run against the server.
 """
 
-import http.cookiejar
-import threading
-import urllib.error
 import urllib.parse
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 
+from http_support import Tab, all_at_once
 from sqlalchemy import func, select
-from support import csrf_token
 
 from feedback.coaching.models import Cycle
 from feedback.extensions import db
 from feedback.raters import services as raters
 from feedback.raters.models import Invite
-
-
-class Tab:
-    """One browser tab on the portal: its own cookies, the nomination form's token."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(jar), _NoRedirect()
-        )
-        with self.opener.open(url, timeout=30) as page:
-            self.token = csrf_token(page.read().decode())
-
-    def post(self, lines: list[str]) -> tuple[int, str]:
-        """Send the pasted lines; the status and the page."""
-        body = urllib.parse.urlencode({"csrf_token": self.token, "raters": "\n".join(lines)})
-        try:
-            with self.opener.open(self.url, data=body.encode(), timeout=60) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *_args, **_kwargs):
-        return None
 
 
 def _invite_count(app, cycle_id: int) -> int:
@@ -55,17 +23,6 @@ def _invite_count(app, cycle_id: int) -> int:
         )
         db.session.remove()
         return count
-
-
-def _all_at_once(tabs: list[Tab], lines_of) -> list[tuple[int, str]]:
-    barrier = threading.Barrier(len(tabs))
-
-    def go(index: int) -> tuple[int, str]:
-        barrier.wait(timeout=30)
-        return tabs[index].post(lines_of(index))
-
-    with ThreadPoolExecutor(len(tabs)) as pool:
-        return list(pool.map(go, range(len(tabs))))
 
 
 def _nominate_directly(app, cycle_id: int, count: int) -> None:
@@ -84,7 +41,7 @@ def test_simultaneous_pastes_keep_the_cap_of_60(app, open_cycle, serve):
     served = serve(app)
     path = urllib.parse.urlsplit(open_cycle["portal"]).path.rstrip("/") + "/raters"
     tabs = [Tab(served.url + path) for _ in range(12)]
-    results = _all_at_once(tabs, lambda tab: [f"late{tab}.{n}@example.com, peer" for n in range(5)])
+    results = all_at_once(tabs, lambda tab: [f"late{tab}.{n}@example.com, peer" for n in range(5)])
     assert all(status in (302, 422) for status, _page in results), [s for s, _ in results]
     assert _invite_count(app, cycle_id) == raters.MAX_RATERS_PER_CYCLE
     refused = sum(page.count("a cycle can have at most 60 raters") for _status, page in results)
@@ -97,7 +54,7 @@ def test_simultaneous_nominations_of_one_address_make_one_invite_and_no_error(
     served = serve(app)
     path = urllib.parse.urlsplit(open_cycle["portal"]).path.rstrip("/") + "/raters"
     tabs = [Tab(served.url + path) for _ in range(10)]
-    results = _all_at_once(tabs, lambda _tab: ["same@example.com, peer, Sam"])
+    results = all_at_once(tabs, lambda _tab: ["same@example.com, peer, Sam"])
     statuses = sorted(status for status, _page in results)
     assert statuses == [302] + [422] * 9
     for status, page in results:
@@ -115,6 +72,6 @@ def test_a_duplicate_that_slips_past_the_lock_gets_the_same_message(
     served = serve(app)
     path = urllib.parse.urlsplit(open_cycle["portal"]).path.rstrip("/") + "/raters"
     tabs = [Tab(served.url + path) for _ in range(10)]
-    results = _all_at_once(tabs, lambda _tab: ["same@example.com, peer, Sam"])
+    results = all_at_once(tabs, lambda _tab: ["same@example.com, peer, Sam"])
     assert sorted(status for status, _page in results) == [302] + [422] * 9
     assert _invite_count(app, open_cycle["cycle_id"]) == 1
