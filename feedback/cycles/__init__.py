@@ -2,6 +2,7 @@
 to the day its report is released, and the pages that span domains.
 
 - :mod:`.lifecycle` — start, close (and what closing does), reopen, release;
+- :mod:`.erasure` — a closed cycle's drafts out of SQLite's write-ahead log;
 - :mod:`.unlink` — forgetting the order in which answers arrived, when a cycle closes;
 - :mod:`.notes` — the notes to the coach (every group has enough answers; it closed);
 - :mod:`.jobs` — the scheduled round (cycles past their deadline, reminders, notes,
@@ -22,7 +23,7 @@ plans, reports) and the infrastructure; nothing below imports it (docs/architect
 from flask import Flask
 
 from ..mail.outbox import register_context_loader, register_links
-from . import coach_pages, dashboard, portal
+from . import coach_pages, dashboard, erasure, portal  # noqa: F401 (erasure listens)
 from .lifecycle import PORTAL_MAIL, portal_link
 from .mailing import message_contexts
 from .notes import CYCLE_CLOSED, GROUPS_READY, dashboard_link

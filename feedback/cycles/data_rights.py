@@ -12,6 +12,7 @@ told how many answered per group, never who).
 from sqlalchemy import delete, func, select
 
 from ..coaching.models import Coachee, Cycle
+from ..database import erase_old_versions_after_commit
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from ..raters.models import Invite
@@ -132,3 +133,4 @@ def delete_coachee(coachee: Coachee) -> None:
     )
     db.session.delete(coachee)
     db.session.flush()
+    erase_old_versions_after_commit()

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 
 from ..coaching.models import Cycle, new_link_key
+from ..database import erase_old_versions_after_commit
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from ..raters.models import Invite
@@ -63,4 +64,5 @@ def apply_retention(days: int) -> int:
             .execution_options(synchronize_session=False)
         )
     db.session.expire_all()
+    erase_old_versions_after_commit()
     return len(invite_ids)
