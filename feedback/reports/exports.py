@@ -21,7 +21,7 @@ from ..raters.services import progress
 from ..ratings.results import CycleReport, cycle_report
 from ..timeutil import utcnow
 from ..vocabulary import GROUP_LABELS, CycleState
-from ..web import PLOTLY_JS
+from ..web.assets import plotly_bundle
 
 #: The formats of ``feedback report`` and of the dashboard's downloads.
 EXPORT_FORMATS = ("html", "csv", "xlsx")
@@ -40,8 +40,9 @@ class ExportError(ValueError):
 
 @cache
 def plotly_source() -> str:
-    """plotly.js as shipped with the plotly package, read once per process."""
-    return PLOTLY_JS.read_text(encoding="utf-8")
+    """plotly.js as the pages load it (:mod:`feedback.web.assets`), for the report's
+    own copy: a downloaded report draws its charts offline."""
+    return plotly_bundle().data.decode("utf-8")
 
 
 def report_of(cycle: Cycle) -> CycleReport:

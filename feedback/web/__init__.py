@@ -3,25 +3,35 @@ logs without secrets (:mod:`.redaction`)."""
 
 import math
 from numbers import Number
-from pathlib import Path
 
-import plotly
-from flask import Flask, render_template, send_file
+from flask import Flask, Response, render_template, request
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as NotFoundPage
 
 from ..errors import NotFound
-from ..extensions import db
+from ..extensions import compress, db
 from ..links import LinkError, LinkExpired
-from . import redaction
+from . import assets, redaction
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+#: How long a browser keeps a file whose URL changes with its content.
+YEAR = 365 * 24 * 3600
+
+
+#: Content types Flask-Compress compresses: static files only. Pages carry CSRF tokens
+#: and links' tokens next to text a visitor can put there (a search, a name), which a
+#: compressed response would leak by its length (BREACH); they go uncompressed.
+COMPRESSED_TYPES = ["text/css", "text/javascript", "application/javascript", "image/svg+xml"]
 
 
 def init_app(app: Flask) -> None:
-    """Register the health check, the plotly.js route and the error pages."""
+    """Register the health check, the plotly.js route, compression of static files and
+    the error pages."""
     redaction.install()
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
+    compress.init_app(app)
 
     @app.get("/healthz")
     def healthz():
@@ -35,16 +45,30 @@ def init_app(app: Flask) -> None:
 
     @app.get("/vendor/plotly-<version>.min.js")
     def plotly_js(version: str):
-        """plotly.js from the installed plotly package: served here, never from a CDN.
-        The version in the URL lets browsers cache it for a year."""
-        return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=365 * 24 * 3600)
+        """plotly.js, served here, never from a CDN (:mod:`.assets`): compressed when
+        the browser takes it, and kept by browsers for a year under its own URL."""
+        bundle = assets.plotly_bundle()
+        encoding = request.accept_encodings.best_match(assets.ENCODINGS)
+        response = Response(
+            assets.encoded(encoding) if encoding else bundle.data, mimetype="text/javascript"
+        )
+        if encoding:
+            response.headers["Content-Encoding"] = encoding
+        response.vary.add("Accept-Encoding")
+        response.cache_control.public = True
+        if version == bundle.token:
+            response.cache_control.max_age = YEAR
+            response.cache_control.immutable = True
+        else:  # an old page's URL: the current file, not to be kept under that name
+            response.cache_control.no_cache = True
+        return response
 
     app.add_template_filter(format_number, "num")
     app.add_template_filter(format_whole, "whole")
 
     @app.context_processor
     def _globals() -> dict:
-        return {"plotly_version": plotly.__version__}
+        return {"plotly_version": assets.plotly_bundle().token}
 
     @app.errorhandler(LinkExpired)
     def _expired_link(_error):
