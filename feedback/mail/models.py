@@ -11,12 +11,16 @@ from ..timeutil import utcnow
 
 
 class MessageState(enum.StrEnum):
-    """queued → sending → sent | failed (sending goes back to queued on a retry)."""
+    """queued → sending → sent | failed | uncertain (sending goes back to queued on a
+    retry). ``uncertain``: the message's content went to the server and its answer was
+    never recorded (the worker died, or the connection broke after the end of the
+    content), so it may have arrived; it is not sent again (see `sender`)."""
 
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    UNCERTAIN = "uncertain"
 
 
 class OutboxMessage(db.Model):
@@ -60,7 +64,15 @@ class OutboxMessage(db.Model):
         index=True,
     )
     attempts: Mapped[int] = mapped_column(default=0)
+    #: When a queued message is due; while it is being sent, when its claim runs out.
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The claim of the worker sending it (random per batch), so that a worker whose
+    #: claim was taken over sends and records nothing for it any more.
+    claim: Mapped[str | None] = mapped_column(String(32))
+    #: Set, in its own commit, just before the end of the content goes to the server;
+    #: cleared when the answer is recorded. A message claimed by a worker that died
+    #: with this set may have arrived: it becomes ``uncertain``, never sent again.
+    handed_at: Mapped[datetime | None]
     #: The server's last reply, never the message body.
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,6 +4,11 @@ A transport never raises for a delivery problem; it answers every message with a
 `DeliveryResult` that tells the outbox what to do next: forget it (sent), try again
 later (retry) or give up and mark the invite bounced (failed). Results only ever
 carry server replies and error descriptions, never message bodies.
+
+A `DeliveryObserver` passed to ``send_batch`` hears, message by message, the moment
+just before a message becomes the server's (``handing``: the end of its content is
+about to go out; the observer may hold it back) and each result as soon as it is known
+(``answered``), so the sender can record every outcome while the batch goes on.
 """
 
 from __future__ import annotations
@@ -13,12 +18,14 @@ import enum
 import io
 import logging
 import os
+import re
 import secrets
 import smtplib
+import socket
 import ssl
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.generator import BytesGenerator
@@ -31,6 +38,7 @@ from ..settings import parse as parse_settings
 from .message import normalize_address
 
 __all__ = [
+    "DeliveryObserver",
     "DeliveryResult",
     "DeliveryStatus",
     "FileTransport",
@@ -60,20 +68,65 @@ class DeliveryResult:
 
     `detail` is the server's reply prefixed with the SMTP stage (e.g.
     "RCPT TO: 550 5.1.1 No such user") or a short error description; `code` is
-    the SMTP reply code when there was one.
+    the SMTP reply code when there was one. `maybe_delivered` marks a retry whose
+    content went out in full and whose answer never came (the connection broke after
+    the end of DATA): the server may have the message, so sending it again may
+    deliver it twice.
     """
 
     status: DeliveryStatus
     detail: str
     code: int | None = None
+    maybe_delivered: bool = False
+
+
+class DeliveryObserver(Protocol):
+    """Hears how a batch goes, message by message (indexes into the batch)."""
+
+    def handing(self, index: int) -> bool:
+        """Message ``index`` is about to become the server's: everything but the end of
+        its content has gone out. Return False to hold it back: it is not sent (the
+        connection is dropped, so the server discards it) and the batch stops."""
+        ...
+
+    def answered(self, index: int, result: DeliveryResult) -> None:
+        """Message ``index`` has its result (called once per message, in order)."""
+        ...
 
 
 class Transport(Protocol):
     """Anything that can deliver a batch of messages."""
 
-    def send_batch(self, messages: Sequence[EmailMessage]) -> list[DeliveryResult]:
-        """Deliver `messages`; return one result per message, in the same order."""
+    def send_batch(
+        self, messages: Sequence[EmailMessage], observer: DeliveryObserver | None = None
+    ) -> list[DeliveryResult]:
+        """Deliver `messages`; return one result per message, in the same order,
+        telling `observer` (when given) as it goes."""
         ...
+
+
+class _Results(list[DeliveryResult]):
+    """A batch's results, each told to the observer as it is added."""
+
+    def __init__(self, observer: DeliveryObserver | None) -> None:
+        super().__init__()
+        self.observer = observer
+
+    def add(self, result: DeliveryResult) -> None:
+        index = len(self)
+        self.append(result)
+        if self.observer is not None:
+            self.observer.answered(index, result)
+
+    def handing(self) -> bool:
+        """Whether the next message may become the server's (ask the observer)."""
+        if self.observer is None:
+            return True
+        try:
+            return self.observer.handing(len(self))
+        except Exception:  # an observer that cannot say yes says no
+            log.exception("the delivery observer failed; the message is held back")
+            return False
 
 
 def message_envelope(msg: Message) -> tuple[str, list[str]]:
@@ -184,16 +237,24 @@ def _decisive_refusal(refused: Mapping[str, tuple[int, bytes]]) -> tuple[int, by
     return min(refused.values(), key=rank)  # the first of the best rank
 
 
+class _HeldBack(Exception):
+    """The observer held a message back before the end of its content went out."""
+
+
 class _StageTracking:
     """Mixin for smtplib's SMTP classes: remembers how far `send_message` got.
 
-    `stage` names the last of MAIL FROM, RCPT TO and DATA that was started, so that a
-    lost connection can be placed (from DATA on, the server may have the message), and
-    `data_reply` keeps the server's answer to the content.
+    `stage` names the last of MAIL FROM, RCPT TO and DATA that was started and
+    `end_of_data_sent` whether the final "." went out, so that a lost connection can be
+    placed (only after the end of the content may the server have the message), and
+    `data_reply` keeps the server's answer to the content. `before_end_of_data`, when
+    set, is asked just before the final "." and may hold the message back (False).
     """
 
     stage = "MAIL FROM"
+    end_of_data_sent = False
     data_reply: tuple[int, bytes] = (250, b"")
+    before_end_of_data: Callable[[], bool] | None = None
 
     def mail(self, sender: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
         self.stage = "MAIL FROM"
@@ -204,9 +265,36 @@ class _StageTracking:
         return super().rcpt(recip, options)  # type: ignore[misc]
 
     def data(self, msg: bytes | str) -> tuple[int, bytes]:
+        """smtplib's DATA, with the final "." sent on its own after asking
+        `before_end_of_data`, so the server gets the message only once it says yes."""
         self.stage = "DATA"
-        self.data_reply = super().data(msg)  # type: ignore[misc]
+        self.end_of_data_sent = False
+        self.putcmd("data")  # type: ignore[attr-defined]
+        code, reply = self.getreply()  # type: ignore[attr-defined]
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        content = msg if isinstance(msg, bytes) else _crlf(msg).encode("ascii")
+        content = _DOT_AT_LINE_START.sub(b"..", content)
+        if not content.endswith(b"\r\n"):
+            content += b"\r\n"
+        if self.before_end_of_data is None:
+            self.end_of_data_sent = True
+            self.send(content + b".\r\n")  # type: ignore[attr-defined]
+        else:
+            self.send(content)  # type: ignore[attr-defined]
+            if not self.before_end_of_data():
+                raise _HeldBack
+            self.end_of_data_sent = True
+            self.send(b".\r\n")  # type: ignore[attr-defined]
+        self.data_reply = self.getreply()  # type: ignore[attr-defined]
         return self.data_reply
+
+
+_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
+
+
+def _crlf(text: str) -> str:
+    return re.sub(r"(?:\r\n|\n|\r(?!\n))", "\r\n", text)
 
 
 class _SMTP(_StageTracking, smtplib.SMTP):
@@ -224,13 +312,20 @@ class _ConnectionLost(Exception):
     """The connection broke (or the server closed it) in the middle of a message."""
 
     def __init__(
-        self, detail: str, *, payload_sent: bool, timeout: bool = False, code: int | None = None
+        self,
+        detail: str,
+        *,
+        payload_sent: bool,
+        timeout: bool = False,
+        code: int | None = None,
+        maybe_delivered: bool = False,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.payload_sent = payload_sent  #: the server may have the message: never resend now
         self.timeout = timeout
         self.code = code
+        self.maybe_delivered = maybe_delivered  #: no answer to the end of the content
 
 
 class SmtpTransport:
@@ -242,9 +337,12 @@ class SmtpTransport:
     when some of its recipients were refused (the detail names them); a 4xx on MAIL,
     RCPT or DATA → retry; a 5xx → failed; when every recipient is refused, any
     temporary refusal makes it retry. After a refusal the session is RSET and the batch
-    goes on. When the connection breaks (or the server answers 421) before a message's
-    content went out, that message goes on a new connection; once the content may have
-    reached the server, it gets retry. A new connection is opened after one that
+    goes on. When the connection breaks (or the server answers 421) before the end of a
+    message's content went out, that message goes on a new connection; once the content
+    may have reached the server, it gets retry, marked `maybe_delivered` when no answer
+    came at all. The final "." of each message goes out only after the observer's
+    ``handing`` said yes; when it says no, the connection is dropped (the server
+    discards the unfinished message) and the batch ends. A new connection is opened after one that
     answered at least one message, plus one spare; never after a timeout, which ends
     the batch so a stalled server costs about one `timeout`. Messages not attempted get
     retry. Connection-level trouble — refused, TLS or LOGIN errors — is always retry,
@@ -286,9 +384,12 @@ class SmtpTransport:
             f"timeout={self.timeout})"
         )
 
-    def send_batch(self, messages: Sequence[EmailMessage]) -> list[DeliveryResult]:
-        """Send `messages` in order over one connection; one result per message."""
-        results: list[DeliveryResult] = []
+    def send_batch(
+        self, messages: Sequence[EmailMessage], observer: DeliveryObserver | None = None
+    ) -> list[DeliveryResult]:
+        """Send `messages` in order over one connection; one result per message, each
+        told to `observer` as soon as it is known."""
+        results = _Results(observer)
         conn: _Connection | None = None
         connected_before = False
         progress = False  # whether the current connection has answered any message
@@ -301,7 +402,7 @@ class SmtpTransport:
                 try:
                     sender, recipients = message_envelope(msg)
                 except ValueError as error:
-                    results.append(DeliveryResult(DeliveryStatus.FAILED, f"unusable: {error}"))
+                    results.add(DeliveryResult(DeliveryStatus.FAILED, f"unusable: {error}"))
                     index += 1
                     continue
                 if conn is None:
@@ -318,26 +419,45 @@ class SmtpTransport:
                         log.warning("SMTP %s", not_sent)
                         break
                     connected_before, progress = True, False
+                conn.before_end_of_data = results.handing if observer is not None else None
                 try:
                     result, usable = self._deliver(conn, msg, sender, recipients)
+                except _HeldBack:
+                    conn.close()  # never QUIT: mid-DATA it would be read as content
+                    conn = None
+                    not_sent = "held back before the end of DATA"
+                    results.add(DeliveryResult(DeliveryStatus.RETRY, not_sent))
+                    break
                 except _ConnectionLost as lost:
                     log.warning("SMTP %s while sending %s", lost.detail, _message_id(msg))
                     conn.close()
                     conn = None
                     not_sent = lost.detail
                     if lost.payload_sent or lost.timeout:
-                        results.append(DeliveryResult(DeliveryStatus.RETRY, lost.detail, lost.code))
+                        results.add(
+                            DeliveryResult(
+                                DeliveryStatus.RETRY,
+                                lost.detail,
+                                lost.code,
+                                maybe_delivered=lost.maybe_delivered,
+                            )
+                        )
                         index += 1
                     if lost.timeout:
                         break  # a stalled server would stall every further message too
                     continue  # nothing of this message was sent: it may go on a new connection
                 except Exception:
                     log.exception("unexpected error while sending %s", _message_id(msg))
-                    results.append(DeliveryResult(DeliveryStatus.RETRY, "unexpected error"))
+                    maybe = conn.end_of_data_sent
+                    results.add(
+                        DeliveryResult(
+                            DeliveryStatus.RETRY, "unexpected error", maybe_delivered=maybe
+                        )
+                    )
                     not_sent = "batch stopped after an unexpected error"
                     break
                 log.info("SMTP %s: %s (%s)", _message_id(msg), result.status, result.detail)
-                results.append(result)
+                results.add(result)
                 index += 1
                 progress = True
                 if not usable:
@@ -347,10 +467,9 @@ class SmtpTransport:
         finally:
             if conn is not None:
                 self._quit(conn)
-        results.extend(
-            DeliveryResult(DeliveryStatus.RETRY, not_sent) for _ in messages[len(results) :]
-        )
-        return results
+        for _ in messages[len(results) :]:
+            results.add(DeliveryResult(DeliveryStatus.RETRY, not_sent))
+        return list(results)
 
     def _context(self) -> ssl.SSLContext:
         return self.ssl_context or ssl.create_default_context()
@@ -370,6 +489,9 @@ class SmtpTransport:
                 self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout
             )
         try:
+            # The final "." of a message goes out in a write of its own: never wait
+            # for the acknowledgement of the content before sending it.
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.ehlo_or_helo_if_needed()
             if self.security == "starttls":
                 conn.starttls(context=self._context())
@@ -390,6 +512,7 @@ class SmtpTransport:
         raises _ConnectionLost when the connection fails or the server closes it.
         """
         conn.stage = "MAIL FROM"
+        conn.end_of_data_sent = False
         try:
             refused = conn.send_message(msg, sender, recipients)
         except smtplib.SMTPRecipientsRefused as error:  # all of them, or a 421 to one
@@ -404,8 +527,9 @@ class SmtpTransport:
         except OSError as error:  # SMTPServerDisconnected, timeouts, resets
             raise _ConnectionLost(
                 f"{conn.stage}: connection lost: {_describe(error)}",
-                payload_sent=conn.stage == "DATA",
+                payload_sent=conn.end_of_data_sent,
                 timeout=_is_timeout(error),
+                maybe_delivered=conn.end_of_data_sent,
             ) from error
         except ValueError as error:  # smtplib found the message unusable before MAIL FROM
             return DeliveryResult(DeliveryStatus.FAILED, f"unusable: {error}"), self._reset(conn)
@@ -421,7 +545,7 @@ class SmtpTransport:
     ) -> tuple[DeliveryResult, bool]:
         detail = f"{stage}: {code} {_reply_text(reply)}"
         if code == 421:  # the server is closing the connection
-            raise _ConnectionLost(detail, payload_sent=stage == "DATA", code=code)
+            raise _ConnectionLost(detail, payload_sent=conn.end_of_data_sent, code=code)
         return DeliveryResult(_status_for_code(code), detail, code), self._reset(conn)
 
     @staticmethod
@@ -465,23 +589,31 @@ class FileTransport:
     def __repr__(self) -> str:
         return f"FileTransport({str(self.directory)!r})"
 
-    def send_batch(self, messages: Sequence[EmailMessage]) -> list[DeliveryResult]:
-        """Write `messages` as `.eml` files; one result per message, same order."""
-        results: list[DeliveryResult] = []
+    def send_batch(
+        self, messages: Sequence[EmailMessage], observer: DeliveryObserver | None = None
+    ) -> list[DeliveryResult]:
+        """Write `messages` as `.eml` files; one result per message, same order. A file
+        appears only after `observer` agreed (``handing``); held back, it never does
+        and the batch stops."""
+        results = _Results(observer)
         for msg in messages:
             try:
                 message_envelope(msg)
                 data = _flatten(msg, linesep="\n")
             except ValueError as error:
-                results.append(DeliveryResult(DeliveryStatus.FAILED, f"unusable: {error}"))
+                results.add(DeliveryResult(DeliveryStatus.FAILED, f"unusable: {error}"))
                 continue
             try:
-                path = self._write(data)
+                path = self._write(data, results.handing)
+            except _HeldBack:
+                break
             except OSError as error:
-                results.append(DeliveryResult(DeliveryStatus.RETRY, f"write failed: {error}"))
+                results.add(DeliveryResult(DeliveryStatus.RETRY, f"write failed: {error}"))
             else:
-                results.append(DeliveryResult(DeliveryStatus.SENT, f"written to {path.name}"))
-        return results
+                results.add(DeliveryResult(DeliveryStatus.SENT, f"written to {path.name}"))
+        for _ in messages[len(results) :]:
+            results.add(DeliveryResult(DeliveryStatus.RETRY, "held back before writing"))
+        return list(results)
 
     def _stamp(self) -> str:
         with self._lock:
@@ -491,13 +623,15 @@ class FileTransport:
             self._last_stamp = now
         return now.strftime("%Y%m%dT%H%M%S.%fZ")
 
-    def _write(self, data: bytes) -> Path:
+    def _write(self, data: bytes, handing: Callable[[], bool]) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
-        final = self.directory / f"{self._stamp()}-{secrets.token_hex(4)}.eml"
         fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as file:
                 file.write(data)
+            if not handing():
+                raise _HeldBack
+            final = self.directory / f"{self._stamp()}-{secrets.token_hex(4)}.eml"
             os.replace(temporary, final)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -511,10 +645,20 @@ class MemoryTransport:
     def __init__(self) -> None:
         self.outbox: list[EmailMessage] = []
 
-    def send_batch(self, messages: Sequence[EmailMessage]) -> list[DeliveryResult]:
-        """Append `messages` to `outbox`; one "sent" result per message."""
-        self.outbox.extend(messages)
-        return [DeliveryResult(DeliveryStatus.SENT, "kept in memory") for _ in messages]
+    def send_batch(
+        self, messages: Sequence[EmailMessage], observer: DeliveryObserver | None = None
+    ) -> list[DeliveryResult]:
+        """Append `messages` to `outbox`; one "sent" result per message, or "retry" for
+        the one `observer` held back and those after it."""
+        results = _Results(observer)
+        for msg in messages:
+            if not results.handing():
+                break
+            self.outbox.append(msg)
+            results.add(DeliveryResult(DeliveryStatus.SENT, "kept in memory"))
+        for _ in messages[len(results) :]:
+            results.add(DeliveryResult(DeliveryStatus.RETRY, "held back"))
+        return list(results)
 
 
 # --------------------------------------------------------------------------- settings

@@ -21,12 +21,15 @@ def init_app(app: Flask) -> None:
 
 
 def note_outcomes(_app: Flask, outcomes: list[Outcome]) -> None:
-    """An invite still pending becomes ``sent`` when its mail was accepted, and
+    """An invite still pending becomes ``sent`` when its mail was accepted (or is
+    ``uncertain``: handed to the server, its answer lost; it most likely arrived, is
+    never sent twice, and the reminders follow as for any sent invitation), and
     ``bounced`` when the recipient's address was refused for good. Only a pending
     invite changes: once the invitation has arrived, a reminder that bounces leaves the
     rater their link, and they may still answer."""
     now = utcnow()
-    sent = {o.invite_id for o in outcomes if o.invite_id and o.status == "sent"}
+    arrived = ("sent", "uncertain")
+    sent = {o.invite_id for o in outcomes if o.invite_id and o.status in arrived}
     bounced = {
         o.invite_id
         for o in outcomes
