@@ -32,7 +32,7 @@ def test_pages_load_nothing_from_elsewhere(open_cycle, browser, coach_browser):
         browser.get("/login").text,
     ]
     for html in pages:
-        for url in re.findall(r'(?:src|href)="([^"]+)"', html):
+        for url in re.findall(r'(?:src|href|name="plotly-js" content)="([^"]+)"', html):
             assert url.startswith(("/", "#", "http://localhost/")), url
 
 

@@ -110,7 +110,7 @@ def test_the_whole_loop(open_cycle, browser, coach_browser, mailbox, app):
     assert html.count("Seen by a ") == len(RATERS)
     assert "partner@example.com" not in html.split("Answers per group")[1]
     # plotly.js comes from this app.
-    assert re.search(r'<script src="/vendor/plotly-[^"]+\.min\.js"', html)
+    assert re.search(r'<meta name="plotly-js" content="/vendor/plotly-[^"]+\.min\.js"', html)
 
 
 def test_responses_cannot_be_tied_to_invites(app):

@@ -11,7 +11,7 @@ from feedback.web import assets
 
 
 def plotly_url(html: str) -> str:
-    return re.search(r'<script src="(/vendor/plotly-[^"]+)"', html).group(1)
+    return re.search(r'<meta name="plotly-js" content="(/vendor/plotly-[^"]+)"', html).group(1)
 
 
 def test_plotly_js_is_served_by_the_app_compressed_and_cached(closed_cycle, coach_browser):

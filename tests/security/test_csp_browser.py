@@ -99,9 +99,15 @@ def test_pages_work_under_the_policy(chromium, demo_server):
         page.wait_for_url(url + "/")
 
         page.goto(url + paths["dashboard"])
-        page.wait_for_selector("[data-figure] .main-svg", timeout=30_000)
         charts = page.locator("[data-figure]")
         assert charts.count() >= 2
+        for chart in charts.all():  # charts are drawn as they come into view
+            chart.scroll_into_view_if_needed()
+        page.wait_for_function(
+            """() => Array.from(document.querySelectorAll("[data-figure]")).every(
+                el => el.getAttribute("data-drawn") === "yes")""",
+            timeout=30_000,
+        )
         drawn = page.evaluate(
             """() => Array.from(document.querySelectorAll("[data-figure]")).map(
                 el => Boolean(el._fullLayout && el.querySelector(".main-svg")
@@ -117,6 +123,7 @@ def test_pages_work_under_the_policy(chromium, demo_server):
                 page.wait_for_load_state("load")
                 problems += [f"CSP on {path}: {v}" for v in page.evaluate("window.__violations")]
         page.goto(url + paths["dashboard"])
+        page.locator("[data-figure]").first.scroll_into_view_if_needed()
         page.wait_for_selector("[data-figure] .main-svg", timeout=30_000)
         problems += [f"CSP on dashboard: {v}" for v in page.evaluate("window.__violations")]
     finally:
