@@ -359,15 +359,13 @@ class _Batch:
     def _update(self, message: _Claimed, values: dict[str, Any], *states: MessageState) -> bool:
         """Update ``message``'s row while this batch's claim holds it in one of
         ``states``; whether it did."""
-        result = db.session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message.id,
-                OutboxMessage.claim == self.claim,
-                OutboxMessage.state.in_(states),
-            )
+        # On the session's connection, without the ORM's bulk-update machinery: this
+        # runs twice a message, and the rows in the session are expired at the end.
+        table = OutboxMessage.__table__
+        result = db.session.connection().execute(
+            update(table)
+            .where(table.c.id == message.id, table.c.claim == self.claim, table.c.state.in_(states))
             .values(**values)
-            .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1
 
@@ -462,12 +460,22 @@ def deliver_due(transport: Transport | None = None, *, batch_size: int = DEFAULT
                 batch.sendable.append(claimed)
             except ValueError as exc:  # an address no server would take
                 batch.pending.append((claimed, DeliveryResult(DeliveryStatus.FAILED, str(exc))))
+        # The batch commits once a message: expiring every loaded row (the batch and
+        # what it is about) at each commit would cost the square of the batch. The rows
+        # are written with UPDATE statements, so they are expired once, at the end.
+        session = db.session()
+        expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
         try:
             if emails:
                 _send(transport, emails, batch)
         finally:
-            # Even when the transport broke its promise and raised: what is known is kept.
-            batch.finish()
+            try:
+                # Even when the transport broke its promise and raised: what is known
+                # is kept.
+                batch.finish()
+            finally:
+                session.expire_on_commit = expire_on_commit
+                session.expire_all()
             counts.update(batch.counts)
         if len(ids) < batch_size:
             break
