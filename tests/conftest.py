@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from browser_support import demo_server  # noqa: F401  (the fixture, for every folder)
 from sqlalchemy import MetaData
 from support import TEST_PASSWORD, Browser, Mailbox, sign_in
 

@@ -61,6 +61,8 @@ GROUP_NAMES = {
 #: Scale points 1..5: a diverging palette safe for colour blindness, and patterns.
 SCORE_COLOURS = {1: "#A6611A", 2: "#DFC27D", 3: "#D9D9D9", 4: "#80CDC1", 5: "#018571"}
 SCORE_PATTERNS = {1: "x", 2: "/", 3: "", 4: "\\", 5: "."}
+#: The heatmap's scale: the same diverging colours, pale at the scale's middle (3).
+SCORE_SCALE = [[(p - 1) / 4, SCORE_COLOURS[p] if p != 3 else "#F5F5F5"] for p in range(1, 6)]
 SCALE_TITLE = "1 = strongly disagree … 5 = strongly agree"
 
 
@@ -68,13 +70,46 @@ def _layout(figure: go.Figure, *, title: str, height: int) -> go.Figure:
     figure.update_layout(
         title={"text": title, "x": 0},
         height=height,
-        margin={"l": 10, "r": 10, "t": 90, "b": 50},
-        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        margin={"l": 10, "r": 10, "t": 60, "b": 130},
+        # Below the axis title, at the foot of the chart, so that it covers nothing.
+        legend={"orientation": "h", "x": 0, "y": 0, "yref": "container", "yanchor": "bottom"},
         font={"family": "system-ui, sans-serif", "size": 13},
         plot_bgcolor="white",
         hoverlabel={"align": "left"},
     )
     return figure
+
+
+def short_label(text: str, width: int = 30, lines: int = 2) -> str:
+    """A statement's text for a chart's axis: wrapped at ``width`` characters on at most
+    ``lines`` lines (``<br>``), cut with "…" when longer. The full text is in the hover
+    text and the table beside the chart."""
+    words, rows, row = text.split(), [], ""
+    for word in words:
+        if row and len(row) + 1 + len(word) > width:
+            rows.append(row)
+            row = word
+        else:
+            row = f"{row} {word}".strip()
+    rows.append(row)
+    if len(rows) > lines:
+        rows = rows[:lines]
+        rows[-1] = rows[-1][: width - 1].rstrip(" ,;:") + "…"
+    return "<br>".join(part[:width] for part in rows)
+
+
+def _labels(keys, item_texts: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Short, distinct axis labels and the full texts of the statements ``keys``."""
+    full = [item_texts.get(key, key) for key in keys]
+    labels, seen = [], set()
+    for text in full:
+        label = base = short_label(text)
+        number = 2
+        while label in seen:  # plotly merges equal categories
+            label, number = f"{base} ({number})", number + 1
+        seen.add(label)
+        labels.append(label)
+    return labels, full
 
 
 def _missing(value) -> bool:
@@ -161,7 +196,7 @@ def gap_by_item(
         part = frame[frame["category"] == category]
         if part.empty:
             continue
-        labels = [item_texts.get(key, key) for key in part["item_key"]]
+        labels, texts = _labels(part["item_key"], item_texts)
         rwg = _floats(part["rwg"])
         agreement = [
             "–" if r is None else f"{r:.2f}" + (" (split)" if r < threshold else "") for r in rwg
@@ -178,10 +213,16 @@ def gap_by_item(
                     "line": {"color": "#333", "width": 0.5},
                 },
                 customdata=list(
-                    zip(_floats(part["self"]), _floats(part["others_mean"]), agreement, strict=True)
+                    zip(
+                        _floats(part["self"]),
+                        _floats(part["others_mean"]),
+                        agreement,
+                        texts,
+                        strict=True,
+                    )
                 ),
                 hovertemplate=(
-                    "%{y}<br>Self %{customdata[0]:.0f} − others %{customdata[1]:.2f}"
+                    "%{customdata[3]}<br>Self %{customdata[0]:.0f} − others %{customdata[1]:.2f}"
                     " = gap %{x:+.2f}<br>Agreement among others (rwg, 0 = as spread as chance,"
                     " 1 = all the same): %{customdata[2]}<extra>"
                     f"{category}</extra>"
@@ -190,17 +231,19 @@ def gap_by_item(
         )
     # The labels sit on the other side of the zero line, where the sorted bars leave
     # room: left of it for a positive gap, right of it for a negative one.
+    # Each label gives the raters' agreement; the category is the bar's colour, pattern
+    # and legend entry.
     gaps = _floats(frame["gap"])
     rwg = _floats(frame["rwg"])
+    order, _ = _labels(frame["item_key"], item_texts)
     figure.add_trace(
         go.Scatter(
             x=[-0.08 if g > 0 else 0.08 for g in gaps],
-            y=[item_texts.get(k, k) for k in frame["item_key"]],
+            y=order,
             mode="text",
             text=[
-                f"{c} · agreement "
-                + ("–" if r is None else f"{r:.2f}" + (" (split)" if r < threshold else ""))
-                for c, r in zip(frame["category"], rwg, strict=True)
+                "rwg –" if r is None else f"rwg {r:.2f}" + (" split" if r < threshold else "")
+                for r in rwg
             ],
             textposition=["middle left" if g > 0 else "middle right" for g in gaps],
             textfont={"size": 11, "color": "#333"},
@@ -209,20 +252,32 @@ def gap_by_item(
             name="labels",
         )
     )
+    # The axis's two directions, each at its own end, so they fit on a phone too.
+    for x, text, anchor in (
+        (-4.9, "← others rate higher", "left"),
+        (4.9, "self rates higher →", "right"),
+    ):
+        figure.add_annotation(
+            x=x,
+            y=0,
+            xref="x",
+            yref="paper",
+            yshift=-34,
+            text=text,
+            showarrow=False,
+            xanchor=anchor,
+            yanchor="top",
+            font={"size": 12, "color": "#333"},
+        )
     figure.update_xaxes(
-        title="← others rate higher · self rates higher →",
         zeroline=True,
         zerolinecolor="#333",
         gridcolor="#e5e5e5",
         range=[-4.9, 4.9],
     )
-    figure.update_yaxes(
-        categoryorder="array",
-        categoryarray=[item_texts.get(k, k) for k in frame["item_key"]],
-        automargin=True,
-    )
+    figure.update_yaxes(categoryorder="array", categoryarray=order, automargin=True)
     return _layout(
-        figure, title="Gap per statement (self − others)", height=140 + 26 * max(len(frame), 1)
+        figure, title="Gap per statement (self − others)", height=140 + 40 * max(len(frame), 1)
     )
 
 
@@ -268,9 +323,10 @@ def group_heatmap(competencies: pd.DataFrame, groups: tuple[str, ...]) -> go.Fig
             y=competencies["competency"].tolist(),
             zmin=1,
             zmax=5,
-            colorscale="Cividis",
+            colorscale=SCORE_SCALE,
             text=text,
             texttemplate="%{text}",
+            textfont={"size": 12},
             customdata=hover,
             hovertemplate="%{customdata}<extra></extra>",
             hoverongaps=False,
@@ -293,7 +349,7 @@ def answer_spread(
     the count written on each segment. Statements whose figures are hidden are left out."""
     labels = dict(scale)
     frame = items[items["count_1"].notna()]
-    y = [item_texts.get(k, k) for k in frame["item_key"]]
+    y, texts = _labels(frame["item_key"], item_texts)
     figure = go.Figure()
     for point in range(1, len(scale) + 1):
         counts = _floats(frame[f"count_{point}"])
@@ -312,9 +368,10 @@ def answer_spread(
                 textposition="inside",
                 textangle=0,
                 insidetextanchor="middle",
+                customdata=texts,
                 hovertemplate=(
-                    f"%{{y}}<br>%{{x:.0f}} raters answered {point} ({labels.get(point, '')})"
-                    "<extra></extra>"
+                    f"%{{customdata}}<br>%{{x:.0f}} raters answered {point}"
+                    f" ({labels.get(point, '')})<extra></extra>"
                 ),
             )
         )
@@ -322,7 +379,7 @@ def answer_spread(
     figure.update_xaxes(title="raters", gridcolor="#e5e5e5", dtick=1)
     figure.update_yaxes(autorange="reversed", automargin=True)
     return _layout(
-        figure, title="Spread of answers per statement", height=150 + 24 * max(len(frame), 1)
+        figure, title="Spread of answers per statement", height=150 + 40 * max(len(frame), 1)
     )
 
 

@@ -26,11 +26,43 @@
       var source = document.getElementById(el.getAttribute("data-figure"));
       if (!Plotly || !source) { return; }
       var figure = JSON.parse(source.textContent);
-      var config = { responsive: true, displaylogo: false };
+      fitToWidth(figure, el.clientWidth);
+      var config = { responsive: true, displaylogo: false, displayModeBar: false };
       return Plotly.newPlot(el, figure.data, figure.layout, config).then(function () {
         el.setAttribute("data-drawn", "yes");
       });
     });
+  }
+  // The server's layout is for a wide screen; on a narrow one the legend goes below
+  // the plot, titles and labels get smaller, ticks fewer, and rows a little taller.
+  function fitToWidth(figure, width) {
+    if (width >= 640) { return; }
+    var layout = figure.layout;
+    figure.data.forEach(function (trace) {
+      if (trace.type === "heatmap") {  // each cell has its value: no colour bar
+        trace.showscale = false;
+        trace.textfont = Object.assign({}, trace.textfont, { size: 9 });
+      }
+      if (trace.mode === "text") { trace.textfont = Object.assign({}, trace.textfont, { size: 9 }); }
+    });
+    layout.font = Object.assign({}, layout.font, { size: 11 });
+    layout.title = Object.assign({}, layout.title, { font: { size: 14 } });
+    layout.legend = Object.assign({}, layout.legend, { font: { size: 11 } });
+    layout.margin = Object.assign({}, layout.margin, { t: 48, b: 170, l: 4, r: 4 });
+    ["xaxis", "yaxis"].forEach(function (axis) {
+      layout[axis] = Object.assign({}, layout[axis], { tickfont: { size: 10 }, automargin: true });
+      if (layout[axis].range) { layout[axis].nticks = 6; }  // numeric axes only
+      var title = layout[axis].title;
+      if (title) {
+        layout[axis].title = Object.assign({}, title, { font: { size: 11 } });
+        if (title.text) { layout[axis].title.text = title.text.replace(" … ", "<br>"); }
+      }
+    });
+    if (layout.xaxis.side === "top") {  // the heatmap: its headers below, slanted
+      layout.xaxis.side = "bottom";
+      layout.xaxis.tickangle = -40;
+    }
+    if (layout.height) { layout.height = Math.round(layout.height * 1.15) + 60; }
   }
   function drawCharts() {
     var charts = document.querySelectorAll("[data-figure]");
