@@ -62,3 +62,14 @@ def links(app) -> dict[str, str]:
             result["rater"] = urlsplit(rater_url(invite)).path
         db.session.remove()
     return result
+
+
+def sign_in_as_demo_coach(page, url: str) -> None:
+    """Sign the page's browser in as the demo's coach, through the login form."""
+    from feedback.demo import DEMO_EMAIL, DEMO_PASSWORD
+
+    page.goto(url + "/login")
+    page.fill("input[name=email]", DEMO_EMAIL)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(url + "/")

@@ -5,7 +5,7 @@ the title, the legend, the plot area and the axis titles overlap. A screenshot o
 page and width is saved in tests/e2e/screenshots/."""
 
 import pytest
-from browser_support import links
+from browser_support import links, sign_in_as_demo_coach
 from playwright.sync_api import Page
 
 from feedback.coaching.models import Cycle
@@ -71,8 +71,6 @@ def check_page(page: Page, label: str) -> None:
 
 @pytest.mark.parametrize(("width", "height"), WIDTHS, ids=["phone", "laptop"])
 def test_results_read_well_at_every_width(chromium, demo_server, screenshots, width, height):
-    from feedback.demo import DEMO_EMAIL, DEMO_PASSWORD
-
     app, url = demo_server
     paths = links(app)
     with app.test_request_context():
@@ -93,11 +91,7 @@ def test_results_read_well_at_every_width(chromium, demo_server, screenshots, wi
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        page.goto(url + "/login")
-        page.fill("input[name=email]", DEMO_EMAIL)
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(url + "/")
+        sign_in_as_demo_coach(page, url)
         page.goto(url + paths["dashboard"])
         check_page(page, f"dashboard at {width}px")
         screenshots(page, f"dashboard-{width}")

@@ -5,7 +5,7 @@ Chromium, driven by Playwright, against the app served on 127.0.0.1 with the dem
 Skipped without /usr/bin/chromium, unless CI is set (then a missing browser fails)."""
 
 import pytest
-from browser_support import links
+from browser_support import links, sign_in_as_demo_coach
 
 #: Records every CSP violation in the page, before any of the page's own scripts run.
 RECORD_VIOLATIONS = """
@@ -20,8 +20,6 @@ pytestmark = pytest.mark.e2e
 
 
 def test_pages_work_under_the_policy(chromium, demo_server):
-    from feedback.demo import DEMO_EMAIL, DEMO_PASSWORD
-
     app, url = demo_server
     paths = links(app)
     context = chromium.new_context()
@@ -33,11 +31,7 @@ def test_pages_work_under_the_policy(chromium, demo_server):
     page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
     page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
     try:
-        page.goto(url + "/login")
-        page.fill("input[name=email]", DEMO_EMAIL)
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(url + "/")
+        sign_in_as_demo_coach(page, url)
 
         page.goto(url + paths["dashboard"])
         charts = page.locator("[data-figure]")
