@@ -1,5 +1,14 @@
-"""Engine settings, the one-commit-per-request rule, and SQLite files that keep no
-erased text.
+"""Engine settings, the one-commit-per-request rule, telling a database that is away
+from a statement that failed, and SQLite files that keep no erased text.
+
+Connections are checked before use (``pool_pre_ping``, in :mod:`feedback.extensions`),
+so a connection that a database restart cut is replaced instead of failing a request.
+A PostgreSQL connection is given up after :data:`CONNECT_TIMEOUT` seconds
+(:data:`PROBE_CONNECT_TIMEOUT` for the health check's probe), so a database that does
+not answer costs a request seconds, not the minutes of a TCP timeout.
+:func:`unreachable` tells the errors of a database that cannot be reached (refused,
+restarting, the connection lost) from the others; the web layer answers those with a
+503 (:mod:`feedback.web.unavailable`).
 
 On SQLite every connection has ``secure_delete`` on (deleted and overwritten content is
 zeroed in the database file) and a ``journal_size_limit``; a closed cycle's drafts are
@@ -9,8 +18,9 @@ for a truncating checkpoint once the transaction that closed the cycle has commi
 
 import logging
 import sqlite3
+from contextvars import ContextVar
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -21,7 +31,66 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 #: Bytes of write-ahead log kept after a checkpoint resets it (the rest is truncated).
 SQLITE_JOURNAL_SIZE_LIMIT = 1024 * 1024
 _CHECKPOINT_WANTED = "wal_checkpoint_after_commit"
+#: Seconds to wait for PostgreSQL to accept a new connection (unless the URL says
+#: ``connect_timeout``): a database host that does not answer fails the request soon.
+CONNECT_TIMEOUT = 5
+#: The same for the health check's probe, which must answer quickly (libpq's least is 2).
+PROBE_CONNECT_TIMEOUT = 2
+_probing = ContextVar("database_probing", default=False)
 log = logging.getLogger(__name__)
+
+
+@event.listens_for(Engine, "do_connect")
+def _bounded_connect(dialect, _record, _cargs, cparams) -> None:
+    """Give every new PostgreSQL connection a connect timeout: :data:`CONNECT_TIMEOUT`
+    unless the URL sets one, and never more than :data:`PROBE_CONNECT_TIMEOUT` for the
+    health check's probe."""
+    if dialect.name != "postgresql":
+        return
+    given = cparams.get("connect_timeout")
+    timeout = CONNECT_TIMEOUT if given is None else int(given)
+    if _probing.get():
+        timeout = min(timeout, PROBE_CONNECT_TIMEOUT)
+    cparams["connect_timeout"] = timeout
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether ``error`` says the database could not be reached — down, restarting,
+    refusing connections, the connection lost mid-request, no pooled connection free —
+    rather than that a statement failed (a constraint, a syntax error, a lock
+    timeout), which stays an error of the code or the data."""
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:  # the driver saw the connection drop
+            return True
+        # No statement: it failed while connecting (refused, starting up, no such file).
+        return error.statement is None and isinstance(
+            error, exc.OperationalError | exc.InterfaceError
+        )
+    return isinstance(error, exc.DisconnectionError | exc.TimeoutError)
+
+
+def database_answers() -> bool:
+    """Whether the database answers ``SELECT 1`` now, on a pooled connection (checked
+    before use) or a new one given at most :data:`PROBE_CONNECT_TIMEOUT` seconds. Uses
+    no ORM session, so it holds no transaction and waits on no lock."""
+    probing = _probing.set(True)
+    try:
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except exc.SQLAlchemyError as error:
+        log.warning("the database does not answer: %s", describe(error))
+        return False
+    finally:
+        _probing.reset(probing)
+    return True
+
+
+def describe(error: BaseException) -> str:
+    """A one-line account of a database error for a log: the driver's class and the
+    first line of its message, without the statement or its parameters."""
+    origin = getattr(error, "orig", None) or error
+    lines = str(origin).strip().splitlines()
+    return f"{type(origin).__name__}: {lines[0] if lines else ''}"
 
 
 @event.listens_for(Engine, "connect")

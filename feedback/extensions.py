@@ -24,7 +24,9 @@ class Model(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Model)
+#: Every engine checks a pooled connection before lending it (a cheap ``SELECT 1``), so
+#: connections that a database restart cut are replaced, not handed to a request.
+db = SQLAlchemy(model_class=Model, engine_options={"pool_pre_ping": True})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -1,18 +1,19 @@
-"""App-wide pages and behaviour: health check, plotly.js, error pages, link errors, and
-logs without secrets (:mod:`.redaction`)."""
+"""App-wide pages and behaviour: health check, plotly.js, error pages, link errors, a 503
+while the database is away (:mod:`.unavailable`), and logs without secrets
+(:mod:`.redaction`)."""
 
 import math
 from numbers import Number
 
 from flask import Flask, Response, render_template, request
-from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as NotFoundPage
 
+from ..database import database_answers
 from ..errors import NotFound
-from ..extensions import compress, db
+from ..extensions import compress
 from ..links import LinkError, LinkExpired
-from . import assets, redaction
+from . import assets, redaction, unavailable
 
 #: How long a browser keeps a file whose URL changes with its content.
 YEAR = 365 * 24 * 3600
@@ -32,15 +33,17 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
     compress.init_app(app)
+    unavailable.init_app(app)
 
     @app.get("/healthz")
     def healthz():
-        """200 when the database answers, 503 when it does not."""
-        try:
-            db.session.execute(text("SELECT 1"))
-        except Exception:
-            db.session.rollback()
-            return {"status": "unavailable"}, 503
+        """200 when the database answers, 503 (JSON, with ``Retry-After``) when it does
+        not. Reads nothing else: no mail server, no outbox, no lock, no ORM session; a
+        database that does not answer is given up after a couple of seconds
+        (:func:`feedback.database.database_answers`)."""
+        if not database_answers():
+            headers = {"Retry-After": str(unavailable.RETRY_AFTER)}
+            return {"status": "unavailable"}, 503, headers
         return {"status": "ok"}
 
     @app.get("/vendor/plotly-<version>.min.js")
