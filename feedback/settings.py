@@ -189,6 +189,13 @@ class Settings(BaseModel):
     #: The longest wait (seconds) between two attempts on an account that backs off.
     login_account_max_wait: int = Field(default=900, ge=1)
 
+    # -- reports
+    #: The browser that prints PDF reports (a path or a program's name); empty: the
+    #: first Chromium on PATH; "none": no PDF (feedback.reports.pdf).
+    chromium: str = ""
+    #: The longest a PDF may take to print, in seconds.
+    pdf_timeout: float = Field(default=25.0, gt=0)
+
     @field_validator(
         "smtp_starttls", "smtp_ssl", "mail_send_after_request", "dev_mailbox", mode="before"
     )
@@ -229,6 +236,7 @@ class Settings(BaseModel):
         "ready_note_delay",
         "portal_link_max_age",
         "invite_link_max_age",
+        "pdf_timeout",
         mode="before",
     )
     @classmethod

@@ -1,4 +1,4 @@
-"""``feedback report CYCLE_ID --format html|csv|xlsx [--output DIR]``."""
+"""``feedback report CYCLE_ID --format html|pdf|csv|xlsx [--output DIR]``."""
 
 import click
 from flask.cli import with_appcontext
@@ -6,6 +6,7 @@ from flask.cli import with_appcontext
 from ..coaching.models import Cycle
 from ..extensions import db
 from .exports import EXPORT_FORMATS, ExportError, write_report
+from .pdf import PdfFailed, PdfUnavailable
 
 
 @click.command("report")
@@ -16,7 +17,10 @@ from .exports import EXPORT_FORMATS, ExportError, write_report
     type=click.Choice(EXPORT_FORMATS),
     default="html",
     show_default=True,
-    help="html: a self-contained report; csv: the gap table; xlsx: a workbook.",
+    help=(
+        "html: a self-contained report; pdf: the same report printed by Chromium; "
+        "csv: the gap table; xlsx: a workbook, a sheet per view and the raw figures."
+    ),
 )
 @click.option(
     "--output",
@@ -33,8 +37,10 @@ def report_command(cycle_id: int, fmt: str, output: str) -> None:
         raise click.UsageError(f"no cycle {cycle_id}")
     try:
         path = write_report(cycle, fmt, output)
-    except ExportError as exc:
+    except (ExportError, PdfUnavailable) as exc:
         raise click.UsageError(str(exc)) from None
+    except PdfFailed as exc:
+        raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.UsageError(f"cannot write to {output}: {exc.strerror or exc}") from None
     click.echo(str(path))

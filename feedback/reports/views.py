@@ -7,6 +7,7 @@ from ..coaching.services import cycle_for_portal_token, cycle_of
 from ..plans.services import goals_of
 from ..ratings.results import wording
 from .exports import EXPORT_FORMATS, MEDIA_TYPES, ExportError, filename, report_bytes
+from .pdf import PdfFailed, PdfUnavailable, pdf_available
 from .released import released_html
 
 #: The coach's downloads.
@@ -21,10 +22,18 @@ def _require_login() -> None:
     """Every download of ``bp`` is the coach's."""
 
 
+@bp.app_context_processor
+def _pdf_offered() -> dict:
+    """``pdf_available()`` for the dashboard: the PDF button shows only where a
+    browser can print it."""
+    return {"pdf_available": pdf_available}
+
+
 @bp.get("/cycles/<int:cycle_id>/report.<fmt>")
 def download_report(cycle_id: int, fmt: str):
-    """The report as a file: ``html`` (self-contained), ``csv`` (the gap table) or
-    ``xlsx`` (summary, items, competencies, comments). Only for a closed cycle."""
+    """The report as a file: ``html`` (self-contained), ``pdf`` (the same report
+    printed), ``csv`` (the gap table) or ``xlsx`` (a sheet per view, then the raw
+    figures). Only for a closed cycle; 503 when no browser can print the PDF."""
     cycle = cycle_of(current_user, cycle_id)
     if fmt not in EXPORT_FORMATS:
         abort(404)
@@ -32,6 +41,10 @@ def download_report(cycle_id: int, fmt: str):
         body = report_bytes(cycle, fmt)
     except ExportError as exc:
         abort(409, f"No report: {exc}.")
+    except PdfUnavailable as exc:
+        abort(503, f"No PDF here: {exc}. The HTML report prints to PDF from a browser.")
+    except PdfFailed as exc:
+        abort(503, f"The PDF could not be made: {exc}. Please try again, or print the HTML report.")
     return Response(
         body,
         mimetype=MEDIA_TYPES[fmt].split(";")[0],

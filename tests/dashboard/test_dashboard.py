@@ -140,7 +140,9 @@ def test_exports_equal_the_engine_and_hide_what_is_hidden(closed_cycle, coach_br
     xlsx = coach_browser.get(f"/cycles/{cycle_id}/report.xlsx")
     assert xlsx.status_code == 200
     sheets = read_xlsx(xlsx.data)
-    assert list(sheets) == ["summary", "items", "competencies", "comments"]
+    # A sheet per view for people, then the raw figures for analysts (README "Reports").
+    assert list(sheets)[-2:] == ["items", "competencies"]
+    assert {"Summary", "By competency", "By statement", "Comments"} <= set(sheets)
     head, *rows = sheets["items"]
     for name in ("partner_mean", "partner_n"):
         assert all(row[head.index(name)] == "" for row in rows if len(row) > head.index(name))
@@ -149,7 +151,7 @@ def test_exports_equal_the_engine_and_hide_what_is_hidden(closed_cycle, coach_br
     head, *rows = sheets["competencies"]
     column = head.index("gap")
     assert [round(float(r[column]), 4) for r in rows] == competencies["gap"].round(4).tolist()
-    comments = sheets["comments"]
+    comments = sheets["Comments"]
     assert not any("Partners" in cell for row in comments for cell in row)
     formulas = [cell for row in comments for cell in row if "HYPERLINK" in cell]
     assert formulas and all(cell.startswith("'=") for cell in formulas)
@@ -163,6 +165,10 @@ def test_exports_equal_the_engine_and_hide_what_is_hidden(closed_cycle, coach_br
     assert text.count(banner) == 1  # plotly.js, as the pages load it, inlined once
     assert "<script src=" not in text and '<link rel="stylesheet"' not in text
     assert "@media print" in text and "size: A4" in text and "break-before: page" in text
+    for name, rows in sheets.items():  # the hidden group is in no sheet's header
+        assert not any("Partners" in cell or "partner" in cell for cell in rows[0]) or (
+            name == "items" or name == "competencies"
+        ), name
     after_progress = text.split('id="competencies"', 1)[1]
     assert "Partners" not in after_progress.split("<script>")[0]
 
@@ -170,7 +176,8 @@ def test_exports_equal_the_engine_and_hide_what_is_hidden(closed_cycle, coach_br
 def test_exports_only_for_a_closed_cycle_of_ones_own(open_cycle, coach_browser, app):
     cycle_id = open_cycle["cycle_id"]
     assert coach_browser.get(f"/cycles/{cycle_id}/report.csv").status_code == 409
-    assert coach_browser.get(f"/cycles/{cycle_id}/report.pdf").status_code == 404
+    assert coach_browser.get(f"/cycles/{cycle_id}/report.pdf").status_code == 409
+    assert coach_browser.get(f"/cycles/{cycle_id}/report.docx").status_code == 404
     from support import Browser, sign_in
 
     from feedback.accounts.services import create_coach
@@ -201,7 +208,7 @@ def test_report_command(closed_cycle, runner, tmp_path, app):
     bad = runner.invoke(args=["report", "999", "--output", str(tmp_path)])
     assert bad.exit_code == 2 and "no cycle 999" in bad.output
     assert runner.invoke(args=["report", "x"]).exit_code == 2
-    assert runner.invoke(args=["report", str(cycle_id), "--format", "pdf"]).exit_code == 2
+    assert runner.invoke(args=["report", str(cycle_id), "--format", "docx"]).exit_code == 2
 
 
 def test_report_command_refuses_an_open_cycle(open_cycle, runner, tmp_path):

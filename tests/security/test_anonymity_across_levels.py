@@ -93,4 +93,4 @@ def test_trading_a_hidden_peers_answer_with_a_pooled_subordinates_changes_nothin
     assert [row[1:] for row in books[0]["competencies"]] == [
         row[1:] for row in books[1]["competencies"]
     ]
-    assert without_the_cycle(books[0]["summary"]) == without_the_cycle(books[1]["summary"])
+    assert without_the_cycle(books[0]["Summary"]) == without_the_cycle(books[1]["Summary"])
