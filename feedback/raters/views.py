@@ -13,6 +13,8 @@ from ..vocabulary import ANSWERABLE, GROUP_LABELS, InviteState
 from . import services
 
 bp = Blueprint("raters", __name__, url_prefix="/r/<token>")
+#: Said when a submitted invite's form is sent again.
+ALREADY_ARRIVED = "Your answers had already arrived; nothing was taken twice or changed."
 
 
 def _invite(token: str):
@@ -20,6 +22,16 @@ def _invite(token: str):
     if invite is None:
         raise links.LinkError("revoked")
     return invite
+
+
+def _say_answered_before(invite) -> None:
+    """A form sent again after the invite was answered — a submit whose answer was lost
+    on the way (a timeout, a reset), a reload, a second tab: say plainly what holds.
+    Nothing is taken twice."""
+    if invite.state is InviteState.SUBMITTED:
+        flash(ALREADY_ARRIVED, "info")
+    elif invite.state is InviteState.DECLINED:
+        flash("You had declined this request; nothing was saved.", "info")
 
 
 def _closed_page(invite):
@@ -35,8 +47,8 @@ def show_form(token: str):
     invite = _invite(token)
     cycle = invite.cycle
     if invite.state not in ANSWERABLE or not cycle.is_open:
-        if request.method == "POST" and invite.state is InviteState.SUBMITTED:
-            flash("Your answers were already submitted; nothing was changed.", "info")
+        if request.method == "POST":
+            _say_answered_before(invite)
         return _closed_page(invite)
     questionnaire = cycle.questionnaire
     form = answer_form(questionnaire, "rater", services.saved_draft(invite))
@@ -61,8 +73,8 @@ def show_form(token: str):
                 return redirect(url_for("raters.thank_you", token=token))
             flash(message, "error")
             status = 400
-        except services.AlreadyAnswered:
-            flash("Your answers were already submitted; nothing was changed.", "info")
+        except services.AlreadyAnswered:  # another request took the invite meanwhile
+            _say_answered_before(invite)
             return _closed_page(invite)
     return render_template(
         "ratings/form.html",

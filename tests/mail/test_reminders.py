@@ -286,7 +286,7 @@ def test_deadline_closes_the_cycle_notes_the_coach_once_and_late_links_say_so(
     runner.invoke(args=["mail", "send"])
     assert len(mailbox.to("coach@example.com")) == 1
     submitted = browser.get(mailbox.link_for("ann@example.org"))
-    assert "Already answered" in submitted.text
+    assert "Your answers arrived" in submitted.text
 
 
 def test_closing_by_hand_sends_no_note_but_the_command_line_does(

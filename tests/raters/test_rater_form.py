@@ -83,7 +83,7 @@ def test_submit_once_and_a_second_post_creates_nothing(rater_link, browser, app)
         rater_link, data={"csrf_token": csrf_token(token_page.text), **answers("1")}
     )
     assert again.status_code == 200
-    assert "already submitted" in again.text
+    assert "Your answers had already arrived" in again.text
     assert count_responses(app) == 1
 
 
