@@ -91,6 +91,8 @@ UNSETTLED = (
 )
 #: A link's token in a path, left out of what the test prints (as from the app's logs).
 LINK_TOKEN = re.compile(r"/([rp])/[^/]+")
+#: What the form's page says once the rater's answers are in (issue 15, item 4).
+ARRIVED = "Your answers arrived"
 LINK = re.compile(r"http://[^\s<>\"']+")
 ITEMS = [item.key for item in default_questionnaire().items]
 GROUPS = ("peer", "subordinate", "partner")
@@ -328,11 +330,12 @@ def _nominate(d: Deployment) -> None:
     assert reply.status == 302, f"nominations: {reply.status} {reply.error} {reply.text[:500]}"
 
 
-def _rater(d: Deployment, n: int) -> int:
+def _rater(d: Deployment, n: int) -> str:
     """Rater n: waits for the invitation, opens the form on one app process, answers
     for a moment, sends it to the other. After a failed submit they wait, reload the
-    form and send it again; a page without the form means it had arrived. The number
-    of submits it took."""
+    form and send it again; a reload without the form must say that the answers
+    arrived. What they saw in the end: "thanks after N submits", or "arrived on
+    reload after N submits" (the submit had gone through, its answer was lost)."""
     path = _wait_for_mail(d, rater_address(n), 180)
     browser = Browser(f"rater {n:02d}", d.seen, d.lock)
     read_on, send_to = d.apps[n % 2].port, d.apps[(n + 1) % 2].port
@@ -341,19 +344,22 @@ def _rater(d: Deployment, n: int) -> int:
         page = _get(d, browser, read_on, path)
         if 'name="item-' not in page.text:
             assert attempt > 1, f"rater {n}: no form at the first visit:\n{page.text[:500]}"
-            break  # the page says the answers were submitted
+            assert ARRIVED in page.text, f"rater {n}: a reload without the form:\n{page.text}"
+            outcome = f"arrived on reload after {attempt - 1} submits"
+            break
         _sleep(d, rng.uniform(0.3, 1.5))
         reply = browser.request(send_to, path, {"csrf_token": csrf_token(page.text), **form_of(n)})
         location = reply.headers.get("Location", "")
         if reply.status == 302 and location.rstrip("/").endswith("/thanks"):
             _get(d, browser, read_on, urlsplit(location).path)
+            outcome = f"thanks after {attempt} submits"
             break
         _sleep(d, _pause(reply, attempt))
     else:
         raise AssertionError(f"rater {n}: the submit failed {SUBMIT_TRIES} times")
     with d.lock:
         d.finished += 1
-    return attempt
+    return outcome
 
 
 # ---------------------------------------------------------------- faults
@@ -455,7 +461,7 @@ def _scenario(d: Deployment) -> None:
 
         _done, pending = wait_for_futures(raters, timeout=120)
         assert not pending, f"{len(pending)} raters still busy after 120 s"
-        submits = [future.result() for future in raters]  # raises a rater's failure
+        outcomes = [future.result() for future in raters]  # raises a rater's failure
         raters_done_after = time.monotonic() - gunicorn_killed_at
     except BaseException:
         d.stopping.set()  # clients still waiting give up
@@ -512,8 +518,8 @@ def _scenario(d: Deployment) -> None:
     )
     responses = d.query("SELECT count(*) FROM responses WHERE \"group\" <> 'self'")[0][0]
     failures = [s for s in d.seen if s.status == 0]
-    # The first submit the app took after the restart began, and the last trouble a
-    # client had within a minute of each fault: when it was over for people.
+    # The first submit the app took after the restart began, and when the last trouble
+    # a client had after each fault (and before the next) was over.
     submit_after_restart = min(
         s.began + s.took - restart_at
         for s in d.seen
@@ -522,15 +528,15 @@ def _scenario(d: Deployment) -> None:
     trouble = [s for s in d.seen if s.status not in (200, 302)]
 
     def over_after(fault_at: float, next_fault_at: float) -> float:
-        ends = [s.began + s.took for s in trouble if fault_at <= s.began < next_fault_at]
+        ends = [s.began + s.took for s in trouble if fault_at <= s.began + s.took < next_fault_at]
         return max(ends, default=fault_at) - fault_at
 
     http_500 = [s for s in d.seen if s.status >= 500 and s.status != 503]
     bare_503 = [s for s in d.seen if s.status == 503 and not s.retry_after and s.path != "/healthz"]
     print(
         f"deployment test: {RATERS} raters in {time.monotonic() - started:.0f} s"
-        f"\n  answers stored: {responses} responses ({len(ratings)} ratings);"
-        f" submits per rater: {dict(sorted(Counter(submits).items()))}"
+        f"\n  answers stored: {responses} responses ({len(ratings)} ratings)"
+        f"; raters saw: {dict(sorted(Counter(outcomes).items()))}"
         f"\n  mail: {len(mail)} messages, {len(ids)} Message-IDs; outbox of those {dict(states)},"
         f" not due yet {dict(later)};"
         f" invites {invites}"
@@ -587,6 +593,8 @@ def _scenario(d: Deployment) -> None:
 
     # No server error seen by anyone; the recovery within a minute.
     assert not http_500, http_500
+    unexpected = [s for s in d.seen if s.status not in (0, 200, 302, 503)]
+    assert not unexpected, unexpected  # e.g. a 400: a form one process could not read
     assert not bare_503, bare_503
     assert mail_recovery < RECOVERY
     assert database_recovery < RECOVERY
