@@ -396,8 +396,9 @@ class _Formats:
             {**base, "bold": True, "text_wrap": True, "bg_color": "#E8EEF4", "bottom": 1}
         )
         self.raw_header = workbook.add_format({"bold": True, "bottom": 1})
-        self.text = workbook.add_format(base)
-        self.long = workbook.add_format({**base, "text_wrap": True})
+        # Text wraps: a value longer than its column's cap goes on in the next line.
+        self.text = workbook.add_format({**base, "text_wrap": True})
+        self.long = self.text
         self.numbers = {
             kind: workbook.add_format({**base, "num_format": code})
             for kind, code in NUMBER_FORMATS.items()
@@ -431,8 +432,7 @@ def _write_cell(sheet, r: int, c: int, value, kind: str, formats: _Formats) -> s
     elif isinstance(value, int | float) and not isinstance(value, bool):
         sheet.write_number(r, c, value, formats.text)
     else:
-        style = formats.long if kind == "long" else formats.text
-        sheet.write_string(r, c, neutral(str(value)), style)
+        sheet.write_string(r, c, neutral(str(value)), formats.text)
     return _shown(value, kind)
 
 
