@@ -1,8 +1,50 @@
-"""gunicorn settings read from the working directory (``gunicorn -w 2 wsgi:app``)."""
+"""gunicorn settings read from the working directory (``gunicorn -w 2 wsgi:app``);
+``deploy/gunicorn.conf.py`` takes them all and adds a production server's.
+
+- The app is built and warmed once, in the master (``preload_app``): pandas, plotly,
+  the templates and SQLAlchemy's mappers are ready before the first fork, so a worker
+  that replaces a killed or recycled one answers at once instead of after seconds of
+  imports and warm-up (bench/README.md, "Workers' boot"). The master never connects to
+  the database while warming, closes any connection it holds before forking, and each
+  worker forgets the pooled connections it was born with: no connection is shared
+  between processes. Code changes need a restart of the master (``systemctl restart``),
+  not only of the workers (``HUP`` reloads the preloaded code as it is).
+- gunicorn's own logs, error and access, never hold a link's token or an address
+  (:class:`feedback.web.gunicorn_logging.RedactingLogger`).
+"""
+
+from feedback.cycles.warm import warm_up as _warm_up
+from feedback.database import drop_pooled_connections as _drop_pooled_connections
+from feedback.web.gunicorn_logging import RedactingLogger as _RedactingLogger
+
+preload_app = True
+logger_class = _RedactingLogger
+
+
+def _preloaded_app(server):
+    """The app the master loaded, when ``preload_app`` is on (else None)."""
+    return server.app.wsgi() if server.cfg.preload_app else None
+
+
+def when_ready(server):
+    """In the master, before the first fork: warm the preloaded app without connecting
+    to the database, and close any connection the master holds all the same."""
+    app = _preloaded_app(server)
+    if app is not None:
+        _warm_up(app, database=False)
+        _drop_pooled_connections(app, close=True)
+
+
+def post_fork(server, worker):
+    """In each new worker: forget the pooled connections copied from the master
+    (without closing them: they are the master's), so the worker opens its own."""
+    app = _preloaded_app(server)
+    if app is not None:
+        _drop_pooled_connections(app, close=False)
 
 
 def post_worker_init(worker):
-    """Warm each new worker before it accepts requests (plotly, pandas, templates)."""
-    from feedback.cycles.warm import warm_up
-
-    warm_up(worker.wsgi)
+    """Warm a worker that loaded the app itself (``preload_app`` off) before it
+    accepts requests; a preloaded app was warmed in the master."""
+    if not worker.cfg.preload_app:
+        _warm_up(worker.wsgi)

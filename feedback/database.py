@@ -20,6 +20,7 @@ import logging
 import sqlite3
 from contextvars import ContextVar
 
+from flask import Flask
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -107,6 +108,16 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute(f"PRAGMA journal_size_limit={SQLITE_JOURNAL_SIZE_LIMIT}")
     cursor.close()
+
+
+def drop_pooled_connections(app: Flask, *, close: bool) -> None:
+    """Empty the connection pools of ``app``'s engines. ``close=True`` closes the
+    connections (a process about to fork, so that no child inherits a live one);
+    ``close=False`` only forgets them (a forked child, where they are the parent's:
+    closing them would end the parent's sessions)."""
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=close)
 
 
 def commit() -> None:

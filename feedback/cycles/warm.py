@@ -3,12 +3,15 @@ a dashboard does not pay for what every process pays once: plotly's figure valid
 pandas' first calls, SQLAlchemy's mapper set-up and the templates' compilation.
 
 Nothing of any coachee is computed here: the engine runs on a tiny literal frame.
-gunicorn calls :func:`warm_up` from ``post_worker_init`` (see ``gunicorn.conf.py``).
+gunicorn calls :func:`warm_up` once in the master before it forks the workers, without
+touching the database (``preload_app``), or in each worker when the app is not
+preloaded (see ``gunicorn.conf.py``).
 """
 
 import pandas as pd
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import configure_mappers
 
 from .. import analysis, charts
 from ..coaching.models import Cycle
@@ -17,9 +20,11 @@ from ..extensions import db
 _TEMPLATES = ("dashboard/cycle.html", "dashboard/_sections.html", "dashboard/_items.html")
 
 
-def warm_up(app: Flask) -> None:
+def warm_up(app: Flask, *, database: bool = True) -> None:
     """Exercise the dashboard's code paths once on made-up data; errors are logged and
-    ignored (a cold first view is better than a worker that does not start)."""
+    ignored (a cold first view is better than a worker that does not start). Without
+    ``database`` no connection is made: the mappers are configured and a query compiled,
+    for a process that forks afterwards and must not share a connection."""
     try:
         with app.app_context():
             ratings = pd.DataFrame(
@@ -48,8 +53,13 @@ def warm_up(app: Flask) -> None:
                 charts.answer_spread(items, {}, scale),
             ):
                 figure.to_json()
-            db.session.execute(select(Cycle.id).limit(1)).all()
-            db.session.remove()
+            query = select(Cycle.id).limit(1)
+            if database:
+                db.session.execute(query).all()
+                db.session.remove()
+            else:
+                configure_mappers()
+                query.compile(dialect=db.engine.dialect)
             for name in _TEMPLATES:
                 app.jinja_env.get_template(name)
     except Exception:
