@@ -6,6 +6,7 @@ from typing import Any
 from flask import Flask
 
 from . import (
+    api,
     cycles,
     database,  # noqa: F401  (SQLite's pragmas on every connection)
     mail,
@@ -16,7 +17,7 @@ from . import (
 )
 from .accounts import models as accounts_models
 from .accounts import views as accounts_views
-from .accounts.cli import create_coach_command
+from .accounts.cli import api_token_command, create_coach_command
 from .cli.analyze import analyze_command
 from .coaching import models as coaching_models
 from .cycles import cli as cycles_cli
@@ -92,8 +93,10 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     for blueprint in (plans_views.bp, plans_views.portal_bp, reports_views.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(reports_views.portal_bp)
+    api.init_app(app)
     for command in (
         create_coach_command,
+        api_token_command,
         *cycles_cli.COMMANDS,
         demo_command,
         analyze_command,

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -46,3 +46,25 @@ class Coach(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         """Whether ``password`` matches the stored hash (constant-time compare)."""
         return check_password_hash(self.password_hash, password)
+
+
+class ApiToken(db.Model):
+    """A key with which a coach's own tools reach the API (``Authorization: Bearer``).
+    The secret is shown once when it is made; only its SHA-256 digest is kept."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint("scope IN ('read', 'write')", name="scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"), index=True)
+    #: What the coach calls it ("CRM sync"), to tell their tokens apart.
+    name: Mapped[str] = mapped_column(String(80))
+    #: ``read`` sees; ``write`` also adds, changes and deletes.
+    scope: Mapped[str] = mapped_column(String(5))
+    #: The first characters of the secret, shown in lists so the coach can recognise it.
+    prefix: Mapped[str] = mapped_column(String(16))
+    #: SHA-256 of the whole secret, hex; the secret itself is never stored.
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when the coach revokes it; a revoked token authenticates nothing.
+    revoked_at: Mapped[datetime | None]

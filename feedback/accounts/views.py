@@ -1,15 +1,16 @@
-"""Login and logout."""
+"""Login, logout and the coach's settings (their API tokens)."""
 
 import hmac
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..database import commit
 from ..extensions import db, login_manager
 from ..security import limit_login
-from .forms import LoginForm
+from . import tokens
+from .forms import ApiTokenForm, LoginForm, RevokeTokenForm
 from .models import Coach
 from .services import authenticate
 
@@ -74,3 +75,50 @@ def logout():
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.get("/settings")
+@login_required
+def show_settings():
+    """The coach's settings: their API tokens, to make and revoke."""
+    return _settings_page(ApiTokenForm())
+
+
+def _settings_page(form: ApiTokenForm, *, secret: str | None = None, status: int = 200):
+    return render_template(
+        "accounts/settings.html",
+        form=form,
+        revoke_form=RevokeTokenForm(),
+        tokens=tokens.tokens_of(current_user),
+        secret=secret,
+    ), status
+
+
+@bp.post("/settings/api-tokens")
+@login_required
+def create_api_token():
+    """Make a token and show its secret on this one page, never again."""
+    form = ApiTokenForm()
+    if not form.validate_on_submit():
+        return _settings_page(form, status=400)
+    try:
+        _token, secret = tokens.create_token(
+            current_user, name=form.name.data or "", scope=form.scope.data
+        )
+    except ValueError as exc:
+        abort(400, str(exc))
+    commit()
+    return _settings_page(ApiTokenForm(formdata=None), secret=secret)
+
+
+@bp.post("/settings/api-tokens/<int:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    """Revoke one of the coach's tokens; it stops working at once."""
+    token = tokens.token_of(current_user, token_id)
+    if not RevokeTokenForm().validate_on_submit():
+        abort(400, "The form has expired; please try again.")
+    if tokens.revoke_token(token):
+        commit()
+        flash(f"The token “{token.name}” is revoked.", "success")
+    return redirect(url_for("accounts.show_settings"))

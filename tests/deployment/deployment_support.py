@@ -95,9 +95,6 @@ class Service:
     def pid(self) -> int:
         return self.process.pid
 
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
 
 class Processes:
     """Starts processes in their own process groups and ends every one of them."""
@@ -143,13 +140,15 @@ class Processes:
         for service in reversed(self.services):
             self.stop(service)
 
+    def logs(self) -> dict[str, Path]:
+        """Every log file: the processes' and the extra ones (PostgreSQL's)."""
+        return {**{service.name: service.log for service in self.services}, **self.extra_logs}
+
     def tails(self, lines: int = 40) -> str:
         """The tail of every log, for a failure's message."""
-        logs = {service.name: service.log for service in self.services}
-        logs.update(self.extra_logs)
         return "\n".join(
             f"----- {name} (last {lines} lines of {path.name})\n{tail(path, lines)}"
-            for name, path in logs.items()
+            for name, path in self.logs().items()
         )
 
 

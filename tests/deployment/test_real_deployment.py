@@ -90,7 +90,7 @@ UNSETTLED = (
     " OR (state = 'queued' AND next_attempt_at <= (now() AT TIME ZONE 'utc'))"
 )
 #: A link's token in a path, left out of what the test prints (as from the app's logs).
-LINK_TOKEN = re.compile(r"/([rp])/[^/]+")
+LINK_TOKEN = re.compile(r"/([rp])/([^/]+)")
 #: What the form's page says once the rater's answers are in (issue 15, item 4).
 ARRIVED = "Your answers arrived"
 LINK = re.compile(r"http://[^\s<>\"']+")
@@ -590,6 +590,13 @@ def _scenario(d: Deployment) -> None:
     assert all(
         state == "queued" and later for id_, state, _, later in outbox if id_ not in delivered_ids
     ), outbox
+
+    # No working link in any log (the access logs included), faults or not.
+    tokens = {LINK_TOKEN.search(urlsplit(LINK.search(m.text).group(0)).path).group(0) for m in mail}
+    assert len(tokens) == total_mail
+    for name, log in d.processes.logs().items():
+        text = log.read_text(errors="replace")
+        assert not [t for t in tokens if t in text], f"a link's token in the log of {name}"
 
     # No server error seen by anyone; the recovery within a minute.
     assert not http_500, http_500

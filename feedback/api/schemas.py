@@ -1,0 +1,355 @@
+"""The API's requests and answers as pydantic models: they validate what comes in and
+are the OpenAPI document's schemas (:mod:`.spec`), so the document cannot drift from
+what the API accepts."""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from ..questionnaires import default_questionnaire
+from ..vocabulary import RATER_GROUPS
+
+#: The questionnaires a cycle can be started on (the shipped one, for now).
+QuestionnaireKey = StrEnum("QuestionnaireKey", {"default": default_questionnaire().key})
+RaterGroup = Literal[RATER_GROUPS]  # type: ignore[valid-type]
+
+
+def _no_nul(value: str) -> str:
+    """Text without NUL characters, which PostgreSQL cannot store."""
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    return value
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are refused rather than silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- problems
+
+
+class FieldError(BaseModel):
+    """One field at fault in a request."""
+
+    field: str = Field(description="Where: `body.email`, `query.format`, …")
+    message: str
+    code: str = Field(description="The validator's code for the error, e.g. `missing`.")
+
+
+class ProblemDetails(BaseModel):
+    """An error, as RFC 9457 problem details (`application/problem+json`)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = Field(
+        default=None, description="For a request that is not valid: one entry per field."
+    )
+
+
+# ---------------------------------------------------------------- coachees
+
+
+class CoacheeIn(Body):
+    """A new coachee."""
+
+    name: str = Field(min_length=1, max_length=120)
+    email: EmailStr = Field(max_length=254)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = _no_nul(value)
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
+class CoacheeChange(Body):
+    """A coachee's corrected name or address; a new address sends each open cycle's
+    portal link there (the old link stops working)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    email: EmailStr | None = Field(default=None, max_length=254)
+
+    _name = field_validator("name")(CoacheeIn._name.__func__)
+
+
+class Coachee(BaseModel):
+    """A coachee of the coach whose token asks."""
+
+    id: int
+    name: str
+    email: str
+    added_at: dt.datetime
+    cycle_ids: list[int]
+
+
+class CoacheeList(BaseModel):
+    """The coach's coachees, by name."""
+
+    coachees: list[Coachee]
+
+
+class CoacheeExport(BaseModel):
+    """The coachee's own data (the pages' “download their data”): who they are, their
+    cycles, whom they asked and their self-assessment; never raters' answers."""
+
+    model_config = ConfigDict(extra="allow")
+
+    exported_at: str
+    coachee: dict
+    coach: dict
+    cycles: list[dict]
+    not_included: str
+
+
+# ---------------------------------------------------------------- cycles
+
+
+class CycleIn(Body):
+    """A new cycle; the coachee is sent their portal link."""
+
+    closes_on: dt.date = Field(description="The last day answers are taken (within a year).")
+    questionnaire: QuestionnaireKey = QuestionnaireKey.default
+    welcome_note: str = Field(default="", max_length=2000)
+    boss_exempt: bool = Field(
+        default=True,
+        description="Show the boss's answers even when the boss is alone in the group "
+        "(boss raters are told so on their form).",
+    )
+
+    _note = field_validator("welcome_note")(_no_nul)
+
+
+class Reopen(Body):
+    """Reopening a closed cycle. The results hide until it closes again; late answers
+    join them only where they single nobody out; what was released to the coachee stays
+    as it was until the coach releases the new results. `understood` says the coach
+    read this, as on the page."""
+
+    closes_on: dt.date
+    understood: Literal[True]
+
+
+class KeepResults(Body):
+    """Keeping a closed cycle's results as they were: the late answers that wait are
+    deleted and never shown."""
+
+    understood: Literal[True]
+
+
+class Cycle(BaseModel):
+    """A cycle: its state, deadline and dates."""
+
+    id: int
+    coachee_id: int
+    state: Literal["open", "closed"]
+    questionnaire: str
+    closes_on: dt.date
+    past_deadline: bool = Field(
+        description="Open, but the deadline has passed: it takes no more answers and "
+        "closes on the next scheduled round."
+    )
+    welcome_note: str
+    min_group_size: int
+    boss_exempt: bool
+    started_at: dt.datetime
+    closed_at: dt.datetime | None
+    released_at: dt.datetime | None
+
+
+class CycleList(BaseModel):
+    """A coachee's cycles, oldest first."""
+
+    cycles: list[Cycle]
+
+
+class Done(BaseModel):
+    """What a step did, in words for a person."""
+
+    message: str
+
+
+# ---------------------------------------------------------------- raters
+
+
+class NominationIn(BaseModel):
+    """One rater to invite."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr = Field(max_length=254)
+    group: RaterGroup
+    name: str = Field(default="", max_length=120)
+
+    _name = field_validator("name")(_no_nul)
+
+
+class NominationsIn(Body):
+    """Raters to invite; each gets their invitation by email."""
+
+    raters: list[NominationIn] = Field(min_length=1, max_length=60)
+
+
+class Nomination(BaseModel):
+    """A rater who was asked. Whether they answered is never shown (the coachee and
+    the coach see counts per group only); a bounced invitation is, as on the pages."""
+
+    id: int
+    email: str
+    name: str
+    group: RaterGroup
+    bounced: bool
+
+
+class Refusal(BaseModel):
+    """A nomination that was not made, and why."""
+
+    email: str
+    group: RaterGroup
+    reason: str
+
+
+class NominationList(BaseModel):
+    """A cycle's nominations, by group and name."""
+
+    nominations: list[Nomination]
+
+
+class NominationResult(BaseModel):
+    """The invites made and the nominations refused."""
+
+    invited: list[Nomination]
+    refused: list[Refusal]
+
+
+class GroupProgress(BaseModel):
+    """One group's counts."""
+
+    invited: int
+    answered: int
+    bounced: int
+
+
+class Progress(BaseModel):
+    """How many were asked and answered, per group; never who."""
+
+    cycle_id: int
+    state: Literal["open", "closed"]
+    groups: dict[RaterGroup, GroupProgress]
+
+
+# ---------------------------------------------------------------- results
+
+
+class Figures(BaseModel):
+    """One row of the results for a statement or a competency, as the dashboard and
+    the gap CSV show it; a figure the anonymity guard hides is null."""
+
+    model_config = ConfigDict(extra="allow")
+
+    competency: str
+    item_key: str | None = None
+    statement: str | None = None
+    self: float | None
+    others_mean: float | None
+    others_n: int | None
+    others_sd: float | None
+    gap: float | None
+    rwg: float | None
+    category: str | None
+
+
+class Agreement(BaseModel):
+    """The overall self–other agreement (Brutus, Fleenor & Taylor)."""
+
+    self_overall: float | None
+    others_overall: float | None
+    others_n: int | None
+    difference: float | None
+    direction: str | None
+    level: str | None
+    category: str | None
+    explanation: str | None
+
+
+class Comment(BaseModel):
+    """An open answer, in the shuffled order of the dashboard; labelled with its group
+    only where that group is shown."""
+
+    text: str
+    group: str | None
+
+
+class Question(BaseModel):
+    """An open question and its answers."""
+
+    key: str
+    question: str
+    comments: list[Comment]
+
+
+class Results(BaseModel):
+    """A closed cycle's results: exactly the figures of the dashboard."""
+
+    min_group_size: int
+    boss_exempt: bool
+    shown_groups: list[str] = Field(description="Groups with a figure on the dashboard.")
+    shown_statements: dict[str, int] = Field(
+        description="On how many statements each rater group is shown on its own."
+    )
+    held_answers: int = Field(description="Late answers that wait (see the dashboard).")
+    agreement: Agreement | None
+    competencies: list[Figures]
+    statements: list[Figures]
+    strengths: list[str] = Field(description="Statement keys, highest others' mean first.")
+    development_areas: list[str]
+    blind_spots: list[str]
+    hidden_strengths: list[str]
+    self_headline: str | None
+    others_headlines: list[str]
+    comments: list[Question]
+    words: dict[str, list[str]] = Field(description="The word panes: open, blind, hidden.")
+
+
+class CycleResults(BaseModel):
+    """A cycle's results; `results` is null when the cycle closed without answers."""
+
+    cycle_id: int
+    closed_at: dt.datetime
+    results: Results | None
+
+
+# ---------------------------------------------------------------- tokens
+
+
+class Token(BaseModel):
+    """An API token (its secret is shown only once, when it is made)."""
+
+    id: int
+    name: str
+    scope: Literal["read", "write"]
+    prefix: str = Field(description="The secret's first characters.")
+    created_at: dt.datetime
+    current: bool = Field(description="Whether this request was made with it.")
+
+
+class TokenList(BaseModel):
+    """The coach's live tokens, newest first."""
+
+    tokens: list[Token]
+
+
+class ExportFormat(StrEnum):
+    """The report's formats through the API."""
+
+    csv = "csv"
+    xlsx = "xlsx"
+    html = "html"

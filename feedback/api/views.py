@@ -1,0 +1,451 @@
+"""The API's operations. Each one does what the coach's page of the same name does,
+through the same services and the same owner check (another coach's id is a 404), and
+shows what that page shows: progress counts per group, never who answered; results
+only of a closed cycle, as the anonymity guard left them.
+
+Services flush; each operation that changes something commits once, and the mail it
+queued leaves after the commit, as on the pages.
+"""
+
+import numpy as np
+import pandas as pd
+from flask import Response
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts import tokens as token_services
+from ..analysis.io import DECIMALS
+from ..coaching import services as coaching
+from ..coaching.models import Coachee as CoacheeRow
+from ..coaching.models import Cycle as CycleRow
+from ..cycles import lifecycle
+from ..cycles.data_rights import coachee_export, delete_coachee
+from ..database import commit
+from ..extensions import db
+from ..raters import services as raters
+from ..raters.models import Invite
+from ..ratings.held import held_answers
+from ..ratings.results import cycle_report
+from ..reports.exports import MEDIA_TYPES, ExportError, filename, report_bytes
+from ..reports.released import ReleaseError
+from ..vocabulary import CycleState, CycleStateError, InviteState
+from . import schemas as s
+from .auth import current_coach, current_token
+from .blueprint import bp
+from .problems import Problem, validation_problem
+from .spec import answers, operation
+
+# ---------------------------------------------------------------- shapes
+
+
+def _coachee(coachee: CoacheeRow) -> s.Coachee:
+    return s.Coachee(
+        id=coachee.id,
+        name=coachee.name,
+        email=coachee.email,
+        added_at=coachee.created_at,
+        cycle_ids=[cycle.id for cycle in coachee.cycles],
+    )
+
+
+def _cycle(cycle: CycleRow) -> s.Cycle:
+    questionnaire = cycle.questionnaire
+    return s.Cycle(
+        id=cycle.id,
+        coachee_id=cycle.coachee_id,
+        state=str(cycle.state),
+        questionnaire=f"{questionnaire.key} (version {questionnaire.version})",
+        closes_on=cycle.closes_on,
+        past_deadline=cycle.is_past_deadline,
+        welcome_note=cycle.welcome_note,
+        min_group_size=cycle.min_group_size,
+        boss_exempt=cycle.boss_exempt,
+        started_at=cycle.created_at,
+        closed_at=cycle.closed_at,
+        released_at=cycle.released_at,
+    )
+
+
+def _nomination(invite: Invite) -> s.Nomination:
+    return s.Nomination(
+        id=invite.id,
+        email=invite.email,
+        name=invite.name,
+        group=invite.group,
+        bounced=invite.state is InviteState.BOUNCED,
+    )
+
+
+def shown(value):
+    """A figure as the API gives it: null where the guard hides it (NaN, NA, None),
+    whole counts as integers, other figures rounded as in the gap CSV."""
+    if isinstance(value, str):
+        return value
+    if value is None or pd.isna(value):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    return round(float(value), DECIMALS)
+
+
+def _row(record: dict, item_texts: dict[str, str]) -> dict:
+    """A results row (item or competency) with hidden figures as null."""
+    row = {key: shown(value) for key, value in record.items() if key != "coachee_id"}
+    if row.get("item_key"):
+        row["statement"] = item_texts.get(row["item_key"])
+    return row
+
+
+def _results(cycle: CycleRow) -> s.Results | None:
+    """The dashboard's figures of closed ``cycle`` (:func:`cycle_report`), null where
+    hidden; None when no rater answered."""
+    report = cycle_report(cycle)
+    if report is None:
+        return None
+    results = report.results
+    agreement = None
+    if results.agreement is not None:
+        agreement = {key: shown(results.agreement.get(key)) for key in s.Agreement.model_fields}
+    held = held_answers(cycle)
+    return s.Results(
+        min_group_size=results.rules.min_group_size,
+        boss_exempt=results.rules.boss_exempt,
+        shown_groups=list(results.shown_groups),
+        shown_statements=report.shown_statements,
+        held_answers=held.count if held else 0,
+        agreement=agreement,
+        competencies=[_row(row, report.item_texts) for row in report.competency_rows],
+        statements=[_row(row, report.item_texts) for row in report.item_rows],
+        **{name: [row["item_key"] for row in rows] for name, rows in report.rankings.items()},
+        self_headline=results.self_headline,
+        others_headlines=list(results.others_headlines),
+        comments=[
+            {
+                "key": key,
+                "question": report.question_texts.get(key, key),
+                "comments": [
+                    {"text": comment["text"], "group": comment["group_label"]}
+                    for comment in comments
+                ],
+            }
+            for key, comments in report.comments_by_question.items()
+        ],
+        words=report.word_lists,
+    )
+
+
+def _cycle_of(cycle_id: int) -> CycleRow:
+    return coaching.cycle_of(current_coach(), cycle_id)
+
+
+# ---------------------------------------------------------------- coachees
+
+
+@bp.get("/coachees")
+@operation(resp=answers(HTTP_200=s.CoacheeList), tags=["coachees"])
+def list_coachees():
+    """The coach's coachees, by name."""
+    coachees = coaching.coachees_of(current_coach())
+    return s.CoacheeList(coachees=[_coachee(coachee) for coachee in coachees])
+
+
+@bp.post("/coachees")
+@operation(json=s.CoacheeIn, resp=answers(415, HTTP_201=s.Coachee), tags=["coachees"])
+def add_coachee(json: s.CoacheeIn):
+    """Add a coachee (then start their first cycle)."""
+    body = _body(json)
+    coachee = coaching.add_coachee(current_coach(), name=body.name, email=str(body.email))
+    commit()
+    return _coachee(coachee), 201
+
+
+@bp.get("/coachees/<int:coachee_id>")
+@operation(resp=answers(HTTP_200=s.Coachee), tags=["coachees"])
+def show_coachee(coachee_id: int):
+    """A coachee with their cycles' ids."""
+    return _coachee(coaching.coachee_of(current_coach(), coachee_id))
+
+
+@bp.patch("/coachees/<int:coachee_id>")
+@operation(json=s.CoacheeChange, resp=answers(415, HTTP_200=s.Coachee), tags=["coachees"])
+def edit_coachee(coachee_id: int, json: s.CoacheeChange):
+    """Correct a coachee's name or address; a new address sends each open cycle's
+    portal link there, and the old link stops working."""
+    body = _body(json)
+    coachee = coaching.coachee_of(current_coach(), coachee_id)
+    lifecycle.update_coachee(
+        coachee,
+        name=body.name if body.name is not None else coachee.name,
+        email=str(body.email) if body.email is not None else coachee.email,
+    )
+    commit()
+    return _coachee(coachee)
+
+
+@bp.delete("/coachees/<int:coachee_id>")
+@operation(resp=answers(HTTP_204=None), tags=["coachees"])
+def delete_coachee_data(coachee_id: int):
+    """Delete the coachee with every cycle, invite, answer and email about them, as
+    their data rights allow (the page's “delete”). It cannot be undone."""
+    coachee = coaching.coachee_of(current_coach(), coachee_id)
+    delete_coachee(coachee)
+    commit()
+    return Response(status=204)
+
+
+@bp.get("/coachees/<int:coachee_id>/export")
+@operation(resp=answers(HTTP_200=s.CoacheeExport), tags=["coachees"])
+def export_coachee(coachee_id: int):
+    """The coachee's own data, as the page's download gives it: never raters' answers,
+    nor who answered."""
+    return coachee_export(coaching.coachee_of(current_coach(), coachee_id))
+
+
+# ---------------------------------------------------------------- cycles
+
+
+@bp.get("/coachees/<int:coachee_id>/cycles")
+@operation(resp=answers(HTTP_200=s.CycleList), tags=["cycles"])
+def list_cycles(coachee_id: int):
+    """A coachee's cycles, oldest first."""
+    coachee = coaching.coachee_of(current_coach(), coachee_id)
+    return s.CycleList(cycles=[_cycle(cycle) for cycle in coachee.cycles])
+
+
+@bp.post("/coachees/<int:coachee_id>/cycles")
+@operation(json=s.CycleIn, resp=answers(415, HTTP_201=s.Cycle), tags=["cycles"])
+def start_cycle(coachee_id: int, json: s.CycleIn):
+    """Start a cycle; the coachee is sent their portal link by email."""
+    body = _body(json)
+    coachee = coaching.coachee_of(current_coach(), coachee_id)
+    try:
+        cycle = lifecycle.start_cycle(
+            coachee,
+            closes_on=body.closes_on,
+            welcome_note=body.welcome_note,
+            boss_exempt=body.boss_exempt,
+        )
+    except ValueError as exc:
+        raise _field_problem("closes_on", str(exc)) from None
+    commit()
+    return _cycle(cycle), 201
+
+
+@bp.get("/cycles/<int:cycle_id>")
+@operation(resp=answers(HTTP_200=s.Cycle), tags=["cycles"])
+def show_cycle(cycle_id: int):
+    """A cycle: state, deadline, dates."""
+    return _cycle(_cycle_of(cycle_id))
+
+
+@bp.post("/cycles/<int:cycle_id>/close")
+@operation(resp=answers(409, HTTP_200=s.Cycle), tags=["cycles"])
+def close_cycle(cycle_id: int):
+    """Close the cycle now; its results show."""
+    cycle = _cycle_of(cycle_id)
+    try:
+        lifecycle.close_cycle(cycle)
+    except CycleStateError:
+        raise Problem(409, "This cycle is already closed.") from None
+    commit()
+    return _cycle(cycle)
+
+
+@bp.post("/cycles/<int:cycle_id>/reopen")
+@operation(json=s.Reopen, resp=answers(409, 415, HTTP_200=s.Cycle), tags=["cycles"])
+def reopen_cycle(cycle_id: int, json: s.Reopen):
+    """Take answers again until a new deadline. The results hide until the cycle closes
+    again; late answers join them only where that singles nobody out; what was
+    released to the coachee stays as it was until the coach releases again."""
+    body = _body(json)
+    cycle = _cycle_of(cycle_id)
+    if cycle.state is not CycleState.CLOSED:
+        raise Problem(409, "Only a closed cycle can be reopened.")
+    try:
+        lifecycle.reopen_cycle(cycle, closes_on=body.closes_on)
+    except ValueError as exc:
+        raise _field_problem("closes_on", str(exc)) from None
+    commit()
+    return _cycle(cycle)
+
+
+@bp.post("/cycles/<int:cycle_id>/keep-results")
+@operation(json=s.KeepResults, resp=answers(409, 415, HTTP_200=s.Done), tags=["cycles"])
+def keep_results(cycle_id: int, json: s.KeepResults):
+    """Keep a closed cycle's results as they were: the late answers that wait are
+    deleted."""
+    _body(json)
+    cycle = _cycle_of(cycle_id)
+    try:
+        deleted = lifecycle.keep_results(cycle)
+    except CycleStateError:
+        raise Problem(409, "The cycle is open: late answers are weighed when it closes.") from None
+    commit()
+    return s.Done(
+        message=f"The results stay as they were; {deleted} waiting answer"
+        f"{'s were' if deleted != 1 else ' was'} deleted."
+    )
+
+
+@bp.post("/cycles/<int:cycle_id>/release")
+@operation(resp=answers(409, HTTP_200=s.Cycle), tags=["cycles"])
+def release_report(cycle_id: int):
+    """Let the coachee see their report in their portal (again, with the new results,
+    after a reopened cycle closed)."""
+    cycle = _cycle_of(cycle_id)
+    try:
+        lifecycle.release(cycle)
+    except ReleaseError as exc:
+        raise Problem(409, f"Not released: {exc}.") from None
+    commit()
+    return _cycle(cycle)
+
+
+@bp.get("/cycles/<int:cycle_id>/progress")
+@operation(resp=answers(HTTP_200=s.Progress), tags=["cycles"])
+def show_progress(cycle_id: int):
+    """How many raters were asked and answered, per group; never who."""
+    cycle = _cycle_of(cycle_id)
+    return s.Progress(cycle_id=cycle.id, state=str(cycle.state), groups=raters.progress(cycle))
+
+
+@bp.get("/cycles/<int:cycle_id>/results")
+@operation(resp=answers(409, HTTP_200=s.CycleResults), tags=["results"])
+def show_results(cycle_id: int):
+    """A closed cycle's results: the dashboard's figures, with what the anonymity guard
+    hides as null. An open cycle has none (409): results show only once it closes."""
+    cycle = _cycle_of(cycle_id)
+    if cycle.state is not CycleState.CLOSED or cycle.closed_at is None:
+        raise Problem(409, "Results show once the cycle is closed; until then, see progress.")
+    return s.CycleResults(cycle_id=cycle.id, closed_at=cycle.closed_at, results=_results(cycle))
+
+
+@bp.get("/cycles/<int:cycle_id>/exports/<fmt>")
+@operation(resp=answers(409, HTTP_200=None), tags=["results"])
+def download_report(cycle_id: int, fmt: str):
+    """A closed cycle's report as the dashboard's downloads give it: the gap CSV, the
+    XLSX workbook or the self-contained HTML report."""
+    cycle = _cycle_of(cycle_id)
+    if fmt not in s.ExportFormat.__members__:
+        raise Problem(404, f"No export “{fmt}”; use one of {', '.join(s.ExportFormat)}.")
+    try:
+        body = report_bytes(cycle, fmt)
+    except ExportError as exc:
+        raise Problem(409, f"{exc}.") from None
+    return Response(
+        body,
+        mimetype=MEDIA_TYPES[fmt].split(";")[0],
+        headers={"Content-Disposition": f'attachment; filename="{filename(cycle, fmt)}"'},
+    )
+
+
+# ---------------------------------------------------------------- raters
+
+
+@bp.get("/cycles/<int:cycle_id>/nominations")
+@operation(resp=answers(HTTP_200=s.NominationList), tags=["raters"])
+def list_nominations(cycle_id: int):
+    """Whom the coachee asked, by group and name: never whether each answered (counts
+    per group are in progress), only whether their invitation bounced."""
+    cycle = _cycle_of(cycle_id)
+    return s.NominationList(nominations=[_nomination(i) for i in raters.invites_of(cycle)])
+
+
+@bp.post("/cycles/<int:cycle_id>/nominations")
+@operation(
+    json=s.NominationsIn,
+    resp=answers(409, 415, HTTP_201=s.NominationResult),
+    tags=["raters"],
+)
+def nominate_raters(cycle_id: int, json: s.NominationsIn):
+    """Invite raters (each gets their link by email). Nominations that cannot be made
+    (already invited, the coachee's own address, the cycle full) are listed as
+    refused; when none could be made, the answer is a 422 problem."""
+    body = _body(json)
+    cycle = _cycle_of(cycle_id)
+    if not cycle.is_open:
+        raise Problem(409, "This cycle is closed; no more raters can be invited.")
+    nominations = []
+    problems = []
+    for index, rater in enumerate(body.raters):
+        try:
+            email = raters.normalise_email(str(rater.email))
+        except ValueError as exc:
+            problems.append({"loc": ("raters", index, "email"), "msg": str(exc), "type": "email"})
+            continue
+        nominations.append(raters.Nomination(email=email, group=rater.group, name=rater.name))
+    if problems:
+        raise validation_problem(problems)
+    try:
+        created, refused = raters.nominate(cycle, nominations)
+    except IntegrityError:
+        # The same address added by a simultaneous writer: start again, seeing it.
+        db.session.rollback()
+        cycle = _cycle_of(cycle_id)
+        created, refused = raters.nominate(cycle, nominations)
+    if not created:
+        db.session.rollback()
+        raise Problem(
+            422,
+            "No rater could be invited.",
+            title="The request is not valid",
+            errors=[
+                {"field": "body.raters", "message": f"{n.email}: {why}", "code": "refused"}
+                for n, why in refused
+            ],
+        )
+    commit()
+    return s.NominationResult(
+        invited=[_nomination(invite) for invite in created],
+        refused=[s.Refusal(email=n.email, group=n.group, reason=why) for n, why in refused],
+    ), 201
+
+
+# ---------------------------------------------------------------- tokens
+
+
+@bp.get("/tokens")
+@operation(resp=answers(HTTP_200=s.TokenList), tags=["tokens"])
+def list_tokens():
+    """The coach's live API tokens (never their secrets)."""
+    current = current_token()
+    return s.TokenList(
+        tokens=[
+            s.Token(
+                id=token.id,
+                name=token.name,
+                scope=token.scope,
+                prefix=token.prefix,
+                created_at=token.created_at,
+                current=token.id == current.id,
+            )
+            for token in token_services.tokens_of(current_coach())
+        ]
+    )
+
+
+@bp.delete("/tokens/<int:token_id>")
+@operation(resp=answers(HTTP_204=None), tags=["tokens"])
+def revoke_token(token_id: int):
+    """Revoke one of the coach's tokens (this one too); it stops working at once."""
+    token = token_services.token_of(current_coach(), token_id)
+    if token.revoked_at is not None:
+        raise Problem(404, f"no API token {token_id}")
+    token_services.revoke_token(token)
+    commit()
+    return Response(status=204)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _body(json):
+    """The validated body; a request that did not send JSON gets a 415 problem."""
+    if json is None:
+        raise Problem(415, "Send the body as JSON (`Content-Type: application/json`).")
+    return json
+
+
+def _field_problem(field: str, message: str) -> Problem:
+    return validation_problem([{"loc": (field,), "msg": message, "type": "value_error"}])
