@@ -46,6 +46,7 @@ from deployment_support import (
     HOST,
     ROOT,
     Browser,
+    Delivered,
     Postgres,
     Processes,
     Reply,
@@ -99,6 +100,7 @@ GROUPS = ("peer", "subordinate", "partner")
 
 
 def rater_address(n: int) -> str:
+    """Rater n's email address."""
     return f"rater{n:02d}@example.org"
 
 
@@ -108,6 +110,7 @@ def scores_of(n: int) -> dict[str, int | None]:
 
 
 def texts_of(n: int) -> dict[str, str]:
+    """Rater n's open answers; the headline says whose they are (for the checks)."""
     return {"keep": f"Keep listening, says rater {n:02d}.", "headline": f"Rater {n:02d}, once."}
 
 
@@ -134,6 +137,8 @@ class App:
 
 @dataclass
 class Deployment:
+    """The running deployment, and what the clients saw of it."""
+
     processes: Processes
     postgres: Postgres
     smtp: SmtpServer
@@ -165,13 +170,16 @@ class Deployment:
         probe = Browser("health probe", self.seen, self.lock, timeout=5)
         return all(probe.request(app.port, "/healthz").status == 200 for app in self.apps)
 
-    def mail(self):
+    def mail(self) -> list[Delivered]:
+        """Every message the SMTP server accepted, in order."""
         return self.smtp.recorder.messages()
 
-    def mail_to(self, address: str) -> list:
+    def mail_to(self, address: str) -> list[Delivered]:
+        """The messages to ``address``."""
         return [m for m in self.mail() if address in m.recipients]
 
     def query(self, sql: str) -> list[tuple]:
+        """The rows of ``sql`` (a fixed query), read as the app's role."""
         with self.postgres.connect() as connection:
             return connection.execute(sql).fetchall()
 
@@ -291,6 +299,7 @@ class Stopped(Exception):
 
 
 def _sleep(d: Deployment, seconds: float) -> None:
+    """Wait, unless the test is over."""
     if d.stopping.wait(seconds):
         raise Stopped
 
