@@ -10,6 +10,8 @@ from browser_support import links
 from test_results_layout import BOXES, overlapping
 
 from feedback.coaching.models import Cycle
+from feedback.coaching.services import portal_url
+from feedback.cycles import lifecycle
 from feedback.extensions import db
 from feedback.reports.exports import render_html, report_of
 
@@ -40,6 +42,10 @@ TICKS = """(chart) => {
   return [Math.min(...boxes.map(r => r.left)), Math.min(...boxes.map(r => r.top)),
           Math.max(...boxes.map(r => r.right)), Math.max(...boxes.map(r => r.bottom))];
 }"""
+
+DRAWN = """() => [...document.querySelectorAll("[data-figure]")].every(el =>
+    el.getAttribute("data-drawn") === "yes" && el.querySelector("svg.main-svg"))"""
+SVG_WIDTH = "c => Math.round(c.querySelector('svg.main-svg').getBoundingClientRect().width)"
 
 TOO_WIDE = """(limit) => [...document.querySelectorAll("table, .chart, .card, blockquote")]
   .map(el => [el.tagName + "." + el.className, el.getBoundingClientRect().right])
@@ -96,3 +102,35 @@ def test_the_report_prints_on_a4_with_every_chart_drawn_and_nothing_cut(
     finally:
         context.close()
     assert errors == []
+
+
+def test_the_released_report_draws_every_chart_at_the_page_width_for_print(chromium, demo_server):
+    """The coachee's released report draws charts as they come into view; printing it
+    draws them all, at A4's printable width, and the screen gets its own width back."""
+    app, _url = demo_server
+    cycle_id = int(links(app)["dashboard"].rsplit("/", 1)[1])
+    with app.test_request_context():
+        cycle = db.session.get(Cycle, cycle_id)
+        if cycle.released_at is None:
+            lifecycle.release(cycle)
+            db.session.commit()
+        report = portal_url(cycle).rstrip("/") + "/report"
+        db.session.remove()
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        page.goto(report)
+        charts = page.locator("[data-figure]")
+        assert charts.count() >= 1
+        page.emulate_media(media="print")
+        page.wait_for_function(DRAWN)
+        widths = [chart.evaluate(SVG_WIDTH) for chart in charts.all()]
+        assert widths == [680] * len(widths), widths
+        page.emulate_media(media="screen")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-figure] svg.main-svg')]"
+            ".every(svg => svg.getBoundingClientRect().width <= 390)"
+        )
+    finally:
+        context.close()

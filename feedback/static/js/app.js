@@ -5,6 +5,9 @@
   // plotly.js is large: it loads once a chart comes near the screen (or the page is
   // printed), so the page is usable at once, and each chart is drawn when seen.
   var plotly = null;
+  // On paper every chart has the width of A4's printable area (as in the HTML report).
+  var PRINT_WIDTH = 680;
+  function printing() { return !!(window.matchMedia && window.matchMedia("print").matches); }
   function loadPlotly() {
     if (!plotly) {
       var meta = document.querySelector('meta[name="plotly-js"]');
@@ -26,7 +29,8 @@
       var source = document.getElementById(el.getAttribute("data-figure"));
       if (!Plotly || !source) { return; }
       var figure = JSON.parse(source.textContent);
-      fitToWidth(figure, el.clientWidth);
+      fitToWidth(figure, printing() ? PRINT_WIDTH : el.clientWidth);
+      if (printing()) { figure.layout.width = PRINT_WIDTH; }
       var config = { responsive: true, displaylogo: false, displayModeBar: false };
       return Plotly.newPlot(el, figure.data, figure.layout, config).then(function () {
         el.setAttribute("data-drawn", "yes");
@@ -67,7 +71,33 @@
   function drawCharts() {
     var charts = document.querySelectorAll("[data-figure]");
     if (!charts.length) { return; }
-    window.addEventListener("beforeprint", function () { charts.forEach(draw); });
+    // Before printing, every chart is drawn (those not seen yet) and set to the page's
+    // width; afterwards they follow the screen again.
+    function toPaper() {
+      charts.forEach(function (el) {
+        if (el.getAttribute("data-drawn") === "yes" && window.Plotly) {
+          window.Plotly.relayout(el, { width: PRINT_WIDTH });
+        } else {
+          draw(el);
+        }
+      });
+    }
+    function toScreen() {  // drawn again from the figure, for the screen's width
+      charts.forEach(function (el) {
+        if (el.getAttribute("data-drawn") === "yes") {
+          el.removeAttribute("data-drawn");
+          draw(el);
+        }
+      });
+    }
+    window.addEventListener("beforeprint", toPaper);
+    window.addEventListener("afterprint", toScreen);
+    if (window.matchMedia) {
+      var paper = window.matchMedia("print");
+      if (paper.addEventListener) {
+        paper.addEventListener("change", function (e) { (e.matches ? toPaper : toScreen)(); });
+      }
+    }
     if (!("IntersectionObserver" in window)) { charts.forEach(draw); return; }
     var seen = new IntersectionObserver(function (entries) {
       entries.forEach(function (entry) {
