@@ -35,6 +35,9 @@ OFF = frozenset({"none", "off", "false", "no", "0"})
 #: Browsers printing at once in one process; a further request is told to try again.
 AT_ONCE = 2
 _printing = threading.BoundedSemaphore(AT_ONCE)
+#: Seconds a request waits for a turn before it is told the server is busy: short, so
+#: that waiting and printing stay within a worker's timeout.
+BUSY_WAIT = 2.0
 
 #: The browser as a quiet, offline printer: no first-run, sync, extensions, updates or
 #: other network of its own, no GPU, no crash reporter; the page's header and footer
@@ -111,7 +114,7 @@ def html_to_pdf(html: str) -> bytes:
     if browser is None:
         raise PdfUnavailable(_why_unavailable())
     timeout = float(current_app.config.get("PDF_TIMEOUT") or 60)
-    if not _printing.acquire(timeout=timeout / 2):
+    if not _printing.acquire(timeout=BUSY_WAIT):
         raise PdfFailed("the server is busy printing other reports; try again in a minute")
     try:
         with tempfile.TemporaryDirectory(prefix="mirror360-pdf-") as folder:

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import stat
+import threading
 import time
 from pathlib import Path
 
@@ -153,3 +154,16 @@ def running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+def test_a_request_finding_every_printer_busy_is_told_to_try_again(
+    closed_cycle, coach_browser, app, tmp_path, monkeypatch
+):
+    app.config["CHROMIUM"] = fake_browser(tmp_path, "exit 0")
+    taken = threading.BoundedSemaphore(1)
+    taken.acquire()  # another request is printing
+    monkeypatch.setattr(pdf, "_printing", taken)
+    monkeypatch.setattr(pdf, "BUSY_WAIT", 0.05)
+    response = coach_browser.get(f"/cycles/{closed_cycle['cycle_id']}/report.pdf")
+    assert response.status_code == 503
+    assert "busy printing other reports; try again in a minute" in response.text
