@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from database_faults import PostgresAdmin, postgres_url
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
@@ -176,42 +177,20 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     assert "Traceback" not in second_output, outputs
 
 
-def _postgres_url() -> str:
-    return os.environ.get("FEEDBACK_TEST_DATABASE_URL", "")
-
-
-@pytest.mark.skipif(
-    not _postgres_url().startswith("postgresql"),
-    reason="PostgreSQL only (FEEDBACK_TEST_DATABASE_URL)",
-)
+@pytest.mark.skipif(not postgres_url(), reason="PostgreSQL only (FEEDBACK_TEST_DATABASE_URL)")
 def test_the_database_going_away_mid_batch_loses_nothing_and_sends_nothing_twice(
     smtp_app, smtp_server, database_url, tmp_path
 ):
-    import psycopg
-
     app = smtp_app(smtp_server.port)
     ids = _queue_invitations(app)
     _slow_down(smtp_server, len(ids))
     url = make_url(database_url)
     name = "mirror360-mail-worker-under-test"
     worker_url = url.update_query_dict({"application_name": name})
-    admin = psycopg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        dbname="postgres",  # a database may not bar connections to itself
-        autocommit=True,
-    )
+    admin = PostgresAdmin(database_url)
 
     def drop_connections() -> int:
-        return len(
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE application_name = %s",
-                (name,),
-            ).fetchall()
-        )
+        return admin.drop_connections(application_name=name)
 
     worker = _start_worker(
         worker_url.render_as_string(hide_password=False), smtp_server.port, tmp_path, "worker"
@@ -222,12 +201,12 @@ def test_the_database_going_away_mid_batch_loses_nothing_and_sends_nothing_twice
         assert drop_connections() >= 1  # every connection of the worker, mid-batch
         _wait(lambda: len(smtp_server.messages) >= 20, 30, "the worker went on after the drop")
         # A restart: connections dropped, and new ones refused for three seconds.
-        admin.execute(f'ALTER DATABASE "{url.database}" WITH ALLOW_CONNECTIONS false')
+        admin.allow_connections(False)
         try:
             drop_connections()
             time.sleep(3)
         finally:
-            admin.execute(f'ALTER DATABASE "{url.database}" WITH ALLOW_CONNECTIONS true')
+            admin.allow_connections(True)
         _wait(
             _all_done(app, smtp_server, ids),
             WITHIN - (time.monotonic() - first_fault),
