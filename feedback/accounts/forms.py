@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 
@@ -18,7 +19,10 @@ class ApiTokenForm(FlaskForm):
     name = StringField("What is it for?", validators=[Optional(), Length(max=80)])
     scope = RadioField(
         "It may",
-        choices=[("read", "Read only"), ("write", "Read and change (add, close, delete)")],
+        choices=[
+            SelectChoice("read", "Read only"),
+            SelectChoice("write", "Read and change (add, close, delete)"),
+        ],
         default="read",
         validators=[DataRequired()],
     )

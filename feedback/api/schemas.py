@@ -78,7 +78,10 @@ class CoacheeChange(Body):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     email: EmailStr | None = Field(default=None, max_length=254)
 
-    _name = field_validator("name")(CoacheeIn._name.__func__)
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        return None if value is None else CoacheeIn._name(value)
 
 
 class Coachee(BaseModel):

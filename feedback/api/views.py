@@ -7,6 +7,8 @@ Services flush; each operation that changes something commits once, and the mail
 queued leaves after the commit, as on the pages.
 """
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pandas as pd
 from flask import Response
@@ -37,12 +39,19 @@ from .spec import answers, operation
 # ---------------------------------------------------------------- shapes
 
 
+def utc(moment: datetime | None) -> datetime | None:
+    """A stored time (naive, in UTC) as an RFC 3339 time with its offset."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
 def _coachee(coachee: CoacheeRow) -> s.Coachee:
     return s.Coachee(
         id=coachee.id,
         name=coachee.name,
         email=coachee.email,
-        added_at=coachee.created_at,
+        added_at=utc(coachee.created_at),
         cycle_ids=[cycle.id for cycle in coachee.cycles],
     )
 
@@ -59,9 +68,9 @@ def _cycle(cycle: CycleRow) -> s.Cycle:
         welcome_note=cycle.welcome_note,
         min_group_size=cycle.min_group_size,
         boss_exempt=cycle.boss_exempt,
-        started_at=cycle.created_at,
-        closed_at=cycle.closed_at,
-        released_at=cycle.released_at,
+        started_at=utc(cycle.created_at),
+        closed_at=utc(cycle.closed_at),
+        released_at=utc(cycle.released_at),
     )
 
 
@@ -151,11 +160,14 @@ def list_coachees():
 
 
 @bp.post("/coachees")
-@operation(json=s.CoacheeIn, resp=answers(415, HTTP_201=s.Coachee), tags=["coachees"])
+@operation(json=s.CoacheeIn, resp=answers(409, 415, HTTP_201=s.Coachee), tags=["coachees"])
 def add_coachee(json: s.CoacheeIn):
     """Add a coachee (then start their first cycle)."""
     body = _body(json)
-    coachee = coaching.add_coachee(current_coach(), name=body.name, email=str(body.email))
+    try:
+        coachee = coaching.add_coachee(current_coach(), name=body.name, email=str(body.email))
+    except ValueError as exc:
+        raise _coachee_problem(exc) from None
     commit()
     return _coachee(coachee), 201
 
@@ -168,17 +180,21 @@ def show_coachee(coachee_id: int):
 
 
 @bp.patch("/coachees/<int:coachee_id>")
-@operation(json=s.CoacheeChange, resp=answers(415, HTTP_200=s.Coachee), tags=["coachees"])
+@operation(json=s.CoacheeChange, resp=answers(409, 415, HTTP_200=s.Coachee), tags=["coachees"])
 def edit_coachee(coachee_id: int, json: s.CoacheeChange):
     """Correct a coachee's name or address; a new address sends each open cycle's
     portal link there, and the old link stops working."""
     body = _body(json)
     coachee = coaching.coachee_of(current_coach(), coachee_id)
-    lifecycle.update_coachee(
-        coachee,
-        name=body.name if body.name is not None else coachee.name,
-        email=str(body.email) if body.email is not None else coachee.email,
-    )
+    try:
+        lifecycle.update_coachee(
+            coachee,
+            name=body.name if body.name is not None else coachee.name,
+            email=str(body.email) if body.email is not None else coachee.email,
+        )
+    except ValueError as exc:
+        db.session.rollback()
+        raise _coachee_problem(exc) from None
     commit()
     return _coachee(coachee)
 
@@ -318,7 +334,9 @@ def show_results(cycle_id: int):
     cycle = _cycle_of(cycle_id)
     if cycle.state is not CycleState.CLOSED or cycle.closed_at is None:
         raise Problem(409, "Results show once the cycle is closed; until then, see progress.")
-    return s.CycleResults(cycle_id=cycle.id, closed_at=cycle.closed_at, results=_results(cycle))
+    return s.CycleResults(
+        cycle_id=cycle.id, closed_at=utc(cycle.closed_at), results=_results(cycle)
+    )
 
 
 @bp.get("/cycles/<int:cycle_id>/exports/<fmt>")
@@ -417,7 +435,7 @@ def list_tokens():
                 name=token.name,
                 scope=token.scope,
                 prefix=token.prefix,
-                created_at=token.created_at,
+                created_at=utc(token.created_at),
                 current=token.id == current.id,
             )
             for token in token_services.tokens_of(current_coach())
@@ -445,6 +463,14 @@ def _body(json):
     if json is None:
         raise Problem(415, "Send the body as JSON (`Content-Type: application/json`).")
     return json
+
+
+def _coachee_problem(error: ValueError) -> Problem:
+    """What the coachee services refuse: an address another of the coach's coachees has
+    (409; the service's error names that coachee), or a name that does not fit (422)."""
+    if getattr(error, "coachee", None) is not None:
+        return Problem(409, f"{error}.", title="The address is taken")
+    return _field_problem("name", str(error))
 
 
 def _field_problem(field: str, message: str) -> Problem:
