@@ -1,10 +1,13 @@
 """Demo data: a coach, a coachee with a complete, closed cycle whose answers show clear
 blind spots and hidden strengths, and a second coachee with a cycle just opened."""
 
+import os
 import random
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import click
+from click.core import ParameterSource
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
@@ -94,27 +97,52 @@ RATERS = [
     ("nora.lind@example.com", "partner", "Nora Lind"),
 ]
 
+#: The open answers, one list per question, each answer written once: every rater gets
+#: a different one (or leaves the question out), as real comments never repeat word for
+#: word. Read together they say what the ratings say: listening, early warnings and
+#: asking before deciding are the blind spots; credit, time for people and directness
+#: the hidden strengths.
 KEEP = [
     "Keep taking the hard problems on yourself; the team trusts you with them.",
-    "Keep the energy you bring to every kick-off. It is contagious.",
-    "Keep giving credit so generously; people notice and it matters.",
-    "Keep telling us straight when you disagree. It saves us weeks.",
-    "Keep setting the bar high for the quality of what we ship.",
-    "Keep making time for people; your door is always open.",
+    "The energy you bring to every kick-off is contagious. Please keep it.",
+    "Keep giving credit so generously; people notice, and it matters to them.",
+    "Keep telling us straight when you disagree. It saves us weeks of guessing.",
+    "Keep the bar high for the quality of what we ship, even under pressure.",
+    "You always find an hour for someone who is stuck. Don't stop doing that.",
+    "Keep naming the people who did the work when you present results upstairs.",
+    "Your honesty in reviews: direct, never personal. Keep it exactly like that.",
+    "Keep coaching the juniors; two of them grew faster this year thanks to you.",
+    "Keep saying no to the nice-to-have projects. Our priorities stay clear.",
+    "Keep sharing your notes after client meetings; they help the whole team.",
+    "Keep your calm in escalations. It spreads to everyone in the room.",
 ]
 CHANGE = [
     "Let people finish their sentence before you answer. Often you answer a different question.",
     "Tell us earlier when a date is slipping; we usually learn it at the last moment.",
-    "Ask the people affected before deciding, not after.",
+    "Ask the people affected before deciding, not after the decision is made.",
     "Explain the why behind decisions, not only the what.",
-    "Sometimes slow down in meetings and listen more.",
-    "Share what you hear from leadership sooner; we feel out of the loop.",
+    "In meetings, slow down and listen more; quieter colleagues give up trying.",
+    "Share what you hear from leadership sooner; the team feels out of the loop.",
+    "Warn stakeholders about risks when you first see them, not in the final week.",
+    "Check with the team before promising dates to clients.",
+    "Listen to the whole proposal before pointing out what is wrong with it.",
+    "Involve partners in decisions that change their plans, before announcing them.",
+    "Admit sooner when a plan is not working; the team already knows.",
+    "Hand over some of the hard problems instead of solving them all yourself.",
 ]
 BEST = [
     "In a crisis: calm, decisive, and the first to roll up their sleeves.",
-    "When coaching a new colleague, patient and generous with their time.",
-    "At the whiteboard with a messy problem, turning it into a plan in an hour.",
+    "When coaching a new colleague: patient and generous with their time.",
+    "At the whiteboard with a messy problem, turning it into a plan within an hour.",
     "In a tough negotiation with a client: firm, fair and well prepared.",
+    "Presenting the team's work to the board, giving every contributor the credit.",
+    "Running the post-mortem after the outage: honest, blameless, practical.",
+    "Onboarding our new partner: clear expectations and a warm welcome.",
+    "Defending the team's priorities against a flood of last-minute requests.",
+    "Mentoring two juniors through their first release, step by step.",
+    "Turning a sceptical customer into a supporter in a single workshop.",
+    "Settling a long dispute between two teams with one direct conversation.",
+    "Rebuilding the release plan overnight when a supplier dropped out.",
 ]
 HEADLINES = [
     "Energetic, decisive doer who lifts others, but talks faster than they listen.",
@@ -124,6 +152,11 @@ HEADLINES = [
     "Builds people up and gets things done; surprises us with late news.",
     "Reliable engine of the team who should let others speak first.",
     "Straight talker, big heart, always busy.",
+    "Sets a high bar, shares the credit, decides before asking.",
+    "Honest and generous mentor who hears the end of a sentence too rarely.",
+    "Gets the hard things done; tells us about risks a little late.",
+    "A decisive builder of people and products, sometimes in a hurry.",
+    "Direct, dependable, demanding: the colleague who makes time for you.",
 ]
 SELF_TEXTS = {
     "strengths": "Getting things moving, solving hard problems, and keeping high standards.",
@@ -131,7 +164,7 @@ SELF_TEXTS = {
     "learning": "Leading through others rather than doing it all myself; basic finance.",
     "skills_needed": "Delegating, and managing stakeholders outside my own department.",
     "dream_job": "Heading a product unit where I can build a team from scratch.",
-    "flow": "Last month, redesigning our release process with two engineers in one long afternoon.",
+    "flow": "Redesigning our release process with two engineers: hours felt like minutes.",
     "mission": "To build teams that do their best work without needing me.",
     "headline": "Decisive builder who gets things done and always listens to the team.",
 }
@@ -173,18 +206,27 @@ def seed_demo(seed: int = 360) -> str:
     invites, _refused = raters.nominate(
         cycle, [Nomination(email=e, group=g, name=n) for e, g, n in RATERS]
     )
-    for invite in invites:
+    # Each rater's answer to a question is a different one of its list, in a shuffled
+    # order; a few raters leave a question out.
+    comments = {
+        key: rng.sample(texts, len(texts))
+        for key, texts in (
+            ("keep", KEEP),
+            ("change", CHANGE),
+            ("best", BEST),
+            ("headline", HEADLINES),
+        )
+    }
+    for number, invite in enumerate(invites):
+        texts = {key: answers[number] for key, answers in comments.items()}
+        if rng.random() < 0.25:
+            del texts[rng.choice(["keep", "change", "best"])]
         answers = Answers(
             scores={
                 key: _score(rng, key, competency, invite.group)
                 for key, competency in competency_of.items()
             },
-            texts={
-                "keep": rng.choice(KEEP),
-                "change": rng.choice(CHANGE),
-                "best": rng.choice(BEST),
-                "headline": rng.choice(HEADLINES),
-            },
+            texts=texts,
         )
         raters.submit(invite, answers)
     lifecycle.close_cycle(cycle)
@@ -201,14 +243,31 @@ def seed_demo(seed: int = 360) -> str:
 
 @click.command("demo")
 @click.option("--no-serve", is_flag=True, help="Only seed the demo data.")
-@click.option("--port", default=5000, show_default=True)
+@click.option(
+    "--port",
+    default=5000,
+    show_default=True,
+    help="Port to serve on; the links printed and mailed point to it too "
+    "(unless FEEDBACK_BASE_URL says otherwise).",
+)
 @with_appcontext
 def demo_command(no_serve: bool, port: int) -> None:
     """Migrate, seed a demo coach, coachee and complete cycle, and serve on 127.0.0.1 with
     the development mailbox."""
+    config = current_app.config
+    chosen = click.get_current_context().get_parameter_source("port")
+    if "FEEDBACK_BASE_URL" in os.environ:
+        if urlsplit(config["BASE_URL"]).port not in (port, None):
+            click.echo(
+                f"Note: links point to FEEDBACK_BASE_URL ({config['BASE_URL']}), "
+                f"while the demo serves on port {port}."
+            )
+    elif chosen is ParameterSource.COMMANDLINE:
+        # Links in the mail the demo sends, and those printed below, lead to this server.
+        config["BASE_URL"] = f"http://127.0.0.1:{port}"
     upgrade()
     summary = seed_demo()
-    base = current_app.config["BASE_URL"]
+    base = config["BASE_URL"]
     click.echo(summary)
     click.echo(f"Sign in at {base}/login as {DEMO_EMAIL} with password {DEMO_PASSWORD}")
     if not no_serve:

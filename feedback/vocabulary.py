@@ -67,5 +67,18 @@ class InviteState(enum.StrEnum):
     BOUNCED = "bounced"
 
 
+#: The longest name of a person (coach, coachee, rater) the columns hold. A longer
+#: name is refused with a message, never cut.
+NAME_MAX_LENGTH = 120
+
+
+def name_too_long(name: str) -> str | None:
+    """Why ``name`` (stripped) cannot be stored, or None when it fits."""
+    length = len(name.strip())
+    if length > NAME_MAX_LENGTH:
+        return f"the name has {length} characters; please shorten it to {NAME_MAX_LENGTH}"
+    return None
+
+
 #: States in which a rater can still answer.
 ANSWERABLE = (InviteState.PENDING, InviteState.SENT, InviteState.OPENED)

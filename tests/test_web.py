@@ -39,7 +39,9 @@ def test_pages_load_nothing_from_elsewhere(open_cycle, browser, coach_browser):
 def test_unknown_pages_get_a_plain_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
-    assert "Not found" in response.text
+    assert "This page is not here" in response.text
+    assert "There is no page at this address in Mirror 360" in response.text
+    assert "The requested URL" not in response.text  # werkzeug's words, for developers
 
 
 def test_a_post_without_csrf_token_is_refused(client, coach):

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from ..extensions import db
+from ..vocabulary import name_too_long
 from .models import Coach
 
 MIN_PASSWORD_LENGTH = 8
@@ -22,6 +23,8 @@ def create_coach(*, email: str, name: str, password: str) -> Coach:
         )
     if not name.strip():
         raise ValueError("the name must not be empty")
+    if problem := name_too_long(name):
+        raise ValueError(problem)
     if coach_by_email(email) is not None:
         raise ValueError(f"a coach with email {email} exists already")
     coach = Coach(email=email, name=name.strip())

@@ -14,7 +14,13 @@ agreement), :mod:`.showings` (late answers after a reopen), :mod:`.cohort`,
 that :mod:`.tallies` computes, the one part written for speed.
 """
 
-from .agreement import EXPLANATIONS, agreement_from_items, self_other_agreement
+from .agreement import (
+    EXPLANATIONS,
+    EXPLANATIONS_TO_COACHEE,
+    agreement_from_items,
+    explanation_to_coachee,
+    self_other_agreement,
+)
 from .cohort import cohort_summary
 from .comments import comment_groups, shuffle_comments
 from .guard import GuardDecision, guard, guard_counts
@@ -40,6 +46,7 @@ __all__ = [
     "DEFAULT_RULES",
     "DIRECTIONS",
     "EXPLANATIONS",
+    "EXPLANATIONS_TO_COACHEE",
     "FORMATS",
     "GROUPS",
     "LEVELS",
@@ -56,6 +63,7 @@ __all__ = [
     "cohort_summary",
     "comment_groups",
     "competency_stats",
+    "explanation_to_coachee",
     "guard",
     "guard_counts",
     "hidden_strengths",

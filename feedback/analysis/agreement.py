@@ -55,6 +55,41 @@ EXPLANATIONS: dict[str, str] = {
     ),
 }
 
+#: The same, said to the coachee in their own report (second person).
+EXPLANATIONS_TO_COACHEE: dict[str, str] = {
+    "over-estimator, good": (
+        "You rate yourself clearly higher than others do, although others rate you "
+        "well. A strong profile with blind spots: look at where others see less than "
+        "you do before building on your strengths."
+    ),
+    "over-estimator, poor": (
+        "You rate yourself clearly higher than others do, and others' ratings are low. "
+        "Others may see difficulties that you do not see yet: the blind spots are the "
+        "place to start, with your coach and with examples."
+    ),
+    "under-estimator, good": (
+        "You rate yourself clearly lower than others do, and others rate you well. "
+        "Others see strengths that you underrate: recognise them, and use them."
+    ),
+    "under-estimator, poor": (
+        "You rate yourself lower than others do, and others' ratings are low too. You "
+        "know things are hard and may be too hard on yourself: build on what works "
+        "while you work on the development areas."
+    ),
+    "in agreement, good": (
+        "Your view of yourself matches how others see you, and others rate you well: "
+        "an accurate and positive picture to build on."
+    ),
+    "in agreement, poor": (
+        "Your view of yourself matches how others see you, and both are low: you know "
+        "where you stand, a sound starting point for a development plan."
+    ),
+    NOT_ENOUGH_DATA: (
+        "Not enough answers to compare your view with others': a self-assessment, or "
+        "enough other raters on the same statements, is missing."
+    ),
+}
+
 _AGREEMENT_COLUMNS = [
     "coachee_id",
     "self_overall",
@@ -151,6 +186,19 @@ def _figures(self_overall: float, others_overall: float, difference: float) -> s
         f"Self {float(self_overall)}, others {float(others_overall)} "
         f"(difference {sign}{float(difference)}). "
     )
+
+
+def explanation_to_coachee(agreement: pd.Series | dict) -> str:
+    """What a row of :func:`self_other_agreement` means, said to the coachee: their
+    overall figures and :data:`EXPLANATIONS_TO_COACHEE` for its category."""
+    category = agreement["category"]
+    text = EXPLANATIONS_TO_COACHEE.get(category, EXPLANATIONS_TO_COACHEE[NOT_ENOUGH_DATA])
+    if category == NOT_ENOUGH_DATA or pd.isna(agreement["difference"]):
+        return text
+    names = ("self_overall", "others_overall", "difference")
+    self_overall, others_overall, difference = (round(float(agreement[n]), 2) for n in names)
+    sign = "+" if difference > 0 else ""
+    return f"You {self_overall}, others {others_overall} (difference {sign}{difference}). {text}"
 
 
 def _direction(difference: np.ndarray, rules: Rules) -> np.ndarray:

@@ -1,9 +1,14 @@
 """Words: what the coachee says about themself against what others say (Johari panes).
 
-Tokenising folds case (``str.casefold``) and Unicode compatibility forms (NFKC), keeps
-runs of letters and combining marks of any script, and splits at everything else:
-spaces, punctuation, symbols, digits, apostrophes ("team's" gives "team" and "s").
-Then English stop words are dropped.
+Markup typed into an answer is taken out first (:func:`strip_markup`): HTML and XML
+tags with their attributes, the content of ``<script>`` and ``<style>``, character
+references (``&amp;``), web addresses, email addresses and the targets of Markdown
+links; the words a tag encloses stay ("<b>calm</b>" gives "calm"). Tokenising then
+folds case (``str.casefold``) and Unicode compatibility forms (NFKC), keeps runs of
+letters and combining marks of any script, and splits at everything else: spaces,
+punctuation, symbols, digits, apostrophes ("team's" gives "team" and "s"). Then
+English stop words are dropped, and so are words of time and number that say nothing
+about a person ("afternoon", "week", "last", "two").
 
 Other languages: words of any alphabetic script (Cyrillic, Greek, Arabic, Devanagari,
 accented Latin, ...) are found and counted the same way, but only English stop words
@@ -14,6 +19,7 @@ whole phrases between punctuation, not as words.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pandas as pd
@@ -35,6 +41,10 @@ yourself yourselves
 b c d e f g h j k l m n o p q r s t u v w x y z
 don doesn didn isn aren wasn weren haven hasn hadn won wouldn couldn shouldn
 cannot ll re ve im ive id youre theyre
+morning afternoon evening night tonight day days week weeks weekend month months year
+years today yesterday tomorrow ago hour hours minute minutes time times moment last
+next first second third long recently lately once twice
+two three four five six seven eight nine ten twenty hundred
 """
 STOP_WORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
 
@@ -56,10 +66,32 @@ class _Folding(dict[int, int | None]):
 _FOLDING = _Folding()
 
 
+#: What :func:`strip_markup` takes out, each replaced by a space: script and style
+#: elements whole, comments, tags (a name after "<" or "</", then anything up to ">"),
+#: character references, Markdown link targets, web and email addresses.
+_MARKUP = re.compile(
+    r"<(script|style)\b[^>]*>.*?</\1\s*>"
+    r"|<!--.*?-->"
+    r"|</?[a-zA-Z][a-zA-Z0-9:-]*(?:\s[^<>]*)?/?>"
+    r"|&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#[xX][0-9a-fA-F]+);"
+    r"|\]\([^)\s]*\)"
+    r"|\b(?:https?://|www\.)\S+"
+    r"|\S+@\S+\.\S+",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def strip_markup(text: pd.Series) -> pd.Series:
+    """``text`` without typed markup (see the module's docstring), indexed the same:
+    "<b>Calm</b> &amp; <a href='x.org'>kind</a>" gives " Calm   kind " (spaces where
+    markup was, so no two words run together)."""
+    return text.fillna("").astype(str).str.replace(_MARKUP, " ", regex=True)
+
+
 def words_of(text: pd.Series) -> pd.Series:
-    """Each text's words (folded, stop words removed), one row per word occurrence,
-    indexed like ``text``."""
-    folded = text.fillna("").astype(str).str.normalize("NFKC").str.casefold()
+    """Each text's words (markup taken out, folded, stop words removed), one row per
+    word occurrence, indexed like ``text``."""
+    folded = strip_markup(text).str.normalize("NFKC").str.casefold()
     words = folded.str.translate(_FOLDING).str.split().explode().dropna()
     return words[~words.isin(STOP_WORDS)]
 

@@ -3,7 +3,7 @@
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Coach
@@ -22,11 +22,15 @@ class Coachee(db.Model):
     """The person receiving feedback. Reaches the service only through the portal link."""
 
     __tablename__ = "coachees"
+    #: One coachee per address for each coach (the address is how the coach's commands
+    #: and imports find a coachee again); two coaches may coach the same person.
+    __table_args__ = (UniqueConstraint("coach_id", "email"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"), index=True)
     #: Shown to raters as "{name} asks for your feedback".
     name: Mapped[str] = mapped_column(String(120))
+    #: Lower-case (see :func:`feedback.coaching.services.add_coachee`).
     email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

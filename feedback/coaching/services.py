@@ -4,20 +4,58 @@ Starting, closing and reopening a cycle are its life, in :mod:`feedback.cycles`.
 Services flush; the request commits.
 """
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import links
 from ..accounts.models import Coach
 from ..errors import NotFound
 from ..extensions import db
+from ..vocabulary import name_too_long
 from .models import Coachee, Cycle
 
 
+class EmailTaken(ValueError):
+    """The coach has another coachee with that address; ``coachee`` is that one."""
+
+    def __init__(self, coachee: Coachee) -> None:
+        super().__init__(f"{coachee.name} already has the address {coachee.email}")
+        self.coachee = coachee
+
+
+def coachee_with_email(coach: Coach, email: str) -> Coachee | None:
+    """``coach``'s coachee with this address (compared lower-case), if any. Another
+    coach's coachees do not count: two coaches may coach the same person, and a coach
+    learns nothing of another's coachees."""
+    return db.session.scalar(
+        select(Coachee).where(
+            Coachee.coach_id == coach.id, func.lower(Coachee.email) == email.strip().lower()
+        )
+    )
+
+
 def add_coachee(coach: Coach, *, name: str, email: str) -> Coachee:
-    """A new coachee of ``coach``, the address stored lower-case."""
-    coachee = Coachee(coach_id=coach.id, name=name.strip(), email=email.strip().lower())
-    db.session.add(coachee)
-    db.session.flush()
+    """A new coachee of ``coach``, the address stored lower-case.
+
+    Raises:
+        ValueError: the name is longer than the column holds (never cut).
+        EmailTaken: the coach has a coachee with that address already (checked first,
+            and by the database's unique key when two requests race).
+    """
+    if problem := name_too_long(name):
+        raise ValueError(problem)
+    email = email.strip().lower()
+    if (taken := coachee_with_email(coach, email)) is not None:
+        raise EmailTaken(taken)
+    coachee = Coachee(coach_id=coach.id, name=name.strip(), email=email)
+    try:
+        with db.session.begin_nested():
+            db.session.add(coachee)
+    except IntegrityError:
+        taken = coachee_with_email(coach, email)
+        if taken is None:
+            raise
+        raise EmailTaken(taken) from None
     return coachee
 
 

@@ -19,7 +19,7 @@ from ..database import commit
 from ..extensions import db
 from ..raters.services import normalise_email
 from ..timeutil import today
-from ..vocabulary import CycleStateError
+from ..vocabulary import CycleStateError, name_too_long
 from . import lifecycle
 from .importing import import_cycles, read_cycle_csv
 from .jobs import run_round
@@ -60,6 +60,8 @@ def create_cycle_command(
         raise click.UsageError(str(exc)) from None
     if not coachee_name.strip():
         raise click.UsageError("the coachee name must not be empty")
+    if problem := name_too_long(coachee_name):
+        raise click.UsageError(problem)
     closes = closes or today() + timedelta(days=21)
     coachee = db.session.scalar(
         select(Coachee).where(Coachee.coach_id == coach.id, Coachee.email == email)

@@ -38,17 +38,24 @@ def _require_login() -> None:
 def list_coachees():
     """The coach's coachees with their latest cycle."""
     coachees = services.coachees_of(current_user)
-    return render_template("coaching/coachees.html", coachees=coachees, form=CoacheeForm())
+    return render_template(
+        "coaching/coachees.html", coachees=coachees, form=CoacheeForm(coach=current_user)
+    )
 
 
 @bp.route("/coachees", methods=["POST"])
 def add_coachee():
     """Add a coachee, then go on to start their first cycle."""
-    form = CoacheeForm()
-    if not form.validate_on_submit():
+    form = CoacheeForm(coach=current_user)
+    coachee = None
+    if form.validate_on_submit():
+        try:
+            coachee = services.add_coachee(current_user, name=form.name.data, email=form.email.data)
+        except services.EmailTaken as exc:  # another request added it just now
+            form.email.errors = [f"{exc.coachee.name} already has this address."]
+    if coachee is None:
         coachees = services.coachees_of(current_user)
         return render_template("coaching/coachees.html", coachees=coachees, form=form), 400
-    coachee = services.add_coachee(current_user, name=form.name.data, email=form.email.data)
     commit()
     flash(f"{coachee.name} is added. Start their first cycle below.", "success")
     return redirect(url_for("coaching.new_cycle", coachee_id=coachee.id))
@@ -69,7 +76,7 @@ def show_coachee(coachee_id: int):
 def edit_coachee(coachee_id: int):
     """Correct a coachee's name or email address (a bounced link, a typo)."""
     coachee = services.coachee_of(current_user, coachee_id)
-    form = CoacheeForm(obj=coachee)
+    form = CoacheeForm(obj=coachee, coach=current_user, coachee=coachee)
     if form.validate_on_submit():
         resent = lifecycle.update_coachee(coachee, name=form.name.data, email=form.email.data)
         commit()

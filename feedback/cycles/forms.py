@@ -6,15 +6,40 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from ..coaching.services import coachee_with_email
 from ..timeutil import today
+from ..vocabulary import name_too_long
 from .lifecycle import MAX_CYCLE_LENGTH
 
 
-class CoacheeForm(FlaskForm):
-    """Add a coachee."""
+def name_fits(_form, field) -> None:
+    """A name the columns hold, else a message. Unlike ``Length`` it gives the field no
+    ``maxlength``, with which a browser silently cuts a longer name that is pasted."""
+    if field.data and (problem := name_too_long(field.data)):
+        raise ValidationError(problem[0].upper() + problem[1:] + ".")
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+
+class CoacheeForm(FlaskForm):
+    """Add a coachee, or correct one (``coachee``). With ``coach``, an address that
+    another of the coach's coachees has is refused with a message."""
+
+    name = StringField("Name", validators=[DataRequired(message="Please give a name."), name_fits])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+
+    def __init__(self, *args, coach=None, coachee=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.coach = coach
+        self.coachee = coachee
+
+    def validate_email(self, field) -> None:
+        if self.coach is None or not field.data:
+            return
+        other = coachee_with_email(self.coach, field.data)
+        if other is not None and (self.coachee is None or other.id != self.coachee.id):
+            raise ValidationError(
+                f"{other.name} already has this address. To run another 360 for "
+                f"{other.first_name}, start a new cycle from their page."
+            )
 
 
 class CycleForm(FlaskForm):

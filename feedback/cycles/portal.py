@@ -85,12 +85,15 @@ def nominate_raters(token: str):
     cycle = cycle_for_portal_token(token)
     pasted = ""
     problems = []
+    #: The one-rater form's fields, when that form was used (its errors speak of one).
+    single = None
     status = 200
     if request.method == "POST":
         if not cycle.is_open:
             abort(409, "This cycle is closed; no more raters can be invited.")
         text = request.form.get("raters", "")
         if not text.strip() and request.form.get("email"):
+            single = {field: request.form.get(field, "") for field in ("email", "group", "name")}
             text = ", ".join(
                 request.form.get(field, "").replace(",", " ")
                 for field in ("email", "group", "name")
@@ -117,7 +120,8 @@ def nominate_raters(token: str):
                 "success",
             )
         if problems:
-            pasted = "\n".join(problem.line for problem in problems)
+            if single is None:
+                pasted = "\n".join(problem.line for problem in problems)
             status = 422
         elif not created:
             flash("Please give at least one rater: email, group and, if you like, a name.", "error")
@@ -132,6 +136,7 @@ def nominate_raters(token: str):
         progress=raters.progress(cycle),
         problems=problems,
         pasted=pasted,
+        single=single,
         groups=RATER_GROUPS,
         group_labels=GROUP_LABELS,
     ), status

@@ -17,7 +17,7 @@ class GoalForm(FlaskForm):
         "Goal", validators=[DataRequired(message="Please describe the goal."), Length(max=500)]
     )
     success_criteria = TextAreaField(
-        "How will you know you made the right decision?",
+        "How will you know the goal is reached?",
         validators=[DataRequired(message="Please say how success shows."), Length(max=500)],
     )
     review_on = DateField(

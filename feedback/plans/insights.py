@@ -43,7 +43,8 @@ def prediction_table(
 
     Args:
         competencies: the engine's competency_stats of one coachee (guarded).
-        predictions: the coachee's predictions, (competency key, group) -> 1..5.
+        predictions: the coachee's predictions, (competency key, group) -> 1..5 in
+            steps of a half.
         competency_keys: competency title (as in ``competencies``) -> key.
         rules: the cycle's rules; T (``gap_threshold``) decides "differently".
 
@@ -52,10 +53,12 @@ def prediction_table(
         never gets a row, even when the coachee predicted it): ``competency``,
         ``group``, ``self``, ``predicted`` (NaN: none), ``actual`` (the group's shown
         mean), ``n`` (its raters), ``self_minus_actual``, ``predicted_minus_actual``,
-        and ``insight``: KNOWS when self and actual differ by at least T and the
-        prediction is within T of actual; DOES_NOT_KNOW when they differ and the
-        prediction misses by T or more too; SAME_VIEW when self is within T of actual;
-        NO_PREDICTION otherwise (no prediction, or no self score).
+        and ``insight``: NO_PREDICTION when the coachee predicted nothing for this
+        competency and group (or gave no self score): a row without a prediction tells
+        nothing about what the coachee expected. Otherwise KNOWS when self and actual
+        differ by at least T and the prediction is within T of actual; DOES_NOT_KNOW
+        when they differ and the prediction misses by T or more too; SAME_VIEW when
+        self is within T of actual.
     """
     rows = []
     t = rules.gap_threshold - TOLERANCE
@@ -70,12 +73,10 @@ def prediction_table(
             predicted = float("nan") if predicted is None else float(predicted)
             self_diff = own - actual
             predicted_diff = predicted - actual
-            if pd.isna(own):
+            if pd.isna(own) or pd.isna(predicted):
                 insight = NO_PREDICTION
             elif abs(self_diff) < t:
                 insight = SAME_VIEW
-            elif pd.isna(predicted):
-                insight = NO_PREDICTION
             elif abs(predicted_diff) < t:
                 insight = KNOWS
             else:

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..coaching.models import Cycle
@@ -15,12 +15,12 @@ AUTHORS = ("coach", "coachee")
 
 class Prediction(db.Model):
     """The coachee's guess, before seeing any result, of how one group will rate them
-    on one competency (the group's mean on the 1–5 scale)."""
+    on one competency (the group's mean on the 1–5 scale, in steps of a half)."""
 
     __tablename__ = "predictions"
     __table_args__ = (
         UniqueConstraint("cycle_id", "competency_key", "group"),
-        CheckConstraint("score >= 1 AND score <= 5", name="score"),
+        CheckConstraint("score >= 1 AND score <= 5 AND score * 2 = ROUND(score * 2)", name="score"),
         CheckConstraint("\"group\" IN ('boss', 'peer', 'subordinate', 'partner')", name="group"),
     )
 
@@ -30,8 +30,8 @@ class Prediction(db.Model):
     competency_key: Mapped[str] = mapped_column(String(40))
     #: boss, peer, subordinate or partner.
     group: Mapped[str] = mapped_column(String(12))
-    #: The expected mean, 1..5.
-    score: Mapped[int]
+    #: The expected mean, 1 to 5 in steps of a half (3.5: between 3 and 4).
+    score: Mapped[float] = mapped_column(Float)
 
     cycle: Mapped[Cycle] = relationship()
 
@@ -50,7 +50,7 @@ class Goal(db.Model):
     item_key: Mapped[str] = mapped_column(String(40))
     #: What the coachee will do, in their words.
     goal: Mapped[str] = mapped_column(Text)
-    #: "How will I know I made the right decision?"
+    #: How coach and coachee will know the goal is reached: what others will notice.
     success_criteria: Mapped[str] = mapped_column(Text)
     #: When coach and coachee look at it again.
     review_on: Mapped[date]

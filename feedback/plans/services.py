@@ -13,6 +13,8 @@ from .models import AUTHORS, Goal, Prediction
 
 #: Groups a coachee can predict, in the order the forms show them.
 PREDICTED_GROUPS = RATER_GROUPS
+#: What a prediction can be: a point of the 1–5 scale or a half between two (3.5).
+PREDICTION_VALUES: tuple[float, ...] = tuple(half / 2 for half in range(2, 11))
 #: A plan holds one to three goals per cycle.
 MAX_GOALS = 3
 #: A review date no later than this after today.
@@ -28,17 +30,23 @@ def can_predict(cycle: Cycle) -> bool:
     return cycle.released_at is None
 
 
-def predictions_of(cycle: Cycle) -> dict[tuple[str, str], int]:
-    """The coachee's predictions: (competency key, group) -> expected mean 1..5."""
+def prediction_text(score: float) -> str:
+    """A prediction as the form shows and posts it: "4", "3.5"."""
+    return f"{score:g}"
+
+
+def predictions_of(cycle: Cycle) -> dict[tuple[str, str], float]:
+    """The coachee's predictions: (competency key, group) -> expected mean, 1 to 5 in
+    steps of a half."""
     rows = db.session.execute(
         select(Prediction.competency_key, Prediction.group, Prediction.score).where(
             Prediction.cycle_id == cycle.id
         )
     ).all()
-    return {(key, group): score for key, group, score in rows}
+    return {(key, group): float(score) for key, group, score in rows}
 
 
-def save_predictions(cycle: Cycle, scores: dict[tuple[str, str], int]) -> None:
+def save_predictions(cycle: Cycle, scores: dict[tuple[str, str], float]) -> None:
     """Replace the coachee's predictions with ``scores`` (an empty dict clears them).
 
     Raises:
@@ -50,11 +58,15 @@ def save_predictions(cycle: Cycle, scores: dict[tuple[str, str], int]) -> None:
     for (key, group), score in scores.items():
         if key not in known or group not in PREDICTED_GROUPS:
             raise PlanError(f"unknown competency or group: {key}, {group}")
-        if not isinstance(score, int) or not 1 <= score <= 5:
-            raise PlanError("each prediction is a whole number from 1 to 5")
+        if isinstance(score, bool) or not isinstance(score, int | float):
+            raise PlanError("each prediction is a number from 1 to 5")
+        if float(score) not in PREDICTION_VALUES:
+            raise PlanError("each prediction is a point from 1 to 5 or a half between two")
     db.session.execute(delete(Prediction).where(Prediction.cycle_id == cycle.id))
     for (key, group), score in scores.items():
-        db.session.add(Prediction(cycle_id=cycle.id, competency_key=key, group=group, score=score))
+        db.session.add(
+            Prediction(cycle_id=cycle.id, competency_key=key, group=group, score=float(score))
+        )
     db.session.flush()
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from ..coaching.models import Cycle
 from ..coaching.services import cycle_for_portal_token, cycle_of
 from ..database import commit
+from ..ratings.results import cycle_report
 from ..vocabulary import GROUP_LABELS
 from . import services
 from .forms import GoalForm, PredictionForm
@@ -23,21 +24,53 @@ def _require_login() -> None:
     """Every page of ``bp`` is the coach's."""
 
 
-def _statement_choices(cycle: Cycle, audience: str) -> list[tuple[str, str]]:
-    """The cycle's statements for a select, in the reader's wording, with competencies."""
+def _statement_choices(
+    cycle: Cycle, audience: str
+) -> list[tuple[str, str]] | dict[str, list[tuple[str, str]]]:
+    """The cycle's statements for a select, in the reader's wording, with competencies:
+    first those a goal is most often about, as groups of options, then the rest.
+
+    For the coach, the development areas (the statements others rate lowest) and then
+    the blind spots; for the coachee, their blind spots, which their released report
+    shows (the development areas are not in it). A flat list while there are no
+    results."""
     name = cycle.coachee.first_name
 
     def wording(item) -> str:
         return item.self_text if audience == "coachee" else item.rater_text.replace("{name}", name)
 
-    return [
-        (item.key, f"{item.competency.title}: {wording(item)}")
-        for item in cycle.questionnaire.items
-    ]
+    options = {
+        item.key: f"{item.competency.title}: {wording(item)}" for item in cycle.questionnaire.items
+    }
+    report = cycle_report(cycle)
+    if report is None:
+        return list(options.items())
+    if audience == "coach":
+        heads = {
+            "Development areas: others rate these lowest": "development_areas",
+            f"Blind spots: {name} rates these higher than others do": "blind_spots",
+        }
+    else:
+        heads = {"Your blind spots: you rate these higher than others do": "blind_spots"}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    placed: set[str] = set()
+    for head, ranking in heads.items():
+        keys = [row["item_key"] for row in report.rankings[ranking]]
+        keys = [key for key in keys if key in options and key not in placed]
+        if keys:
+            groups[head] = [(key, options[key]) for key in keys]
+            placed.update(keys)
+    if not groups:
+        return list(options.items())
+    groups["Every other statement"] = [(k, v) for k, v in options.items() if k not in placed]
+    return groups
 
 
 def _plan_page(cycle: Cycle, form: GoalForm, audience: str, token: str | None, status: int):
-    choices = dict(form.item_key.choices)
+    choices = form.item_key.choices
+    if isinstance(choices, dict):
+        choices = [option for options in choices.values() for option in options]
+    choices = dict(choices)
     return render_template(
         "plans/plan.html",
         cycle=cycle,
@@ -134,20 +167,40 @@ def remove_own_goal(token: str, goal_id: int):
     return redirect(url_for("portal_plans.coachee_plan", token=token))
 
 
-def _read_predictions(cycle: Cycle) -> tuple[dict[tuple[str, str], int], list[str]]:
+#: The predictions' choices as posted ("1", "1.5", … "5") and their values.
+PREDICTION_CHOICES = {services.prediction_text(v): v for v in services.PREDICTION_VALUES}
+
+
+def _read_predictions(cycle: Cycle) -> tuple[dict[tuple[str, str], float], list[str]]:
     """The predictions posted, and what is wrong with them (nothing saved if anything)."""
-    scores: dict[tuple[str, str], int] = {}
+    scores: dict[tuple[str, str], float] = {}
     problems: list[str] = []
     for competency in cycle.questionnaire.competencies:
         for group in services.PREDICTED_GROUPS:
             raw = request.form.get(f"predict-{competency.key}-{group}", "").strip()
             if raw == "":
                 continue
-            if raw not in {"1", "2", "3", "4", "5"}:
-                problems.append(f"{competency.title}, {GROUP_LABELS[group]}: choose 1 to 5")
+            if raw not in PREDICTION_CHOICES:
+                problems.append(
+                    f"{competency.title}, {GROUP_LABELS[group]}: choose 1 to 5, or a half"
+                )
                 continue
-            scores[(competency.key, group)] = int(raw)
+            scores[(competency.key, group)] = PREDICTION_CHOICES[raw]
     return scores, problems
+
+
+def _prediction_options(cycle: Cycle) -> list[tuple[str, str]]:
+    """The select's options: each point with its label, and the halves between."""
+    labels = {float(point): label for point, label in cycle.questionnaire.scale}
+    return [
+        (
+            text,
+            f"{text} {labels[value]}"
+            if value in labels
+            else f"{text}, between {int(value)} and {int(value) + 1}",
+        )
+        for text, value in PREDICTION_CHOICES.items()
+    ]
 
 
 @portal_bp.route("/predictions", methods=["GET", "POST"])
@@ -156,7 +209,7 @@ def predict(token: str):
     cycle = cycle_for_portal_token(token)
     status = 200
     values = {
-        f"predict-{key}-{group}": str(score)
+        f"predict-{key}-{group}": services.prediction_text(score)
         for (key, group), score in services.predictions_of(cycle).items()
     }
     form = PredictionForm()
@@ -185,6 +238,6 @@ def predict(token: str):
         values=values,
         groups=services.PREDICTED_GROUPS,
         group_labels=GROUP_LABELS,
-        scale=cycle.questionnaire.scale,
+        choices=_prediction_options(cycle),
         open_for_predictions=services.can_predict(cycle),
     ), status

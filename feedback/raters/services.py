@@ -14,7 +14,7 @@ from ..extensions import db
 from ..mail.outbox import outbox_row, queue_messages
 from ..ratings.answers import Answers
 from ..ratings.store import store_answers
-from ..vocabulary import ANSWERABLE, GROUP_SYNONYMS, RATER_GROUPS, InviteState
+from ..vocabulary import ANSWERABLE, GROUP_SYNONYMS, RATER_GROUPS, InviteState, name_too_long
 from .models import Invite
 
 #: Most raters one cycle may have; a real 360 has 8 to 20.
@@ -73,7 +73,9 @@ def parse_nominations(text: str) -> tuple[list[Nomination], list[LineProblem]]:
                 raise ValueError("expected “email, group” or “email, group, name”")
             email = normalise_email(parts[0])
             group = parse_group(parts[1])
-            name = ", ".join(part for part in parts[2:] if part)[:120]
+            name = ", ".join(part for part in parts[2:] if part)
+            if problem := name_too_long(name):
+                raise ValueError(problem)
         except ValueError as exc:
             problems.append(LineProblem(number, line.strip(), str(exc)))
             continue

@@ -2,6 +2,7 @@
 
 from flask import render_template
 
+from ..analysis import explanation_to_coachee
 from ..coaching.models import Cycle
 from ..extensions import db
 from ..raters.services import progress
@@ -52,4 +53,5 @@ def _render(cycle: Cycle) -> str | None:
         results=report.results,
         progress=progress(cycle),
         group_labels=GROUP_LABELS,
+        explain_to_coachee=explanation_to_coachee,
     )

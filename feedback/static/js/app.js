@@ -118,8 +118,19 @@
       update();
     });
   }
+  // A form sent back with a problem (a statement left unanswered): the page opens at
+  // the first one (#first-problem in the form's address), and the focus goes there, so
+  // that a keyboard or a screen reader starts where the answer is missing.
+  function focusFirstProblem() {
+    var first = document.getElementById("first-problem");
+    if (!first) { return; }
+    var field = first.querySelector("input:not([type=hidden]), textarea, select");
+    if (field) { field.focus({ preventScroll: true }); }
+    first.scrollIntoView({ block: "start" });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     drawCharts();
     countCharacters();
+    focusFirstProblem();
   });
 })();
