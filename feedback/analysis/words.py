@@ -8,7 +8,8 @@ folds case (``str.casefold``) and Unicode compatibility forms (NFKC), keeps runs
 letters and combining marks of any script, and splits at everything else: spaces,
 punctuation, symbols, digits, apostrophes ("team's" gives "team" and "s"). Then
 English stop words are dropped, and so are words of time and number that say nothing
-about a person ("afternoon", "week", "last", "two").
+about a person ("afternoon", "week", "last", "two"), and the words of the open
+questions that answers echo ("keep", "change").
 
 Other languages: words of any alphabetic script (Cyrillic, Greek, Arabic, Devanagari,
 accented Latin, ...) are found and counted the same way, but only English stop words
@@ -45,6 +46,7 @@ morning afternoon evening night tonight day days week weeks weekend month months
 years today yesterday tomorrow ago hour hours minute minutes time times moment last
 next first second third long recently lately once twice
 two three four five six seven eight nine ten twenty hundred
+keep keeping change please let
 """
 STOP_WORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
 
