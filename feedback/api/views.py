@@ -420,6 +420,29 @@ def nominate_raters(cycle_id: int, json: s.NominationsIn):
     ), 201
 
 
+@bp.delete("/cycles/<int:cycle_id>/nominations/<int:invite_id>")
+@operation(resp=answers(409, HTTP_204=None), tags=["raters"])
+def withdraw_nomination(cycle_id: int, invite_id: int):
+    """Withdraw a nomination whose invitation has not reached the rater: not sent yet,
+    or bounced (to correct an address, withdraw it and nominate again). One that has
+    reached its rater stays, whatever the rater did (409): that refusal is the same for
+    everyone who was reached, so it never tells who answered."""
+    cycle = _cycle_of(cycle_id)
+    invite = raters.invite_of(cycle, invite_id)
+    if not cycle.is_open:
+        raise Problem(409, "This cycle is closed; its nominations stay as they are.")
+    try:
+        raters.withdraw(invite)
+    except raters.NotWithdrawable:
+        raise Problem(
+            409,
+            "This invitation has reached the rater (or is on its way), so the nomination "
+            "stays; whether they answered is not shown.",
+        ) from None
+    commit()
+    return Response(status=204)
+
+
 # ---------------------------------------------------------------- tokens
 
 

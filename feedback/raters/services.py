@@ -5,11 +5,12 @@ from collections import Counter
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import links
 from ..coaching.models import Cycle
+from ..errors import NotFound
 from ..extensions import db
 from ..mail.outbox import outbox_row, queue_messages
 from ..ratings.answers import Answers
@@ -252,3 +253,36 @@ def invites_of(cycle: Cycle) -> list[Invite]:
     order = {group: index for index, group in enumerate(RATER_GROUPS)}
     invites = db.session.scalars(select(Invite).where(Invite.cycle_id == cycle.id)).all()
     return sorted(invites, key=lambda i: (order.get(i.group, 9), i.display_name.lower()))
+
+
+#: Nominations that can be withdrawn: their invitation has not reached the rater (not
+#: sent yet, or refused by the rater's mail server), so nobody can have answered them.
+#: One that reached its rater is never withdrawn, whatever the rater did, so that a
+#: refusal tells nobody whether that rater answered.
+WITHDRAWABLE = (InviteState.PENDING, InviteState.BOUNCED)
+
+
+class NotWithdrawable(Exception):
+    """The invitation has reached the rater (or is on its way out)."""
+
+
+def invite_of(cycle: Cycle, invite_id: int) -> Invite:
+    """``cycle``'s invite; raises NotFound for another cycle's."""
+    invite = db.session.get(Invite, invite_id)
+    if invite is None or invite.cycle_id != cycle.id:
+        raise NotFound(f"no nomination {invite_id}")
+    return invite
+
+
+def withdraw(invite: Invite) -> None:
+    """Remove a nomination whose invitation has not reached the rater (a mistyped
+    address, a bounce), with its queued mail (the outbox rows follow the invite). One
+    conditional DELETE, so an invitation that goes out at the same moment stays.
+    Raises NotWithdrawable for any other invite."""
+    table = Invite.__table__
+    result = db.session.execute(
+        delete(table).where(table.c.id == invite.id, table.c.state.in_(WITHDRAWABLE))
+    )
+    if result.rowcount != 1:
+        raise NotWithdrawable
+    db.session.expunge(invite)
