@@ -607,6 +607,11 @@ def _scenario(d: Deployment) -> None:
         text = log.read_text(errors="replace")
         assert not [t for t in tokens if t in text], f"a link's token in the log of {name}"
 
+    # Every process but the killed worker lived through it all.
+    survivors = [w for w in d.workers if w.process.poll() is None]
+    assert len(survivors) == 1, "the other mail worker died"
+    assert all(app.master.process.poll() is None for app in d.apps), "a gunicorn master died"
+
     # No server error seen by anyone; the recovery within a minute.
     assert not http_500, http_500
     unexpected = [s for s in d.seen if s.status not in (0, 200, 302, 503)]
