@@ -28,9 +28,11 @@ INFRASTRUCTURE = {
     "web",
 }
 #: The domains, in the order they may use each other: each only those before it.
-DOMAINS = ["accounts", "coaching", "ratings", "raters", "plans", "reports"]
+DOMAINS = ["accounts", "coaching", "ratings", "raters", "plans", "reports", "webhooks"]
 #: The cycle's life, above every domain.
 ABOVE = {"cycles"}
+#: The JSON API, beside the pages: it may use the cycle's life and everything below.
+INTERFACES = {"api"}
 #: What builds and runs the app: the app factory, the console script, the demo and the
 #: commands that serve no one domain.
 TOP = {"__init__", "__main__", "demo", "cli"}
@@ -81,7 +83,7 @@ GRAPH = _graph()
 
 
 def test_every_part_has_a_layer():
-    known = INFRASTRUCTURE | set(DOMAINS) | ABOVE | TOP
+    known = INFRASTRUCTURE | set(DOMAINS) | ABOVE | INTERFACES | TOP
     assert set(GRAPH) <= known, f"parts without a layer: {set(GRAPH) - known}"
 
 
@@ -115,6 +117,10 @@ def test_a_domain_uses_only_infrastructure_and_the_domains_below_it(index):
 
 def test_the_cycles_life_uses_no_part_above_it():
     assert GRAPH["cycles"] <= INFRASTRUCTURE | set(DOMAINS)
+
+
+def test_the_api_uses_no_part_above_it():
+    assert GRAPH["api"] <= INFRASTRUCTURE | set(DOMAINS) | ABOVE
 
 
 def test_the_graph_is_read_from_the_code():
