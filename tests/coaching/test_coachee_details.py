@@ -142,3 +142,14 @@ def test_the_state_of_a_cycle_is_said_with_the_date_that_matters(open_cycle, coa
 def _coachee_id(app) -> int:
     with app.app_context():
         return db.session.scalar(select(Coachee.id))
+
+
+def test_a_cycle_closed_at_its_deadline_says_only_when_it_closed(open_cycle, coach_browser, app):
+    with app.app_context():
+        db.session.get(Cycle, open_cycle["cycle_id"]).closes_on = today()
+        db.session.commit()
+    cycle_url = f"/cycles/{open_cycle['cycle_id']}"
+    coach_browser.submit(f"{cycle_url}/close", {}, page=cycle_url)
+    page = coach_browser.get(cycle_url).text
+    assert f"Closed on {today().isoformat()}." in page
+    assert "before its deadline" not in page
