@@ -35,6 +35,7 @@ from .ratings import models as ratings_models
 from .reports import models as reports_models
 from .reports import views as reports_views
 from .reports.cli import report_command
+from .webhooks import models as webhooks_models
 
 #: Every module with tables, so the metadata Alembic compares with is complete.
 MODEL_MODULES = (
@@ -47,6 +48,7 @@ MODEL_MODULES = (
     raters_models,
     ratings_models,
     reports_models,
+    webhooks_models,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent

@@ -8,7 +8,7 @@ progress, results and exports for a practice's own tools, with per-coach bearer 
 from flask import Flask, request
 
 from ..extensions import csrf
-from . import auth, views  # noqa: F401  (views registers the operations on bp)
+from . import auth, views, webhook_views  # noqa: F401  (they register the operations on bp)
 from .blueprint import bp
 from .problems import as_problem, from_http_exception, in_api
 

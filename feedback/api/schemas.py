@@ -356,3 +356,57 @@ class ExportFormat(StrEnum):
     csv = "csv"
     xlsx = "xlsx"
     html = "html"
+
+
+# ---------------------------------------------------------------- webhooks
+
+WebhookEvent = Literal["cycle.closed", "cycle.results_ready", "cycle.released"]
+
+
+class WebhookIn(Body):
+    """A URL to tell about the coach's cycles: https, or http to this machine."""
+
+    url: str = Field(min_length=1, max_length=2000)
+    events: list[WebhookEvent] = Field(min_length=1, max_length=3)
+
+
+class Delivery(BaseModel):
+    """One event sent (or being sent) to an endpoint."""
+
+    id: int
+    message_id: str = Field(description="The `webhook-id` header, the same on every attempt.")
+    event: WebhookEvent
+    state: Literal["pending", "delivered", "failed"]
+    attempts: int
+    last_status: int | None = Field(description="The receiver's HTTP status last time.")
+    last_error: str | None
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+
+
+class Webhook(BaseModel):
+    """A registered endpoint (its secret is shown only when it is made)."""
+
+    id: int
+    url: str
+    events: list[WebhookEvent]
+    created_at: dt.datetime
+    last_delivery: Delivery | None
+
+
+class WebhookCreated(Webhook):
+    """A new endpoint with its signing secret, shown this once."""
+
+    secret: str = Field(description="Verify each delivery's `webhook-signature` with it.")
+
+
+class WebhookList(BaseModel):
+    """The coach's endpoints."""
+
+    webhooks: list[Webhook]
+
+
+class DeliveryList(BaseModel):
+    """An endpoint's latest deliveries, newest first."""
+
+    deliveries: list[Delivery]

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..mail.sender import deliver_due
 from ..mail.transports import Transport
 from ..raters.reminders import send_due_reminders
+from ..webhooks.services import deliver_due as deliver_webhooks
 from .lifecycle import close_due_cycles
 from .notes import queue_ready_notes
 from .retention import apply_retention, retention_days
@@ -53,4 +54,10 @@ def run_round(transport: Transport | None = None) -> Counter:
         log.exception("scheduled housekeeping failed; sending what is queued anyway")
         counts["errors"] += 1
     counts.update(deliver_due(transport))
+    try:
+        counts.update(deliver_webhooks())
+    except Exception:
+        db.session.rollback()
+        log.exception("sending webhooks failed; they are tried again next round")
+        counts["errors"] += 1
     return counts

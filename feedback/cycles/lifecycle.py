@@ -15,7 +15,8 @@ What happens when a cycle closes (:func:`close_cycle`), in one transaction:
    rewritten under new random ids, invites in nomination order;
 4. the "every group has enough answers" note still waiting in the outbox is withdrawn
    (the results are there now), and, unless the coach closed it with their own
-   button, a note that it closed is queued to the coach (:mod:`.notes`);
+   button, a note that it closed is queued to the coach (:mod:`.notes`), and the
+   coach's webhooks hear of it (:func:`announce`);
 5. from then on :mod:`feedback.ratings.results` computes the guarded results, which the
    dashboard, the exports and (once released) the coachee's report show.
 
@@ -25,7 +26,7 @@ Services flush; the request (or the command, or the job) commits once.
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..coaching.models import Coachee, Cycle
 from ..coaching.services import portal_url
@@ -33,10 +34,13 @@ from ..extensions import db
 from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import queue_message
 from ..questionnaires.store import stored_questionnaire
+from ..raters.services import progress
 from ..ratings.held import admit_held_answers, discard_held_answers
-from ..reports.released import release
+from ..ratings.models import Response
+from ..reports.released import release as release_report
 from ..timeutil import today
 from ..vocabulary import CycleState, CycleStateError
+from ..webhooks.services import queue_event
 from .notes import forget_cycle_closed, note_cycle_closed, withdraw_groups_ready
 from .unlink import unlink_submission_order
 
@@ -161,6 +165,44 @@ def close_cycle(cycle: Cycle, *, by_coach: bool = True, by_deadline: bool = Fals
     if not by_coach:
         note_cycle_closed(cycle, by_deadline=by_deadline)
     db.session.flush()
+    closed_by = "coach" if by_coach else ("deadline" if by_deadline else "command")
+    announce(cycle, "cycle.closed", closed_by=closed_by)
+    if _shown_rater_answers(cycle):
+        announce(cycle, "cycle.results_ready")
+
+
+def release(cycle: Cycle) -> None:
+    """Show the coachee the current results of closed ``cycle`` in their portal
+    (:func:`feedback.reports.released.release`), and tell the coach's webhooks."""
+    release_report(cycle)
+    announce(cycle, "cycle.released")
+
+
+def announce(cycle: Cycle, event: str, **data) -> None:
+    """Queue a webhook ``event`` about ``cycle`` for the coach's endpoints: ids and
+    the answers counted per group (as the pages show them), never who. Called only
+    when a cycle closes or is released, moments that date nobody's answer."""
+    answered = {group: counts["answered"] for group, counts in progress(cycle).items()}
+    queue_event(
+        cycle.coachee.coach_id,
+        event,
+        {"cycle_id": cycle.id, "coachee_id": cycle.coachee_id, "answered": answered, **data},
+    )
+
+
+def _shown_rater_answers(cycle: Cycle) -> int:
+    """How many raters' answers the closed cycle's results are made of (held ones
+    wait, and do not count)."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Response)
+        .where(
+            Response.cycle_id == cycle.id,
+            Response.group != "self",
+            Response.submitted.is_(True),
+            Response.held.is_(False),
+        )
+    )
 
 
 def close_due_cycles() -> int:

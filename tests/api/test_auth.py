@@ -27,7 +27,7 @@ def api_rules(app):
 def urls(app, rule, ids: dict) -> list[str]:
     values = {}
     for name in rule.arguments:
-        values[name] = ids.get(name, "csv")
+        values[name] = ids.get(name, 1 if name.endswith("_id") else "csv")
     with app.test_request_context():
         return [app.url_map.bind("localhost").build(rule.endpoint, values)]
 
@@ -137,6 +137,8 @@ def test_another_coachs_ids_are_404_everywhere(app, world, api):
         "coachee_id": world["b_coachee_id"],
         "cycle_id": world["b_cycle_id"],
         "token_id": world["b_token_id"],
+        "webhook_id": world["b_webhook_id"],
+        "invite_id": world["b_invite_id"],
     }
     before = row_counts(app)
     checked = 0
@@ -151,7 +153,7 @@ def test_another_coachs_ids_are_404_everywhere(app, world, api):
                 assert response.mimetype == PROBLEM
                 assert "Bruno" not in response.text and "bea@example.com" not in response.text
                 checked += 1
-    assert checked >= 15
+    assert checked >= 19
     assert row_counts(app) == before
     # B's own token reaches the same URLs (the 404s are about ownership).
     b = Api(app.test_client(), world["b_write"])
