@@ -120,12 +120,12 @@
   }
   // A form sent back with a problem (a statement left unanswered): the page opens at
   // the first one (#first-problem in the form's address), and the focus goes there, so
-  // that a keyboard or a screen reader starts where the answer is missing.
+  // that a keyboard or a screen reader starts where the answer is missing. The browser
+  // does it by itself for the address's fragment; this covers a page reached without.
   function focusFirstProblem() {
     var first = document.getElementById("first-problem");
-    if (!first) { return; }
-    var field = first.querySelector("input:not([type=hidden]), textarea, select");
-    if (field) { field.focus({ preventScroll: true }); }
+    if (!first || window.location.hash === "#first-problem") { return; }
+    first.focus({ preventScroll: true });
     first.scrollIntoView({ block: "start" });
   }
   document.addEventListener("DOMContentLoaded", function () {
