@@ -19,6 +19,7 @@ from .accounts import models as accounts_models
 from .accounts import views as accounts_views
 from .accounts.cli import api_token_command, create_coach_command
 from .cli.analyze import analyze_command
+from .cli.check import check_command
 from .coaching import models as coaching_models
 from .cycles import cli as cycles_cli
 from .cycles import jobs
@@ -103,6 +104,7 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
         demo_command,
         analyze_command,
         report_command,
+        check_command,
     ):
         app.cli.add_command(command)
     return app

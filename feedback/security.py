@@ -18,7 +18,13 @@ defaults, in :mod:`feedback.settings`):
 - ``RATELIMIT_STORAGE_URI``: where sign-in attempts are counted (``memory://`` by
   default, one count per process, which a server of several processes multiplies: a
   warning says so at start-up; ``redis://host:6379`` when several processes serve the
-  app). The counting is the ``limits`` library's (Flask-Limiter's engine).
+  app). The counting is the ``limits`` library's (Flask-Limiter's engine); Redis needs
+  the ``redis`` package (``pip install 'mirror360[server]'``). When the store does not
+  answer (within ``STORE_TIMEOUT`` seconds), sign-in **fails closed**: the sign-in page
+  answers 503 with a message and nobody's password is checked, while everything else
+  (signed-in coaches, coachees' and raters' links) goes on; the error log names the
+  store. Checking passwords uncounted would switch the guessing limits off exactly when
+  the store is down, which an attacker may have caused.
 - ``LOGIN_LIMIT_PER_ACCOUNT`` and ``LOGIN_LIMIT_PER_ADDRESS``: sign-in attempts allowed
   per email and address, and per address alone (``limits``' notation). Every attempt
   is counted before its password is checked; a successful sign-in clears its email
@@ -40,6 +46,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import (
     Flask,
@@ -55,7 +62,7 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import RateLimitItem, parse_many
-from limits.errors import ConfigurationError
+from limits.errors import ConfigurationError, StorageError
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import BadRequest, SecurityError
@@ -99,6 +106,19 @@ MEMORY_STORE_WARNING = (
     "a password guesser gets one allowance per process. Set "
     "FEEDBACK_RATELIMIT_STORAGE_URI=redis://HOST:6379 (README, Security)."
 )
+SIGN_IN_UNAVAILABLE_MESSAGE = (
+    "Signing in is not possible for a moment: the service cannot count sign-in attempts "
+    "right now. Nothing is lost. Please try again in a minute."
+)
+STORE_UNREACHABLE_LOG = (
+    "SIGN-IN REFUSED: the sign-in counter %s does not answer (%s); coaches cannot sign "
+    "in until it does (README, Running it for real)."
+)
+#: Seconds a sign-in waits for a Redis store to connect or answer (loopback answers in
+#: well under a millisecond).
+STORE_TIMEOUT = 1.0
+#: Schemes of the ``limits`` Redis store that take redis-py's connection options.
+REDIS_SCHEMES = frozenset({"redis", "rediss", "redis+unix"})
 #: How long failed attempts on one account are remembered for the back-off.
 BACKOFF_MEMORY_SECONDS = 24 * 3600
 #: The cookie of a browser that signed in to an account before, and its life.
@@ -118,11 +138,18 @@ def init_app(app: Flask) -> None:
     server = multi_process_server()
     if server and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         log.warning(MEMORY_STORE_WARNING, server)
+    elif server and (problem := login_guard(app).problem()):
+        log.error(STORE_UNREACHABLE_LOG, login_guard(app).store, problem)
     app.before_request(_refuse_nul_characters)
     app.before_request(_sign_out_idle_coach)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(SecurityError, _untrusted_host)
+
+
+def login_guard(app: Flask) -> "LoginGuard":
+    """The app's sign-in counter, with its store (``feedback check`` asks it)."""
+    return app.extensions[_GUARD]
 
 
 # ---------------------------------------------------------------- headers
@@ -198,14 +225,46 @@ def _sign_out_idle_coach() -> None:
 
 def multi_process_server() -> str | None:
     """The name of a server that runs the app in several processes (gunicorn, uWSGI, or
-    WEB_CONCURRENCY above 1), when this process runs under one; else None."""
-    for name in ("gunicorn", "uwsgi"):
-        if name in sys.modules:
-            return name
+    WEB_CONCURRENCY above 1), when this process runs under one; else None. gunicorn's
+    master sets SERVER_SOFTWARE before it loads the app (merely importing gunicorn, as
+    a test or a tool may, is not running under it); uWSGI's module exists only inside
+    the server."""
+    if os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):
+        return "gunicorn"
+    if "uwsgi" in sys.modules:
+        return "uwsgi"
     concurrency = os.environ.get("WEB_CONCURRENCY", "").strip()
     if concurrency.isdigit() and int(concurrency) > 1:
         return f"WEB_CONCURRENCY={concurrency}"
     return None
+
+
+def _redis_options() -> dict:
+    """redis-py's options for a sign-in that waits at most about 2 x STORE_TIMEOUT: one
+    retry at once (a pooled connection may have died with a Redis restart), not the
+    default's three with back-off."""
+    try:
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+    except ImportError:
+        raise ValueError(
+            "FEEDBACK_RATELIMIT_STORAGE_URI: a Redis store needs the redis package, "
+            "which is not installed: pip install 'mirror360[server]'"
+        ) from None
+    return {
+        "socket_connect_timeout": STORE_TIMEOUT,
+        "socket_timeout": STORE_TIMEOUT,
+        "retry": Retry(NoBackoff(), 1),
+    }
+
+
+def shown_store(uri: str) -> str:
+    """A store's URI fit for a log or a message: its password replaced by ``***``."""
+    parts = urlsplit(uri)
+    if not parts.password:
+        return uri
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
 
 
 @dataclass
@@ -213,6 +272,10 @@ class LoginGuard:
     """Counts sign-in attempts of one app in its store (memory or Redis)."""
 
     storage: Storage
+    #: The store's URI without its password, for logs and messages.
+    store: str
+    #: What the store raises when it cannot be reached or fails.
+    failures: tuple[type[Exception], ...]
     windows: MovingWindowRateLimiter
     per_address: list[RateLimitItem]
     per_account_and_address: list[RateLimitItem]
@@ -224,10 +287,15 @@ class LoginGuard:
         """The guard of the checked settings; raises ValueError for a store that cannot
         be used (an unknown scheme, or Redis without the ``redis`` package)."""
         uri = config["RATELIMIT_STORAGE_URI"]
+        # Nothing connects here: a store that is down stops no command, only sign-in.
+        options = _redis_options() if urlsplit(uri).scheme in REDIS_SCHEMES else {}
         try:
-            storage = storage_from_string(uri)
+            storage = storage_from_string(uri, wrap_exceptions=True, **options)
         except ConfigurationError as error:
             raise ValueError(f"FEEDBACK_RATELIMIT_STORAGE_URI: {error}") from None
+        failures: tuple[type[Exception], ...] = (StorageError,)
+        if not uri.startswith("memory://"):  # the moving windows' scripts are not wrapped
+            failures += (storage.base_exceptions,)
         limits = {}
         for name in ("LOGIN_LIMIT_PER_ADDRESS", "LOGIN_LIMIT_PER_ACCOUNT"):
             try:
@@ -236,12 +304,25 @@ class LoginGuard:
                 raise ValueError(f"FEEDBACK_{name}: {error}") from None
         return cls(
             storage=storage,
+            store=shown_store(uri),
+            failures=failures,
             windows=MovingWindowRateLimiter(storage),
             per_address=limits["LOGIN_LIMIT_PER_ADDRESS"],
             per_account_and_address=limits["LOGIN_LIMIT_PER_ACCOUNT"],
             free_attempts=config["LOGIN_ACCOUNT_FREE_ATTEMPTS"],
             max_wait=config["LOGIN_ACCOUNT_MAX_WAIT"],
         )
+
+    def problem(self) -> str | None:
+        """None when the store answers; else what is wrong, in a few words."""
+        connection = getattr(self.storage, "get_connection", None)
+        if connection is None:  # memory: nothing to reach
+            return None
+        try:
+            connection().ping()
+        except self.failures as error:
+            return _described(error)
+        return None
 
     def admit(self, account: str, address: str, *, known_device: bool) -> int:
         """Count one attempt on ``account`` (a digest) from ``address`` before it is
@@ -313,6 +394,22 @@ def _remember_device(response: Response, account: str) -> None:
     )
 
 
+def _described(error: Exception) -> str:
+    """A store's error in a few words, by its cause (limits wraps the client's)."""
+    cause = error.__cause__ or error
+    return f"{type(cause).__name__}: {cause}"
+
+
+def _sign_in_unavailable(guard: LoginGuard, error: Exception) -> Response:
+    """The store does not answer: no password is checked uncounted (fail closed)."""
+    log.error(STORE_UNREACHABLE_LOG, guard.store, _described(error))
+    response = make_response(
+        render_template("errors/error.html", code=503, message=SIGN_IN_UNAVAILABLE_MESSAGE), 503
+    )
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def _too_many(wait: int) -> Response:
     response = make_response(
         render_template("errors/error.html", code=429, message=LOGIN_LIMIT_MESSAGE), 429
@@ -333,16 +430,22 @@ def limit_login(view: Callable) -> Callable:
     def limited(*args, **kwargs):
         if request.method != "POST":
             return view(*args, **kwargs)
-        guard: LoginGuard = current_app.extensions[_GUARD]
+        guard = login_guard(current_app)
         email, account = _posted_account()
         address = request.remote_addr or "unknown"
-        wait = guard.admit(account, address, known_device=_known_device(account))
+        try:
+            wait = guard.admit(account, address, known_device=_known_device(account))
+        except guard.failures as error:
+            return _sign_in_unavailable(guard, error)
         if wait:
             return _too_many(wait)
         response = make_response(view(*args, **kwargs))
         signed_in = getattr(current_user, "email", "") or ""
         if current_user.is_authenticated and email and signed_in.lower() == email:
-            guard.forget(account, address)
+            try:
+                guard.forget(account, address)
+            except guard.failures as error:  # signed in; the counts run out on their own
+                log.error(STORE_UNREACHABLE_LOG, guard.store, _described(error))
             _remember_device(response, account)
         return response
 

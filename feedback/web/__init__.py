@@ -73,6 +73,14 @@ def init_app(app: Flask) -> None:
     def _globals() -> dict:
         return {"plotly_version": assets.plotly_bundle().token}
 
+    @app.url_defaults
+    def _static_version(endpoint: str, values: dict) -> None:
+        """Static URLs carry their file's hash (``?v=``), for long caching at a proxy."""
+        if endpoint == "static" and "v" not in values and app.static_folder:
+            version = assets.static_version(app.static_folder, values.get("filename", ""))
+            if version:
+                values["v"] = version
+
     @app.errorhandler(LinkExpired)
     def _expired_link(_error):
         return render_template("errors/link.html", expired=True), 410

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import brotli
 import plotly
+from werkzeug.security import safe_join
 
 #: The full bundle inside the plotly package.
 FULL_BUNDLE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -79,3 +80,14 @@ def encoded(encoding: str) -> bytes:
     if encoding == "gzip":
         return gzip.compress(data, compresslevel=9, mtime=0)
     raise ValueError(f"no such content coding: {encoding}")
+
+
+@functools.cache
+def static_version(folder: str, filename: str) -> str | None:
+    """A short hash of a static file's bytes, for its URL (``?v=``): a new file gets a
+    new URL, so a proxy may let browsers keep each one for a year (deploy/nginx/).
+    Computed once per process and file; None for a file that is not there."""
+    path = safe_join(folder, filename)
+    if path is None or not Path(path).is_file():
+        return None
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]

@@ -102,7 +102,10 @@ def test_a_signed_in_coach_cannot_reset_another_accounts_count(app, coach):
 def test_memory_counts_under_a_multi_process_server_are_warned_about(
     make_app, monkeypatch, caplog, server
 ):
-    monkeypatch.setitem(sys.modules, server, types.ModuleType(server))
+    if server == "gunicorn":  # what gunicorn's master sets before it loads the app
+        monkeypatch.setenv("SERVER_SOFTWARE", "gunicorn/23.0.0")
+    else:  # uWSGI's module, which exists only inside the server
+        monkeypatch.setitem(sys.modules, server, types.ModuleType(server))
     with caplog.at_level(logging.WARNING):
         make_app(TESTING=False)
     assert "FEEDBACK_RATELIMIT_STORAGE_URI" in caplog.text
@@ -111,6 +114,9 @@ def test_memory_counts_under_a_multi_process_server_are_warned_about(
 
 def test_no_warning_with_a_shared_store_or_one_process(make_app, monkeypatch, caplog):
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("SERVER_SOFTWARE", raising=False)
+    # gunicorn imported (by a test or a tool) is not gunicorn serving this app.
+    monkeypatch.setitem(sys.modules, "gunicorn", types.ModuleType("gunicorn"))
     with caplog.at_level(logging.WARNING):
         make_app(TESTING=False)
     assert "FEEDBACK_RATELIMIT_STORAGE_URI" not in caplog.text
