@@ -182,8 +182,3 @@ def figures_and_tables(html: str, cycle_id: int) -> tuple[dict, list[str]]:
     }
     tables = re.findall(r"<table.*?</table>", html, re.S)
     return figures, tables
-
-
-def without_the_cycle(summary: list) -> list:
-    """The summary sheet without the row holding the cycle's id."""
-    return [row for row in summary if not (row and row[0][1] == "cycle")]
