@@ -4,6 +4,8 @@ the real forms with CSRF on, as in production."""
 
 import os
 import smtplib
+import socket
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -199,3 +201,29 @@ def chromium():
     finally:
         browser.close()
         playwright.stop()
+
+
+@pytest.fixture
+def silent_port():
+    """A port on 127.0.0.1 whose server accepts connections and never says a word
+    (a stalled mail or database server)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join(timeout=5)
+    for connection in accepted:
+        connection.close()
+    listener.close()

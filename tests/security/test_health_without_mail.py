@@ -6,7 +6,6 @@ The app is served by a single-threaded server, as a sync worker serves it; the m
 server accepts connections and never says a word.
 """
 
-import socket
 import threading
 import time
 import urllib.parse
@@ -17,33 +16,6 @@ from http_support import Tab
 from werkzeug.serving import make_server
 
 SMTP_TIMEOUT = 3
-
-
-@pytest.fixture
-def stalled_smtp_port():
-    """A port whose server accepts connections and never answers."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join(timeout=5)
-    for connection in accepted:
-        connection.close()
-    listener.close()
 
 
 @pytest.fixture
@@ -59,13 +31,13 @@ def one_worker(app):
 
 
 def test_healthz_answers_at_once_while_the_mail_server_stalls(
-    app, open_cycle, stalled_smtp_port, one_worker
+    app, open_cycle, silent_port, one_worker
 ):
     app.config.update(
         TESTING=False,  # as in production: nothing waits for the mail to leave
         MAIL_BACKEND="smtp",
         SMTP_HOST="127.0.0.1",
-        SMTP_PORT=stalled_smtp_port,
+        SMTP_PORT=silent_port,
         SMTP_TIMEOUT=SMTP_TIMEOUT,
     )
     path = urllib.parse.urlsplit(open_cycle["portal"]).path.rstrip("/") + "/raters"

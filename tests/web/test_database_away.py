@@ -9,7 +9,6 @@ in the middle of a request.
 import html
 import logging
 import re
-import socket
 import threading
 
 import pytest
@@ -249,31 +248,6 @@ def test_healthz_does_not_wait_on_a_lock_held_on_the_outbox(app, rater_link, cli
         finally:
             other.rollback()
     assert response.status_code == 200
-
-
-@pytest.fixture
-def silent_port():
-    """A port whose server accepts connections and never says a word."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join(timeout=5)
-    for connection in accepted:
-        connection.close()
-    listener.close()
 
 
 def test_healthz_gives_up_on_a_database_server_that_never_answers(make_app, silent_port):
