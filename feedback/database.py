@@ -1,8 +1,9 @@
 """Engine settings, the one-commit-per-request rule, telling a database that is away
 from a statement that failed, and SQLite files that keep no erased text.
 
-Connections are checked before use (``pool_pre_ping``, in :mod:`feedback.extensions`),
-so a connection that a database restart cut is replaced instead of failing a request.
+Connections to a database server are checked before use (``pool_pre_ping``, set in
+:func:`feedback.settings.init_app`), so a connection that a restart cut is replaced
+instead of failing a request.
 A PostgreSQL connection is given up after :data:`CONNECT_TIMEOUT` seconds
 (:data:`PROBE_CONNECT_TIMEOUT` for the health check's probe), so a database that does
 not answer costs a request seconds, not the minutes of a TCP timeout.

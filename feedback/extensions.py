@@ -24,9 +24,9 @@ class Model(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-#: Every engine checks a pooled connection before lending it (a cheap ``SELECT 1``), so
-#: connections that a database restart cut are replaced, not handed to a request.
-db = SQLAlchemy(model_class=Model, engine_options={"pool_pre_ping": True})
+#: Engine options (pooled connections checked before use on a database server) are set
+#: from the settings: :func:`feedback.settings.init_app`.
+db = SQLAlchemy(model_class=Model)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -353,10 +353,12 @@ def init_app(app: Flask) -> Settings:
     if not settings.secret_key:
         config["SECRET_KEY"] = _development_secret_key(instance)
     # No SQL parameters (addresses, link keys, answers) in an error message or log.
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-        **(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
-        "hide_parameters": True,
-    }
+    options = {**(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}), "hide_parameters": True}
+    if not str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # A server's restart cuts pooled connections: check each before lending it (a
+        # SELECT 1). A SQLite file has no connection to cut, so it is spared the query.
+        options.setdefault("pool_pre_ping", True)
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     base = urlsplit(settings.base_url)
     if base.scheme == "https":
         config["SESSION_COOKIE_SECURE"] = True

@@ -262,3 +262,16 @@ def test_healthz_gives_up_on_a_database_server_that_never_answers(make_app, sile
     thread.join(timeout=30)
     assert not thread.is_alive(), "the health check was still waiting after 30 s"
     assert result[0].status_code == 503
+
+
+def test_pooled_connections_are_checked_before_use_on_a_server_only(make_app, tmp_path):
+    """A server's restart cuts pooled connections, so they are checked before use; a
+    SQLite file has none to cut, and its requests are spared the extra query."""
+    for url, checked in (
+        (f"sqlite:///{tmp_path / 'checked.sqlite3'}", False),
+        ("postgresql+psycopg://user:pw@127.0.0.1:1/db", True),
+    ):
+        app = make_app(SQLALCHEMY_DATABASE_URI=url)
+        with app.app_context():
+            assert db.engine.pool._pre_ping is checked, url
+            db.engine.dispose()
