@@ -9,7 +9,8 @@ A PostgreSQL connection is given up after :data:`CONNECT_TIMEOUT` seconds
 not answer costs a request seconds, not the minutes of a TCP timeout.
 :func:`unreachable` tells the errors of a database that cannot be reached (refused,
 restarting, the connection lost) from the others; the web layer answers those with a
-503 (:mod:`feedback.web.unavailable`).
+503 (:mod:`feedback.web.unavailable`). :func:`claim_rows` is how workers share a queue
+(the outbox, the webhooks' deliveries) without two of them taking one row.
 
 On SQLite every connection has ``secure_delete`` on (deleted and overwritten content is
 zeroed in the database file) and a ``journal_size_limit``; a closed cycle's drafts are
@@ -19,10 +20,12 @@ for a truncating checkpoint once the transaction that closed the cycle has commi
 
 import logging
 import sqlite3
+from collections.abc import Sequence
 from contextvars import ContextVar
+from typing import Any
 
 from flask import Flask
-from sqlalchemy import event, exc
+from sqlalchemy import ColumnElement, event, exc, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -154,3 +157,41 @@ def _checkpoint_if_wanted(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _no_checkpoint_after_rollback(session: Session) -> None:
     session.info.pop(_CHECKPOINT_WANTED, None)
+
+
+def claim_rows(
+    model: type, conditions: Sequence[ColumnElement[bool]], *, limit: int, values: dict[str, Any]
+) -> list[int]:
+    """Set ``values`` (a claim and its lease) on up to ``limit`` rows of ``model`` that
+    meet ``conditions``, oldest id first, and commit, so that no other worker takes
+    them; returns their ids. The outbox's sender and the webhooks' deliverer claim
+    their work this way, and their ``conditions`` must exclude a row claimed and not
+    yet expired (typically: due, where a claim pushes the due time past its lease).
+
+    PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` locks rows no other worker holds,
+    then they are updated in the same transaction. (Not one ``UPDATE … WHERE id IN
+    (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``: the planner may run that subquery once
+    per row and claim far more than ``n``.) SQLite: one ``UPDATE … WHERE id IN
+    (SELECT … LIMIT n)``, which runs under SQLite's single write lock, so a worker that
+    loses a race takes the next rows instead of none. Either way the conditions are
+    checked again on the rows updated, so two workers never claim one row.
+    """
+    pk = model.id
+    wanted = select(pk).where(*conditions).order_by(pk).limit(limit)
+    if db.engine.dialect.name == "postgresql":
+        ids = list(db.session.scalars(wanted.with_for_update(skip_locked=True)))
+        if not ids:
+            db.session.rollback()
+            return []
+        chosen = pk.in_(ids)
+    else:
+        chosen = pk.in_(wanted.scalar_subquery())
+    claimed = db.session.scalars(
+        update(model)
+        .where(chosen, *conditions)
+        .values(**values)
+        .returning(pk)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return sorted(claimed)

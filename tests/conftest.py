@@ -2,6 +2,7 @@
 FEEDBACK_TEST_DATABASE_URL is set), its client and CLI runner, and helpers that drive
 the real forms with CSRF on, as in production."""
 
+import ipaddress
 import os
 import smtplib
 import socket
@@ -17,6 +18,7 @@ from support import TEST_PASSWORD, Browser, Mailbox, sign_in
 from feedback import create_app
 from feedback.extensions import db
 from feedback.timeutil import today
+from feedback.webhooks import addresses as webhook_addresses
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +32,51 @@ def _no_mail_to_the_outside(monkeypatch):
         return original(self, host, port, source_address)
 
     monkeypatch.setattr(smtplib.SMTP, "connect", guarded)
+
+
+class FakeDNS:
+    """A resolver for tests: names map to addresses in ``records`` (the example
+    domains to a public address, localhost to loopback); any other name is not found.
+    No test looks a name up on the internet."""
+
+    PUBLIC = "93.184.215.14"
+
+    def __init__(self) -> None:
+        self.records: dict[str, list[str]] = {"localhost": ["127.0.0.1"]}
+        self.asked: list[str] = []
+
+    def __call__(self, host: str, _port: int) -> list:
+        self.asked.append(host)
+        host = host.lower().rstrip(".")
+        if host in self.records:
+            found = self.records[host]
+        elif host.rpartition(".")[0] and host.endswith(("example.com", "example.org")):
+            found = [self.PUBLIC]
+        else:
+            raise OSError(f"test resolver: no such host {host}")
+        return [ipaddress.ip_address(address) for address in found]
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch) -> FakeDNS:
+    """The webhooks' resolver in every test (:class:`FakeDNS`), and a guard that fails
+    any TCP connection a test opens to a host other than this machine."""
+    fake = FakeDNS()
+    monkeypatch.setattr(webhook_addresses, "resolve", fake)
+    original = socket.create_connection
+
+    def guarded(address, *args, **kwargs):
+        host = str(address[0]).strip("[]")
+        try:
+            local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            local = False
+        if not local:
+            raise AssertionError(f"a test tried to connect to {host}")
+        return original(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", guarded)
+    return fake
 
 
 def _wipe(engine) -> None:

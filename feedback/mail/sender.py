@@ -46,6 +46,7 @@ from flask import Flask, current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..database import claim_rows
 from ..extensions import db
 from ..timeutil import utcnow
 from .backoff import MAX_ATTEMPTS, next_attempt_delay
@@ -89,36 +90,18 @@ def _claimable(now: datetime) -> tuple:
 
 def _claim(limit: int, claim: str) -> list[int]:
     """Mark up to ``limit`` due messages as ours (``claim``) and commit, so no other
-    worker sends them.
-
-    PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` locks due rows no other worker
-    holds, then they are updated in the same transaction. (Not one ``UPDATE … WHERE id
-    IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``: the planner may run that subquery
-    once per row and claim far more than ``n``.) SQLite: one ``UPDATE … WHERE id IN
-    (SELECT … LIMIT n)``, which runs under SQLite's single write lock, so a worker that
-    loses a race takes the next due messages instead of none. Either way the conditions
-    are checked again on the rows updated, and two workers never claim one message.
-    """
+    worker sends them (:func:`feedback.database.claim_rows`)."""
     now = utcnow()
-    claimable = _claimable(now)
-    due = select(OutboxMessage.id).where(*claimable).order_by(OutboxMessage.id).limit(limit)
-    if db.engine.dialect.name == "postgresql":
-        ids = list(db.session.scalars(due.with_for_update(skip_locked=True)))
-        if not ids:
-            db.session.rollback()
-            return []
-        chosen = OutboxMessage.id.in_(ids)
-    else:
-        chosen = OutboxMessage.id.in_(due.scalar_subquery())
-    claimed = db.session.scalars(
-        update(OutboxMessage)
-        .where(chosen, *claimable)
-        .values(state=MessageState.SENDING, claim=claim, next_attempt_at=now + CLAIM_LEASE)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    db.session.commit()
-    return sorted(claimed)
+    return claim_rows(
+        OutboxMessage,
+        _claimable(now),
+        limit=limit,
+        values={
+            "state": MessageState.SENDING,
+            "claim": claim,
+            "next_attempt_at": now + CLAIM_LEASE,
+        },
+    )
 
 
 def settle_abandoned() -> Counter:

@@ -44,7 +44,11 @@ class WebhookDelivery(db.Model):
     body: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
+    #: When a pending delivery is due; while a worker sends it, when its claim runs out.
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    #: The claim of the worker sending it (random per round), so that a worker whose
+    #: claim ran out and was taken over records nothing for it any more.
+    claim: Mapped[str | None] = mapped_column(String(32))
     #: The receiver's HTTP status of the last attempt (None: no answer).
     last_status: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(String(300))

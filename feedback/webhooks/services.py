@@ -4,9 +4,12 @@ delivery, signed as the Standard Webhooks specification says.
 An event is written as one delivery row per endpoint that hears it, in the same
 transaction as the change (a close that is rolled back tells nobody). The scheduled
 round (``feedback mail work``, or the web process's background round) sends what is
-due (:func:`deliver_due`): each attempt is a POST of the fixed body with the headers
-``webhook-id`` (the same on every attempt), ``webhook-timestamp`` (seconds, of this
-attempt) and ``webhook-signature`` (``v1,`` and the base64 HMAC-SHA256 of
+due (:func:`deliver_due`), claiming it first as the outbox does, so that workers
+running the round at once never send one delivery twice. Each attempt checks the URL
+again and connects to the address checked (:mod:`.addresses`: never a host inside the
+server's network), follows no redirect, and is a POST of the fixed body with the
+headers ``webhook-id`` (the same on every attempt), ``webhook-timestamp`` (seconds, of
+this attempt) and ``webhook-signature`` (``v1,`` and the base64 HMAC-SHA256 of
 ``id.timestamp.body`` under the endpoint's secret). A 2xx answer delivers it; anything
 else is tried again after 30 s, 1, 2, 4 … minutes, then hourly
 (:mod:`feedback.mail.backoff`), and given up after :data:`MAX_ATTEMPTS`.
@@ -20,24 +23,23 @@ import base64
 import hashlib
 import hmac
 import http.client
-import ipaddress
 import json
 import logging
 import secrets
-import urllib.error
-import urllib.request
+import socket
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, timedelta
-from urllib.parse import urlsplit
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..accounts.models import Coach
+from ..database import claim_rows
 from ..errors import NotFound
 from ..extensions import db
 from ..mail.backoff import next_attempt_delay
 from ..timeutil import utcnow
+from . import addresses
 from .models import WebhookDelivery, WebhookEndpoint
 
 #: The events a coach can hear.
@@ -45,8 +47,13 @@ EVENTS = ("cycle.closed", "cycle.results_ready", "cycle.released")
 MAX_ATTEMPTS = 10
 #: Seconds to wait for a receiver's answer.
 TIMEOUT = 10
-#: Deliveries sent per round.
+#: Deliveries claimed at a time.
 BATCH = 50
+#: How long a worker's claim on a delivery holds: renewed just before each attempt,
+#: and far longer than an attempt takes (connect, send, answer: TIMEOUT each).
+CLAIM_LEASE = timedelta(minutes=2)
+#: Bytes of a receiver's answer read (and ignored) before the connection is closed.
+ANSWER_READ = 4096
 SECRET_PREFIX = "whsec_"  # noqa: S105  (a public marker, not a secret)
 log = logging.getLogger(__name__)
 
@@ -56,19 +63,10 @@ Send = Callable[[str, bytes, dict[str, str]], int]
 
 
 def check_url(url: str) -> str:
-    """``url`` if a webhook may go there: https, or http to this machine (for
-    development); raises ValueError otherwise."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    if not host or parts.scheme not in ("http", "https") or parts.username or parts.password:
-        raise ValueError("give an absolute https URL, without a user name or password")
-    if parts.scheme == "http":
-        try:
-            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
-            raise ValueError("use https; plain http only to this machine (localhost)")
+    """``url`` if a webhook may go there now: https to a host on the public internet,
+    or http to this machine (for development); raises ValueError
+    (:class:`~.addresses.UnsafeURL`) with the reason otherwise."""
+    addresses.check(url)
     return url.strip()
 
 
@@ -166,66 +164,158 @@ def sign(secret: str, message_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Plain http to the address that was checked, whatever the name resolves to now."""
+
+    def __init__(self, target: addresses.Target, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout)
+        self._create_connection = _connect_to(target)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """https to the address that was checked; the certificate is still verified for
+    the URL's host name (sent as SNI)."""
+
+    def __init__(self, target: addresses.Target, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout)
+        self._create_connection = _connect_to(target)
+
+
+def _connect_to(target: addresses.Target):
+    def connect(_address, timeout, source_address=None):
+        return socket.create_connection((str(target.address), target.port), timeout, source_address)
+
+    return connect
+
+
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST with urllib (no redirects followed); the status, also of an error answer."""
-
-    class _NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *_args, **_kwargs):
-            return None
-
-    opener = urllib.request.build_opener(_NoRedirect)
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 (check_url allows https, or http to this machine only)
+    """POST ``body`` to ``url`` once it passes the check again (addresses change),
+    connected to the very address checked; no redirect is followed. The receiver's
+    status, also of an error answer. Raises :class:`~.addresses.UnsafeURL` when the URL
+    may not be used now, OSError or http.client's errors when no proper answer came."""
+    target = addresses.check(url)
+    kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+    connection = kind(target, TIMEOUT)
     try:
-        with opener.open(request, timeout=TIMEOUT) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+        connection.request("POST", target.path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(ANSWER_READ)
+        return response.status
+    finally:
+        connection.close()
 
 
-def deliver_due(send: Send = _post) -> Counter:
-    """Send every due delivery once, recording each outcome as it comes (one commit
-    per delivery, so a crash loses at most the one in flight); returns the counts
-    (``webhooks_delivered``, ``webhooks_retry``, ``webhooks_failed``)."""
+def _claimable(now: datetime) -> tuple:
+    """Due: pending, and either never claimed or claimed by a worker whose lease ran
+    out (a claim pushes ``next_attempt_at`` to the end of its lease)."""
+    return (WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now)
+
+
+def _update_if_ours(delivery_id: int, claim: str, values: dict) -> bool:
+    """Update the delivery while it is still pending under ``claim``; whether it did."""
+    result = db.session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.claim == claim,
+            WebhookDelivery.state == "pending",
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _headers(delivery: WebhookDelivery, secret: str) -> dict[str, str]:
+    timestamp = int(utcnow().replace(tzinfo=UTC).timestamp())
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "Mirror360-Webhooks/1",
+        "webhook-id": delivery.message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(secret, delivery.message_id, timestamp, delivery.body),
+    }
+
+
+def _attempt(delivery_id: int, claim: str, send: Send) -> str | None:
+    """Send one claimed delivery and record what became of it; the outcome
+    (``webhooks_delivered``, ``webhooks_retry``, ``webhooks_failed``), or None when the
+    claim was no longer ours (a worker took it over after the lease ran out)."""
+    # Renew the lease just before sending, committed: from here the delivery is ours
+    # for CLAIM_LEASE, longer than an attempt can take.
+    renewed = _update_if_ours(delivery_id, claim, {"next_attempt_at": utcnow() + CLAIM_LEASE})
+    db.session.commit()
+    if not renewed:
+        log.warning("webhook delivery %s was taken over by another worker", delivery_id)
+        return None
+    delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
+    if delivery is None:  # its endpoint was removed meanwhile
+        return None
+    endpoint = delivery.endpoint
+    attempts = delivery.attempts + 1
+    try:
+        status: int | None = send(
+            endpoint.url, delivery.body.encode(), _headers(delivery, endpoint.secret)
+        )
+        error = None if 200 <= status < 300 else f"the receiver answered {status}"
+    except addresses.UnsafeURL as exc:  # the host moved inside a private network
+        status, error = None, f"not sent: {exc}"
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        status, error = None, f"no answer: {type(exc).__name__}"
+    now = utcnow()
+    values = {
+        "attempts": attempts,
+        "last_status": status,
+        "last_error": error[:300] if error else None,
+        "claim": None,
+    }
+    if error is None:
+        values.update(state="delivered", delivered_at=now)
+        outcome = "webhooks_delivered"
+    elif attempts >= MAX_ATTEMPTS:
+        values.update(state="failed")
+        outcome = "webhooks_failed"
+        log.warning(
+            "webhook %s to endpoint %s given up: %s", delivery.message_id, endpoint.id, error
+        )
+    else:
+        values.update(next_attempt_at=now + timedelta(seconds=next_attempt_delay(attempts)))
+        outcome = "webhooks_retry"
+    recorded = _update_if_ours(delivery_id, claim, values)
+    db.session.commit()
+    if not recorded:
+        log.warning("webhook delivery %s was taken over while it was sent", delivery_id)
+        return None
+    return outcome
+
+
+def deliver_due(send: Send = _post, *, batch_size: int = BATCH) -> Counter:
+    """Send every due delivery once, in claimed batches, recording each outcome as it
+    comes; returns the counts (``webhooks_delivered``, ``webhooks_retry``,
+    ``webhooks_failed``).
+
+    Safe with several workers (gunicorn's, ``feedback mail work`` in several
+    processes): a batch is claimed and committed before anything is sent
+    (:func:`feedback.database.claim_rows`, as the outbox does), so two workers never
+    send one delivery; each delivery's lease is renewed and committed just before its
+    attempt, and the outcome is recorded only while the claim is still this worker's.
+    A worker that dies leaves its claims to run out after :data:`CLAIM_LEASE`; the
+    deliveries are then sent again (at least once: the ``webhook-id`` lets a receiver
+    drop a repeat). Commits the session.
+    """
     counts: Counter = Counter()
-    moment = utcnow()
-    due = db.session.scalars(
-        select(WebhookDelivery)
-        .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= moment)
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(BATCH)
-    ).all()
-    for delivery in due:
-        endpoint = delivery.endpoint
-        timestamp = int(utcnow().replace(tzinfo=UTC).timestamp())
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "Mirror360-Webhooks/1",
-            "webhook-id": delivery.message_id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(
-                endpoint.secret, delivery.message_id, timestamp, delivery.body
-            ),
-        }
-        delivery.attempts += 1
-        try:
-            status: int | None = send(endpoint.url, delivery.body.encode(), headers)
-            error = None if 200 <= status < 300 else f"the receiver answered {status}"
-        except (OSError, ValueError, http.client.HTTPException) as exc:
-            status, error = None, f"no answer: {type(exc).__name__}"
-        delivery.last_status = status
-        delivery.last_error = error
-        if error is None:
-            delivery.state, delivery.delivered_at = "delivered", utcnow()
-            counts["webhooks_delivered"] += 1
-        elif delivery.attempts >= MAX_ATTEMPTS:
-            delivery.state = "failed"
-            counts["webhooks_failed"] += 1
-            log.warning(
-                "webhook %s to endpoint %s given up: %s", delivery.message_id, endpoint.id, error
-            )
-        else:
-            wait = next_attempt_delay(delivery.attempts)
-            delivery.next_attempt_at = moment + timedelta(seconds=wait)
-            counts["webhooks_retry"] += 1
-        db.session.commit()
-    return counts
+    while True:
+        claim = secrets.token_hex(16)
+        now = utcnow()
+        ids = claim_rows(
+            WebhookDelivery,
+            _claimable(now),
+            limit=batch_size,
+            values={"claim": claim, "next_attempt_at": now + CLAIM_LEASE},
+        )
+        for delivery_id in ids:
+            outcome = _attempt(delivery_id, claim, send)
+            if outcome is not None:
+                counts[outcome] += 1
+        if len(ids) < batch_size:
+            return counts

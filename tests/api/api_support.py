@@ -1,4 +1,8 @@
-"""Helpers of the API's tests: a client that sends a token, and counts of rows."""
+"""Helpers of the API's tests: a client that sends a token, counts of rows, and a
+local receiver of webhooks."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sqlalchemy import MetaData, func, select
 
@@ -47,3 +51,44 @@ class Api:
 
     def delete(self, path: str, **kwargs):
         return self.open("DELETE", path, **kwargs)
+
+
+class Receiver:
+    """A local HTTP server (one thread per request) that answers 500 to the first
+    ``failures`` requests, then 200, and keeps every request's headers and body. With
+    ``overlap`` the first two requests wait for each other (up to 20 s), so it holds
+    both only when two senders were sending at the same moment."""
+
+    def __init__(self, failures: int = 0, *, overlap: bool = False):
+        self.failures = failures
+        self.requests: list[tuple[dict, bytes, int]] = []
+        self.overlapped = threading.Barrier(2) if overlap else None
+        lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with lock:
+                    status = 500 if len(receiver.requests) < receiver.failures else 200
+                    receiver.requests.append((dict(self.headers), body, status))
+                    first_two = len(receiver.requests) <= 2
+                if receiver.overlapped is not None and first_two:
+                    receiver.overlapped.wait(timeout=20)
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *_args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def ids(self) -> list[str]:
+        """The ``webhook-id`` of every request, in the order they came."""
+        return [{k.lower(): v for k, v in h.items()}["webhook-id"] for h, _, _ in self.requests]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

@@ -2,11 +2,10 @@
 release that causes them (ids and counts only), deliveries signed as Standard Webhooks
 says (checked with the standardwebhooks package), retried with back-off."""
 
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from api_support import Receiver
 from sqlalchemy import select, update
 from standardwebhooks.webhooks import Webhook as Verifier
 
@@ -16,35 +15,6 @@ from feedback.timeutil import today
 from feedback.webhooks.models import WebhookDelivery
 
 EVENTS = ["cycle.closed", "cycle.results_ready", "cycle.released"]
-
-
-class Receiver:
-    """A local HTTP server that answers 500 to the first ``failures`` requests, then
-    200, and keeps every request's headers and body."""
-
-    def __init__(self, failures: int = 0):
-        self.failures = failures
-        self.requests: list[tuple[dict, bytes, int]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                status = 500 if len(receiver.requests) < receiver.failures else 200
-                receiver.requests.append((dict(self.headers), body, status))
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *_args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
