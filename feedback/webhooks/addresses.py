@@ -73,6 +73,8 @@ def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
 def is_public(address: IPAddress) -> bool:
     """Whether ``address`` is on the public internet: global unicast, and not
     multicast, reserved or site-local, nor wrapping an address that is not."""
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return is_public(address.ipv4_mapped)  # the IPv4 address it stands for
     inner = embedded_ipv4(address)
     if inner is not None and not is_public(inner):
         return False
@@ -154,7 +156,7 @@ def check(url: str) -> Target:
             raise UnsafeURL("plain http goes only to this machine; use https")
     elif not all(is_public(address) for address in addresses):
         raise UnsafeURL(
-            f"{host} is an address inside a private network (or resolves to one); "
-            "webhooks go only to hosts on the public internet"
+            f"{host} is an internal address (or resolves to one): webhooks go only "
+            "to hosts on the public internet"
         )
     return Target(scheme, host, port, addresses[0], path)

@@ -55,11 +55,12 @@ class Api:
 
 class Receiver:
     """A local HTTP server (one thread per request) that answers 500 to the first
-    ``failures`` requests, then 200, and keeps every request's headers and body. With
+    ``failures`` requests, then ``answer`` (a redirect to itself for a 3xx), and keeps
+    every request's headers and body. With
     ``overlap`` the first two requests wait for each other (up to 20 s), so it holds
     both only when two senders were sending at the same moment."""
 
-    def __init__(self, failures: int = 0, *, overlap: bool = False):
+    def __init__(self, failures: int = 0, *, overlap: bool = False, answer: int = 200):
         self.failures = failures
         self.requests: list[tuple[dict, bytes, int]] = []
         self.overlapped = threading.Barrier(2) if overlap else None
@@ -70,12 +71,14 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 with lock:
-                    status = 500 if len(receiver.requests) < receiver.failures else 200
+                    status = 500 if len(receiver.requests) < receiver.failures else answer
                     receiver.requests.append((dict(self.headers), body, status))
                     first_two = len(receiver.requests) <= 2
                 if receiver.overlapped is not None and first_two:
                     receiver.overlapped.wait(timeout=20)
                 self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", receiver.url + "/elsewhere")
                 self.end_headers()
 
             def log_message(self, *_args):
