@@ -3,6 +3,7 @@
 other, directly or round a ring."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,41 @@ def test_the_cycles_life_uses_no_part_above_it():
 
 def test_the_api_uses_no_part_above_it():
     assert GRAPH["api"] <= INFRASTRUCTURE | set(DOMAINS) | ABOVE
+
+
+def _drawn_layers() -> dict[str, list[str]]:
+    """The parts drawn in each layer of the diagram in docs/architecture.md, by its
+    label: the lines from the one with the label to the next label, without what follows
+    a "──" (a description) or the lines under a "│" (the description goes on)."""
+    text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    layers: dict[str, list[str]] = {}
+    label = None
+    for line in text.split("```")[1].splitlines():
+        first = line.split(maxsplit=1)
+        if first and first[0] in ("top", "interface", "above", "domains", "infra"):
+            label, line = first[0], first[1]
+        if label is not None and not line.strip().startswith("│"):
+            layers.setdefault(label, []).append(line.split("──")[0])
+    return layers
+
+
+def test_the_documented_layers_are_these():
+    """docs/architecture.md draws every part in its layer, the domains in their order."""
+    layers = _drawn_layers()
+
+    def words(label: str) -> set[str]:
+        return set(re.findall(r"\w+", " ".join(layers[label])))
+
+    for label, parts in [
+        ("infra", INFRASTRUCTURE),
+        ("domains", set(DOMAINS)),
+        ("above", ABOVE),
+        ("interface", INTERFACES),
+        ("top", TOP),
+    ]:
+        assert parts <= words(label), f"{label} lacks {parts - words(label)}"
+    drawn = [part.strip() for part in layers["domains"][0].split("─►")]
+    assert drawn == DOMAINS[::-1], "the domains are drawn in another order"
 
 
 def test_the_graph_is_read_from_the_code():
