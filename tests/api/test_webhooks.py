@@ -2,7 +2,9 @@
 release that causes them (ids and counts only), deliveries signed as Standard Webhooks
 says (checked with the standardwebhooks package), retried with back-off."""
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from api_support import Receiver
@@ -111,3 +113,32 @@ def test_results_ready_only_with_answers_and_release_tells_too(api, app, world, 
     api.post(f"/cycles/{world['open_cycle_id']}/close")
     events = [d["event"] for d in api.get(f"/webhooks/{hook['id']}/deliveries").json["deliveries"]]
     assert events[:2] == ["cycle.results_ready", "cycle.closed"]
+
+
+def _readme_verifier():
+    """The ``verify`` function of README.md's API section, run as written."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## API") :]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102  (our own README's example)
+    return namespace["verify"]
+
+
+def test_the_readmes_verifier_accepts_a_delivery_and_nothing_else(api, app, world):
+    receiver = Receiver()
+    try:
+        hook = api.post("/webhooks", json={"url": receiver.url, "events": ["cycle.closed"]}).json
+        api.post(f"/cycles/{world['open_cycle_id']}/close")
+        with app.app_context():
+            assert run_round()["webhooks_delivered"] == 1
+    finally:
+        receiver.close()
+    verify = _readme_verifier()
+    ((headers, body, _),) = receiver.requests
+    headers = {k.lower(): v for k, v in headers.items()}
+    assert verify(hook["secret"], headers, body)
+    assert not verify(hook["secret"], headers, body.replace(b"closed", b"opened"))
+    assert not verify(hook["secret"], {**headers, "webhook-id": "msg_other"}, body)
+    other = api.post("/webhooks", json={"url": receiver.url, "events": ["cycle.closed"]}).json
+    assert not verify(other["secret"], headers, body)
