@@ -364,7 +364,8 @@ WebhookEvent = Literal["cycle.closed", "cycle.results_ready", "cycle.released"]
 
 
 class WebhookIn(Body):
-    """A URL to tell about the coach's cycles: https, or http to this machine."""
+    """A URL to tell about the coach's cycles: https to a host on the public internet
+    (never one inside the server's network), or http to this machine."""
 
     url: str = Field(min_length=1, max_length=2000)
     events: list[WebhookEvent] = Field(min_length=1, max_length=3)
