@@ -37,6 +37,7 @@ from .reports import models as reports_models
 from .reports import views as reports_views
 from .reports.cli import report_command
 from .webhooks import models as webhooks_models
+from .webhooks import views as webhooks_views
 
 #: Every module with tables, so the metadata Alembic compares with is complete.
 MODEL_MODULES = (
@@ -96,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     for blueprint in (plans_views.bp, plans_views.portal_bp, reports_views.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(reports_views.portal_bp)
+    app.register_blueprint(webhooks_views.bp)
     api.init_app(app)
     for command in (
         create_coach_command,
