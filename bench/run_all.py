@@ -43,6 +43,11 @@ BENCHMARKS = {
         r"^  (submit|reference|ratio|database)",
         ["--invites", "600", "--rounds", "1"],
     ),
+    "flow": (
+        ["bench/flow/run.py"],
+        r"^  (\s?\d+ connections|worker memory|database)",
+        ["--invites", "300", "--rounds", "1"],
+    ),
     "bulk": (
         ["bench/bulk/run.py"],
         r"^\d+ (nominations|cycles)",

@@ -1,12 +1,16 @@
 """The reference for the rater submit benchmark: a bare Flask route doing one SELECT
 and one INSERT, one commit per request, on a SQLite file (WAL, the app's pragmas) or on
-the app's PostgreSQL database (tables of its own, ``ref_``).
+the app's PostgreSQL database (tables of its own, ``ref_``). For bench/flow, a GET on
+the same address reads the items with one SELECT and answers a bare form (one radio
+group per item, a random token in a hidden field), built with string joins.
 
 Served by ``gunicorn -w 2 reference:app`` from this folder; the database URL comes from
 ``BENCH_REFERENCE_DB`` and must have been prepared with :func:`create_schema`.
 """
 
+import html
 import os
+import secrets
 import sqlite3
 
 from flask import Flask, request
@@ -73,3 +77,21 @@ def answer(token: str):
             {"item": item_id, "score": int(request.form.get("score", "3"))},
         )
     return "ok\n"
+
+
+@app.get("/ref/<token>/")
+def form(token: str):
+    """Read every item with one SELECT and answer a bare form for them."""
+    with _engine.connect() as connection:
+        keys = connection.execute(text("SELECT key FROM ref_items ORDER BY id")).scalars().all()
+    rows = "".join(
+        f"<fieldset><legend>{html.escape(key)}</legend>"
+        + "".join(f'<input type="radio" name="item-{key}" value="{v}">' for v in "12345")
+        + "</fieldset>"
+        for key in keys
+    )
+    return (
+        "<!doctype html><form method=post>"
+        f'<input type="hidden" name="csrf_token" value="{secrets.token_urlsafe(16)}">'
+        f"{rows}<button>Send</button></form>"
+    )

@@ -17,8 +17,8 @@ bp = Blueprint("raters", __name__, url_prefix="/r/<token>")
 ALREADY_ARRIVED = "Your answers had already arrived; nothing was taken twice or changed."
 
 
-def _invite(token: str):
-    invite = services.invite_for_token(token)
+def _invite(token: str, *, for_page: bool = False):
+    invite = services.invite_for_token(token, for_page=for_page)
     if invite is None:
         raise links.LinkError("revoked")
     return invite
@@ -44,7 +44,7 @@ def _closed_page(invite):
 @bp.route("/", methods=["GET", "POST"])
 def show_form(token: str):
     """The questionnaire in the rater's wording; POST saves, submits or declines."""
-    invite = _invite(token)
+    invite = _invite(token, for_page=request.method == "GET")
     cycle = invite.cycle
     if invite.state not in ANSWERABLE or not cycle.is_open:
         if request.method == "POST":

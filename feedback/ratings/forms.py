@@ -13,6 +13,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from ..questionnaires.models import Questionnaire
 from .answers import Answers
+from .grid import OpenQuestion, open_questions, statement_grid
 
 DONT_KNOW = "na"
 
@@ -81,6 +82,17 @@ class AnswerForm(FlaskForm):
             if text:
                 result.texts[key] = text
         return result
+
+    def statement_grid(self, questionnaire: Questionnaire, audience: str, name: str, **kwargs):
+        """This form's grid of statements as HTML and the first one needing attention
+        (see :func:`.grid.statement_grid`)."""
+        return statement_grid(self, questionnaire, audience, name, **kwargs)
+
+    def open_questions(
+        self, questionnaire: Questionnaire, audience: str
+    ) -> tuple[OpenQuestion, ...]:
+        """The open questions this form asks, in order, without a query once known."""
+        return open_questions(self, questionnaire, audience)
 
     def unanswered(self) -> list[str]:
         """Keys of the items with no choice, not even "Don't know"."""

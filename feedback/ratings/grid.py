@@ -1,0 +1,160 @@
+"""The answer form's grid of statements, drawn from pieces made once per questionnaire
+version and audience.
+
+A stored questionnaire version never changes once a cycle uses it, so each statement's
+wording and radio buttons are escaped and joined once (per app, like the form class in
+:mod:`.forms`); a request only adds what is its own: the coachee's first name, the
+answers chosen (a saved draft or what was just posted), the errors, the first statement
+that needs an answer, and whether the form is read-only. Drawing the grid with Jinja,
+statement by statement, was most of the time of a rater's form GET.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from markupsafe import Markup, escape
+
+from ..questionnaires.models import Questionnaire
+
+#: Shown at a statement left without an answer when the form was submitted.
+NEEDS_ANSWER = "Please choose an answer, or “Don't know”."
+#: The placeholder for the coachee's first name in a statement's rater wording.
+NAME = "{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    value: str
+    #: Up to the end of the radio button's value, and from there to the label's end.
+    head: str
+    tail: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    key: str
+    #: The wording, escaped; the rater's still holds ``{name}``.
+    legend: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenQuestion:
+    """What the form shows of an open question (plain text: the template escapes it)."""
+
+    key: str
+    self_text: str
+    rater_text: str
+    max_length: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Grid:
+    competencies: tuple[tuple[str, tuple[_Statement, ...]], ...]
+    #: Per statement key, its radio buttons.
+    choices: dict[str, tuple[_Choice, ...]]
+    scale_ends: str
+    questions: tuple[OpenQuestion, ...]
+
+
+def _build(questionnaire: Questionnaire, audience: str, choices) -> _Grid:
+    scale = questionnaire.scale
+    statements = []
+    for competency in questionnaire.competencies:
+        rows = tuple(
+            _Statement(
+                item.key, str(escape(item.self_text if audience == "self" else item.rater_text))
+            )
+            for item in competency.items
+        )
+        statements.append((str(escape(competency.title)), rows))
+    buttons = {}
+    for _, rows in statements:
+        for row in rows:
+            name = escape(f"item-{row.key}")
+            buttons[row.key] = tuple(
+                _Choice(
+                    choice.value,
+                    f'<label class="{"na" if choice.value == "na" else ""}"><input type="radio" '
+                    f'name="{name}" value="{escape(choice.value)}" ',
+                    "><span>"
+                    + (
+                        f"<b>{escape(choice.value)}</b><small>{escape(choice.label)}</small>"
+                        if choice.value != "na"
+                        else str(escape(choice.label))
+                    )
+                    + "</span></label>",
+                )
+                for choice in choices
+            )
+    ends = (
+        f'<div class="scale-ends" aria-hidden="true"><span>{scale[0][0]} = '
+        f"{escape(scale[0][1])}</span><span>{scale[-1][0]} = {escape(scale[-1][1])}</span></div>"
+    )
+    questions = tuple(
+        OpenQuestion(q.key, q.self_text, q.rater_text, q.max_length)
+        for q in questionnaire.questions_for(audience)
+    )
+    return _Grid(tuple(statements), buttons, ends, questions)
+
+
+def _grid(questionnaire: Questionnaire, audience: str, choices) -> _Grid:
+    cache = current_app.extensions.setdefault("answer_grids", {})
+    key = (questionnaire.id, questionnaire.key, questionnaire.version, audience)
+    grid = cache.get(key)
+    if grid is None:
+        grid = cache[key] = _build(questionnaire, audience, choices)
+    return grid
+
+
+def open_questions(form, questionnaire: Questionnaire, audience: str) -> tuple[OpenQuestion, ...]:
+    """The open questions ``form`` asks of ``audience``, in order, kept with the grid."""
+    return _grid(questionnaire, audience, form.scores.choices).questions
+
+
+def statement_grid(
+    form, questionnaire: Questionnaire, audience: str, name: str, *, check: bool, read_only: bool
+) -> tuple[Markup, str | None]:
+    """The grid of ``form`` (an answer form of ``questionnaire`` for ``audience``), and
+    the field name of the first statement that needs attention (None when none does).
+
+    ``name`` is the coachee's first name, put into the raters' wording; ``check`` marks
+    every statement still without an answer (a submit); ``read_only`` disables every
+    statement (an answered self-assessment).
+    """
+    grid = _grid(questionnaire, audience, form.scores.choices)
+    chosen_by_key = form.scores.data
+    errors = form.scores.errors_by_key
+    first = None
+    name_html = str(escape(name))
+    disabled = " disabled>" if read_only else " >"
+    parts: list[str] = []
+    add = parts.append
+    for title, rows in grid.competencies:
+        add(f'<h2 class="competency-title">{title}</h2>')
+        for row in rows:
+            chosen = chosen_by_key.get(row.key)
+            error = errors.get(row.key) or (NEEDS_ANSWER if check and not chosen else None)
+            if error:
+                add('<fieldset class="question invalid"')
+                if first is None:
+                    first = f"item-{row.key}"
+                    add(' id="first-problem" tabindex="-1"')
+            else:
+                add('<fieldset class="question"')
+            add(disabled)
+            legend = row.legend.replace(NAME, name_html) if audience != "self" else row.legend
+            add(f'<legend>{legend}</legend><div class="scale">')
+            for choice in grid.choices[row.key]:
+                add(choice.head)
+                if choice.value == chosen:
+                    add("checked")
+                add(choice.tail)
+            add("</div>")
+            add(grid.scale_ends)
+            if error:
+                add(f'<p class="errors">{escape(error)}</p>')
+            add("</fieldset>")
+    # Every piece of text in ``parts`` went through ``escape`` (when made or just now).
+    return Markup("".join(parts)), first  # noqa: S704
