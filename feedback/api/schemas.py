@@ -360,14 +360,20 @@ class ExportFormat(StrEnum):
 
 # ---------------------------------------------------------------- webhooks
 
-WebhookEvent = Literal["cycle.closed", "cycle.results_ready", "cycle.released"]
+WebhookEvent = Literal[
+    "cycle.closed",
+    "cycle.results_ready",
+    "cycle.released",
+    "invite.bounced",
+    "nomination.pending_approval",
+]
 
 
 class WebhookIn(Body):
     """A URL to tell about the coach's cycles: https, or http to this machine."""
 
     url: str = Field(min_length=1, max_length=2000)
-    events: list[WebhookEvent] = Field(min_length=1, max_length=3)
+    events: list[WebhookEvent] = Field(min_length=1, max_length=5)
 
 
 class Delivery(BaseModel):
