@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from browser_support import demo_server  # noqa: F401  (the fixture, for every folder)
 from sqlalchemy import MetaData
-from support import TEST_PASSWORD, Browser, Mailbox, sign_in
+from support import NO_MINIMUMS, TEST_PASSWORD, Browser, Mailbox, sign_in
 
 from feedback import create_app
 from feedback.extensions import db
@@ -155,10 +155,6 @@ def open_cycle(coach_browser, mailbox):
     assert response.status_code == 302, response.text
     cycle_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     return {"cycle_id": cycle_id, "portal": mailbox.link_for("casey@example.com")}
-
-
-#: The new-cycle form's minimums, all off.
-NO_MINIMUMS = {"min_boss": "0", "min_peers": "0", "min_subordinates": "0", "min_raters": "0"}
 
 
 CHROMIUM = Path("/usr/bin/chromium")

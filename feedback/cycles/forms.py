@@ -12,6 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -148,7 +149,9 @@ class CorrectNomineeForm(FlaskForm):
     email = EmailField(
         "Email", validators=[DataRequired(message="Please give an address."), Length(max=254)]
     )
-    group = SelectField("Group", choices=[(group, GROUP_LABELS[group]) for group in RATER_GROUPS])
+    group = SelectField(
+        "Group", choices=[SelectChoice(group, GROUP_LABELS[group]) for group in RATER_GROUPS]
+    )
 
 
 class ButtonForm(FlaskForm):
