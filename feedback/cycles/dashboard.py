@@ -32,7 +32,7 @@ def show_cycle(cycle_id: int):
     closed = cycle.state is CycleState.CLOSED
     report = cycle_report(cycle) if closed else None
     held = held_answers(cycle) if closed else None
-    nominees = invites_of(cycle)
+    nominees = invites_of(cycle) if not closed else []
     return render_template(
         "dashboard/cycle.html",
         cycle=cycle,
@@ -49,7 +49,7 @@ def show_cycle(cycle_id: int):
         portal_problem=portal_link_problem(cycle) if cycle.state is CycleState.OPEN else None,
         nominees=nominees,
         awaiting=[invite for invite in nominees if invite.state is InviteState.AWAITING],
-        missing=nomination_shortfall(cycle),
+        missing=nomination_shortfall(cycle) if not closed else None,
     )
 
 

@@ -184,6 +184,7 @@ def test_the_coachee_removes_a_nominee_whose_link_stops_working(
         response = browser.get(old)
         assert response.status_code == 404
         assert "This link does not work" in response.text
+        assert "the request it was for has been withdrawn" in response.text
     with app.app_context():
         removed = db.session.scalars(
             select(Invite).where(Invite.removed_at.is_not(None)).order_by(Invite.id)
