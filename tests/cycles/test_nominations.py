@@ -446,3 +446,25 @@ def test_cycle_approve_sends_what_waits(app, run, browser, mailbox):
     assert run("cycle", "close", cycle_id, "--below-minimum").exit_code == 0
     closed = run("cycle", "approve", cycle_id)
     assert closed.exit_code == 2 and "closed" in closed.output
+
+
+def test_a_group_of_removed_or_waiting_nominees_does_not_hold_back_the_ready_note(app):
+    import factories
+
+    from feedback.cycles.notes import queue_ready_notes
+    from feedback.raters import services as raters
+    from feedback.timeutil import utcnow
+
+    with app.app_context():
+        cycle = factories.cycle(approve_nominations=True)
+        factories.answered(cycle, {"peer": 3})
+        (partner,) = factories.invites(cycle, {"partner": 1})
+        raters.nominate(
+            cycle, [raters.Nomination("sub@example.org", "subordinate")], wait_for_coach=True
+        )
+        later = utcnow() + timedelta(hours=3)
+        assert queue_ready_notes(later) == 0  # the partner could still answer
+        partner.state = InviteState.SENT
+        raters.remove(partner)
+        assert db.session.get(Invite, partner.id).state is InviteState.REMOVED  # a row stays
+        assert queue_ready_notes(later) == 1
