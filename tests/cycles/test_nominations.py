@@ -193,6 +193,11 @@ def test_the_coachee_removes_a_nominee_whose_link_stops_working(
             (InviteState.REMOVED, "", False),
             (InviteState.SUBMITTED, "", False),
         ]
+        coachee_id = db.session.scalars(select(Cycle.coachee_id)).one()
+    # The coachee's data export lists who is asked, without the removed (erased) rows.
+    exported = coach_browser.get(f"/coachees/{coachee_id}/export.json").json
+    (asked,) = [c["raters_asked"] for c in exported["cycles"]]
+    assert sorted(r["email"] for r in asked) == ["boss@example.org"]
     # The address can be nominated again, and gets a new link.
     assert (
         browser.submit(f"{portal}/raters", {"raters": "peer1@example.org, peer"}).status_code == 302
