@@ -57,14 +57,18 @@ class CycleStateError(Exception):
 
 
 class InviteState(enum.StrEnum):
-    """pending → sent → opened → submitted | declined | bounced."""
+    """awaiting (the coach's approval) → pending → sent → opened → submitted | declined
+    | bounced; removed: taken off the list by the coachee or the coach before
+    answering."""
 
+    AWAITING = "awaiting"
     PENDING = "pending"
     SENT = "sent"
     OPENED = "opened"
     SUBMITTED = "submitted"
     DECLINED = "declined"
     BOUNCED = "bounced"
+    REMOVED = "removed"
 
 
 #: The longest name of a person (coach, coachee, rater) the columns hold. A longer

@@ -23,6 +23,10 @@ RATERS_WITH_LONE_PARTNER = {
 }
 
 
+#: The new-cycle form's minimum raters, all off (a small team, as most tests have).
+NO_MINIMUMS = {"min_boss": "0", "min_peers": "0", "min_subordinates": "0", "min_raters": "0"}
+
+
 class Mailbox:
     """The .eml files the file transport wrote, parsed."""
 

@@ -108,6 +108,11 @@ def test_cycle_create_json_close_and_mail_send(run, coach, app, browser):
     assert run("mail", "send").output.strip() == "sent 0, to retry 0, failed 0"
 
     result = run("cycle", "close", str(data["cycle_id"]))
+    assert result.exit_code == 2  # nobody answered: below the default minimum raters
+    assert "--below-minimum" in result.output
+    with app.app_context():
+        assert db.session.get(Cycle, data["cycle_id"]).state is CycleState.OPEN
+    result = run("cycle", "close", str(data["cycle_id"]), "--below-minimum")
     assert result.exit_code == 0
     with app.app_context():
         assert db.session.get(Cycle, data["cycle_id"]).state is CycleState.CLOSED

@@ -360,7 +360,13 @@ class ExportFormat(StrEnum):
 
 # ---------------------------------------------------------------- webhooks
 
-WebhookEvent = Literal["cycle.closed", "cycle.results_ready", "cycle.released"]
+WebhookEvent = Literal[
+    "cycle.closed",
+    "cycle.results_ready",
+    "cycle.released",
+    "invite.bounced",
+    "nomination.pending_approval",
+]
 
 
 class WebhookIn(Body):
@@ -368,7 +374,7 @@ class WebhookIn(Body):
     (never one inside the server's network), or http to this machine."""
 
     url: str = Field(min_length=1, max_length=2000)
-    events: list[WebhookEvent] = Field(min_length=1, max_length=3)
+    events: list[WebhookEvent] = Field(min_length=1, max_length=5)
 
 
 class Delivery(BaseModel):

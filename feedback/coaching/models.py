@@ -3,7 +3,7 @@
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Coach
@@ -73,6 +73,14 @@ class Cycle(db.Model):
     min_group_size: Mapped[int] = mapped_column(default=3)
     #: The boss group is shown even alone; boss raters are told so on their form.
     boss_exempt: Mapped[bool] = mapped_column(default=True)
+    #: The coachee's nominations wait for the coach's approval before anyone is invited.
+    approve_nominations: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: The fewest raters the coach asks for, per group (0: no minimum, e.g. a coachee
+    #: without subordinates) and in all. They never lower ``min_group_size``.
+    min_boss: Mapped[int] = mapped_column(default=0, server_default="0")
+    min_peers: Mapped[int] = mapped_column(default=0, server_default="0")
+    min_subordinates: Mapped[int] = mapped_column(default=0, server_default="0")
+    min_raters: Mapped[int] = mapped_column(default=0, server_default="0")
     #: What the coachee's portal link carries; replacing it revokes old links.
     portal_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_link_key)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,6 +4,8 @@ to the day its report is released, and the pages that span domains.
 - :mod:`.lifecycle` — start, close (and what closing does), reopen, release;
 - :mod:`.erasure` — a closed cycle's drafts out of SQLite's write-ahead log;
 - :mod:`.unlink` — forgetting the order in which answers arrived, when a cycle closes;
+- :mod:`.nominations` — the coachee's nominations that wait for the coach, approving
+  them, and what the coach's webhooks hear of nominations and bounces;
 - :mod:`.notes` — the notes to the coach (every group has enough answers; it closed);
 - :mod:`.jobs` — the scheduled round (cycles past their deadline, reminders, notes,
   retention, sending) that ``feedback mail work`` and the background thread run;
@@ -23,7 +25,7 @@ plans, reports) and the infrastructure; nothing below imports it (docs/architect
 from flask import Flask
 
 from ..mail.outbox import register_context_loader, register_links
-from . import coach_pages, dashboard, erasure, portal  # noqa: F401 (erasure listens)
+from . import coach_pages, dashboard, erasure, nominations, portal  # noqa: F401 (erasure listens)
 from .lifecycle import PORTAL_MAIL, portal_link
 from .mailing import message_contexts
 from .notes import CYCLE_CLOSED, GROUPS_READY, dashboard_link
@@ -35,5 +37,6 @@ def init_app(app: Flask) -> None:
         app, {PORTAL_MAIL: portal_link, GROUPS_READY: dashboard_link, CYCLE_CLOSED: dashboard_link}
     )
     register_context_loader(app, message_contexts)
+    nominations.init_app(app)
     for module in (coach_pages, dashboard, portal):
         app.register_blueprint(module.bp)

@@ -1,4 +1,4 @@
-"""The cycle's commands: ``feedback cycle create|close|import``, ``feedback mail
+"""The cycle's commands: ``feedback cycle create|approve|close|import``, ``feedback mail
 send|work`` (the scheduled round) and ``feedback retention apply``. Bad input exits
 with status 2 and a message (click's UsageError)."""
 
@@ -17,9 +17,17 @@ from ..coaching.models import Coachee, Cycle
 from ..coaching.services import add_coachee, dashboard_url, portal_url
 from ..database import commit
 from ..extensions import db
-from ..raters.services import normalise_email
+from ..raters.services import (
+    DEFAULT_MINIMUM_IN_ALL,
+    DEFAULT_MINIMUMS,
+    MAX_RATERS_PER_CYCLE,
+    answer_shortfall,
+    approve,
+    nomination_shortfall,
+    normalise_email,
+)
 from ..timeutil import today
-from ..vocabulary import CycleStateError, name_too_long
+from ..vocabulary import CycleState, CycleStateError, name_too_long
 from . import lifecycle
 from .importing import import_cycles, read_cycle_csv
 from .jobs import run_round
@@ -29,6 +37,10 @@ from .retention import apply_retention, retention_days
 @click.group("cycle")
 def cycle_group() -> None:
     """Start and close feedback cycles."""
+
+
+#: A minimum number of raters: 0 (none) to the most a cycle can have.
+_MINIMUM = click.IntRange(0, MAX_RATERS_PER_CYCLE)
 
 
 def _parse_date(_ctx, _param, value: str | None) -> date | None:
@@ -45,12 +57,43 @@ def _parse_date(_ctx, _param, value: str | None) -> date | None:
 @click.option("--coachee-name", required=True)
 @click.option("--coachee-email", required=True)
 @click.option("--closes", callback=_parse_date, help="Last day for answers, YYYY-MM-DD.")
+@click.option(
+    "--approve-nominations",
+    is_flag=True,
+    help="The coachee's nominations wait for the coach's approval (feedback cycle approve).",
+)
+@click.option("--min-boss", type=_MINIMUM, default=DEFAULT_MINIMUMS["boss"], show_default=True)
+@click.option("--min-peers", type=_MINIMUM, default=DEFAULT_MINIMUMS["peer"], show_default=True)
+@click.option(
+    "--min-subordinates",
+    type=_MINIMUM,
+    default=DEFAULT_MINIMUMS["subordinate"],
+    show_default=True,
+    help="0 when the coachee has none.",
+)
+@click.option(
+    "--min-raters",
+    type=_MINIMUM,
+    default=DEFAULT_MINIMUM_IN_ALL,
+    show_default=True,
+    help="The fewest raters in all.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @with_appcontext
 def create_cycle_command(
-    coach_email: str, coachee_name: str, coachee_email: str, closes: date | None, as_json: bool
+    coach_email: str,
+    coachee_name: str,
+    coachee_email: str,
+    closes: date | None,
+    approve_nominations: bool,
+    min_boss: int,
+    min_peers: int,
+    min_subordinates: int,
+    min_raters: int,
+    as_json: bool,
 ) -> None:
-    """Start a cycle for a coachee (added if new) and queue their portal email."""
+    """Start a cycle for a coachee (added if new) and queue their portal email. The
+    minimums (0: none) never lower the number of answers a group needs to be shown."""
     coach = coach_by_email(coach_email)
     if coach is None:
         raise click.UsageError(f"no coach with email {coach_email}")
@@ -67,7 +110,17 @@ def create_cycle_command(
         select(Coachee).where(Coachee.coach_id == coach.id, Coachee.email == email)
     ) or add_coachee(coach, name=coachee_name, email=email)
     try:
-        cycle = lifecycle.start_cycle(coachee, closes_on=closes)
+        cycle = lifecycle.start_cycle(
+            coachee,
+            closes_on=closes,
+            approve_nominations=approve_nominations,
+            minimums={
+                "min_boss": min_boss,
+                "min_peers": min_peers,
+                "min_subordinates": min_subordinates,
+                "min_raters": min_raters,
+            },
+        )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     result = {
@@ -86,18 +139,54 @@ def create_cycle_command(
 
 @cycle_group.command("close")
 @click.argument("cycle_id", type=int)
+@click.option(
+    "--below-minimum",
+    is_flag=True,
+    help="Close even with fewer answers than the cycle's minimum raters.",
+)
 @with_appcontext
-def close_cycle_command(cycle_id: int) -> None:
-    """Close a cycle now, as the coach's button does (and tell the coach)."""
+def close_cycle_command(cycle_id: int, below_minimum: bool) -> None:
+    """Close a cycle now, as the coach's button does (and tell the coach). A cycle with
+    fewer answers than its minimums closes only with --below-minimum."""
     cycle = db.session.get(Cycle, cycle_id)
     if cycle is None:
         raise click.UsageError(f"no cycle {cycle_id}")
+    missing = answer_shortfall(cycle) if cycle.state is CycleState.OPEN else None
+    if missing and not below_minimum:
+        raise click.UsageError(
+            f"cycle {cycle_id} has fewer answers than its minimum (still needed: "
+            f"{missing.describe()}); add --below-minimum to close it anyway"
+        )
     try:
         lifecycle.close_cycle(cycle, by_coach=False)
     except CycleStateError as exc:
         raise click.UsageError(str(exc)) from None
     commit()
     click.echo(f"Cycle {cycle_id} closed.")
+
+
+@cycle_group.command("approve")
+@click.argument("cycle_id", type=int)
+@with_appcontext
+def approve_cycle_command(cycle_id: int) -> None:
+    """Approve every nomination of CYCLE_ID that waits for the coach; their invitations
+    are queued (``feedback mail send`` sends them)."""
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise click.UsageError(f"no cycle {cycle_id}")
+    if not cycle.is_open:
+        raise click.UsageError(f"cycle {cycle_id} is closed; nobody can be invited any more")
+    approved = approve(cycle)
+    missing = nomination_shortfall(cycle)
+    commit()
+    count = len(approved)
+    click.echo(
+        f"Approved {count} rater{'' if count == 1 else 's'}; their invitations are queued."
+        if count
+        else "Nothing was waiting for approval."
+    )
+    if missing:
+        click.echo(f"Still needed for the cycle's minimum: {missing.describe()}.")
 
 
 @cycle_group.command("import")

@@ -17,13 +17,24 @@ from flask_login import current_user, login_required
 
 from ..coaching import services
 from ..database import commit
+from ..extensions import db
+from ..raters import services as raters
 from ..raters.reminders import remind_everyone
-from ..raters.services import progress
+from ..raters.services import answer_shortfall, minimums_of, progress
 from ..reports.released import ReleaseError
-from ..vocabulary import CycleState, CycleStateError
+from ..vocabulary import GROUP_LABELS, CycleState, CycleStateError
 from . import lifecycle
 from .data_rights import coachee_export, delete_coachee, erasure_counts
-from .forms import CoacheeForm, CycleForm, KeepResultsForm, ReopenForm
+from .forms import (
+    ButtonForm,
+    CloseBelowMinimumForm,
+    CoacheeForm,
+    CorrectNomineeForm,
+    CycleForm,
+    KeepResultsForm,
+    ReopenForm,
+)
+from .nominations import correct_nominee
 
 bp = Blueprint("coaching", __name__)
 
@@ -100,6 +111,8 @@ def new_cycle(coachee_id: int):
             closes_on=form.closes_on.data,
             welcome_note=form.welcome_note.data or "",
             boss_exempt=form.boss_exempt.data,
+            approve_nominations=form.approve_nominations.data,
+            minimums=form.minimums,
         )
         commit()
         flash(f"The cycle is open. {coachee.name} has been sent their link.", "success")
@@ -110,8 +123,24 @@ def new_cycle(coachee_id: int):
 
 @bp.route("/cycles/<int:cycle_id>/close", methods=["POST"])
 def close_cycle(cycle_id: int):
-    """Close the cycle now; results become visible."""
+    """Close the cycle now; results become visible. A cycle with fewer answers than its
+    minimums closes only once the coach confirms it (the page says what is missing)."""
     cycle = services.cycle_of(current_user, cycle_id)
+    missing = answer_shortfall(cycle) if cycle.state is CycleState.OPEN else None
+    if missing:
+        form = CloseBelowMinimumForm()
+        if not form.validate_on_submit():
+            status = 400 if "below_minimum" in request.form else 200
+            return render_template(
+                "coaching/close_below_minimum.html",
+                cycle=cycle,
+                coachee=cycle.coachee,
+                form=form,
+                missing=missing,
+                minimums=minimums_of(cycle),
+                progress=progress(cycle),
+                group_labels=GROUP_LABELS,
+            ), status
     try:
         lifecycle.close_cycle(cycle)
     except CycleStateError:
@@ -189,6 +218,95 @@ def remind_raters(cycle_id: int):
     flash(*remind_everyone(cycle))
     commit()
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
+
+
+@bp.route("/cycles/<int:cycle_id>/nominations/approve", methods=["POST"])
+def approve_nominations(cycle_id: int):
+    """Approve the nominations that wait: those ticked (``invite``), or all of them
+    (``all``). Their invitations leave after the commit."""
+    cycle = services.cycle_of(current_user, cycle_id)
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        abort(400, "The form expired; please try again.")
+    if not cycle.is_open:
+        abort(409, "This cycle is closed; nobody can be invited any more.")
+    if "all" in request.form:
+        approved = raters.approve(cycle)
+    else:
+        try:
+            ids = [int(value) for value in request.form.getlist("invite")]
+        except ValueError:
+            abort(400, "Tick the raters to approve.")
+        if not ids:
+            flash("Tick the raters to approve, or approve them all.", "error")
+            return redirect(
+                url_for("dashboard.show_cycle", cycle_id=cycle.id, _anchor="nominations")
+            )
+        approved = raters.approve(cycle, ids)
+    commit()
+    count = len(approved)
+    if count:
+        flash(
+            f"{count} rater{'s' if count != 1 else ''} approved; "
+            f"{'their invitations are' if count != 1 else 'the invitation is'} on the way.",
+            "success",
+        )
+    else:
+        flash("Nobody was waiting for your approval.", "info")
+    return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id, _anchor="nominations"))
+
+
+def _nominee(cycle, invite_id: int):
+    """A nominee on ``cycle``'s list (404 otherwise), whose details can still change
+    (409 once the cycle is closed)."""
+    invite = raters.invite_of(cycle, invite_id)
+    if invite.removed_at is not None:
+        abort(404, "This rater is no longer on the list.")
+    if not cycle.is_open:
+        abort(409, "This cycle is closed; its list of raters stays as it is.")
+    return invite
+
+
+@bp.route("/cycles/<int:cycle_id>/nominations/<int:invite_id>/remove", methods=["POST"])
+def remove_nominee(cycle_id: int, invite_id: int):
+    """Take a rater off the list; their link stops working."""
+    cycle = services.cycle_of(current_user, cycle_id)
+    invite = _nominee(cycle, invite_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400, "The form expired; please try again.")
+    name = invite.display_name
+    raters.remove(invite)
+    commit()
+    flash(f"{name} is off the list; their link no longer works.", "success")
+    return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id, _anchor="nominations"))
+
+
+@bp.route("/cycles/<int:cycle_id>/nominations/<int:invite_id>/correct", methods=["GET", "POST"])
+def correct_nominee_page(cycle_id: int, invite_id: int):
+    """Correct a rater's address or group; a corrected rater gets a fresh link."""
+    cycle = services.cycle_of(current_user, cycle_id)
+    invite = _nominee(cycle, invite_id)
+    form = CorrectNomineeForm(obj=invite)
+    back = url_for("dashboard.show_cycle", cycle_id=cycle.id, _anchor="nominations")
+    if form.validate_on_submit():
+        try:
+            created = correct_nominee(
+                invite, email=form.email.data, group=form.group.data, by_coach=True
+            )
+        except ValueError as exc:
+            db.session.rollback()
+            form.email.errors = [str(exc)[0].upper() + str(exc)[1:] + "."]
+        else:
+            commit()
+            if created is None:
+                flash("Nothing changed.", "info")
+            else:
+                flash(f"Corrected: {created.email} gets a new invitation.", "success")
+            return redirect(back)
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "nominations/correct.html", form=form, invite=invite, cycle=cycle, back=back
+    ), status
 
 
 @bp.route("/cycles/<int:cycle_id>/portal-link", methods=["POST"])

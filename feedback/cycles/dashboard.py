@@ -8,10 +8,10 @@ from .. import analysis, charts
 from ..coaching.services import coachee_of, cycle_of
 from ..plans import services as plans
 from ..plans.follow_up import follow_up, predictions_view
-from ..raters.services import progress
+from ..raters.services import invites_of, nomination_shortfall, progress
 from ..ratings.held import held_answers
 from ..ratings.results import cycle_report, safe_json
-from ..vocabulary import GROUP_LABELS, CycleState
+from ..vocabulary import GROUP_LABELS, CycleState, InviteState
 from . import cohort as cohort_service
 from .forms import KeepResultsForm
 from .lifecycle import portal_link_problem
@@ -32,6 +32,7 @@ def show_cycle(cycle_id: int):
     closed = cycle.state is CycleState.CLOSED
     report = cycle_report(cycle) if closed else None
     held = held_answers(cycle) if closed else None
+    nominees = invites_of(cycle) if not closed else []
     return render_template(
         "dashboard/cycle.html",
         cycle=cycle,
@@ -46,6 +47,9 @@ def show_cycle(cycle_id: int):
         goals=plans.goals_of(cycle),
         follow_up=follow_up(cycle) if report else None,
         portal_problem=portal_link_problem(cycle) if cycle.state is CycleState.OPEN else None,
+        nominees=nominees,
+        awaiting=[invite for invite in nominees if invite.state is InviteState.AWAITING],
+        missing=nomination_shortfall(cycle) if not closed else None,
     )
 
 

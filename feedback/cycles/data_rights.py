@@ -74,8 +74,11 @@ def _cycle_export(cycle: Cycle) -> dict:
                 for key, text in answers.texts.items()
             ],
         }
+    # Removed nominees are left out: their address and name were erased when removed.
     invites = db.session.scalars(
-        select(Invite).where(Invite.cycle_id == cycle.id).order_by(Invite.id)
+        select(Invite)
+        .where(Invite.cycle_id == cycle.id, Invite.removed_at.is_(None))
+        .order_by(Invite.id)
     ).all()
     return {
         "id": cycle.id,

@@ -3,12 +3,29 @@
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..coaching.services import coachee_with_email
+from ..raters.services import DEFAULT_MINIMUM_IN_ALL, DEFAULT_MINIMUMS, MAX_RATERS_PER_CYCLE
 from ..timeutil import today
-from ..vocabulary import name_too_long
+from ..vocabulary import GROUP_LABELS, RATER_GROUPS, name_too_long
 from .lifecycle import MAX_CYCLE_LENGTH
 
 
@@ -42,6 +59,22 @@ class CoacheeForm(FlaskForm):
             )
 
 
+def _minimum(label: str, default: int) -> IntegerField:
+    """A minimum number of raters: a whole number from 0 (no minimum) to the most
+    raters a cycle can have; the default when the form does not send it."""
+    return IntegerField(
+        label,
+        default=default,
+        validators=[
+            NumberRange(
+                min=0,
+                max=MAX_RATERS_PER_CYCLE,
+                message=f"Give a number from 0 to {MAX_RATERS_PER_CYCLE}.",
+            ),
+        ],
+    )
+
+
 class CycleForm(FlaskForm):
     """Start a cycle: a deadline and a note to the coachee."""
 
@@ -55,6 +88,25 @@ class CycleForm(FlaskForm):
         "Show the boss's answers even when the boss is the only one in the group",
         default=True,
     )
+    approve_nominations = BooleanField(
+        "I approve the raters before they are invited",
+        description="The coachee's nominations wait for you; nobody is invited until you "
+        "approve them on the cycle's page.",
+    )
+    min_boss = _minimum("Boss", DEFAULT_MINIMUMS["boss"])
+    min_peers = _minimum("Peers", DEFAULT_MINIMUMS["peer"])
+    min_subordinates = _minimum("Subordinates", DEFAULT_MINIMUMS["subordinate"])
+    min_raters = _minimum("Raters in all", DEFAULT_MINIMUM_IN_ALL)
+
+    @property
+    def minimums(self) -> dict[str, int]:
+        """The minimums given, as :func:`.lifecycle.start_cycle` takes them."""
+        return {
+            "min_boss": self.min_boss.data,
+            "min_peers": self.min_peers.data,
+            "min_subordinates": self.min_subordinates.data,
+            "min_raters": self.min_raters.data,
+        }
 
     def validate_closes_on(self, field) -> None:
         if field.data and field.data < today():
@@ -88,4 +140,28 @@ class KeepResultsForm(FlaskForm):
     understood = BooleanField(
         "I understand: the waiting answers are deleted and will never be shown.",
         validators=[DataRequired(message="Please confirm that the waiting answers go.")],
+    )
+
+
+class CorrectNomineeForm(FlaskForm):
+    """Correct a nominee's address or group; the link sent before stops working."""
+
+    email = EmailField(
+        "Email", validators=[DataRequired(message="Please give an address."), Length(max=254)]
+    )
+    group = SelectField(
+        "Group", choices=[SelectChoice(group, GROUP_LABELS[group]) for group in RATER_GROUPS]
+    )
+
+
+class ButtonForm(FlaskForm):
+    """A button that changes something (approve, remove): only its CSRF token."""
+
+
+class CloseBelowMinimumForm(FlaskForm):
+    """Close a cycle that has fewer answers than its minimums, once the coach confirms."""
+
+    below_minimum = BooleanField(
+        "Close it anyway: the results show with fewer raters than asked for.",
+        validators=[DataRequired(message="Please confirm that you close it below the minimum.")],
     )

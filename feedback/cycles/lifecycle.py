@@ -34,7 +34,7 @@ from ..extensions import db
 from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import queue_message
 from ..questionnaires.store import stored_questionnaire
-from ..raters.services import progress
+from ..raters.services import MAX_RATERS_PER_CYCLE, progress
 from ..ratings.held import admit_held_answers, discard_held_answers
 from ..ratings.models import Response
 from ..reports.released import release as release_report
@@ -78,9 +78,18 @@ def start_cycle(
     closes_on: date,
     welcome_note: str = "",
     boss_exempt: bool = True,
+    approve_nominations: bool = False,
+    minimums: dict[str, int] | None = None,
 ) -> Cycle:
-    """Open a cycle on the default questionnaire and queue the coachee's portal link."""
+    """Open a cycle on the default questionnaire and queue the coachee's portal link.
+    ``approve_nominations``: the coachee's nominations wait for the coach. ``minimums``
+    (``min_boss``, ``min_peers``, ``min_subordinates``, ``min_raters``; none when not
+    given) never change ``min_group_size``, the anonymity threshold."""
     check_deadline(closes_on)
+    minimums = minimums or {}
+    unknown = set(minimums) - {"min_boss", "min_peers", "min_subordinates", "min_raters"}
+    if unknown or any(not 0 <= value <= MAX_RATERS_PER_CYCLE for value in minimums.values()):
+        raise ValueError(f"a minimum is a number of raters from 0 to {MAX_RATERS_PER_CYCLE}")
     cycle = Cycle(
         coachee=coachee,
         questionnaire=stored_questionnaire(),
@@ -88,6 +97,8 @@ def start_cycle(
         welcome_note=welcome_note.strip(),
         boss_exempt=boss_exempt,
         min_group_size=current_app.config["MIN_GROUP_SIZE"],
+        approve_nominations=approve_nominations,
+        **minimums,
         state=CycleState.OPEN,
     )
     db.session.add(cycle)

@@ -48,7 +48,9 @@ def _mark_once(cycle_id: int, kind: str) -> bool:
 
 
 def _answer_counts(cycle_ids: list[int]) -> dict[int, dict[str, tuple[int, int]]]:
-    """Per cycle and group: (invited, answered)."""
+    """Per cycle and group: (invited, answered). Nominations waiting for the coach and
+    nominees removed before answering are nobody who could still answer, so a group of
+    only those has no raters."""
     rows = db.session.execute(
         select(
             Invite.cycle_id,
@@ -56,7 +58,10 @@ def _answer_counts(cycle_ids: list[int]) -> dict[int, dict[str, tuple[int, int]]
             func.count(),
             func.sum(case((Invite.state == InviteState.SUBMITTED, 1), else_=0)),
         )
-        .where(Invite.cycle_id.in_(cycle_ids))
+        .where(
+            Invite.cycle_id.in_(cycle_ids),
+            Invite.state.not_in([InviteState.AWAITING, InviteState.REMOVED]),
+        )
         .group_by(Invite.cycle_id, Invite.group)
     ).all()
     counts: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)

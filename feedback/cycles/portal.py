@@ -12,7 +12,9 @@ from ..raters.reminders import remind_everyone
 from ..ratings.forms import answer_form, form_problem
 from ..ratings.frames import answers_of, self_response
 from ..ratings.store import store_answers
-from ..vocabulary import GROUP_LABELS, RATER_GROUPS, SELF
+from ..vocabulary import GROUP_LABELS, RATER_GROUPS, SELF, InviteState
+from .forms import ButtonForm, CorrectNomineeForm
+from .nominations import correct_nominee, nominate_by_coachee
 
 bp = Blueprint("portal", __name__, url_prefix="/p/<token>")
 
@@ -29,6 +31,7 @@ def show_portal(token: str):
         self_response=response,
         progress=raters.progress(cycle),
         invites=raters.invites_of(cycle),
+        missing=raters.nomination_shortfall(cycle),
         group_labels=GROUP_LABELS,
     )
 
@@ -102,18 +105,24 @@ def nominate_raters(token: str):
             abort(413)
         nominations, problems = raters.parse_nominations(text)
         try:
-            created, refused = raters.nominate(cycle, nominations)
+            created, refused = nominate_by_coachee(cycle, nominations)
         except IntegrityError:
             # An invite of the same address committed by a writer that did not take the
             # cycle's lock: start again, when it is visible and refused like any other.
             db.session.rollback()
-            created, refused = raters.nominate(cycle, nominations)
+            created, refused = nominate_by_coachee(cycle, nominations)
         problems += [
             raters.LineProblem(0, f"{n.email}, {n.group}, {n.name}".rstrip(", "), why)
             for n, why in refused
         ]
         commit()
-        if created:
+        if created and cycle.approve_nominations:
+            flash(
+                f"{len(created)} rater{'s' if len(created) > 1 else ''} added. "
+                f"{cycle.coachee.coach.name} approves the list before anyone is invited.",
+                "success",
+            )
+        elif created:
             flash(
                 f"{len(created)} rater{'s' if len(created) > 1 else ''} invited. "
                 "They receive their link by email.",
@@ -134,9 +143,68 @@ def nominate_raters(token: str):
         token=token,
         invites=raters.invites_of(cycle),
         progress=raters.progress(cycle),
+        missing=raters.nomination_shortfall(cycle),
+        minimums=raters.minimums_of(cycle),
+        remove_form=ButtonForm(),
         problems=problems,
         pasted=pasted,
         single=single,
         groups=RATER_GROUPS,
         group_labels=GROUP_LABELS,
+    ), status
+
+
+def _nominee(cycle, invite_id: int):
+    """A nominee on the coachee's list (404 otherwise) whose details can still change
+    (409 once the cycle is closed)."""
+    invite = raters.invite_of(cycle, invite_id)
+    if invite.removed_at is not None:
+        abort(404, "This rater is no longer on your list.")
+    if not cycle.is_open:
+        abort(409, "This cycle is closed; your list of raters stays as it is.")
+    return invite
+
+
+@bp.post("/raters/<int:invite_id>/remove")
+def remove_nominee(token: str, invite_id: int):
+    """Take a rater off the list; their link stops working."""
+    cycle = cycle_for_portal_token(token)
+    invite = _nominee(cycle, invite_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400, "The form expired; please try again.")
+    name = invite.display_name
+    raters.remove(invite)
+    commit()
+    flash(f"{name} is off your list; their link no longer works.", "success")
+    return redirect(url_for("portal.nominate_raters", token=token))
+
+
+@bp.route("/raters/<int:invite_id>/correct", methods=["GET", "POST"])
+def correct_nominee_page(token: str, invite_id: int):
+    """Correct a rater's address or group; the corrected rater gets a fresh link (once
+    the coach approves, on a cycle whose nominations the coach approves)."""
+    cycle = cycle_for_portal_token(token)
+    invite = _nominee(cycle, invite_id)
+    form = CorrectNomineeForm(obj=invite)
+    back = url_for("portal.nominate_raters", token=token)
+    if form.validate_on_submit():
+        try:
+            created = correct_nominee(
+                invite, email=form.email.data, group=form.group.data, by_coach=False
+            )
+        except ValueError as exc:
+            db.session.rollback()
+            form.email.errors = [str(exc)[0].upper() + str(exc)[1:] + "."]
+        else:
+            commit()
+            if created is None:
+                flash("Nothing changed.", "info")
+            elif created.state is InviteState.AWAITING:
+                flash(f"Corrected: {created.email} waits for your coach's approval.", "success")
+            else:
+                flash(f"Corrected: {created.email} gets a new invitation.", "success")
+            return redirect(back)
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "nominations/correct.html", form=form, invite=invite, cycle=cycle, back=back
     ), status

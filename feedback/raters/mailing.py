@@ -1,6 +1,9 @@
 """What the raters' mail means: the links of invitations and reminders, and what a
 delivery outcome does to an invite (sent, or bounced)."""
 
+from collections import Counter
+
+from blinker import Namespace
 from flask import Flask
 from sqlalchemy import update
 
@@ -13,6 +16,13 @@ from .models import Invite
 from .reminders import reminder_link
 from .services import invitation_link
 
+_signals = Namespace()
+
+#: Sent (by the app) with ``bounced``, a Counter of cycle id to how many of its pending
+#: invitations just bounced, inside the transaction that records it; heard once per
+#: bounce, since an invite bounces only from ``pending``.
+invites_bounced = _signals.signal("raters-invites-bounced")
+
 
 def init_app(app: Flask) -> None:
     """Register the raters' kinds of mail and listen to their outcomes."""
@@ -20,13 +30,14 @@ def init_app(app: Flask) -> None:
     outcomes_recorded.connect(note_outcomes, sender=app)
 
 
-def note_outcomes(_app: Flask, outcomes: list[Outcome]) -> None:
+def note_outcomes(app: Flask, outcomes: list[Outcome]) -> None:
     """An invite still pending becomes ``sent`` when its mail was accepted (or is
     ``uncertain``: handed to the server, its answer lost; it most likely arrived, is
     never sent twice, and the reminders follow as for any sent invitation), and
     ``bounced`` when the recipient's address was refused for good. Only a pending
     invite changes: once the invitation has arrived, a reminder that bounces leaves the
-    rater their link, and they may still answer."""
+    rater their link, and they may still answer. Invites that bounce are announced
+    (:data:`invites_bounced`), as counts per cycle."""
     now = utcnow()
     arrived = ("sent", "uncertain")
     sent = {o.invite_id for o in outcomes if o.invite_id and o.status in arrived}
@@ -44,9 +55,12 @@ def note_outcomes(_app: Flask, outcomes: list[Outcome]) -> None:
             .execution_options(synchronize_session=False)
         )
     if bounced - sent:
-        db.session.execute(
+        cycles = db.session.scalars(
             update(Invite)
             .where(Invite.id.in_(bounced - sent), pending)
             .values(state=InviteState.BOUNCED)
+            .returning(Invite.cycle_id)
             .execution_options(synchronize_session=False)
-        )
+        ).all()
+        if cycles:
+            invites_bounced.send(app, bounced=Counter(cycles))

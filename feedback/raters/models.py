@@ -40,6 +40,10 @@ class Invite(db.Model):
     #: Answers saved but not yet submitted (JSON). Erased on submit or decline, so the
     #: invite never keeps what the rater said once it becomes an anonymous response.
     draft: Mapped[str | None] = mapped_column(Text)
+    #: When the coachee or the coach removed a nominee their invitation had reached
+    #: (whatever the rater did): the row stays, so the counts per group do not change
+    #: and tell nobody whether that rater had answered; the link no longer works.
+    removed_at: Mapped[datetime | None]
 
     cycle: Mapped[Cycle] = relationship()
 

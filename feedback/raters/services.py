@@ -9,12 +9,14 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import links
-from ..coaching.models import Coachee, Cycle
+from ..coaching.models import Coachee, Cycle, new_link_key
 from ..errors import NotFound
 from ..extensions import db
+from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import outbox_row, queue_messages
 from ..ratings.answers import Answers
 from ..ratings.store import store_answers
+from ..timeutil import utcnow
 from ..vocabulary import ANSWERABLE, GROUP_SYNONYMS, RATER_GROUPS, InviteState, name_too_long
 from .models import Invite
 
@@ -100,12 +102,15 @@ def lock_cycle_for_nominations(cycle: Cycle) -> None:
 
 
 def nominate(
-    cycle: Cycle, nominations: list[Nomination]
+    cycle: Cycle, nominations: list[Nomination], *, wait_for_coach: bool = False
 ) -> tuple[list[Invite], list[tuple[Nomination, str]]]:
     """Create and send invites; returns the invites and the nominations refused, with why
     (already invited, the coachee themself, cycle full). The cycle is locked first
     (:func:`lock_cycle_for_nominations`), so simultaneous requests keep the cap of
-    :data:`MAX_RATERS_PER_CYCLE` and see each other's invites."""
+    :data:`MAX_RATERS_PER_CYCLE` and see each other's invites.
+
+    With ``wait_for_coach`` the invites are made ``awaiting`` the coach's approval and no
+    mail is queued: :func:`approve` sends their invitations."""
     lock_cycle_for_nominations(cycle)
     existing = set(db.session.scalars(select(Invite.email).where(Invite.cycle_id == cycle.id)))
     count = len(existing)
@@ -124,6 +129,7 @@ def nominate(
                 group=nomination.group,
                 email=nomination.email,
                 name=nomination.name,
+                state=InviteState.AWAITING if wait_for_coach else InviteState.PENDING,
             )
             db.session.add(invite)
             existing.add(nomination.email)
@@ -131,8 +137,31 @@ def nominate(
             created.append(invite)
     db.session.flush()
     # The invitations in one INSERT; they are written (and their links signed) when sent.
-    queue_messages(invitation(invite, cycle) for invite in created)
+    if not wait_for_coach:
+        queue_messages(invitation(invite, cycle) for invite in created)
     return created, refused
+
+
+def awaiting_approval(cycle: Cycle) -> list[Invite]:
+    """The cycle's nominations that wait for the coach, by group and name."""
+    return [i for i in invites_of(cycle) if i.state is InviteState.AWAITING]
+
+
+def approve(cycle: Cycle, invite_ids: list[int] | None = None) -> list[Invite]:
+    """The coach approves the nominations that wait (all of them, or those of
+    ``invite_ids``): they become ``pending`` and their invitations are queued, to leave
+    after the commit. Returns the invites approved; others' ids and nominations that no
+    longer wait are passed over."""
+    lock_cycle_for_nominations(cycle)
+    query = select(Invite).where(Invite.cycle_id == cycle.id, Invite.state == InviteState.AWAITING)
+    if invite_ids is not None:
+        query = query.where(Invite.id.in_(invite_ids))
+    invites = list(db.session.scalars(query.order_by(Invite.id)))
+    for invite in invites:
+        invite.state = InviteState.PENDING
+    db.session.flush()
+    queue_messages(invitation(invite, cycle) for invite in invites)
+    return invites
 
 
 def rater_url(invite: Invite) -> str:
@@ -237,7 +266,9 @@ def decline(invite: Invite) -> None:
 
 
 def progress(cycle: Cycle) -> dict[str, dict[str, int]]:
-    """Per group: how many were invited and how many answered. Never who."""
+    """Per group: how many were invited and how many answered. Never who. Nominations
+    that wait for the coach are not counted; removed ones whose invitation reached them
+    still are, so that removing someone never changes what was answered."""
     rows = db.session.execute(
         select(Invite.group, Invite.state, func.count())
         .where(Invite.cycle_id == cycle.id)
@@ -245,6 +276,8 @@ def progress(cycle: Cycle) -> dict[str, dict[str, int]]:
     ).all()
     table = {group: Counter() for group in RATER_GROUPS}
     for group, state, count in rows:
+        if state is InviteState.AWAITING:
+            continue  # not invited yet: the coach has not approved them
         table[group]["invited"] += count
         if state is InviteState.SUBMITTED:
             table[group]["answered"] += count
@@ -257,9 +290,12 @@ def progress(cycle: Cycle) -> dict[str, dict[str, int]]:
 
 
 def invites_of(cycle: Cycle) -> list[Invite]:
-    """The cycle's nominations, by group and name (for the coachee; states are not shown)."""
+    """The cycle's nominations, by group and name, without those removed (for the
+    coachee and the coach; whether each answered is never shown)."""
     order = {group: index for index, group in enumerate(RATER_GROUPS)}
-    invites = db.session.scalars(select(Invite).where(Invite.cycle_id == cycle.id)).all()
+    invites = db.session.scalars(
+        select(Invite).where(Invite.cycle_id == cycle.id, Invite.removed_at.is_(None))
+    ).all()
     return sorted(invites, key=lambda i: (order.get(i.group, 9), i.display_name.lower()))
 
 
@@ -267,7 +303,7 @@ def invites_of(cycle: Cycle) -> list[Invite]:
 #: sent yet, or refused by the rater's mail server), so nobody can have answered them.
 #: One that reached its rater is never withdrawn, whatever the rater did, so that a
 #: refusal tells nobody whether that rater answered.
-WITHDRAWABLE = (InviteState.PENDING, InviteState.BOUNCED)
+WITHDRAWABLE = (InviteState.AWAITING, InviteState.PENDING, InviteState.BOUNCED)
 
 
 class NotWithdrawable(Exception):
@@ -294,3 +330,157 @@ def withdraw(invite: Invite) -> None:
     if result.rowcount != 1:
         raise NotWithdrawable
     db.session.expunge(invite)
+
+
+#: What a removed nominee's address becomes: no "@", so it is never mailed, and the
+#: address can be nominated again.
+REMOVED_EMAIL = "removed-{id}"
+
+
+def remove(invite: Invite) -> None:
+    """Take a nominee off the cycle's list, for the coachee or the coach, and stop their
+    link working. One whose invitation has not reached them is deleted
+    (:func:`withdraw`). One it reached stays as a row whatever they did, so the counts
+    per group do not move and nothing tells whether they had answered: their address
+    and name are erased, their link and any draft too, and their queued mail is
+    withdrawn; one who had not answered can no longer answer. An answer already given
+    stays in the results (it is anonymous, and nothing leads back to it)."""
+    lock_cycle_for_nominations(invite.cycle)
+    try:
+        withdraw(invite)
+        return
+    except NotWithdrawable:
+        pass
+    table = Invite.__table__
+    db.session.execute(
+        update(table)
+        .where(table.c.id == invite.id, table.c.state.in_(ANSWERABLE))
+        .values(state=InviteState.REMOVED)
+    )
+    db.session.execute(
+        update(table)
+        .where(table.c.id == invite.id, table.c.removed_at.is_(None))
+        .values(
+            removed_at=utcnow(),
+            email=REMOVED_EMAIL.format(id=invite.id),
+            name="",
+            draft=None,
+            link_key=new_link_key(),
+        )
+    )
+    db.session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.invite_id == invite.id, OutboxMessage.state == MessageState.QUEUED
+        )
+    )
+    db.session.expire(invite)
+
+
+def correct(
+    invite: Invite, *, email: str, group: str, wait_for_coach: bool = False
+) -> Invite | None:
+    """Correct a nominee's address or group: the nominee is removed (:func:`remove`; their
+    link stops working) and the corrected one nominated in their place, with a fresh link
+    (waiting for the coach when ``wait_for_coach``). Returns the new invite, or None when
+    nothing changed. Raises ValueError for an address or group that cannot be used, or
+    one already on the list."""
+    email = normalise_email(email)
+    group = parse_group(group)
+    if email == invite.email and group == invite.group:
+        return None
+    cycle = invite.cycle
+    name = invite.name
+    remove(invite)
+    db.session.flush()
+    created, refused = nominate(
+        cycle, [Nomination(email=email, group=group, name=name)], wait_for_coach=wait_for_coach
+    )
+    if refused:
+        raise ValueError(refused[0][1])
+    return created[0]
+
+
+#: The minimums a new cycle suggests: one boss, three peers, three subordinates (0 where
+#: the coachee has none), eight raters in all.
+DEFAULT_MINIMUMS = {"boss": 1, "peer": 3, "subordinate": 3}
+DEFAULT_MINIMUM_IN_ALL = 8
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """How many raters are still needed: per group (only groups short of their minimum)
+    and, beyond those, from any group to reach the minimum in all."""
+
+    groups: dict[str, int]
+    any_group: int
+
+    @property
+    def total(self) -> int:
+        """How many more raters would meet every minimum."""
+        return sum(self.groups.values()) + self.any_group
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def describe(self) -> str:
+        """In words, e.g. "2 more peers and 1 more from any group"."""
+        parts = [f"{n} more {_WORDS[g][n > 1]}" for g, n in self.groups.items()]
+        if self.any_group:
+            parts.append(f"{self.any_group} more from any group")
+        if len(parts) > 1:
+            return ", ".join(parts[:-1]) + " and " + parts[-1]
+        return parts[0] if parts else "nobody more"
+
+
+#: How a shortfall names one or several raters of a group.
+_WORDS = {
+    "boss": ("boss", "bosses"),
+    "peer": ("peer", "peers"),
+    "subordinate": ("subordinate", "subordinates"),
+}
+
+
+def minimums_of(cycle: Cycle) -> dict[str, int]:
+    """The cycle's minimum per group (0: none)."""
+    return {"boss": cycle.min_boss, "peer": cycle.min_peers, "subordinate": cycle.min_subordinates}
+
+
+def shortfall(cycle: Cycle, counts: dict[str, int]) -> Shortfall:
+    """What ``counts`` (raters per group) lack of the cycle's minimums."""
+    groups = {
+        group: minimum - counts.get(group, 0)
+        for group, minimum in minimums_of(cycle).items()
+        if counts.get(group, 0) < minimum
+    }
+    beyond = cycle.min_raters - sum(counts.values()) - sum(groups.values())
+    return Shortfall(groups=groups, any_group=max(0, beyond))
+
+
+def nominated_counts(cycle: Cycle) -> dict[str, int]:
+    """Per group, the nominees who are on the list and can be asked: waiting for the
+    coach or invited, not removed and not bounced. Whether they answered does not
+    matter, so these counts say nothing about it."""
+    rows = db.session.execute(
+        select(Invite.group, func.count())
+        .where(
+            Invite.cycle_id == cycle.id,
+            Invite.removed_at.is_(None),
+            Invite.state.not_in([InviteState.BOUNCED, InviteState.REMOVED]),
+        )
+        .group_by(Invite.group)
+    ).all()
+    counts = dict.fromkeys(RATER_GROUPS, 0)
+    counts.update(dict(rows))
+    return counts
+
+
+def nomination_shortfall(cycle: Cycle) -> Shortfall:
+    """Who is still missing from the list for the cycle's minimums (the coachee's and
+    the coach's pages, before approving)."""
+    return shortfall(cycle, nominated_counts(cycle))
+
+
+def answer_shortfall(cycle: Cycle) -> Shortfall:
+    """How many answers are still missing for the cycle's minimums (warned about before
+    the cycle closes). Counts per group only, as the coach's page shows them."""
+    return shortfall(cycle, {g: c["answered"] for g, c in progress(cycle).items()})

@@ -43,7 +43,13 @@ from . import addresses
 from .models import WebhookDelivery, WebhookEndpoint
 
 #: The events a coach can hear.
-EVENTS = ("cycle.closed", "cycle.results_ready", "cycle.released")
+EVENTS = (
+    "cycle.closed",
+    "cycle.results_ready",
+    "cycle.released",
+    "invite.bounced",
+    "nomination.pending_approval",
+)
 MAX_ATTEMPTS = 10
 #: Seconds to wait for a receiver's answer.
 TIMEOUT = 10

@@ -90,6 +90,7 @@ def _values(app, world: dict) -> dict[str, list]:
         "version": [plotly.__version__],
         "filename": ["css/app.css", "favicon.svg"],
         "webhook_id": [world["webhook_id"]],
+        "invite_id": [world["invite_id"]],
     }
 
 
