@@ -11,6 +11,10 @@ EVENT_LABELS = {
     "cycle.closed": "A cycle closes (cycle.closed)",
     "cycle.results_ready": "A closed cycle's results are ready (cycle.results_ready)",
     "cycle.released": "You release a report to the coachee (cycle.released)",
+    "invite.bounced": "An invitation bounces (invite.bounced)",
+    "nomination.pending_approval": (
+        "Nominations wait for your approval (nomination.pending_approval)"
+    ),
 }
 
 

@@ -6,11 +6,13 @@ import html
 import re
 
 from api_support import Receiver
+from markupsafe import escape
 from support import Browser, csrf_token, sign_in
 
 from feedback.accounts.services import create_coach
 from feedback.extensions import db
 from feedback.webhooks import services
+from feedback.webhooks.forms import EVENT_LABELS
 from feedback.webhooks.models import WebhookEndpoint
 
 SECRET = re.compile(r"whsec_[A-Za-z0-9+/=]{20,}")
@@ -134,3 +136,10 @@ def test_another_coachs_webhook_is_not_found(app, coach_browser):
     assert stranger.get("/settings/webhooks").status_code == 302  # to the sign-in page
     sign_in(stranger, "b@example.com", "long enough pw")
     assert "b.example.com/h" in stranger.get("/settings/webhooks").text
+
+
+def test_every_event_is_offered_in_words(coach_browser):
+    page = coach_browser.get("/settings/webhooks")
+    for event in services.EVENTS:
+        assert event in EVENT_LABELS, f"{event} has no words on the page"
+        assert str(escape(EVENT_LABELS[event])) in page.text
