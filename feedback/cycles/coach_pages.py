@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from ..coaching import services
+from ..coaching import audit, services
 from ..database import commit
 from ..raters.reminders import remind_everyone
 from ..raters.services import progress
@@ -63,12 +63,15 @@ def add_coachee():
 
 @bp.route("/coachees/<int:coachee_id>")
 def show_coachee(coachee_id: int):
-    """A coachee's cycles."""
+    """A coachee's cycles, and what was done with their data (the audit trail)."""
     coachee = services.coachee_of(current_user, coachee_id)
     return render_template(
         "coaching/coachee.html",
         coachee=coachee,
         progress={cycle.id: progress(cycle) for cycle in coachee.cycles},
+        trail=audit.trail_of(coachee),
+        actions=audit.ACTIONS,
+        describe_actor=audit.describe_actor,
     )
 
 
@@ -108,10 +111,21 @@ def new_cycle(coachee_id: int):
     return render_template("coaching/new_cycle.html", coachee=coachee, form=form), status
 
 
-@bp.route("/cycles/<int:cycle_id>/close", methods=["POST"])
+@bp.route("/cycles/<int:cycle_id>/close", methods=["GET", "POST"])
 def close_cycle(cycle_id: int):
-    """Close the cycle now; results become visible."""
+    """GET asks to confirm and says what closing means; POST closes the cycle now and
+    the results become visible."""
     cycle = services.cycle_of(current_user, cycle_id)
+    if request.method == "GET":
+        if cycle.state is not CycleState.OPEN:
+            flash("This cycle is already closed.", "info")
+            return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
+        return render_template(
+            "coaching/confirm_close.html",
+            cycle=cycle,
+            coachee=cycle.coachee,
+            progress=progress(cycle),
+        )
     try:
         lifecycle.close_cycle(cycle)
     except CycleStateError:
@@ -122,18 +136,28 @@ def close_cycle(cycle_id: int):
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
 
 
-@bp.route("/cycles/<int:cycle_id>/release", methods=["POST"])
+@bp.route("/cycles/<int:cycle_id>/release", methods=["GET", "POST"])
 def release_report(cycle_id: int):
-    """Let the coachee see their report in the portal (again, with the new results,
-    after a reopened cycle closed)."""
+    """GET asks to confirm and says what releasing means; POST lets the coachee see
+    their report in the portal (again, with the new results, after a reopened cycle
+    closed) and emails them that it is ready."""
     cycle = services.cycle_of(current_user, cycle_id)
+    if request.method == "GET":
+        if cycle.state is not CycleState.CLOSED:
+            flash("Only a closed cycle's report can be released.", "info")
+            return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
+        return render_template("coaching/confirm_release.html", cycle=cycle, coachee=cycle.coachee)
     try:
         lifecycle.release(cycle)
     except ReleaseError as exc:
         flash(f"Not released: {exc}.", "error")
     else:
         commit()
-        flash(f"{cycle.coachee.name} can now see the report in their portal.", "success")
+        flash(
+            f"{cycle.coachee.name} can now see the report in their portal; "
+            "an email tells them it is ready.",
+            "success",
+        )
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
 
 
@@ -206,6 +230,9 @@ def export_coachee(coachee_id: int):
     """Download the coachee's data as a JSON file."""
     coachee = services.coachee_of(current_user, coachee_id)
     body = json.dumps(coachee_export(coachee), ensure_ascii=False, indent=2)
+    # The one write of a GET: the audit trail's record of what left (docs/architecture.md).
+    audit.record(current_user, "export", coachee=coachee, detail="the coachee's data (JSON)")
+    commit()
     return Response(
         body,
         mimetype="application/json",

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import links
+from ..coaching import voice
 from ..coaching.models import Cycle
 from ..errors import NotFound
 from ..extensions import db
@@ -131,8 +132,24 @@ def nominate(
             created.append(invite)
     db.session.flush()
     # The invitations in one INSERT; they are written (and their links signed) when sent.
-    queue_messages(invitation(invite, cycle) for invite in created)
+    if created:
+        subject = rater_mail_subject(cycle, "invite")
+        queue_messages(invitation(invite, cycle, subject=subject) for invite in created)
     return created, refused
+
+
+def rater_mail_subject(cycle: Cycle, kind: str) -> str:
+    """The subject of a rater's ``kind`` of email (``invite``, ``reminder``) about
+    ``cycle``: the coach's own wording (:mod:`feedback.coaching.voice`) or the default,
+    filled in."""
+    coachee = cycle.coachee
+    values = voice.values_for(
+        coachee_name=coachee.name, closes_on=cycle.closes_on, coach_name=coachee.coach.name
+    )
+    try:
+        return voice.subject_for(coachee.coach_id, kind, values)
+    except voice.TextProblem:  # saved texts are checked; this is only a safety net
+        return voice.fill(voice.DEFAULTS[kind][0], values)
 
 
 def rater_url(invite: Invite) -> str:
@@ -146,8 +163,9 @@ def invitation_link(context: dict) -> str:
     return rater_url(context["invite"])
 
 
-def invitation(invite: Invite, cycle: Cycle) -> dict:
-    """The invitation email for ``invite``, as an outbox row for `queue_messages`."""
+def invitation(invite: Invite, cycle: Cycle, *, subject: str | None = None) -> dict:
+    """The invitation email for ``invite``, as an outbox row for `queue_messages`
+    (``subject``: :func:`rater_mail_subject`, worked out once for many invitations)."""
     coachee = cycle.coachee
     return outbox_row(
         "invite",
@@ -156,7 +174,7 @@ def invitation(invite: Invite, cycle: Cycle) -> dict:
         # Replies go to the coach, never to the coachee: "I have answered" sent to the
         # coachee would undo the anonymity the invitation promises.
         reply_to=coachee.coach.email,
-        subject=f"{coachee.name} asks for your feedback",
+        subject=subject or rater_mail_subject(cycle, "invite"),
         template="invite",
         invite_id=invite.id,
         cycle_id=cycle.id,
@@ -226,6 +244,28 @@ def submit(invite: Invite, answers: Answers) -> None:
 def decline(invite: Invite) -> None:
     """The rater chooses not to answer; their draft is erased."""
     _claim(invite, InviteState.DECLINED)
+
+
+class NotDeclined(Exception):
+    """The invite is not declined (any more), or its cycle takes no answers."""
+
+
+def undo_decline(invite: Invite) -> None:
+    """The rater changes their mind while the cycle is open: the invite can be answered
+    again (as one whose invitation arrived; the draft erased at the decline stays
+    gone). One conditional UPDATE, so a second press changes nothing. Raises
+    NotDeclined when the invite is not declined or the cycle no longer takes answers."""
+    if not invite.cycle.is_open:
+        raise NotDeclined
+    table = Invite.__table__
+    result = db.session.execute(
+        update(table)
+        .where(table.c.id == invite.id, table.c.state == InviteState.DECLINED)
+        .values(state=InviteState.SENT)
+    )
+    db.session.expire(invite)
+    if result.rowcount != 1:
+        raise NotDeclined
 
 
 def progress(cycle: Cycle) -> dict[str, dict[str, int]]:
