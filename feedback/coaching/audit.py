@@ -117,6 +117,19 @@ def trail_of(coachee: Coachee) -> list[AuditEvent]:
     )
 
 
+def coach_trail(coach: Coach, limit: int = 20) -> list[AuditEvent]:
+    """The coach's latest actions that concern no coachee (a coachee deleted, a
+    questionnaire changed), newest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.coach_id == coach.id, AuditEvent.coachee_id.is_(None))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def describe_actor(actor: str) -> str:
     """How the coach's page names who acted."""
     if actor == COACH:

@@ -36,10 +36,16 @@ def _require_login() -> None:
 
 @bp.route("/")
 def list_coachees():
-    """The coach's coachees with their latest cycle."""
+    """The coach's coachees with their latest cycle, and what the coach did that
+    concerns no coachee (deletions, questionnaires)."""
     coachees = services.coachees_of(current_user)
     return render_template(
-        "coaching/coachees.html", coachees=coachees, form=CoacheeForm(coach=current_user)
+        "coaching/coachees.html",
+        coachees=coachees,
+        form=CoacheeForm(coach=current_user),
+        trail=audit.coach_trail(current_user),
+        actions=audit.ACTIONS,
+        describe_actor=audit.describe_actor,
     )
 
 

@@ -146,6 +146,9 @@ def test_deleting_a_coachee_takes_their_trail_and_leaves_only_that_someone_was_d
             ("delete", None, "a coachee and their 1 cycle")
         ]
     assert "Casey" not in json.dumps(_events(app))
+    listing = coach_browser.get("/").text
+    assert "Deleted data: a coachee and their 1 cycle" in listing
+    assert "Casey" not in listing.split('id="audit"', 1)[1]
 
 
 def test_the_api_the_command_line_and_the_deadline_are_named_as_actors(
