@@ -218,7 +218,7 @@ def export_coachee(coachee_id: int):
     nor who answered."""
     coachee = coaching.coachee_of(current_coach(), coachee_id)
     export = coachee_export(coachee)
-    audit.record(current_coach(), "export", coachee=coachee, detail="the coachee's data (JSON)")
+    audit.record_download(current_coach(), coachee=coachee, detail="the coachee's data (JSON)")
     commit()
     return export
 
@@ -356,8 +356,8 @@ def download_report(cycle_id: int, fmt: str):
         body = report_bytes(cycle, fmt)
     except ExportError as exc:
         raise Problem(409, f"{exc}.") from None
-    audit.record(
-        current_coach(), "export", cycle=cycle, detail=f"report ({fmt}) of cycle {cycle.id}"
+    audit.record_download(
+        current_coach(), cycle=cycle, detail=f"report ({fmt}) of cycle {cycle.id}"
     )
     commit()
     return Response(

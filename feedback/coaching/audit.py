@@ -13,7 +13,7 @@ commands and the API are all covered; it adds a row to the current transaction.
 
 from datetime import datetime
 
-from flask import g, has_request_context
+from flask import g, has_request_context, request
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -104,6 +104,16 @@ def record(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def record_download(
+    coach: Coach, *, detail: str, coachee: Coachee | None = None, cycle: Cycle | None = None
+) -> None:
+    """Record that ``coach`` downloaded something (an ``export``); a HEAD request, which
+    carries no file, is not a download and records nothing."""
+    if has_request_context() and request.method == "HEAD":
+        return
+    record(coach, "export", coachee=coachee, cycle=cycle, detail=detail)
 
 
 def trail_of(coachee: Coachee) -> list[AuditEvent]:

@@ -122,7 +122,7 @@ def close_cycle(cycle_id: int):
     """GET asks to confirm and says what closing means; POST closes the cycle now and
     the results become visible."""
     cycle = services.cycle_of(current_user, cycle_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only ask
         if cycle.state is not CycleState.OPEN:
             flash("This cycle is already closed.", "info")
             return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
@@ -148,7 +148,7 @@ def release_report(cycle_id: int):
     their report in the portal (again, with the new results, after a reopened cycle
     closed) and emails them that it is ready."""
     cycle = services.cycle_of(current_user, cycle_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only ask
         if cycle.state is not CycleState.CLOSED:
             flash("Only a closed cycle's report can be released.", "info")
             return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
@@ -237,7 +237,7 @@ def export_coachee(coachee_id: int):
     coachee = services.coachee_of(current_user, coachee_id)
     body = json.dumps(coachee_export(coachee), ensure_ascii=False, indent=2)
     # The one write of a GET: the audit trail's record of what left (docs/architecture.md).
-    audit.record(current_user, "export", coachee=coachee, detail="the coachee's data (JSON)")
+    audit.record_download(current_user, coachee=coachee, detail="the coachee's data (JSON)")
     commit()
     return Response(
         body,

@@ -48,7 +48,7 @@ def download_report(cycle_id: int, fmt: str):
     except PdfFailed as exc:
         abort(503, f"The PDF could not be made: {exc}. Please try again, or print the HTML report.")
     # The one write of a GET: the audit trail's record of what left (docs/architecture.md).
-    audit.record(current_user, "export", cycle=cycle, detail=f"report ({fmt}) of cycle {cycle.id}")
+    audit.record_download(current_user, cycle=cycle, detail=f"report ({fmt}) of cycle {cycle.id}")
     commit()
     return Response(
         body,

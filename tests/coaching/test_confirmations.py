@@ -33,6 +33,8 @@ def test_closing_asks_first_and_says_what_it_means(coach_browser, open_cycle, ap
     assert "No more answers are taken" in confirm.text
     assert "Casey sees nothing until you release the report" in confirm.text
     assert _state(app, open_cycle["cycle_id"]) is CycleState.OPEN  # the GET changed nothing
+    coach_browser.client.head(f"{page}/close")  # a HEAD is a GET without the page
+    assert _state(app, open_cycle["cycle_id"]) is CycleState.OPEN
     # Without the form's CSRF token nothing happens.
     assert coach_browser.post(f"{page}/close").status_code == 400
     assert _state(app, open_cycle["cycle_id"]) is CycleState.OPEN
@@ -65,6 +67,7 @@ def test_releasing_asks_first_and_says_what_it_means(coach_browser, closed, app)
     assert "Release the report to Casey Doe?" in confirm.text
     assert "An email tells Casey (casey@example.com) that it is ready" in confirm.text
     assert "It cannot be taken back" in confirm.text
+    coach_browser.client.head(f"{page}/release")
     with app.app_context():
         assert db.session.scalar(select(Cycle.released_at)) is None
     assert coach_browser.post(f"{page}/release").status_code == 400
