@@ -21,6 +21,9 @@ from .models import Invite
 
 #: Most raters one cycle may have; a real 360 has 8 to 20.
 MAX_RATERS_PER_CYCLE = 60
+#: The longest subject the outbox keeps (a coach's subject with long names filled in
+#: is cut there).
+MAX_SUBJECT = 300
 
 
 @dataclass(frozen=True)
@@ -147,9 +150,10 @@ def rater_mail_subject(cycle: Cycle, kind: str) -> str:
         coachee_name=coachee.name, closes_on=cycle.closes_on, coach_name=coachee.coach.name
     )
     try:
-        return voice.subject_for(coachee.coach_id, kind, values)
+        subject = voice.subject_for(coachee.coach_id, kind, values)
     except voice.TextProblem:  # saved texts are checked; this is only a safety net
-        return voice.fill(voice.DEFAULTS[kind][0], values)
+        subject = voice.fill(voice.DEFAULTS[kind][0], values)
+    return subject[:MAX_SUBJECT]
 
 
 def rater_url(invite: Invite) -> str:

@@ -5,12 +5,15 @@ that tells the coachee their report is ready."""
 from datetime import timedelta
 
 import pytest
+from factories import answered, self_assessment
 from sqlalchemy import select, update
 
 from feedback.coaching import voice
 from feedback.coaching.models import Cycle
 from feedback.cycles import lifecycle
+from feedback.cycles.jobs import run_round
 from feedback.extensions import db
+from feedback.mail.models import OutboxMessage
 from feedback.raters.models import Invite
 from feedback.raters.reminders import remind_unanswered
 from feedback.timeutil import today, utcnow
@@ -125,6 +128,20 @@ def test_a_bad_subject_is_refused_at_its_field(coach_browser):
     assert "This is the default text" in coach_browser.get(INVITE_PAGE).text
 
 
+def test_a_long_subject_with_long_names_still_goes(coach_browser, open_cycle, browser, app):
+    long_name = "Casey " + "Longname" * 14  # 118 characters, within the 120 allowed
+    with app.app_context():
+        db.session.get(Cycle, open_cycle["cycle_id"]).coachee.name = long_name
+        db.session.commit()
+    subject = "{coachee} / {coachee} / {coach} / {deadline} " + "x" * 90
+    assert _save(coach_browser, subject, "Text.").status_code == 302
+    _nominate(browser, open_cycle, "rita@example.com, peer")
+    with app.app_context():
+        queued = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "invite"))
+        assert len(queued.subject) == 300
+        assert queued.subject.startswith(f"{long_name} / {long_name}")
+
+
 def test_a_coachee_name_with_braces_is_not_read_as_a_placeholder(app):
     values = voice.values_for(coachee_name="{coach} {{x}}", closes_on=today(), coach_name="C")
     assert voice.fill("{coachee} by {coach}", values) == "{coach} {{x}} by C"
@@ -173,8 +190,6 @@ def test_a_reminder_in_the_coachs_words(coach_browser, open_cycle, browser, mail
         assert remind_unanswered(db.session.get(Cycle, open_cycle["cycle_id"])) == 1
         db.session.commit()
     with app.app_context():
-        from feedback.cycles.jobs import run_round
-
         run_round()
     reminder = mailbox.to("rita@example.com")[-1]
     assert reminder["Subject"] == "Still time for Casey Doe"
@@ -187,8 +202,6 @@ def test_a_reminder_in_the_coachs_words(coach_browser, open_cycle, browser, mail
 def test_releasing_emails_the_coachee_their_portal_link(
     coach_browser, open_cycle, browser, mailbox, app
 ):
-    from factories import answered, self_assessment
-
     with app.test_request_context():
         cycle = db.session.get(Cycle, open_cycle["cycle_id"])
         self_assessment(cycle)
