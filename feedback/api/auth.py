@@ -22,6 +22,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from ..accounts.models import ApiToken, Coach
 from ..accounts.tokens import token_for_secret
+from ..coaching.audit import acting_as
 from ..extensions import db
 from .problems import Problem
 
@@ -106,6 +107,7 @@ def authenticate() -> None:
     if request.method in WRITES and token.scope != "write":
         raise Problem(403, "This token may only read; a write token is needed to change data.")
     g.api_token = token
+    acting_as(f"api token {token.name or token.prefix}")
     g.coach = db.session.get(Coach, token.coach_id)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts import tokens as token_services
 from ..analysis.io import DECIMALS
+from ..coaching import audit
 from ..coaching import services as coaching
 from ..coaching.models import Coachee as CoacheeRow
 from ..coaching.models import Cycle as CycleRow
@@ -215,7 +216,11 @@ def delete_coachee_data(coachee_id: int):
 def export_coachee(coachee_id: int):
     """The coachee's own data, as the page's download gives it: never raters' answers,
     nor who answered."""
-    return coachee_export(coaching.coachee_of(current_coach(), coachee_id))
+    coachee = coaching.coachee_of(current_coach(), coachee_id)
+    export = coachee_export(coachee)
+    audit.record_download(current_coach(), coachee=coachee, detail="the coachee's data (JSON)")
+    commit()
+    return export
 
 
 # ---------------------------------------------------------------- cycles
@@ -351,6 +356,10 @@ def download_report(cycle_id: int, fmt: str):
         body = report_bytes(cycle, fmt)
     except ExportError as exc:
         raise Problem(409, f"{exc}.") from None
+    audit.record_download(
+        current_coach(), cycle=cycle, detail=f"report ({fmt}) of cycle {cycle.id}"
+    )
+    commit()
     return Response(
         body,
         mimetype=MEDIA_TYPES[fmt].split(";")[0],

@@ -13,7 +13,8 @@ to the day its report is released, and the pages that span domains.
   erasure of raters' addresses after a cycle closed;
 - :mod:`.importing` — many cycles at once from a CSV file;
 - :mod:`.mailing` — what a message is about, for the mail sender;
-- pages: :mod:`.coach_pages` (coachees and cycles), :mod:`.dashboard` (a cycle's
+- pages: :mod:`.coach_pages` (coachees and cycles), :mod:`.voice_pages` (the coach's
+  own wording of the raters' emails), :mod:`.dashboard` (a cycle's
   results, the cohort, the trend), :mod:`.portal` (the coachee's portal);
 - :mod:`.cli` — ``feedback cycle``, ``feedback mail`` and ``feedback retention``;
 - :mod:`.warm` — a new gunicorn worker runs the dashboard's code once before it serves.
@@ -25,8 +26,8 @@ plans, reports) and the infrastructure; nothing below imports it (docs/architect
 from flask import Flask
 
 from ..mail.outbox import register_context_loader, register_links
-from . import coach_pages, dashboard, erasure, nominations, portal  # noqa: F401 (erasure listens)
-from .lifecycle import PORTAL_MAIL, portal_link
+from . import coach_pages, dashboard, erasure, nominations, portal, voice_pages  # noqa: F401 (erasure listens)
+from .lifecycle import PORTAL_MAIL, REPORT_MAIL, portal_link
 from .mailing import message_contexts
 from .notes import CYCLE_CLOSED, GROUPS_READY, dashboard_link
 
@@ -34,9 +35,15 @@ from .notes import CYCLE_CLOSED, GROUPS_READY, dashboard_link
 def init_app(app: Flask) -> None:
     """Register the cycle's kinds of mail and what a message is about, and the pages."""
     register_links(
-        app, {PORTAL_MAIL: portal_link, GROUPS_READY: dashboard_link, CYCLE_CLOSED: dashboard_link}
+        app,
+        {
+            PORTAL_MAIL: portal_link,
+            REPORT_MAIL: portal_link,
+            GROUPS_READY: dashboard_link,
+            CYCLE_CLOSED: dashboard_link,
+        },
     )
     register_context_loader(app, message_contexts)
     nominations.init_app(app)
-    for module in (coach_pages, dashboard, portal):
+    for module in (coach_pages, dashboard, portal, voice_pages):
         app.register_blueprint(module.bp)

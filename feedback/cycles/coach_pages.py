@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from ..coaching import services
+from ..coaching import audit, services
 from ..database import commit
 from ..extensions import db
 from ..raters import services as raters
@@ -47,10 +47,16 @@ def _require_login() -> None:
 
 @bp.route("/")
 def list_coachees():
-    """The coach's coachees with their latest cycle."""
+    """The coach's coachees with their latest cycle, and what the coach did that
+    concerns no coachee (deletions, questionnaires)."""
     coachees = services.coachees_of(current_user)
     return render_template(
-        "coaching/coachees.html", coachees=coachees, form=CoacheeForm(coach=current_user)
+        "coaching/coachees.html",
+        coachees=coachees,
+        form=CoacheeForm(coach=current_user),
+        trail=audit.coach_trail(current_user),
+        actions=audit.ACTIONS,
+        describe_actor=audit.describe_actor,
     )
 
 
@@ -74,12 +80,15 @@ def add_coachee():
 
 @bp.route("/coachees/<int:coachee_id>")
 def show_coachee(coachee_id: int):
-    """A coachee's cycles."""
+    """A coachee's cycles, and what was done with their data (the audit trail)."""
     coachee = services.coachee_of(current_user, coachee_id)
     return render_template(
         "coaching/coachee.html",
         coachee=coachee,
         progress={cycle.id: progress(cycle) for cycle in coachee.cycles},
+        trail=audit.trail_of(coachee),
+        actions=audit.ACTIONS,
+        describe_actor=audit.describe_actor,
     )
 
 
@@ -121,26 +130,33 @@ def new_cycle(coachee_id: int):
     return render_template("coaching/new_cycle.html", coachee=coachee, form=form), status
 
 
-@bp.route("/cycles/<int:cycle_id>/close", methods=["POST"])
+@bp.route("/cycles/<int:cycle_id>/close", methods=["GET", "POST"])
 def close_cycle(cycle_id: int):
-    """Close the cycle now; results become visible. A cycle with fewer answers than its
-    minimums closes only once the coach confirms it (the page says what is missing)."""
+    """GET asks to confirm and says what closing means; POST closes the cycle now and
+    the results become visible. A cycle with fewer answers than its minimums closes
+    only once the coach ticks that they close it below the minimum (the page says what
+    is missing)."""
     cycle = services.cycle_of(current_user, cycle_id)
-    missing = answer_shortfall(cycle) if cycle.state is CycleState.OPEN else None
-    if missing:
-        form = CloseBelowMinimumForm()
-        if not form.validate_on_submit():
-            status = 400 if "below_minimum" in request.form else 200
-            return render_template(
-                "coaching/close_below_minimum.html",
-                cycle=cycle,
-                coachee=cycle.coachee,
-                form=form,
-                missing=missing,
-                minimums=minimums_of(cycle),
-                progress=progress(cycle),
-                group_labels=GROUP_LABELS,
-            ), status
+    if cycle.state is not CycleState.OPEN:
+        flash("This cycle is already closed.", "info")
+        return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
+    missing = answer_shortfall(cycle)
+    form = CloseBelowMinimumForm() if missing else None
+    asking = request.method != "POST"  # GET and HEAD only ask
+    if asking or (form is not None and not form.validate_on_submit()):
+        # A POST from the confirmation page (or with the box) that lacks the tick is
+        # an error at the box; one from elsewhere only asks.
+        refused = not asking and bool({"below_minimum", "confirming"} & set(request.form))
+        return render_template(
+            "coaching/confirm_close.html",
+            cycle=cycle,
+            coachee=cycle.coachee,
+            progress=progress(cycle),
+            form=form if refused else (CloseBelowMinimumForm(formdata=None) if missing else None),
+            missing=missing,
+            minimums=minimums_of(cycle),
+            group_labels=GROUP_LABELS,
+        ), (400 if refused else 200)
     try:
         lifecycle.close_cycle(cycle)
     except CycleStateError:
@@ -151,18 +167,28 @@ def close_cycle(cycle_id: int):
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
 
 
-@bp.route("/cycles/<int:cycle_id>/release", methods=["POST"])
+@bp.route("/cycles/<int:cycle_id>/release", methods=["GET", "POST"])
 def release_report(cycle_id: int):
-    """Let the coachee see their report in the portal (again, with the new results,
-    after a reopened cycle closed)."""
+    """GET asks to confirm and says what releasing means; POST lets the coachee see
+    their report in the portal (again, with the new results, after a reopened cycle
+    closed) and emails them that it is ready."""
     cycle = services.cycle_of(current_user, cycle_id)
+    if request.method != "POST":  # GET and HEAD only ask
+        if cycle.state is not CycleState.CLOSED:
+            flash("Only a closed cycle's report can be released.", "info")
+            return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
+        return render_template("coaching/confirm_release.html", cycle=cycle, coachee=cycle.coachee)
     try:
         lifecycle.release(cycle)
     except ReleaseError as exc:
         flash(f"Not released: {exc}.", "error")
     else:
         commit()
-        flash(f"{cycle.coachee.name} can now see the report in their portal.", "success")
+        flash(
+            f"{cycle.coachee.name} can now see the report in their portal; "
+            "an email tells them it is ready.",
+            "success",
+        )
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
 
 
@@ -324,6 +350,9 @@ def export_coachee(coachee_id: int):
     """Download the coachee's data as a JSON file."""
     coachee = services.coachee_of(current_user, coachee_id)
     body = json.dumps(coachee_export(coachee), ensure_ascii=False, indent=2)
+    # The one write of a GET: the audit trail's record of what left (docs/architecture.md).
+    audit.record_download(current_user, coachee=coachee, detail="the coachee's data (JSON)")
+    commit()
     return Response(
         body,
         mimetype="application/json",

@@ -11,6 +11,7 @@ told how many answered per group, never who).
 
 from sqlalchemy import delete, func, select
 
+from ..coaching import audit
 from ..coaching.models import Coachee, Cycle
 from ..database import erase_old_versions_after_commit
 from ..extensions import db
@@ -34,6 +35,16 @@ def coachee_export(coachee: Coachee) -> dict:
         },
         "coach": {"name": coachee.coach.name, "email": coachee.coach.email},
         "cycles": [_cycle_export(cycle) for cycle in coachee.cycles],
+        "audit_trail": [
+            {
+                "at": _when(event.at),
+                "action": event.action,
+                "by": event.actor,
+                "cycle_id": event.cycle_id,
+                "detail": event.detail,
+            }
+            for event in audit.trail_of(coachee)
+        ],
         "not_included": (
             "Raters' individual answers belong to the raters, who were promised that "
             "their answers are pooled and shown only in groups; which rater answered or "
@@ -129,6 +140,12 @@ def delete_coachee(coachee: Coachee) -> None:
     answers) and message about them. Everything hanging off a cycle goes with it
     (foreign keys cascade); the outbox rows are removed here."""
     cycle_ids = [cycle.id for cycle in coachee.cycles]
+    coach = coachee.coach
+    db.session.execute(
+        delete(audit.AuditEvent)
+        .where(audit.AuditEvent.coachee_id == coachee.id)
+        .execution_options(synchronize_session=False)
+    )
     db.session.execute(
         delete(OutboxMessage)
         .where(_messages_of(cycle_ids))
@@ -136,4 +153,11 @@ def delete_coachee(coachee: Coachee) -> None:
     )
     db.session.delete(coachee)
     db.session.flush()
+    # The coachee's own trail goes with them; what remains says only that a coachee
+    # was deleted, never who.
+    audit.record(
+        coach,
+        "delete",
+        detail=f"a coachee and their {len(cycle_ids)} cycle{'' if len(cycle_ids) == 1 else 's'}",
+    )
     erase_old_versions_after_commit()

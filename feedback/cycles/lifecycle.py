@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..coaching import audit
 from ..coaching.models import Coachee, Cycle
 from ..coaching.services import portal_url
 from ..extensions import db
@@ -46,12 +47,15 @@ from .unlink import unlink_submission_order
 
 #: The kind of the coachee's email with their portal link.
 PORTAL_MAIL = "portal"
+#: The kind of the coachee's email that their report is ready (with the portal link).
+REPORT_MAIL = "report"
 #: The longest a cycle may stay open.
 MAX_CYCLE_LENGTH = timedelta(days=365)
 
 __all__ = [
     "MAX_CYCLE_LENGTH",
     "PORTAL_MAIL",
+    "REPORT_MAIL",
     "close_cycle",
     "close_due_cycles",
     "keep_results",
@@ -104,6 +108,7 @@ def start_cycle(
     db.session.add(cycle)
     db.session.flush()
     send_portal_link(cycle)
+    audit.record(coachee.coach, "start", cycle=cycle, detail=f"cycle {cycle.id}")
     return cycle
 
 
@@ -175,6 +180,13 @@ def close_cycle(cycle: Cycle, *, by_coach: bool = True, by_deadline: bool = Fals
     withdraw_groups_ready(cycle)
     if not by_coach:
         note_cycle_closed(cycle, by_deadline=by_deadline)
+    audit.record(
+        cycle.coachee.coach,
+        "close",
+        cycle=cycle,
+        detail=f"cycle {cycle.id}",
+        actor=audit.DEADLINE if by_deadline else None,
+    )
     db.session.flush()
     closed_by = "coach" if by_coach else ("deadline" if by_deadline else "command")
     announce(cycle, "cycle.closed", closed_by=closed_by)
@@ -184,8 +196,27 @@ def close_cycle(cycle: Cycle, *, by_coach: bool = True, by_deadline: bool = Fals
 
 def release(cycle: Cycle) -> None:
     """Show the coachee the current results of closed ``cycle`` in their portal
-    (:func:`feedback.reports.released.release`), and tell the coach's webhooks."""
+    (:func:`feedback.reports.released.release`), email them that it is ready with
+    their portal link, and tell the coach's webhooks."""
+    again = cycle.released_at is not None
     release_report(cycle)
+    coachee = cycle.coachee
+    coach = coachee.coach
+    queue_message(
+        REPORT_MAIL,
+        to=coachee.email,
+        to_name=coachee.name,
+        reply_to=coach.email,
+        subject=(
+            "Your updated 360 report is ready" if again else "Your 360 feedback report is ready"
+        ),
+        template="report_released",
+        params={"again": again},
+        cycle_id=cycle.id,
+    )
+    audit.record(
+        coach, "release", cycle=cycle, detail=f"cycle {cycle.id}" + (" (again)" if again else "")
+    )
     announce(cycle, "cycle.released")
 
 
@@ -234,6 +265,13 @@ def keep_results(cycle: Cycle) -> int:
     if cycle.state is not CycleState.CLOSED:
         raise CycleStateError(f"a {cycle.state} cycle's answers are still coming in")
     deleted = discard_held_answers(cycle)
+    audit.record(
+        cycle.coachee.coach,
+        "delete",
+        cycle=cycle,
+        detail=f"{deleted} late answer{'' if deleted == 1 else 's'} of cycle {cycle.id}, "
+        "to keep its results as they were",
+    )
     db.session.flush()
     return deleted
 
@@ -251,4 +289,10 @@ def reopen_cycle(cycle: Cycle, *, closes_on: date) -> None:
     cycle.reopen()
     cycle.closes_on = closes_on
     forget_cycle_closed(cycle)  # closing again tells the coach again
+    audit.record(
+        cycle.coachee.coach,
+        "reopen",
+        cycle=cycle,
+        detail=f"cycle {cycle.id}, until {closes_on.isoformat()}",
+    )
     db.session.flush()

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..coaching import voice
 from ..coaching.models import Coachee, Cycle
 from ..extensions import db
 from ..mail.models import OutboxMessage
@@ -22,13 +23,20 @@ def _by_id(model, ids: set[int], *options) -> dict:
 
 def message_contexts(messages: list[OutboxMessage]) -> dict[int, dict[str, Any]]:
     """Each message's template context by message id: ``invite`` (or None), ``cycle``,
-    ``coachee``, ``coach``, and ``reply_to_names`` (the coach's name under their
-    address, so a reply-to the coach shows who reads it). Two queries for the batch."""
+    ``coachee``, ``coach``, ``reply_to_names`` (the coach's name under their address,
+    so a reply-to the coach shows who reads it), and for a rater's invitation or
+    reminder the coach's own text when they wrote one (``own_text``, filled in, and
+    ``own_paragraphs`` for the HTML part). Three queries for the batch."""
     invites = _by_id(Invite, {m.invite_id for m in messages if m.invite_id})
     cycles = _by_id(
         Cycle,
         {m.cycle_id for m in messages if m.cycle_id},
         joinedload(Cycle.coachee).joinedload(Coachee.coach),
+    )
+    own = voice.own_texts(
+        {cycle.coachee.coach_id for cycle in cycles.values()}
+        if any(m.kind in voice.KINDS for m in messages)
+        else set()
     )
     contexts = {}
     for message in messages:
@@ -42,4 +50,22 @@ def message_contexts(messages: list[OutboxMessage]) -> dict[int, dict[str, Any]]
             "coach": coach,
             "reply_to_names": {coach.email.lower(): coach.name} if coach is not None else {},
         }
+        text = own.get((coach.id, message.kind)) if coach is not None else None
+        if text is not None:
+            contexts[message.id].update(_own_text(text.body, cycle))
     return contexts
+
+
+def _own_text(body: str, cycle: Cycle) -> dict[str, Any]:
+    """The coach's body for ``cycle``, filled in, as text and as paragraphs of lines;
+    nothing when it no longer reads (the default text is sent then)."""
+    values = voice.values_for(
+        coachee_name=cycle.coachee.name,
+        closes_on=cycle.closes_on,
+        coach_name=cycle.coachee.coach.name,
+    )
+    try:
+        text = voice.fill(body, values)
+    except voice.TextProblem:
+        return {}
+    return {"own_text": text, "own_paragraphs": voice.paragraphs(text)}

@@ -24,7 +24,7 @@ from ..mail.outbox import queue_message
 from ..timeutil import utcnow
 from ..vocabulary import ANSWERABLE, CycleState
 from .models import Invite
-from .services import rater_url
+from .services import rater_mail_subject, rater_url
 
 #: The shortest time between two mails to one rater (invitation or reminder).
 MIN_GAP = timedelta(hours=24)
@@ -63,7 +63,7 @@ def _queue_reminder(invite: Invite, cycle: Cycle, today: date) -> None:
         # Questions go to the coach, never to the coachee: a rater telling the coachee
         # "I have answered" is exactly what the anonymity promise should not invite.
         reply_to=coachee.coach.email,
-        subject=f"Reminder: {coachee.name} asks for your feedback",
+        subject=rater_mail_subject(cycle, "reminder"),
         template="reminder",
         # "N days from now" counts from the day the reminder is queued.
         params={"days_left": (cycle.closes_on - today).days},

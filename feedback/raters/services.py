@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import links
+from ..coaching import audit, voice
 from ..coaching.models import Coachee, Cycle, new_link_key
 from ..errors import NotFound
 from ..extensions import db
@@ -22,6 +23,9 @@ from .models import Invite
 
 #: Most raters one cycle may have; a real 360 has 8 to 20.
 MAX_RATERS_PER_CYCLE = 60
+#: The longest subject the outbox keeps (a coach's subject with long names filled in
+#: is cut there).
+MAX_SUBJECT = 300
 
 
 @dataclass(frozen=True)
@@ -137,8 +141,9 @@ def nominate(
             created.append(invite)
     db.session.flush()
     # The invitations in one INSERT; they are written (and their links signed) when sent.
-    if not wait_for_coach:
-        queue_messages(invitation(invite, cycle) for invite in created)
+    if created and not wait_for_coach:
+        subject = rater_mail_subject(cycle, "invite")
+        queue_messages(invitation(invite, cycle, subject=subject) for invite in created)
     return created, refused
 
 
@@ -149,9 +154,10 @@ def awaiting_approval(cycle: Cycle) -> list[Invite]:
 
 def approve(cycle: Cycle, invite_ids: list[int] | None = None) -> list[Invite]:
     """The coach approves the nominations that wait (all of them, or those of
-    ``invite_ids``): they become ``pending`` and their invitations are queued, to leave
-    after the commit. Returns the invites approved; others' ids and nominations that no
-    longer wait are passed over."""
+    ``invite_ids``): they become ``pending``, their invitations are queued, to leave
+    after the commit, and the coach's audit trail says how many were approved. Returns
+    the invites approved; others' ids and nominations that no longer wait are passed
+    over."""
     lock_cycle_for_nominations(cycle)
     query = select(Invite).where(Invite.cycle_id == cycle.id, Invite.state == InviteState.AWAITING)
     if invite_ids is not None:
@@ -160,8 +166,32 @@ def approve(cycle: Cycle, invite_ids: list[int] | None = None) -> list[Invite]:
     for invite in invites:
         invite.state = InviteState.PENDING
     db.session.flush()
-    queue_messages(invitation(invite, cycle) for invite in invites)
+    if invites:
+        subject = rater_mail_subject(cycle, "invite")
+        queue_messages(invitation(invite, cycle, subject=subject) for invite in invites)
+        count = len(invites)
+        audit.record(
+            cycle.coachee.coach_id,
+            "approve",
+            cycle=cycle,
+            detail=f"{count} nomination{'' if count == 1 else 's'}",
+        )
     return invites
+
+
+def rater_mail_subject(cycle: Cycle, kind: str) -> str:
+    """The subject of a rater's ``kind`` of email (``invite``, ``reminder``) about
+    ``cycle``: the coach's own wording (:mod:`feedback.coaching.voice`) or the default,
+    filled in."""
+    coachee = cycle.coachee
+    values = voice.values_for(
+        coachee_name=coachee.name, closes_on=cycle.closes_on, coach_name=coachee.coach.name
+    )
+    try:
+        subject = voice.subject_for(coachee.coach_id, kind, values)
+    except voice.TextProblem:  # saved texts are checked; this is only a safety net
+        subject = voice.fill(voice.DEFAULTS[kind][0], values)
+    return subject[:MAX_SUBJECT]
 
 
 def rater_url(invite: Invite) -> str:
@@ -175,8 +205,9 @@ def invitation_link(context: dict) -> str:
     return rater_url(context["invite"])
 
 
-def invitation(invite: Invite, cycle: Cycle) -> dict:
-    """The invitation email for ``invite``, as an outbox row for `queue_messages`."""
+def invitation(invite: Invite, cycle: Cycle, *, subject: str | None = None) -> dict:
+    """The invitation email for ``invite``, as an outbox row for `queue_messages`
+    (``subject``: :func:`rater_mail_subject`, worked out once for many invitations)."""
     coachee = cycle.coachee
     return outbox_row(
         "invite",
@@ -185,7 +216,7 @@ def invitation(invite: Invite, cycle: Cycle) -> dict:
         # Replies go to the coach, never to the coachee: "I have answered" sent to the
         # coachee would undo the anonymity the invitation promises.
         reply_to=coachee.coach.email,
-        subject=f"{coachee.name} asks for your feedback",
+        subject=subject or rater_mail_subject(cycle, "invite"),
         template="invite",
         invite_id=invite.id,
         cycle_id=cycle.id,
@@ -263,6 +294,28 @@ def submit(invite: Invite, answers: Answers) -> None:
 def decline(invite: Invite) -> None:
     """The rater chooses not to answer; their draft is erased."""
     _claim(invite, InviteState.DECLINED)
+
+
+class NotDeclined(Exception):
+    """The invite is not declined (any more), or its cycle takes no answers."""
+
+
+def undo_decline(invite: Invite) -> None:
+    """The rater changes their mind while the cycle is open: the invite can be answered
+    again (as one whose invitation arrived; the draft erased at the decline stays
+    gone). One conditional UPDATE, so a second press changes nothing. Raises
+    NotDeclined when the invite is not declined or the cycle no longer takes answers."""
+    if not invite.cycle.is_open:
+        raise NotDeclined
+    table = Invite.__table__
+    result = db.session.execute(
+        update(table)
+        .where(table.c.id == invite.id, table.c.state == InviteState.DECLINED)
+        .values(state=InviteState.SENT)
+    )
+    db.session.expire(invite)
+    if result.rowcount != 1:
+        raise NotDeclined
 
 
 def progress(cycle: Cycle) -> dict[str, dict[str, int]]:

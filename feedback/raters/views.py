@@ -46,6 +46,8 @@ def show_form(token: str):
     """The questionnaire in the rater's wording; POST saves, submits or declines."""
     invite = _invite(token, for_page=request.method == "GET")
     cycle = invite.cycle
+    if request.method == "POST" and request.form.get("action") == "undo_decline":
+        return _undo_decline(invite, token)
     if invite.state not in ANSWERABLE or not cycle.is_open:
         if request.method == "POST":
             _say_answered_before(invite)
@@ -56,6 +58,8 @@ def show_form(token: str):
     if request.method == "POST":
         action = request.form.get("action", "submit")
         try:
+            if action == "ask_decline":
+                return render_template("raters/confirm_decline.html", invite=invite, cycle=cycle)
             if action == "decline":
                 services.decline(invite)
                 commit()
@@ -88,6 +92,19 @@ def show_form(token: str):
         submitted=False,
         can_decline=True,
     ), status
+
+
+def _undo_decline(invite, token: str):
+    """ "I'd like to answer after all": back to the form while the cycle is open."""
+    try:
+        services.undo_decline(invite)
+    except services.NotDeclined:
+        if invite.state in ANSWERABLE and invite.cycle.is_open:
+            return redirect(url_for("raters.show_form", token=token))
+        return _closed_page(invite)
+    commit()
+    flash("Welcome back: you can answer now.", "success")
+    return redirect(url_for("raters.show_form", token=token))
 
 
 @bp.get("/thanks")

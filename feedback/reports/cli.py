@@ -3,6 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
+from ..coaching import audit
 from ..coaching.models import Cycle
 from ..extensions import db
 from .exports import EXPORT_FORMATS, ExportError, write_report
@@ -43,4 +44,8 @@ def report_command(cycle_id: int, fmt: str, output: str) -> None:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.UsageError(f"cannot write to {output}: {exc.strerror or exc}") from None
+    audit.record(
+        cycle.coachee.coach, "export", cycle=cycle, detail=f"report ({fmt}) of cycle {cycle.id}"
+    )
+    db.session.commit()
     click.echo(str(path))

@@ -3,7 +3,9 @@
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user, login_required
 
+from ..coaching import audit
 from ..coaching.services import cycle_for_portal_token, cycle_of
+from ..database import commit
 from ..plans.services import goals_of
 from ..ratings.results import wording
 from .exports import EXPORT_FORMATS, MEDIA_TYPES, ExportError, filename, report_bytes
@@ -45,6 +47,9 @@ def download_report(cycle_id: int, fmt: str):
         abort(503, f"No PDF here: {exc}. The HTML report prints to PDF from a browser.")
     except PdfFailed as exc:
         abort(503, f"The PDF could not be made: {exc}. Please try again, or print the HTML report.")
+    # The one write of a GET: the audit trail's record of what left (docs/architecture.md).
+    audit.record_download(current_user, cycle=cycle, detail=f"report ({fmt}) of cycle {cycle.id}")
+    commit()
     return Response(
         body,
         mimetype=MEDIA_TYPES[fmt].split(";")[0],

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from support import NO_MINIMUMS, csrf_token
 
+from feedback.coaching.audit import AuditEvent
 from feedback.coaching.models import Cycle
 from feedback.extensions import db
 from feedback.questionnaires import default_questionnaire
@@ -125,6 +126,14 @@ def test_nominations_wait_for_the_coach_who_approves_some_then_all(
     response = coach_browser.submit(approve, {"all": "1"}, page=f"/cycles/{cycle_id}")
     assert "Nobody was waiting" in coach_browser.get(f"/cycles/{cycle_id}").text
     assert len(mailbox.messages()) == 1 + 3  # the portal link and three invitations
+    with app.app_context():  # two approvals in the coach's trail, naming nobody
+        trail = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "approve").order_by(AuditEvent.id)
+        ).all()
+        assert [(event.cycle_id, event.detail) for event in trail] == [
+            (cycle_id, "1 nomination"),
+            (cycle_id, "2 nominations"),
+        ]
 
 
 def test_without_approval_nominations_are_invited_at_once(app, coach_browser, browser, mailbox):

@@ -152,6 +152,8 @@ def prepare(app) -> dict[str, str]:
             "dashboard follow-up": f"/cycles/{second.id}",
             "dashboard open": f"/cycles/{opened.id}",
             "reopen": f"/cycles/{first.id}/reopen",
+            "confirm close": f"/cycles/{opened.id}/close",
+            "confirm release": f"/cycles/{first.id}/release",
             "trend": f"/coachees/{alex.id}/trend",
             "plan": f"/cycles/{first.id}/plan",
             "html report": f"/cycles/{first.id}/report.html",
@@ -274,6 +276,9 @@ def test_no_page_has_an_accessibility_violation(chromium, demo_server, tmp_path,
         checker.visit(url + paths["rater boss"] + "/", "already answered")
         checker.visit(url + paths["rater declined"] + "/thanks", "thank-you (declined)")
         checker.visit(url + paths["rater too late"] + "/", "round closed")
+        checker.visit(url + paths["rater"] + "/", "rater form again")
+        page.click("button[value=ask_decline]")
+        checker.check("confirm decline")
 
         # The coach.
         sign_in_as_demo_coach(page, url)
@@ -282,6 +287,15 @@ def test_no_page_has_an_accessibility_violation(chromium, demo_server, tmp_path,
             checker.visit(url + paths[name], name)
         checker.visit(url + paths["delete coachee"], "delete coachee")
         checker.visit(url + paths["reopen"], "reopen")
+        checker.visit(url + paths["confirm close"], "confirm close")
+        checker.visit(url + paths["confirm release"], "confirm release")
+        checker.visit(url + "/settings/emails/invite", "invitation text")
+        page.fill("textarea[name=body]", "Hello, {coachee} asks you by {deadline}. {coach}")
+        page.click("button[value=preview]")
+        checker.check("invitation preview")
+        page.fill("textarea[name=body]", "Hello {nobody}")
+        page.click("button[value=save]")
+        checker.check("invitation text refused")
         checker.visit(url + paths["dashboard open"], "dashboard open", screenshot=True)
         checker.visit(url + paths["dashboard closed"], "dashboard closed", screenshot=True)
         checker.visit(url + paths["dashboard follow-up"], "dashboard follow-up", screenshot=True)

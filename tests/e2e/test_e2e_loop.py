@@ -89,7 +89,7 @@ def test_the_whole_loop_in_a_browser(live_server, new_context, watch, screenshot
     expect(coach.get_by_role("heading", name=re.compile("Start a 360 cycle"))).to_be_visible()
     screenshots(coach, "coach-new-cycle")
     coach.get_by_role("button", name="Start the cycle").click()
-    expect(coach.get_by_role("button", name="Close the cycle now")).to_be_visible()
+    expect(coach.get_by_role("link", name="Close the cycle now…")).to_be_visible()
     dashboard_url = coach.url
     assert re.search(r"/cycles/\d+$", dashboard_url), dashboard_url
     screenshots(coach, "coach-cycle-open")
@@ -156,6 +156,9 @@ def test_the_whole_loop_in_a_browser(live_server, new_context, watch, screenshot
         cells = coach.locator("tr", has=coach.locator("td", has_text=label)).locator("td")
         expect(cells.nth(1)).to_have_text(str(invited))
         expect(cells.nth(2)).to_have_text(str(answered))
+    coach.get_by_role("link", name="Close the cycle now…").click()
+    # The confirmation page says what closing means before anything happens.
+    expect(coach.get_by_role("heading", name=re.compile("Close the 360 for"))).to_be_visible()
     coach.get_by_role("button", name="Close the cycle now").click()
     expect(coach.locator(".flash.success")).to_contain_text("The cycle is closed")
     charts = coach.locator(".chart[data-figure]")

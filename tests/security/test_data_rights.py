@@ -10,6 +10,8 @@ from security_support import build_world, row_counts
 from sqlalchemy import select, update
 from support import Browser, csrf_token, sign_in
 
+from feedback.accounts.models import Coach
+from feedback.coaching.audit import AuditEvent
 from feedback.coaching.models import Coachee, Cycle
 from feedback.cycles.jobs import run_round
 from feedback.cycles.notes import note_cycle_closed
@@ -67,8 +69,21 @@ def test_deleting_a_coachee_removes_every_row_about_them(app):
         ).all()
         assert about_them == []
     # Every table is back to what it held before the coachee existed, but for their
-    # coach's account.
-    assert {**after, "coaches": after["coaches"] - 1} == only_keep
+    # coach's account and its audit trail's one line that a coachee was deleted, which
+    # names nobody.
+    assert {
+        **after,
+        "coaches": after["coaches"] - 1,
+        "audit_events": after["audit_events"] - 1,
+    } == only_keep
+    with app.app_context():
+        (line,) = db.session.scalars(
+            select(AuditEvent)
+            .join(Coach, Coach.id == AuditEvent.coach_id)
+            .where(Coach.email == "gone@example.com")
+        ).all()
+        assert (line.action, line.coachee_id, line.cycle_id) == ("delete", None, None)
+        assert "Gone" not in line.detail and "@" not in line.detail
     changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
     for table in ("coachees", "cycles", "invites", "responses", "ratings", "open_answers"):
         assert table in changed, table
@@ -87,6 +102,8 @@ def test_deleting_a_coachee_removes_every_row_about_them(app):
     for table in final:
         if table in ("coaches",):
             assert final[table] == with_again[table]
+        elif table == "audit_events":  # one more line: a coachee was deleted
+            assert final[table] == after[table] + 1
         elif table not in ("questionnaires", "competencies", "items", "open_questions"):
             assert final[table] == after[table], (table, final[table], after[table])
     # The other coach's coachee is untouched.
