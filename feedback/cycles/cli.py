@@ -14,8 +14,10 @@ from sqlalchemy import select
 
 from ..accounts.services import coach_by_email
 from ..coaching.models import Coachee, Cycle
+from ..coaching.questionnaires import questionnaire_for_cycle
 from ..coaching.services import add_coachee, dashboard_url, portal_url
 from ..database import commit
+from ..errors import NotFound
 from ..extensions import db
 from ..raters.services import normalise_email
 from ..timeutil import today
@@ -45,15 +47,29 @@ def _parse_date(_ctx, _param, value: str | None) -> date | None:
 @click.option("--coachee-name", required=True)
 @click.option("--coachee-email", required=True)
 @click.option("--closes", callback=_parse_date, help="Last day for answers, YYYY-MM-DD.")
+@click.option(
+    "--questionnaire",
+    "questionnaire_key",
+    help="Key of the default or of one of the coach's questionnaires (its latest version).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @with_appcontext
 def create_cycle_command(
-    coach_email: str, coachee_name: str, coachee_email: str, closes: date | None, as_json: bool
+    coach_email: str,
+    coachee_name: str,
+    coachee_email: str,
+    closes: date | None,
+    questionnaire_key: str | None,
+    as_json: bool,
 ) -> None:
     """Start a cycle for a coachee (added if new) and queue their portal email."""
     coach = coach_by_email(coach_email)
     if coach is None:
         raise click.UsageError(f"no coach with email {coach_email}")
+    try:
+        questionnaire = questionnaire_for_cycle(coach, questionnaire_key)
+    except NotFound as exc:
+        raise click.UsageError(str(exc)) from None
     try:
         email = normalise_email(coachee_email)
     except ValueError as exc:
@@ -67,7 +83,7 @@ def create_cycle_command(
         select(Coachee).where(Coachee.coach_id == coach.id, Coachee.email == email)
     ) or add_coachee(coach, name=coachee_name, email=email)
     try:
-        cycle = lifecycle.start_cycle(coachee, closes_on=closes)
+        cycle = lifecycle.start_cycle(coachee, closes_on=closes, questionnaire=questionnaire)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     result = {

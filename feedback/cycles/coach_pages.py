@@ -16,6 +16,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ..coaching import services
+from ..coaching.questionnaires import questionnaire_for_cycle
 from ..database import commit
 from ..raters.reminders import remind_everyone
 from ..raters.services import progress
@@ -93,13 +94,14 @@ def edit_coachee(coachee_id: int):
 def new_cycle(coachee_id: int):
     """Start a cycle; the coachee gets their portal link by email."""
     coachee = services.coachee_of(current_user, coachee_id)
-    form = CycleForm()
+    form = CycleForm(coach=current_user)
     if form.validate_on_submit():
         cycle = lifecycle.start_cycle(
             coachee,
             closes_on=form.closes_on.data,
             welcome_note=form.welcome_note.data or "",
             boss_exempt=form.boss_exempt.data,
+            questionnaire=questionnaire_for_cycle(current_user, form.questionnaire.data),
         )
         commit()
         flash(f"The cycle is open. {coachee.name} has been sent their link.", "success")

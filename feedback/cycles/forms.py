@@ -3,10 +3,19 @@
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from ..coaching.questionnaires import questionnaire_choices
 from ..coaching.services import coachee_with_email
+from ..questionnaires import default_questionnaire
 from ..timeutil import today
 from ..vocabulary import name_too_long
 from .lifecycle import MAX_CYCLE_LENGTH
@@ -43,7 +52,8 @@ class CoacheeForm(FlaskForm):
 
 
 class CycleForm(FlaskForm):
-    """Start a cycle: a deadline and a note to the coachee."""
+    """Start a cycle: a deadline, a note to the coachee and the questionnaire (the
+    default or one of ``coach``'s own; any other key is refused as not a choice)."""
 
     closes_on = DateField(
         "Answers close after",
@@ -55,6 +65,13 @@ class CycleForm(FlaskForm):
         "Show the boss's answers even when the boss is the only one in the group",
         default=True,
     )
+    questionnaire = SelectField(
+        "Questionnaire", validate_choice=True, default=lambda: default_questionnaire().key
+    )
+
+    def __init__(self, *args, coach=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.questionnaire.choices = questionnaire_choices(coach) if coach is not None else []
 
     def validate_closes_on(self, field) -> None:
         if field.data and field.data < today():

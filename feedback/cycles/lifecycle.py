@@ -33,6 +33,7 @@ from ..coaching.services import portal_url
 from ..extensions import db
 from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import queue_message
+from ..questionnaires.models import Questionnaire
 from ..questionnaires.store import stored_questionnaire
 from ..raters.services import progress
 from ..ratings.held import admit_held_answers, discard_held_answers
@@ -78,12 +79,15 @@ def start_cycle(
     closes_on: date,
     welcome_note: str = "",
     boss_exempt: bool = True,
+    questionnaire: Questionnaire | None = None,
 ) -> Cycle:
-    """Open a cycle on the default questionnaire and queue the coachee's portal link."""
+    """Open a cycle on ``questionnaire`` (default: the shipped one; the caller checks it
+    is the coach's, see ``coaching.questionnaires.questionnaire_for_cycle``) and queue
+    the coachee's portal link."""
     check_deadline(closes_on)
     cycle = Cycle(
         coachee=coachee,
-        questionnaire=stored_questionnaire(),
+        questionnaire=questionnaire or stored_questionnaire(),
         closes_on=closes_on,
         welcome_note=welcome_note.strip(),
         boss_exempt=boss_exempt,
