@@ -54,6 +54,8 @@ def strictest_rules(cycles: list[Cycle]) -> analysis.Rules:
     return analysis.Rules(
         min_group_size=max(r.min_group_size for r in rules),
         boss_exempt=all(r.boss_exempt for r in rules),
+        # Scores are checked against the largest scale among the cycles (4 to 7 points).
+        scale_points=max(r.scale_points for r in rules),
     )
 
 

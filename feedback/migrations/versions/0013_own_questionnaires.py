@@ -6,8 +6,8 @@ Create Date: 2026-12-06 21:50:00
 
 A questionnaire may belong to a coach (``coach_id``; none for the shipped ones). Its
 scale has 4 to 7 points (the labels column already holds any number of them) and may
-offer no "Don't know" (an empty label). A rating may be 1 to 7 (the form checks the
-cycle's own scale).
+offer no "Don't know" (an empty label). A rating, and a coachee's prediction, may be
+1 to 7 (the forms check the cycle's own scale).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -52,10 +52,22 @@ def upgrade():
         batch_op.create_check_constraint(
             batch_op.f('ck_ratings_score'), 'score BETWEEN 1 AND 7'
         )
+    with op.batch_alter_table('predictions', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_predictions_score'), type_='check')
+        batch_op.create_check_constraint(
+            batch_op.f('ck_predictions_score'),
+            'score >= 1 AND score <= 7 AND score * 2 = ROUND(score * 2)',
+        )
 
 
 def downgrade():
-    # Ratings above 5 exist only on scales the older schema cannot hold.
+    # Ratings and predictions above 5 exist only on scales the older schema cannot hold.
+    with op.batch_alter_table('predictions', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_predictions_score'), type_='check')
+        batch_op.create_check_constraint(
+            batch_op.f('ck_predictions_score'),
+            'score >= 1 AND score <= 5 AND score * 2 = ROUND(score * 2)',
+        )
     with op.batch_alter_table(
         'ratings', schema=None, table_kwargs={'sqlite_with_rowid': False}
     ) as batch_op:
