@@ -42,6 +42,25 @@ def latest_version(key: str) -> Questionnaire | None:
 def add_version(spec: QuestionnaireSpec, *, coach_id: int | None) -> Questionnaire:
     """Store ``spec`` as a new row (its key and version must not be stored yet),
     owned by the coach ``coach_id`` (None: shipped with the service); flushed."""
+    questionnaire = unsaved_questionnaire(spec, coach_id=coach_id)
+    db.session.add(questionnaire)
+    db.session.flush()
+    return questionnaire
+
+
+def stored_or_unsaved(spec: QuestionnaireSpec) -> Questionnaire:
+    """The stored copy of ``spec`` if there is one, else an unsaved one (for a page
+    that only reads, such as a preview: it must not write)."""
+    existing = db.session.scalar(
+        select(Questionnaire).where(
+            Questionnaire.key == spec.key, Questionnaire.version == spec.version
+        )
+    )
+    return existing if existing is not None else unsaved_questionnaire(spec, coach_id=None)
+
+
+def unsaved_questionnaire(spec: QuestionnaireSpec, *, coach_id: int | None) -> Questionnaire:
+    """``spec`` as model objects, not added to the session."""
     questionnaire = Questionnaire(
         key=spec.key,
         version=spec.version,
@@ -82,8 +101,6 @@ def add_version(spec: QuestionnaireSpec, *, coach_id: int | None) -> Questionnai
                 max_length=question.max_length,
             )
         )
-    db.session.add(questionnaire)
-    db.session.flush()
     return questionnaire
 
 
