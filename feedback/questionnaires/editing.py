@@ -91,12 +91,13 @@ class Draft:
     questions: list[QuestionRow] = field(default_factory=list)
 
     def with_blank_rows(self) -> Draft:
-        """The same draft with empty rows to fill in at the end of each list."""
+        """The same draft with empty rows to fill in at the end of each list (one more
+        competency when there is none yet)."""
         for competency in self.competencies:
             competency.statements += [Statement() for _ in range(BLANK_STATEMENTS)]
         self.competencies += [
             CompetencyRow(statements=[Statement() for _ in range(BLANK_STATEMENTS + 1)])
-            for _ in range(BLANK_COMPETENCIES)
+            for _ in range(BLANK_COMPETENCIES + (not self.competencies))
         ]
         self.questions += [QuestionRow() for _ in range(BLANK_QUESTIONS)]
         return self
