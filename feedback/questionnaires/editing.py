@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from . import schema
-from .loader import QuestionnaireSpec, _spec
+from .loader import QuestionnaireSpec, spec_of_file
 from .schema import HEADLINE_KEY, HEADLINE_MAX_LENGTH, MAX_SCALE_POINTS, MIN_SCALE_POINTS
 
 #: Empty rows the form offers to fill in: statements per competency, competencies,
@@ -326,7 +326,7 @@ def check(draft: Draft, *, key: str, version: int) -> Checked:
         return Checked(None, errors, general)
     if errors:
         return Checked(None, errors, general)
-    return Checked(_spec(questionnaire), errors, general)
+    return Checked(spec_of_file(questionnaire), errors, general)
 
 
 def _field_for(location: tuple, places: dict[tuple, str]) -> str | None:

@@ -203,7 +203,7 @@ def parse_questionnaire(text: str, source: str = "<string>") -> QuestionnaireSpe
         questionnaire = schema.QuestionnaireFile.model_validate(data)
     except ValidationError as invalid:
         raise _error(source, text, invalid) from None
-    return _spec(questionnaire)
+    return spec_of_file(questionnaire)
 
 
 @functools.cache
@@ -236,7 +236,8 @@ def _error(source: str, text: str, invalid: ValidationError) -> QuestionnaireErr
     )
 
 
-def _spec(questionnaire: schema.QuestionnaireFile) -> QuestionnaireSpec:
+def spec_of_file(questionnaire: schema.QuestionnaireFile) -> QuestionnaireSpec:
+    """The spec of a validated questionnaire file (or of the editor's validated form)."""
     labels = questionnaire.scale.labels
     return QuestionnaireSpec(
         key=questionnaire.key,

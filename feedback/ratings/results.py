@@ -85,11 +85,12 @@ class CycleReport:
 
 def rules_for(cycle: Cycle) -> analysis.Rules:
     """The anonymity and category rules a cycle was run with, on its questionnaire's
-    scale (its size A sets rwg's σ²_EU = (A² − 1) / 12 and the range of a score)."""
-    return analysis.Rules(
+    scale: its size A sets rwg's σ²_EU = (A² − 1) / 12, the range of a score, and
+    where the category thresholds lie (:func:`feedback.analysis.rules_for_scale`)."""
+    return analysis.rules_for_scale(
+        cycle.questionnaire.scale_points,
         min_group_size=cycle.min_group_size,
         boss_exempt=cycle.boss_exempt,
-        scale_points=cycle.questionnaire.scale_points,
     )
 
 

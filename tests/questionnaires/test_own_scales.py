@@ -127,6 +127,7 @@ def test_a_four_point_cycle_from_form_to_exports(app, coach_browser, browser, ma
     with app.app_context():
         report = cycle_report(db.session.get(Cycle, cycle["cycle_id"]))
         assert report.results.rules.scale_points == 4
+        assert report.results.rules.gap_threshold == 0.75  # a quarter of the scale's span
         items = report.results.items.set_index("item_key")
         assert items.loc["lets_finish", "rwg"] == pytest.approx(expected_rwg(others, 4))
         # On a 5-point scale the same answers would agree more (σ²_EU 2.0 against 1.25).
@@ -247,3 +248,16 @@ def test_trend_refuses_scales_of_different_sizes(app, coach_browser, browser, ma
     assert page.status_code == 200
     assert "use scales of different sizes (4 and 7 points)" in page.text
     assert "figure-trend" not in page.text
+
+
+def test_the_rules_move_with_the_scale():
+    from feedback.analysis import DEFAULT_RULES, rules_for_scale
+
+    assert rules_for_scale(5) == DEFAULT_RULES
+    four = rules_for_scale(4, min_group_size=4)
+    assert (four.scale_points, four.min_group_size) == (4, 4)
+    assert (four.high, four.low, four.gap_threshold) == (3.25, 2.5, 0.75)
+    assert four.uniform_variance == 1.25
+    seven = rules_for_scale(7)
+    assert (seven.high, seven.low, seven.gap_threshold, seven.overall_good) == (5.5, 4.0, 1.5, 4.75)
+    assert seven.uniform_variance == 4.0
