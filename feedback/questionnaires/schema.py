@@ -3,7 +3,8 @@
 A questionnaire file (UTF-8 TOML) describes one version of a questionnaire::
 
     key = "career-360"           # a key: see "Keys" below
-    version = 1                  # a positive integer; bump it for every change
+    version = 1                  # a positive integer; a stored version never changes:
+                                 # importing a changed file stores the next version
     title = "Career 360"         # one line, at most 200 characters
     description = "..."          # shown to the coachee and to every rater, <= 5000
 

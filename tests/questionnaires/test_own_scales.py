@@ -151,6 +151,11 @@ def test_a_four_point_cycle_from_form_to_exports(app, coach_browser, browser, ma
     cells = {cell for sheet in read_xlsx(xlsx.data).values() for row in sheet for cell in row}
     assert "4: Always" in cells
     assert not any(cell.startswith("5: ") for cell in cells)
+    header = coach_browser.get(f"/cycles/{cycle['cycle_id']}/report.csv").text.splitlines()[0]
+    assert '"count_4"' in header or "count_4" in header.split(",")
+    assert "count_5" not in header
+    report_html = coach_browser.get(f"/cycles/{cycle['cycle_id']}/report.html").text
+    assert "Casey lets people finish." in report_html
 
 
 def test_a_seven_point_cycle_with_dont_know(app, coach_browser, browser, mailbox, tmp_path):
