@@ -12,6 +12,7 @@ unique across coaches. Services flush; the caller commits.
 from dataclasses import dataclass, replace
 
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Coach
 from ..errors import NotFound
@@ -24,6 +25,10 @@ from .models import Cycle
 
 class KeyTaken(ValueError):
     """The key belongs to the shipped questionnaire or to another coach."""
+
+
+class SavedMeanwhile(ValueError):
+    """Another request stored the same key and version at the same moment."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,8 @@ def in_use(questionnaire: Questionnaire) -> bool:
 def save_questionnaire(spec: QuestionnaireSpec, coach: Coach) -> Saved:
     """Store ``spec`` as ``coach``'s questionnaire, keeping every version a cycle uses.
 
-    Raises KeyTaken when the key is the shipped questionnaire's or another coach's.
+    Raises KeyTaken when the key is the shipped questionnaire's or another coach's,
+    SavedMeanwhile when another request stored that version at the same moment.
     """
     if spec.key == default_questionnaire().key:
         raise KeyTaken(
@@ -54,14 +60,26 @@ def save_questionnaire(spec: QuestionnaireSpec, coach: Coach) -> Saved:
         )
     latest = latest_version(spec.key)
     if latest is None:
-        return Saved(add_version(spec, coach_id=coach.id), "new")
+        return Saved(_add(spec, coach), "new")
     if latest.coach_id != coach.id:
         whose = "the shipped questionnaire" if latest.coach_id is None else "another questionnaire"
         raise KeyTaken(f'the key "{spec.key}" belongs to {whose}; choose another key')
     if replace(spec, version=latest.version) == spec_of(latest):
         return Saved(latest, "unchanged")
     version = max(latest.version + 1, spec.version)
-    return Saved(add_version(replace(spec, version=version), coach_id=coach.id), "new version")
+    return Saved(_add(replace(spec, version=version), coach), "new version")
+
+
+def _add(spec: QuestionnaireSpec, coach: Coach) -> Questionnaire:
+    """Store ``spec`` for ``coach``; the database's unique key settles a race."""
+    try:
+        with db.session.begin_nested():
+            return add_version(spec, coach_id=coach.id)
+    except IntegrityError:
+        raise SavedMeanwhile(
+            f'"{spec.key}" was saved at the same moment by another request; '
+            "open it again and repeat the change"
+        ) from None
 
 
 def own_questionnaires(coach: Coach) -> list[Questionnaire]:

@@ -9,7 +9,13 @@ from sqlalchemy import select
 
 from ..accounts.models import Coach
 from ..accounts.services import coach_by_email
-from ..coaching.questionnaires import KeyTaken, in_use, own_questionnaires, save_questionnaire
+from ..coaching.questionnaires import (
+    KeyTaken,
+    SavedMeanwhile,
+    in_use,
+    own_questionnaires,
+    save_questionnaire,
+)
 from ..database import commit
 from ..extensions import db
 from ..questionnaires import QuestionnaireError, default_questionnaire, load_questionnaire
@@ -45,6 +51,8 @@ def import_command(toml_file: str, coach_email: str) -> None:
         saved = save_questionnaire(spec, coach)
     except KeyTaken as exc:
         raise click.UsageError(f"{toml_file}: key: {exc}") from None
+    except SavedMeanwhile as exc:
+        raise click.UsageError(str(exc)) from None
     commit()
     stored = saved.questionnaire
     what = {

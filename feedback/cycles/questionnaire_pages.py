@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from ..coaching.questionnaires import (
     KeyTaken,
+    SavedMeanwhile,
     in_use,
     own_questionnaires,
     owned_questionnaire,
@@ -93,6 +94,8 @@ def new_questionnaire():
             saved = save_questionnaire(checked.spec, current_user)
         except KeyTaken as exc:
             checked.errors["key"] = [str(exc)[0].upper() + str(exc)[1:] + "."]
+        except SavedMeanwhile as exc:
+            checked.general.append(str(exc)[0].upper() + str(exc)[1:] + ".")
         else:
             commit()
             flash(f"“{saved.questionnaire.title}” is saved.", "success")
@@ -114,7 +117,11 @@ def edit_questionnaire(key: str):
         return _editor(
             draft, questionnaire=questionnaire, errors=checked.errors, general=checked.general
         ), 400
-    saved = save_questionnaire(checked.spec, current_user)
+    try:
+        saved = save_questionnaire(checked.spec, current_user)
+    except SavedMeanwhile as exc:
+        general = [str(exc)[0].upper() + str(exc)[1:] + "."]
+        return _editor(draft, questionnaire=questionnaire, general=general), 409
     commit()
     stored = saved.questionnaire
     if saved.outcome == "unchanged":

@@ -221,3 +221,20 @@ def test_a_used_version_stays_and_a_change_makes_the_next(app, run, toml_file, i
     assert "Always." not in exported
     listed = run("questionnaire", "list", "--coach", "coach@example.com").output
     assert "team-lead\tversion 2\t4 points\tTeam lead (used by a cycle)" in listed
+
+
+def test_a_version_stored_meanwhile_is_refused_and_nothing_is_lost(app, coach, monkeypatch):
+    from feedback.accounts.models import Coach
+    from feedback.coaching import questionnaires
+
+    spec = parse_questionnaire(short_questionnaire())
+    with app.app_context():
+        owner = db.session.get(Coach, coach)
+        questionnaires.save_questionnaire(spec, owner)
+        db.session.commit()
+        # Another request stored version 1 between this one's read and its write.
+        monkeypatch.setattr(questionnaires, "latest_version", lambda key: None)
+        with pytest.raises(questionnaires.SavedMeanwhile, match="at the same moment"):
+            questionnaires.save_questionnaire(spec, owner)
+        db.session.commit()  # the session is still usable
+        assert db.session.scalars(select(Questionnaire.version)).all() == [1]
