@@ -66,6 +66,7 @@ def show_cohort():
     if category and category not in categories:
         abort(400, f"Unknown agreement category “{category}”.")
     rows, mixed = cohort_service.cohort(current_user)
+    scales = sorted({r.analysed.questionnaire.scale_points for r in rows if r.analysed})
     shown = cohort_service.sort_and_filter(
         rows, sort=sort, descending=order == "desc", category=category, query=query
     )
@@ -74,6 +75,7 @@ def show_cohort():
         rows=shown,
         total=len(rows),
         mixed_rules=mixed,
+        mixed_scales=scales if len(scales) > 1 else None,
         sorts=cohort_service.SORTS,
         sort=sort,
         order=order,

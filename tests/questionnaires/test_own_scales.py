@@ -266,3 +266,25 @@ def test_the_rules_move_with_the_scale():
     seven = rules_for_scale(7)
     assert (seven.high, seven.low, seven.gap_threshold, seven.overall_good) == (5.5, 4.0, 1.5, 4.75)
     assert seven.uniform_variance == 4.0
+
+
+def test_the_cohort_says_when_its_scales_differ(app, coach_browser, tmp_path):
+    run = app.test_cli_runner().invoke
+    for key, points, coachee in (("four", 4, "casey"), ("seven", 7, "sam")):
+        path = tmp_path / f"{key}.toml"
+        path.write_text(short_questionnaire(key, points=points), encoding="utf-8")
+        imported = run(args=["questionnaire", "import", str(path), "--coach", "coach@example.com"])
+        assert imported.exit_code == 0, imported.output
+        created = run(
+            args=[
+                *("cycle", "create", "--coach", "coach@example.com", "--json"),
+                *("--coachee-name", coachee.title(), "--coachee-email", f"{coachee}@example.com"),
+                *("--questionnaire", key),
+            ]
+        )
+        assert created.exit_code == 0, created.output
+        cycle_id = json.loads(created.output)["cycle_id"]
+        assert run(args=["cycle", "close", str(cycle_id)]).exit_code == 0
+        page = coach_browser.get("/cohort").text
+        said = "use scales of different sizes (4, 7 points)" in page
+        assert said is (key == "seven")
