@@ -8,9 +8,7 @@ def short_questionnaire(
 ) -> str:
     """Two competencies, five statements, ``points`` scale points, one open question
     besides the headline; ``extra`` is added to the first statement's rater wording."""
-    labels = LABELS[:points] if points < 7 else LABELS
-    if points in (4, 5, 6) and points != 7:
-        labels = [*LABELS[: points - 1], "Always"]
+    labels = [*LABELS[: points - 1], "Always"]  # "Never" … "Always"
     label_table = ", ".join(f'"{i}" = "{label}"' for i, label in enumerate(labels, start=1))
     dont_know_line = 'dont_know = "Cannot say"\n' if dont_know else ""
     return f"""\

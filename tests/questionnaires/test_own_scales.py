@@ -139,6 +139,7 @@ def test_a_four_point_cycle_from_form_to_exports(app, coach_browser, browser, ma
 
     dashboard = coach_browser.get(url).text
     assert "all on the same 1–4 scale" in dashboard
+    assert "gave each answer from 1 to 4." in dashboard  # no "Don't know" to leave out
     figures = {name: json.loads(text) for name, text in figures_of(dashboard).items()}
     spread = figures["spread"]["data"]
     assert [trace["name"] for trace in spread] == ["1 Never", "2 Rarely", "3 Sometimes", "4 Always"]
