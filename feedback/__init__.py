@@ -22,7 +22,7 @@ from .cli.analyze import analyze_command
 from .cli.check import check_command
 from .coaching import models as coaching_models
 from .cycles import cli as cycles_cli
-from .cycles import jobs
+from .cycles import jobs, questionnaire_cli
 from .cycles import models as cycles_models
 from .demo import demo_command
 from .extensions import csrf, db, login_manager, migrate
@@ -103,6 +103,7 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
         create_coach_command,
         api_token_command,
         *cycles_cli.COMMANDS,
+        *questionnaire_cli.COMMANDS,
         demo_command,
         analyze_command,
         report_command,

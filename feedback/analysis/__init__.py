@@ -35,6 +35,7 @@ from .rules import (
     RATER_GROUPS,
     SHOWN_GROUPS,
     Rules,
+    rules_for_scale,
 )
 from .showings import RESPONDENTS, late_answer_shortfalls
 from .stats import RATING_COLUMNS, competency_stats, item_stats, stat_columns
@@ -72,6 +73,7 @@ __all__ = [
     "late_answer_shortfalls",
     "lowest_items",
     "read_ratings_csv",
+    "rules_for_scale",
     "self_other_agreement",
     "shuffle_comments",
     "stat_columns",

@@ -6,7 +6,7 @@ Every threshold is a field of :class:`Rules`, with the documented default, so a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 #: Every rater group, the coachee's own ("self") first.
 GROUPS: tuple[str, ...] = ("self", "boss", "peer", "subordinate", "partner")
@@ -90,3 +90,20 @@ class Rules:
 
 #: The rules of docs/analysis.md, unchanged: the default of every function with rules.
 DEFAULT_RULES = Rules()
+
+#: The thresholds that are points of the 1–5 scale, and those that are distances on it.
+_SCALE_POINTS = ("high", "low", "overall_good")
+_SCALE_DISTANCES = ("gap_threshold", "overall_threshold")
+
+
+def rules_for_scale(scale_points: int, **overrides) -> Rules:
+    """The documented rules on a scale of ``scale_points`` points (1..A): the thresholds
+    that docs/analysis.md gives on the 1–5 scale are moved to the same place on 1..A
+    (a point v becomes 1 + (v − 1)(A − 1) / 4, a distance d becomes d (A − 1) / 4), so
+    that "high" is three quarters of the way up whatever the scale. On 5 points these
+    are the defaults, unchanged. ``overrides`` set any other field (k, the boss)."""
+    stretch = (scale_points - 1) / 4
+    defaults = {f.name: getattr(DEFAULT_RULES, f.name) for f in fields(Rules)}
+    values = {name: 1 + (defaults[name] - 1) * stretch for name in _SCALE_POINTS}
+    values |= {name: defaults[name] * stretch for name in _SCALE_DISTANCES}
+    return Rules(**{**values, "scale_points": scale_points, **overrides})

@@ -61,9 +61,56 @@ GROUP_NAMES = {
 #: Scale points 1..5: a diverging palette safe for colour blindness, and patterns.
 SCORE_COLOURS = {1: "#A6611A", 2: "#DFC27D", 3: "#D9D9D9", 4: "#80CDC1", 5: "#018571"}
 SCORE_PATTERNS = {1: "x", 2: "/", 3: "", 4: "\\", 5: "."}
+#: The same diverging palette (brown to teal, BrBG) and patterns for every size of
+#: scale a questionnaire may have (4 to 7 points); the middle, if any, is grey.
+_PALETTES = {
+    4: ["#A6611A", "#DFC27D", "#80CDC1", "#018571"],
+    5: list(SCORE_COLOURS.values()),
+    6: ["#8C510A", "#D8B365", "#F6E8C3", "#C7EAE5", "#5AB4AC", "#01665E"],
+    7: ["#8C510A", "#D8B365", "#F6E8C3", "#D9D9D9", "#C7EAE5", "#5AB4AC", "#01665E"],
+}
+_PATTERNS = {
+    4: ["x", "/", "\\", "."],
+    5: list(SCORE_PATTERNS.values()),
+    6: ["x", "/", "-", "|", "\\", "."],
+    7: ["x", "/", "-", "", "|", "\\", "."],
+}
 #: The heatmap's scale: the same diverging colours, pale at the scale's middle (3).
 SCORE_SCALE = [[(p - 1) / 4, SCORE_COLOURS[p] if p != 3 else "#F5F5F5"] for p in range(1, 6)]
 SCALE_TITLE = "1 = strongly disagree … 5 = strongly agree"
+#: The shipped questionnaire's scale, for callers that give none.
+DEFAULT_SCALE = [
+    (1, "Strongly disagree"),
+    (2, "Disagree"),
+    (3, "Neither agree nor disagree"),
+    (4, "Agree"),
+    (5, "Strongly agree"),
+]
+
+
+def score_colours(points: int) -> dict[int, str]:
+    """Point -> colour on a scale of ``points`` points (4 to 7)."""
+    return dict(enumerate(_PALETTES[points], start=1))
+
+
+def score_patterns(points: int) -> dict[int, str]:
+    """Point -> fill pattern on a scale of ``points`` points (4 to 7)."""
+    return dict(enumerate(_PATTERNS[points], start=1))
+
+
+def score_colourscale(points: int) -> list[list]:
+    """The heatmap's colour scale over 1..``points``: the palette, pale in the middle."""
+    colours = _PALETTES[points]
+    return [
+        [index / (points - 1), "#F5F5F5" if colour == "#D9D9D9" else colour]
+        for index, colour in enumerate(colours)
+    ]
+
+
+def scale_title(scale: list[tuple[int, str]]) -> str:
+    """An axis title that names the scale's ends: "1 = never … 4 = always"."""
+    (low, low_label), (high, high_label) = scale[0], scale[-1]
+    return f"{low} = {low_label.lower()} … {high} = {high_label.lower()}"
 
 
 def _layout(figure: go.Figure, *, title: str, height: int) -> go.Figure:
@@ -121,10 +168,15 @@ def _floats(series: pd.Series) -> list[float | None]:
     return [None if _missing(v) else float(v) for v in series.astype(object)]
 
 
-def self_vs_others(competencies: pd.DataFrame, groups: tuple[str, ...]) -> go.Figure:
+def self_vs_others(
+    competencies: pd.DataFrame,
+    groups: tuple[str, ...],
+    scale: list[tuple[int, str]] | None = None,
+) -> go.Figure:
     """A dot plot per competency: the coachee's self-rating, others' mean and each shown
-    group on one 1–5 line. Dots on a shared axis compare better than a radar chart, whose
-    area exaggerates differences and whose order of spokes changes the picture."""
+    group on one line from 1 to the top of ``scale`` (default: the shipped 1–5 scale).
+    Dots on a shared axis compare better than a radar chart, whose area exaggerates
+    differences and whose order of spokes changes the picture."""
     frame = competencies.iloc[::-1]
     figure = go.Figure()
     y = frame["competency"].tolist()
@@ -178,18 +230,25 @@ def self_vs_others(competencies: pd.DataFrame, groups: tuple[str, ...]) -> go.Fi
             ),
         )
     )
-    figure.update_xaxes(range=[0.8, 5.2], dtick=1, title=SCALE_TITLE, gridcolor="#e5e5e5")
+    scale = scale or DEFAULT_SCALE
+    figure.update_xaxes(
+        range=[0.8, len(scale) + 0.2], dtick=1, title=scale_title(scale), gridcolor="#e5e5e5"
+    )
     figure.update_yaxes(gridcolor="#f0f0f0")
     return _layout(figure, title="Self and others by competency", height=120 + 48 * len(frame))
 
 
 def gap_by_item(
-    items: pd.DataFrame, item_texts: dict[str, str], threshold: float = 0.5
+    items: pd.DataFrame,
+    item_texts: dict[str, str],
+    threshold: float = 0.5,
+    scale_points: int = 5,
 ) -> go.Figure:
     """A diverging bar per item: self minus others, sorted by gap, coloured and patterned
     by category; each bar is labelled with its category and the raters' agreement (rwg),
     so both read without hovering and without colour. Agreement below ``threshold``
-    (the rules' R) is marked "split"."""
+    (the rules' R) is marked "split". The axis spans the largest gap a scale of
+    ``scale_points`` points allows."""
     frame = items.dropna(subset=["gap"]).sort_values("gap", kind="stable")
     figure = go.Figure()
     for category, colour in CATEGORY_COLOURS.items():
@@ -273,7 +332,7 @@ def gap_by_item(
         zeroline=True,
         zerolinecolor="#333",
         gridcolor="#e5e5e5",
-        range=[-4.9, 4.9],
+        range=[-(scale_points - 0.1), scale_points - 0.1],
     )
     figure.update_yaxes(categoryorder="array", categoryarray=order, automargin=True)
     return _layout(
@@ -291,10 +350,12 @@ def heatmap_columns(groups: tuple[str, ...]) -> list[tuple[str, str, str | None]
     ]
 
 
-def group_heatmap(competencies: pd.DataFrame, groups: tuple[str, ...]) -> go.Figure:
+def group_heatmap(
+    competencies: pd.DataFrame, groups: tuple[str, ...], scale_points: int = 5
+) -> go.Figure:
     """Groups compared: a heatmap of the mean per competency (rows) and group (columns:
-    self, each shown group, all others). A hidden cell is empty, without hover text;
-    every shown cell has its figure written in it."""
+    self, each shown group, all others), coloured over 1..``scale_points``. A hidden
+    cell is empty, without hover text; every shown cell has its figure written in it."""
     columns = heatmap_columns(groups)
     z: list[list[float | None]] = []
     text: list[list[str]] = []
@@ -322,8 +383,8 @@ def group_heatmap(competencies: pd.DataFrame, groups: tuple[str, ...]) -> go.Fig
             x=[label for label, _, _ in columns],
             y=competencies["competency"].tolist(),
             zmin=1,
-            zmax=5,
-            colorscale=SCORE_SCALE,
+            zmax=scale_points,
+            colorscale=score_colourscale(scale_points),
             text=text,
             texttemplate="%{text}",
             textfont={"size": 12},
@@ -345,9 +406,11 @@ def group_heatmap(competencies: pd.DataFrame, groups: tuple[str, ...]) -> go.Fig
 def answer_spread(
     items: pd.DataFrame, item_texts: dict[str, str], scale: list[tuple[int, str]]
 ) -> go.Figure:
-    """How many raters gave each score, per statement: stacked bars of the counts 1..5,
-    the count written on each segment. Statements whose figures are hidden are left out."""
+    """How many raters gave each score, per statement: stacked bars of the counts of
+    each point of ``scale`` (1..A), the count written on each segment. Statements whose
+    figures are hidden are left out."""
     labels = dict(scale)
+    colours, patterns = score_colours(len(scale)), score_patterns(len(scale))
     frame = items[items["count_1"].notna()]
     y, texts = _labels(frame["item_key"], item_texts)
     figure = go.Figure()
@@ -360,8 +423,8 @@ def answer_spread(
                 orientation="h",
                 name=f"{point} {labels.get(point, '')}".strip(),
                 marker={
-                    "color": SCORE_COLOURS.get(point, "#999"),
-                    "pattern": {"shape": SCORE_PATTERNS.get(point, ""), "fgcolor": "#333"},
+                    "color": colours[point],
+                    "pattern": {"shape": patterns[point], "fgcolor": "#333"},
                     "line": {"color": "#333", "width": 0.5},
                 },
                 text=[("" if not c else f"{c:.0f}") for c in counts],
@@ -383,9 +446,10 @@ def answer_spread(
     )
 
 
-def predictions(table: pd.DataFrame) -> go.Figure:
+def predictions(table: pd.DataFrame, scale: list[tuple[int, str]] | None = None) -> go.Figure:
     """Self, predicted and actual side by side per competency and group, from
-    :func:`feedback.dashboard.insights.prediction_table` (shown groups only)."""
+    :func:`feedback.dashboard.insights.prediction_table` (shown groups only), on the
+    cycle's ``scale`` (default: the shipped 1–5 scale)."""
     frame = table.iloc[::-1]
     y = [f"{c} · {g}" for c, g in zip(frame["competency"], frame["group_name"], strict=True)]
     figure = go.Figure()
@@ -405,16 +469,20 @@ def predictions(table: pd.DataFrame) -> go.Figure:
                 hovertemplate=f"{name}: %{{x:.2f}}<br>%{{customdata}}<extra>%{{y}}</extra>",
             )
         )
-    figure.update_xaxes(range=[0.8, 5.2], dtick=1, title=SCALE_TITLE, gridcolor="#e5e5e5")
+    scale = scale or DEFAULT_SCALE
+    figure.update_xaxes(
+        range=[0.8, len(scale) + 0.2], dtick=1, title=scale_title(scale), gridcolor="#e5e5e5"
+    )
     figure.update_yaxes(automargin=True)
     return _layout(
         figure, title="Self, predicted and actual by group", height=120 + 30 * max(len(frame), 1)
     )
 
 
-def trend(table: pd.DataFrame) -> go.Figure:
+def trend(table: pd.DataFrame, scale_points: int = 5) -> go.Figure:
     """The change per competency between two cycles, for self, others and the gap, from
-    the engine's trend frame: grouped bars, each with its own pattern and its figure."""
+    the engine's trend frame: grouped bars, each with its own pattern and its figure;
+    the axis spans the largest change a scale of ``scale_points`` points allows."""
     figure = go.Figure()
     y = table["competency"].tolist()
     for column, name, colour, pattern in (
@@ -442,7 +510,10 @@ def trend(table: pd.DataFrame) -> go.Figure:
         )
     figure.update_layout(barmode="group")
     figure.update_xaxes(
-        title="change (later − earlier cycle)", zeroline=True, zerolinecolor="#333", range=[-4, 4]
+        title="change (later − earlier cycle)",
+        zeroline=True,
+        zerolinecolor="#333",
+        range=[-(scale_points - 1), scale_points - 1],
     )
     figure.update_yaxes(autorange="reversed", automargin=True)
     return _layout(figure, title="Change per competency", height=140 + 70 * max(len(table), 1))

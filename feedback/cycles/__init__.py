@@ -15,8 +15,10 @@ to the day its report is released, and the pages that span domains.
 - :mod:`.mailing` — what a message is about, for the mail sender;
 - pages: :mod:`.coach_pages` (coachees and cycles), :mod:`.voice_pages` (the coach's
   own wording of the raters' emails), :mod:`.dashboard` (a cycle's
-  results, the cohort, the trend), :mod:`.portal` (the coachee's portal);
+  results, the cohort, the trend), :mod:`.portal` (the coachee's portal),
+  :mod:`.questionnaire_pages` (the coach's own questionnaires: editor and preview);
 - :mod:`.cli` — ``feedback cycle``, ``feedback mail`` and ``feedback retention``;
+  :mod:`.questionnaire_cli` — ``feedback questionnaire import|export|list``;
 - :mod:`.warm` — a new gunicorn worker runs the dashboard's code once before it serves.
 
 Dependencies point down: this package uses the domains (coaching, raters, ratings,
@@ -26,7 +28,15 @@ plans, reports) and the infrastructure; nothing below imports it (docs/architect
 from flask import Flask
 
 from ..mail.outbox import register_context_loader, register_links
-from . import coach_pages, dashboard, erasure, nominations, portal, voice_pages  # noqa: F401 (erasure listens)
+from . import (  # noqa: F401 (erasure listens)
+    coach_pages,
+    dashboard,
+    erasure,
+    nominations,
+    portal,
+    questionnaire_pages,
+    voice_pages,
+)
 from .lifecycle import PORTAL_MAIL, REPORT_MAIL, portal_link
 from .mailing import message_contexts
 from .notes import CYCLE_CLOSED, GROUPS_READY, dashboard_link
@@ -45,5 +55,5 @@ def init_app(app: Flask) -> None:
     )
     register_context_loader(app, message_contexts)
     nominations.init_app(app)
-    for module in (coach_pages, dashboard, portal, voice_pages):
+    for module in (coach_pages, dashboard, portal, voice_pages, questionnaire_pages):
         app.register_blueprint(module.bp)

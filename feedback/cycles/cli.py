@@ -14,8 +14,10 @@ from sqlalchemy import select
 
 from ..accounts.services import coach_by_email
 from ..coaching.models import Coachee, Cycle
+from ..coaching.questionnaires import questionnaire_for_cycle
 from ..coaching.services import add_coachee, dashboard_url, portal_url
 from ..database import commit
+from ..errors import NotFound
 from ..extensions import db
 from ..raters.services import (
     DEFAULT_MINIMUM_IN_ALL,
@@ -78,6 +80,11 @@ def _parse_date(_ctx, _param, value: str | None) -> date | None:
     show_default=True,
     help="The fewest raters in all.",
 )
+@click.option(
+    "--questionnaire",
+    "questionnaire_key",
+    help="Key of the default or of one of the coach's questionnaires (its latest version).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @with_appcontext
 def create_cycle_command(
@@ -90,6 +97,7 @@ def create_cycle_command(
     min_peers: int,
     min_subordinates: int,
     min_raters: int,
+    questionnaire_key: str | None,
     as_json: bool,
 ) -> None:
     """Start a cycle for a coachee (added if new) and queue their portal email. The
@@ -97,6 +105,10 @@ def create_cycle_command(
     coach = coach_by_email(coach_email)
     if coach is None:
         raise click.UsageError(f"no coach with email {coach_email}")
+    try:
+        questionnaire = questionnaire_for_cycle(coach, questionnaire_key)
+    except NotFound as exc:
+        raise click.UsageError(str(exc)) from None
     try:
         email = normalise_email(coachee_email)
     except ValueError as exc:
@@ -113,6 +125,7 @@ def create_cycle_command(
         cycle = lifecycle.start_cycle(
             coachee,
             closes_on=closes,
+            questionnaire=questionnaire,
             approve_nominations=approve_nominations,
             minimums={
                 "min_boss": min_boss,

@@ -16,6 +16,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ..coaching import audit, services
+from ..coaching.questionnaires import questionnaire_for_cycle
 from ..database import commit
 from ..extensions import db
 from ..raters import services as raters
@@ -113,7 +114,7 @@ def edit_coachee(coachee_id: int):
 def new_cycle(coachee_id: int):
     """Start a cycle; the coachee gets their portal link by email."""
     coachee = services.coachee_of(current_user, coachee_id)
-    form = CycleForm()
+    form = CycleForm(coach=current_user)
     if form.validate_on_submit():
         cycle = lifecycle.start_cycle(
             coachee,
@@ -122,6 +123,7 @@ def new_cycle(coachee_id: int):
             boss_exempt=form.boss_exempt.data,
             approve_nominations=form.approve_nominations.data,
             minimums=form.minimums,
+            questionnaire=questionnaire_for_cycle(current_user, form.questionnaire.data),
         )
         commit()
         flash(f"The cycle is open. {coachee.name} has been sent their link.", "success")

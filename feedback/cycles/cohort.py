@@ -51,7 +51,9 @@ def strictest_rules(cycles: list[Cycle]) -> analysis.Rules:
     if not cycles:
         return analysis.DEFAULT_RULES
     rules = [rules_for(c) for c in cycles]
-    return analysis.Rules(
+    # On the largest scale among the cycles (4 to 7 points), which every score fits.
+    return analysis.rules_for_scale(
+        max(r.scale_points for r in rules),
         min_group_size=max(r.min_group_size for r in rules),
         boss_exempt=all(r.boss_exempt for r in rules),
     )

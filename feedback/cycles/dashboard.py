@@ -9,6 +9,7 @@ from ..coaching.services import coachee_of, cycle_of
 from ..plans import services as plans
 from ..plans.follow_up import follow_up, predictions_view
 from ..raters.services import invites_of, nomination_shortfall, progress
+from ..ratings.frames import ratings_frame
 from ..ratings.held import held_answers
 from ..ratings.results import cycle_report, safe_json
 from ..vocabulary import GROUP_LABELS, CycleState, InviteState
@@ -69,6 +70,7 @@ def show_cohort():
     if category and category not in categories:
         abort(400, f"Unknown agreement category “{category}”.")
     rows, mixed = cohort_service.cohort(current_user)
+    scales = sorted({r.analysed.questionnaire.scale_points for r in rows if r.analysed})
     shown = cohort_service.sort_and_filter(
         rows, sort=sort, descending=order == "desc", category=category, query=query
     )
@@ -77,6 +79,7 @@ def show_cohort():
         rows=shown,
         total=len(rows),
         mixed_rules=mixed,
+        mixed_scales=scales if len(scales) > 1 else None,
         sorts=cohort_service.SORTS,
         sort=sort,
         order=order,
@@ -108,20 +111,53 @@ def show_trend(coachee_id: int):
         abort(400, "Choose two different cycles.")
     before, before_report = by_id[before_id]
     after, after_report = by_id[after_id]
-    competencies = analysis.trend(
-        before_report.results.competencies, after_report.results.competencies
-    )
-    items = analysis.trend(before_report.results.items, after_report.results.items)
+    context |= {"before": before, "after": after}
+    before_q, after_q = before.questionnaire, after.questionnaire
+    if before_q.scale_points != after_q.scale_points:
+        note = (
+            f"These two cycles use scales of different sizes ({before_q.scale_points} and "
+            f"{after_q.scale_points} points), so their figures cannot be compared."
+        )
+        return render_template("dashboard/trend.html", **context, trend=[], note=note)
+    before_items = before_report.results.items
+    after_items = after_report.results.items
+    before_competencies = before_report.results.competencies
+    after_competencies = after_report.results.competencies
+    before_keys = [item.key for item in before_q.items]
+    after_keys = [item.key for item in after_q.items]
+    note = None
+    if set(before_keys) != set(after_keys):
+        shared = set(before_keys) & set(after_keys)
+        if not shared:
+            note = "These two cycles have no statement in common, so there is no trend."
+            return render_template("dashboard/trend.html", **context, trend=[], note=note)
+        note = (
+            f"The two cycles' questionnaires differ: the trend compares only the "
+            f"{len(shared)} statements they share (of {len(before_keys)} in the earlier "
+            f"cycle and {len(after_keys)} in the later), and each competency's figures "
+            "are worked out again from those statements alone."
+        )
+        before_competencies = _on_statements(before, before_report, shared)
+        after_competencies = _on_statements(after, after_report, shared)
+        before_items = before_items[before_items["item_key"].isin(shared)]
+        after_items = after_items[after_items["item_key"].isin(shared)]
+    competencies = analysis.trend(before_competencies, after_competencies)
+    items = analysis.trend(before_items, after_items)
     return render_template(
         "dashboard/trend.html",
         **context,
-        before=before,
-        after=after,
+        note=note,
         trend=competencies.to_dict("records"),
         item_trend=items.to_dict("records"),
         item_texts=before_report.item_texts | after_report.item_texts,
-        figure=safe_json(charts.trend(competencies)),
+        figure=safe_json(charts.trend(competencies, after_q.scale_points)),
     )
+
+
+def _on_statements(cycle, report, keys: set[str]) -> pd.DataFrame:
+    """A closed cycle's guarded competency figures from the statements ``keys`` only."""
+    ratings = ratings_frame(cycle)
+    return analysis.competency_stats(ratings[ratings["item_key"].isin(keys)], report.results.rules)
 
 
 @bp.app_template_filter("shown")

@@ -22,7 +22,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..coaching.questionnaires import questionnaire_choices
 from ..coaching.services import coachee_with_email
+from ..questionnaires import default_questionnaire
 from ..raters.services import DEFAULT_MINIMUM_IN_ALL, DEFAULT_MINIMUMS, MAX_RATERS_PER_CYCLE
 from ..timeutil import today
 from ..vocabulary import GROUP_LABELS, RATER_GROUPS, name_too_long
@@ -76,7 +78,8 @@ def _minimum(label: str, default: int) -> IntegerField:
 
 
 class CycleForm(FlaskForm):
-    """Start a cycle: a deadline and a note to the coachee."""
+    """Start a cycle: a deadline, a note to the coachee and the questionnaire (the
+    default or one of ``coach``'s own; any other key is refused as not a choice)."""
 
     closes_on = DateField(
         "Answers close after",
@@ -107,6 +110,14 @@ class CycleForm(FlaskForm):
             "min_subordinates": self.min_subordinates.data,
             "min_raters": self.min_raters.data,
         }
+
+    questionnaire = SelectField(
+        "Questionnaire", validate_choice=True, default=lambda: default_questionnaire().key
+    )
+
+    def __init__(self, *args, coach=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.questionnaire.choices = questionnaire_choices(coach) if coach is not None else []
 
     def validate_closes_on(self, field) -> None:
         if field.data and field.data < today():

@@ -34,6 +34,7 @@ from ..coaching.services import portal_url
 from ..extensions import db
 from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import queue_message
+from ..questionnaires.models import Questionnaire
 from ..questionnaires.store import stored_questionnaire
 from ..raters.services import MAX_RATERS_PER_CYCLE, progress
 from ..ratings.held import admit_held_answers, discard_held_answers
@@ -82,13 +83,16 @@ def start_cycle(
     closes_on: date,
     welcome_note: str = "",
     boss_exempt: bool = True,
+    questionnaire: Questionnaire | None = None,
     approve_nominations: bool = False,
     minimums: dict[str, int] | None = None,
 ) -> Cycle:
-    """Open a cycle on the default questionnaire and queue the coachee's portal link.
-    ``approve_nominations``: the coachee's nominations wait for the coach. ``minimums``
-    (``min_boss``, ``min_peers``, ``min_subordinates``, ``min_raters``; none when not
-    given) never change ``min_group_size``, the anonymity threshold."""
+    """Open a cycle on ``questionnaire`` (default: the shipped one; the caller checks it
+    is the coach's, see ``coaching.questionnaires.questionnaire_for_cycle``) and queue
+    the coachee's portal link. ``approve_nominations``: the coachee's nominations wait
+    for the coach. ``minimums`` (``min_boss``, ``min_peers``, ``min_subordinates``,
+    ``min_raters``; none when not given) never change ``min_group_size``, the anonymity
+    threshold."""
     check_deadline(closes_on)
     minimums = minimums or {}
     unknown = set(minimums) - {"min_boss", "min_peers", "min_subordinates", "min_raters"}
@@ -96,7 +100,7 @@ def start_cycle(
         raise ValueError(f"a minimum is a number of raters from 0 to {MAX_RATERS_PER_CYCLE}")
     cycle = Cycle(
         coachee=coachee,
-        questionnaire=stored_questionnaire(),
+        questionnaire=questionnaire or stored_questionnaire(),
         closes_on=closes_on,
         welcome_note=welcome_note.strip(),
         boss_exempt=boss_exempt,

@@ -47,6 +47,6 @@ def _predictions_view(report: CycleReport, predicted: dict) -> dict | None:
     table["group_name"] = table["group"].map(GROUP_LABELS)
     return {
         "rows": table.to_dict("records"),
-        "figure": safe_json(charts.predictions(table)),
+        "figure": safe_json(charts.predictions(table, report.scale)),
         "counts": {insight: int((table["insight"] == insight).sum()) for insight in INSIGHTS},
     }

@@ -15,12 +15,12 @@ AUTHORS = ("coach", "coachee")
 
 class Prediction(db.Model):
     """The coachee's guess, before seeing any result, of how one group will rate them
-    on one competency (the group's mean on the 1–5 scale, in steps of a half)."""
+    on one competency (the group's mean on the cycle's scale, in steps of a half)."""
 
     __tablename__ = "predictions"
     __table_args__ = (
         UniqueConstraint("cycle_id", "competency_key", "group"),
-        CheckConstraint("score >= 1 AND score <= 5 AND score * 2 = ROUND(score * 2)", name="score"),
+        CheckConstraint("score >= 1 AND score <= 7 AND score * 2 = ROUND(score * 2)", name="score"),
         CheckConstraint("\"group\" IN ('boss', 'peer', 'subordinate', 'partner')", name="group"),
     )
 
@@ -30,7 +30,7 @@ class Prediction(db.Model):
     competency_key: Mapped[str] = mapped_column(String(40))
     #: boss, peer, subordinate or partner.
     group: Mapped[str] = mapped_column(String(12))
-    #: The expected mean, 1 to 5 in steps of a half (3.5: between 3 and 4).
+    #: The expected mean, 1 to the top of the scale in steps of a half (3.5: between 3 and 4).
     score: Mapped[float] = mapped_column(Float)
 
     cycle: Mapped[Cycle] = relationship()

@@ -13,8 +13,16 @@ from .models import AUTHORS, Goal, Prediction
 
 #: Groups a coachee can predict, in the order the forms show them.
 PREDICTED_GROUPS = RATER_GROUPS
-#: What a prediction can be: a point of the 1–5 scale or a half between two (3.5).
+#: What a prediction can be on the shipped 1–5 scale: a point or a half between two (3.5).
 PREDICTION_VALUES: tuple[float, ...] = tuple(half / 2 for half in range(2, 11))
+
+
+def prediction_values(scale_points: int) -> tuple[float, ...]:
+    """What a prediction can be on a scale of ``scale_points`` points: a point of it or
+    a half between two."""
+    return tuple(half / 2 for half in range(2, 2 * scale_points + 1))
+
+
 #: A plan holds one to three goals per cycle.
 MAX_GOALS = 3
 #: A review date no later than this after today.
@@ -55,13 +63,14 @@ def save_predictions(cycle: Cycle, scores: dict[tuple[str, str], float]) -> None
     if not can_predict(cycle):
         raise PlanError("the report is already released, so predictions are closed")
     known = {c.key for c in cycle.questionnaire.competencies}
+    top = cycle.questionnaire.scale_points
     for (key, group), score in scores.items():
         if key not in known or group not in PREDICTED_GROUPS:
             raise PlanError(f"unknown competency or group: {key}, {group}")
         if isinstance(score, bool) or not isinstance(score, int | float):
-            raise PlanError("each prediction is a number from 1 to 5")
-        if float(score) not in PREDICTION_VALUES:
-            raise PlanError("each prediction is a point from 1 to 5 or a half between two")
+            raise PlanError(f"each prediction is a number from 1 to {top}")
+        if float(score) not in prediction_values(top):
+            raise PlanError(f"each prediction is a point from 1 to {top} or a half between two")
     db.session.execute(delete(Prediction).where(Prediction.cycle_id == cycle.id))
     for (key, group), score in scores.items():
         db.session.add(

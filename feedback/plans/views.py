@@ -167,25 +167,29 @@ def remove_own_goal(token: str, goal_id: int):
     return redirect(url_for("portal_plans.coachee_plan", token=token))
 
 
-#: The predictions' choices as posted ("1", "1.5", … "5") and their values.
-PREDICTION_CHOICES = {services.prediction_text(v): v for v in services.PREDICTION_VALUES}
+def _prediction_choices(cycle: Cycle) -> dict[str, float]:
+    """The choices as posted ("1", "1.5", … up to the top of the cycle's scale)."""
+    values = services.prediction_values(cycle.questionnaire.scale_points)
+    return {services.prediction_text(v): v for v in values}
 
 
 def _read_predictions(cycle: Cycle) -> tuple[dict[tuple[str, str], float], list[str]]:
     """The predictions posted, and what is wrong with them (nothing saved if anything)."""
     scores: dict[tuple[str, str], float] = {}
     problems: list[str] = []
+    choices = _prediction_choices(cycle)
+    top = cycle.questionnaire.scale_points
     for competency in cycle.questionnaire.competencies:
         for group in services.PREDICTED_GROUPS:
             raw = request.form.get(f"predict-{competency.key}-{group}", "").strip()
             if raw == "":
                 continue
-            if raw not in PREDICTION_CHOICES:
+            if raw not in choices:
                 problems.append(
-                    f"{competency.title}, {GROUP_LABELS[group]}: choose 1 to 5, or a half"
+                    f"{competency.title}, {GROUP_LABELS[group]}: choose 1 to {top}, or a half"
                 )
                 continue
-            scores[(competency.key, group)] = PREDICTION_CHOICES[raw]
+            scores[(competency.key, group)] = choices[raw]
     return scores, problems
 
 
@@ -199,7 +203,7 @@ def _prediction_options(cycle: Cycle) -> list[tuple[str, str]]:
             if value in labels
             else f"{text}, between {int(value)} and {int(value) + 1}",
         )
-        for text, value in PREDICTION_CHOICES.items()
+        for text, value in _prediction_choices(cycle).items()
     ]
 
 

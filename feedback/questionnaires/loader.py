@@ -22,7 +22,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from . import schema
-from .schema import NAME_PLACEHOLDER, SCALE_POINTS, Audience
+from .schema import NAME_PLACEHOLDER, Audience
 from .toml_lines import key_lines, line_of
 
 #: The key of the questionnaire shipped as ``default.toml``.
@@ -64,16 +64,22 @@ class QuestionnaireError(ValueError):
 
 @dataclass(frozen=True)
 class Scale:
-    """The rating scale: a label for each point 1..5 and the "Don't know" label."""
+    """The rating scale: a label for each point 1..A and the "Don't know" label."""
 
     #: Point -> label, 1 first. Treat as read-only; the object may be shared.
     labels: dict[int, str] = field(hash=False)
-    dont_know: str
+    #: None when the scale offers no "Don't know".
+    dont_know: str | None
 
     @property
     def points(self) -> tuple[int, ...]:
-        """The valid scores, lowest first (1..5)."""
+        """The valid scores, lowest first (1..A)."""
         return tuple(sorted(self.labels))
+
+    @property
+    def size(self) -> int:
+        """A, the number of points (the top score)."""
+        return len(self.labels)
 
 
 @dataclass(frozen=True)
@@ -197,7 +203,7 @@ def parse_questionnaire(text: str, source: str = "<string>") -> QuestionnaireSpe
         questionnaire = schema.QuestionnaireFile.model_validate(data)
     except ValidationError as invalid:
         raise _error(source, text, invalid) from None
-    return _spec(questionnaire)
+    return spec_of_file(questionnaire)
 
 
 @functools.cache
@@ -230,7 +236,8 @@ def _error(source: str, text: str, invalid: ValidationError) -> QuestionnaireErr
     )
 
 
-def _spec(questionnaire: schema.QuestionnaireFile) -> QuestionnaireSpec:
+def spec_of_file(questionnaire: schema.QuestionnaireFile) -> QuestionnaireSpec:
+    """The spec of a validated questionnaire file (or of the editor's validated form)."""
     labels = questionnaire.scale.labels
     return QuestionnaireSpec(
         key=questionnaire.key,
@@ -238,7 +245,7 @@ def _spec(questionnaire: schema.QuestionnaireFile) -> QuestionnaireSpec:
         title=questionnaire.title,
         description=questionnaire.description,
         scale=Scale(
-            labels={point: labels[str(point)] for point in SCALE_POINTS},
+            labels={point: labels[str(point)] for point in range(1, len(labels) + 1)},
             dont_know=questionnaire.scale.dont_know,
         ),
         competencies=tuple(

@@ -1,4 +1,9 @@
-"""Questionnaires as stored: versioned and immutable once a cycle uses them."""
+"""Questionnaires as stored: versioned and immutable once a cycle uses them.
+
+A questionnaire belongs to a coach (``coach_id``) or, with no owner, is shipped with
+the service (the default). Its key is unique across owners; each version is its own
+row, and a version a cycle uses is never changed again (:mod:`.store`).
+"""
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,10 +20,15 @@ class Questionnaire(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(40))
     version: Mapped[int]
+    #: The coach who wrote it; None for a questionnaire shipped with the service.
+    #: (No cascade: SQLite reflects none on a column added later, and the cycles that
+    #: use a questionnaire must go before it anyway.)
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    #: Labels of the points 1..5, joined by newlines.
+    #: Labels of the points 1..A (A from 4 to 7), joined by newlines.
     scale_labels: Mapped[str] = mapped_column(Text)
+    #: The label of the "Don't know" choice; empty when the scale offers none.
     dont_know_label: Mapped[str] = mapped_column(String(60))
 
     competencies: Mapped[list["Competency"]] = relationship(
@@ -35,6 +45,11 @@ class Questionnaire(db.Model):
     def scale(self) -> list[tuple[int, str]]:
         """The scale as (value, label) pairs, 1 first."""
         return list(enumerate(self.scale_labels.split("\n"), start=1))
+
+    @property
+    def scale_points(self) -> int:
+        """A, the number of points of the scale (its top score)."""
+        return len(self.scale_labels.split("\n"))
 
     def questions_for(self, audience: str) -> list["OpenQuestion"]:
         """Open questions asked of ``"self"`` or of ``"rater"``."""

@@ -3,14 +3,16 @@
 A questionnaire file (UTF-8 TOML) describes one version of a questionnaire::
 
     key = "career-360"           # a key: see "Keys" below
-    version = 1                  # a positive integer; bump it for every change
+    version = 1                  # a positive integer; a stored version never changes:
+                                 # importing a changed file stores the next version
     title = "Career 360"         # one line, at most 200 characters
     description = "..."          # shown to the coachee and to every rater, <= 5000
 
-    [scale]                      # the rating scale: exactly the points 1..5
+    [scale]                      # the rating scale: the points 1..A, A from 4 to 7
     labels = { "1" = "Strongly disagree", "2" = "...", "3" = "...",
                "4" = "...", "5" = "Strongly agree" }   # one line, <= 60 characters each
-    dont_know = "Don't know"     # the label of the "no answer" choice, <= 60 characters
+    dont_know = "Don't know"     # the "no answer" choice, <= 60 characters; leave the
+                                 # key out to offer no such choice
 
     [[competencies]]             # at least one; shown in this order
     key = "results"
@@ -42,8 +44,9 @@ Rules beyond the shape above, each enforced by the model or validator named:
   (``item-<key>``, ``text-<key>``) and stay stable across versions so trends can
   compare them.
 - Between 1 and 200 rated items in total (:meth:`QuestionnaireFile.item_count_in_range`).
-- The scale labels exactly the points "1" to "5", each point with its own label, and
-  "Don't know" differs from all of them (:class:`ScaleTable`).
+- The scale labels exactly the points "1" to "A" for a size A from 4 to 7, each point
+  with its own label, and "Don't know", when offered, differs from all of them
+  (:class:`ScaleTable`).
 - ``{name}`` is the only placeholder. An item's rater wording must contain it
   (:data:`RaterWording`); an open question's rater wording may
   (:data:`OpenRaterWording`). Self wordings speak to the coachee and contain none
@@ -95,7 +98,9 @@ HEADLINE_MAX_LENGTH = 140
 MIN_ITEMS = 1
 MAX_ITEMS = 200
 MAX_ANSWER_LENGTH = 10_000
-SCALE_POINTS = (1, 2, 3, 4, 5)
+#: The sizes a scale may have (its points are 1..A).
+MIN_SCALE_POINTS = 4
+MAX_SCALE_POINTS = 7
 
 _KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
@@ -184,19 +189,25 @@ class _Table(BaseModel):
 
 
 class ScaleTable(_Table):
-    """``[scale]``: a label for each point "1".."5" and the "Don't know" label."""
+    """``[scale]``: a label for each point "1".."A" and, when offered, "Don't know"."""
 
     labels: dict[str, Label]
-    dont_know: Label
+    dont_know: Label | None = None
 
     @field_validator("labels")
     @classmethod
     def labels_every_point_once(cls, labels: dict[str, str]) -> dict[str, str]:
-        """Exactly the points "1" to "5", and no two with the same label."""
-        if sorted(labels) != [str(point) for point in SCALE_POINTS]:
+        """The points "1" to "A" (A from 4 to 7), and no two with the same label."""
+        size = len(labels)
+        if not (
+            MIN_SCALE_POINTS <= size <= MAX_SCALE_POINTS
+            and set(labels) == {str(point) for point in range(1, size + 1)}
+        ):
             found = ", ".join(f'"{point}"' for point in labels) or "none"
             raise _error(
-                "scale_points", f'must label exactly the points "1" to "5" (found {found})'
+                "scale_points",
+                f'must label the points "1" to "A" for a scale of A = {MIN_SCALE_POINTS} '
+                f"to {MAX_SCALE_POINTS} points, each once (found {found})",
             )
         if len(set(labels.values())) != len(labels):
             raise _error("scale_labels", "each point needs its own label")
@@ -205,7 +216,7 @@ class ScaleTable(_Table):
     @model_validator(mode="after")
     def dont_know_stands_out(self) -> ScaleTable:
         """The "Don't know" label is none of the points' labels."""
-        if self.dont_know in self.labels.values():
+        if self.dont_know is not None and self.dont_know in self.labels.values():
             raise _error(
                 "dont_know", "must differ from the labels of the points", at=("dont_know",)
             )

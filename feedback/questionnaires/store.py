@@ -1,9 +1,17 @@
-"""Copy questionnaire files into the database, once per key and version."""
+"""Questionnaires in the database: copied from a spec once per key and version, read
+back as a spec, and the latest version of a key.
+
+A stored version is never changed while a cycle uses it; whether one does is for the
+caller to say (cycles live above this package), see ``feedback.cycles.own_questionnaires``.
+"""
 
 from sqlalchemy import select
 
 from ..extensions import db
-from .loader import QuestionnaireSpec, default_questionnaire
+from .loader import Competency as CompetencySpec
+from .loader import Item as ItemSpec
+from .loader import OpenQuestion as OpenQuestionSpec
+from .loader import QuestionnaireSpec, Scale, default_questionnaire
 from .models import Competency, Item, OpenQuestion, Questionnaire
 
 
@@ -18,13 +26,49 @@ def stored_questionnaire(spec: QuestionnaireSpec | None = None) -> Questionnaire
     )
     if existing is not None:
         return existing
+    return add_version(spec, coach_id=None)
+
+
+def latest_version(key: str) -> Questionnaire | None:
+    """The stored version of ``key`` with the highest number; None if none is stored."""
+    return db.session.scalar(
+        select(Questionnaire)
+        .where(Questionnaire.key == key)
+        .order_by(Questionnaire.version.desc())
+        .limit(1)
+    )
+
+
+def add_version(spec: QuestionnaireSpec, *, coach_id: int | None) -> Questionnaire:
+    """Store ``spec`` as a new row (its key and version must not be stored yet),
+    owned by the coach ``coach_id`` (None: shipped with the service); flushed."""
+    questionnaire = unsaved_questionnaire(spec, coach_id=coach_id)
+    db.session.add(questionnaire)
+    db.session.flush()
+    return questionnaire
+
+
+def stored_or_unsaved(spec: QuestionnaireSpec) -> Questionnaire:
+    """The stored copy of ``spec`` if there is one, else an unsaved one (for a page
+    that only reads, such as a preview: it must not write)."""
+    existing = db.session.scalar(
+        select(Questionnaire).where(
+            Questionnaire.key == spec.key, Questionnaire.version == spec.version
+        )
+    )
+    return existing if existing is not None else unsaved_questionnaire(spec, coach_id=None)
+
+
+def unsaved_questionnaire(spec: QuestionnaireSpec, *, coach_id: int | None) -> Questionnaire:
+    """``spec`` as model objects, not added to the session."""
     questionnaire = Questionnaire(
         key=spec.key,
         version=spec.version,
+        coach_id=coach_id,
         title=spec.title,
         description=spec.description,
-        scale_labels="\n".join(spec.scale.labels[point] for point in range(1, 6)),
-        dont_know_label=spec.scale.dont_know,
+        scale_labels="\n".join(spec.scale.labels[point] for point in spec.scale.points),
+        dont_know_label=spec.scale.dont_know or "",
     )
     position = 0
     for c_position, competency_spec in enumerate(spec.competencies):
@@ -57,6 +101,46 @@ def stored_questionnaire(spec: QuestionnaireSpec | None = None) -> Questionnaire
                 max_length=question.max_length,
             )
         )
-    db.session.add(questionnaire)
-    db.session.flush()
     return questionnaire
+
+
+def spec_of(questionnaire: Questionnaire) -> QuestionnaireSpec:
+    """A stored version as the spec it was made from (to export it, edit it or compare
+    it with another)."""
+    return QuestionnaireSpec(
+        key=questionnaire.key,
+        version=questionnaire.version,
+        title=questionnaire.title,
+        description=questionnaire.description,
+        scale=Scale(
+            labels=dict(questionnaire.scale), dont_know=questionnaire.dont_know_label or None
+        ),
+        competencies=tuple(
+            CompetencySpec(
+                key=competency.key,
+                title=competency.title,
+                description=competency.description,
+                items=tuple(
+                    ItemSpec(
+                        key=item.key,
+                        competency_key=competency.key,
+                        self_text=item.self_text,
+                        rater_text=item.rater_text,
+                    )
+                    for item in questionnaire.items
+                    if item.competency_id == competency.id
+                ),
+            )
+            for competency in questionnaire.competencies
+        ),
+        open_questions=tuple(
+            OpenQuestionSpec(
+                key=question.key,
+                audience=question.audience,
+                self_text=question.self_text,
+                rater_text=question.rater_text,
+                max_length=question.max_length,
+            )
+            for question in questionnaire.open_questions
+        ),
+    )

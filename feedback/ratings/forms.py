@@ -1,7 +1,8 @@
 """The answer form shared by the self-assessment and the raters: built from the questionnaire.
 
-Field names are part of the stable interface: ``item-<item_key>`` with ``1``…``5`` or
-``na``, ``text-<question_key>``, and ``action`` (``save``, ``submit`` or ``decline``).
+Field names are part of the stable interface: ``item-<item_key>`` with a point of the
+questionnaire's scale (``1``…``A``, A from 4 to 7) or ``na`` (when the scale offers
+"Don't know"), ``text-<question_key>``, and ``action`` (``save``, ``submit`` or ``decline``).
 """
 
 from flask import current_app
@@ -129,7 +130,8 @@ def _form_class(questionnaire: Questionnaire, audience: str) -> type[AnswerForm]
 
 def _build_form_class(questionnaire: Questionnaire, audience: str) -> type[AnswerForm]:
     choices = [SelectChoice(str(point), label) for point, label in questionnaire.scale]
-    choices.append(SelectChoice(DONT_KNOW, questionnaire.dont_know_label))
+    if questionnaire.dont_know_label:  # empty: the scale offers no "Don't know"
+        choices.append(SelectChoice(DONT_KNOW, questionnaire.dont_know_label))
 
     class Form(AnswerForm):
         question_keys = tuple(q.key for q in questionnaire.questions_for(audience))

@@ -18,8 +18,6 @@ from markupsafe import Markup, escape
 
 from ..questionnaires.models import Questionnaire
 
-#: Shown at a statement left without an answer when the form was submitted.
-NEEDS_ANSWER = "Please choose an answer, or “Don't know”."
 #: The placeholder for the coachee's first name in a statement's rater wording.
 NAME = "{name}"
 
@@ -56,6 +54,10 @@ class _Grid:
     choices: dict[str, tuple[_Choice, ...]]
     scale_ends: str
     questions: tuple[OpenQuestion, ...]
+    #: The opening tag of a statement's row of buttons (its class says how many).
+    scale_open: str
+    #: Shown at a statement left without an answer when the form was submitted.
+    needs_answer: str
 
 
 def _build(questionnaire: Questionnaire, audience: str, choices) -> _Grid:
@@ -96,7 +98,12 @@ def _build(questionnaire: Questionnaire, audience: str, choices) -> _Grid:
         OpenQuestion(q.key, q.self_text, q.rater_text, q.max_length)
         for q in questionnaire.questions_for(audience)
     )
-    return _Grid(tuple(statements), buttons, ends, questions)
+    scale_open = f'<div class="scale cols-{len(choices)} points-{questionnaire.scale_points}">'
+    dont_know = questionnaire.dont_know_label
+    needs_answer = (
+        f"Please choose an answer, or “{dont_know}”." if dont_know else "Please choose an answer."
+    )
+    return _Grid(tuple(statements), buttons, ends, questions, scale_open, needs_answer)
 
 
 def _grid(questionnaire: Questionnaire, audience: str, choices) -> _Grid:
@@ -135,7 +142,7 @@ def statement_grid(
         add(f'<h2 class="competency-title">{title}</h2>')
         for row in rows:
             chosen = chosen_by_key.get(row.key)
-            error = errors.get(row.key) or (NEEDS_ANSWER if check and not chosen else None)
+            error = errors.get(row.key) or (grid.needs_answer if check and not chosen else None)
             if error:
                 add('<fieldset class="question invalid"')
                 if first is None:
@@ -145,7 +152,8 @@ def statement_grid(
                 add('<fieldset class="question"')
             add(disabled)
             legend = row.legend.replace(NAME, name_html) if audience != "self" else row.legend
-            add(f'<legend>{legend}</legend><div class="scale">')
+            add(f"<legend>{legend}</legend>")
+            add(grid.scale_open)
             for choice in grid.choices[row.key]:
                 add(choice.head)
                 if choice.value == chosen:

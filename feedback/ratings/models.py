@@ -69,7 +69,8 @@ class Rating(db.Model):
 
     __tablename__ = "ratings"
     __table_args__ = (
-        CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+        # The largest scale a questionnaire may have; the form checks the cycle's own.
+        CheckConstraint("score BETWEEN 1 AND 7", name="score"),
         {"sqlite_with_rowid": False},
     )
 

@@ -84,8 +84,14 @@ class CycleReport:
 
 
 def rules_for(cycle: Cycle) -> analysis.Rules:
-    """The anonymity and category rules a cycle was run with."""
-    return analysis.Rules(min_group_size=cycle.min_group_size, boss_exempt=cycle.boss_exempt)
+    """The anonymity and category rules a cycle was run with, on its questionnaire's
+    scale: its size A sets rwg's σ²_EU = (A² − 1) / 12, the range of a score, and
+    where the category thresholds lie (:func:`feedback.analysis.rules_for_scale`)."""
+    return analysis.rules_for_scale(
+        cycle.questionnaire.scale_points,
+        min_group_size=cycle.min_group_size,
+        boss_exempt=cycle.boss_exempt,
+    )
 
 
 def comment_seed(cycle: Cycle) -> int:
@@ -217,9 +223,11 @@ def _build_report(cycle: Cycle) -> CycleReport | None:
     item_texts, question_texts, competency_keys = wording(cycle)
     scale = cycle.questionnaire.scale
     figures = {
-        "competencies": charts.self_vs_others(results.competencies, results.shown_groups),
-        "gaps": charts.gap_by_item(results.items, item_texts, results.rules.agreement_threshold),
-        "groups": charts.group_heatmap(results.competencies, results.shown_groups),
+        "competencies": charts.self_vs_others(results.competencies, results.shown_groups, scale),
+        "gaps": charts.gap_by_item(
+            results.items, item_texts, results.rules.agreement_threshold, len(scale)
+        ),
+        "groups": charts.group_heatmap(results.competencies, results.shown_groups, len(scale)),
         "spread": charts.answer_spread(results.items, item_texts, scale),
     }
     return CycleReport(

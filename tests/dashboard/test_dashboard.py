@@ -77,9 +77,10 @@ def test_dashboard_figures_equal_the_engine(closed_cycle, coach_browser, app):
 
     # The agreement category, in plain words, and the rankings' statements.
     with app.app_context():
-        agreement = analysis.self_other_agreement(
-            ratings_frame(db.session.get(Cycle, cycle_id)), rules_for(Cycle(min_group_size=3))
-        )
+        cycle = db.session.get(Cycle, cycle_id)
+        assert cycle.min_group_size == 3
+        # The cycle's own rules: they follow its questionnaire's scale.
+        agreement = analysis.self_other_agreement(ratings_frame(cycle), rules_for(cycle))
     assert agreement["category"].iloc[0] in html
     assert "Top 5 strengths" in html and "Blind spots, largest first" in html
     assert "not radar" in html or "not a radar chart" in html

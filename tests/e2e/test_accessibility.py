@@ -1,6 +1,7 @@
 """axe-core finds nothing on any page that a coach, a coachee or a rater sees, at 390 and
 at 1366 px wide, in Debian's Chromium: the coach's pages (sign-in, coachees, a coachee,
-the cycle dashboard open and closed, trend, cohort, plan, the HTML report, the forms),
+the cycle dashboard open and closed, trend, cohort, plan, the HTML report, the forms,
+the questionnaires, their editor and the preview of the rater's form),
 the coachee's portal (overview, self-assessment, nominations, predictions, the released
 report and plan), the rater's (form, its errors, thank-you pages, closed pages) and the
 error pages (404, 400, a broken link). No page scrolls sideways either.
@@ -303,6 +304,10 @@ def test_no_page_has_an_accessibility_violation(chromium, demo_server, tmp_path,
         checker.visit(url + "/cohort", "cohort", screenshot=True)
         checker.visit(url + "/cohort?sort=difference&order=desc", "cohort sorted")
         checker.visit(url + paths["plan"], "plan")
+        checker.visit(url + "/questionnaires/", "questionnaires")
+        checker.visit(url + "/questionnaires/new", "questionnaire from scratch")
+        checker.visit(url + "/questionnaires/new?from=career-360", "questionnaire copy")
+        checker.visit(url + "/questionnaires/career-360/preview", "questionnaire preview")
         checker.visit(url + "/no-such-page", "404")
         # A form posted without its CSRF token: the 400 page.
         with page.expect_navigation():

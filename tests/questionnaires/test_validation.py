@@ -155,7 +155,6 @@ def test_load_round_trips_a_valid_file(tmp_path):
             "",
             'mini.toml:30: competencies[1].items[0]: missing key "self"',
         ),
-        ('dont_know = "Don\'t know"\n', "", 'mini.toml:6: scale: missing key "dont_know"'),
         (
             "[scale]\n",
             "scale = 3\n[other]\n",
@@ -350,14 +349,22 @@ def test_too_many_items():
 @pytest.mark.parametrize(
     ("labels", "expected"),
     [
-        ('{ "1" = "a", "2" = "b", "3" = "c", "4" = "d" }', 'exactly the points "1" to "5"'),
         (
             '{ "0" = "z", "1" = "a", "2" = "b", "3" = "c", "4" = "d", "5" = "e" }',
-            'exactly the points "1" to "5"',
+            'the points "1" to "A" for a scale of A = 4 to 7 points',
         ),
         (
             '{ "1" = "a", "2" = "b", "3" = "c", "4" = "d", "6" = "e" }',
-            'exactly the points "1" to "5"',
+            'the points "1" to "A" for a scale of A = 4 to 7 points',
+        ),
+        (
+            '{ "1" = "a", "2" = "b", "3" = "c" }',
+            'for a scale of A = 4 to 7 points, each once (found "1", "2", "3")',
+        ),
+        (
+            '{ "1" = "a", "2" = "b", "3" = "c", "4" = "d", "5" = "e", "6" = "f", "7" = "g", '
+            '"8" = "h" }',
+            "for a scale of A = 4 to 7 points",
         ),
         (
             '{ "1" = "a", "2" = "b", "3" = "c", "4" = "d", "5" = 5 }',
@@ -372,7 +379,7 @@ def test_too_many_items():
             "each point needs its own label",
         ),
         ('["a", "b", "c", "d", "e"]', "scale.labels: must be a table, not an array"),
-        ("{}", 'scale.labels: must label exactly the points "1" to "5" (found none)'),
+        ("{}", 'scale.labels: must label the points "1" to "A" for a scale of A = 4 to 7 points'),
         (
             '{ "1" = "a", "2" = "b", "3" = "c", "4" = "d", "5" = "e\\nf" }',
             'scale.labels."5": must be a single line',
@@ -385,6 +392,27 @@ def test_scale_labels(labels, expected):
     message = error_for(variant(old, f"labels = {labels}"))
     assert message.startswith("mini.toml:7: scale.labels")
     assert expected in message
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        '{ "1" = "a", "2" = "b", "3" = "c", "4" = "d" }',
+        '{ "1" = "a", "2" = "b", "3" = "c", "4" = "d", "5" = "e", "6" = "f", "7" = "g" }',
+    ],
+)
+def test_scales_of_four_to_seven_points(labels):
+    spec = parse_questionnaire(variant(VALID.splitlines()[6], f"labels = {labels}"))
+    size = labels.count("=")
+    assert spec.scale.size == size
+    assert spec.scale.points == tuple(range(1, size + 1))
+    assert spec.scale.labels[size] == "abcdefg"[size - 1]
+
+
+def test_dont_know_may_be_left_out():
+    spec = parse_questionnaire(variant('dont_know = "Don\'t know"\n', ""))
+    assert spec.scale.dont_know is None
+    assert parse_questionnaire(VALID).scale.dont_know == "Don't know"
 
 
 def test_dont_know_differs_from_the_points():

@@ -10,6 +10,7 @@ an ``export``, and nothing else.
 """
 
 import itertools
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,10 +23,12 @@ from support import Browser, sign_in
 from feedback.accounts.tokens import create_token
 from feedback.coaching.audit import AuditEvent
 from feedback.coaching.models import Cycle
+from feedback.coaching.questionnaires import save_questionnaire
 from feedback.cycles import lifecycle
 from feedback.cycles.jobs import run_round
 from feedback.extensions import db
 from feedback.plans import services as plans
+from feedback.questionnaires import default_questionnaire
 from feedback.raters import services as raters
 from feedback.raters.models import Invite
 from feedback.ratings.answers import Answers
@@ -74,6 +77,8 @@ def _world(app) -> dict:
         coach = db.session.get(Cycle, world["cycle_id"]).coachee.coach
         _token, world["api_token"] = create_token(coach, scope="write")
         hook = create_endpoint(coach, url="https://crm.example.com/hook", events=["cycle.closed"])
+        own = replace(default_questionnaire(), key="own-360", title="Own 360")
+        world["questionnaire_key"] = save_questionnaire(own, coach).questionnaire.key
         db.session.commit()
         world["goal_id"] = goal.id
         world["webhook_id"] = hook.id
@@ -101,6 +106,8 @@ def _values(app, world: dict) -> dict[str, list]:
         "webhook_id": [world["webhook_id"]],
         "invite_id": [world["invite_id"]],
         "kind": ["invite", "reminder"],
+        # The shipped questionnaire (never stored by a read), a coach's own, and none.
+        "key": ["career-360", world["questionnaire_key"], "no-such-questionnaire"],
     }
 
 
