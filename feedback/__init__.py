@@ -9,6 +9,7 @@ from . import (
     api,
     cycles,
     database,  # noqa: F401  (SQLite's pragmas on every connection)
+    journey,
     mail,
     raters,
     security,
@@ -26,6 +27,7 @@ from .cycles import jobs
 from .cycles import models as cycles_models
 from .demo import demo_command
 from .extensions import csrf, db, login_manager, migrate
+from .journey import models as journey_models
 from .mail import models as mail_models
 from .mail import views as mail_views
 from .plans import models as plans_models
@@ -43,6 +45,7 @@ MODEL_MODULES = (
     accounts_models,
     coaching_models,
     cycles_models,
+    journey_models,
     mail_models,
     plans_models,
     questionnaire_models,
@@ -96,6 +99,7 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     for blueprint in (plans_views.bp, plans_views.portal_bp, reports_views.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(reports_views.portal_bp)
+    journey.init_app(app)
     api.init_app(app)
     for command in (
         create_coach_command,

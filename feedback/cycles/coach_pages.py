@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from ..coaching import services
 from ..database import commit
+from ..journey.services import overdue_steps
 from ..raters.reminders import remind_everyone
 from ..raters.services import progress
 from ..reports.released import ReleaseError
@@ -39,7 +40,10 @@ def list_coachees():
     """The coach's coachees with their latest cycle."""
     coachees = services.coachees_of(current_user)
     return render_template(
-        "coaching/coachees.html", coachees=coachees, form=CoacheeForm(coach=current_user)
+        "coaching/coachees.html",
+        coachees=coachees,
+        form=CoacheeForm(coach=current_user),
+        overdue_steps=overdue_steps(current_user),
     )
 
 
@@ -55,7 +59,12 @@ def add_coachee():
             form.email.errors = [f"{exc.coachee.name} already has this address."]
     if coachee is None:
         coachees = services.coachees_of(current_user)
-        return render_template("coaching/coachees.html", coachees=coachees, form=form), 400
+        return render_template(
+            "coaching/coachees.html",
+            coachees=coachees,
+            form=form,
+            overdue_steps=overdue_steps(current_user),
+        ), 400
     commit()
     flash(f"{coachee.name} is added. Start their first cycle below.", "success")
     return redirect(url_for("coaching.new_cycle", coachee_id=coachee.id))

@@ -1,0 +1,36 @@
+"""The whole coaching journey: the method's six conversations for one coachee, with
+the 360 at its heart.
+
+- :mod:`.stages` — the six stages and their questions, shipped as ``stages.toml``;
+- :mod:`.models` — per coachee: the coach's own and hidden questions, homework, the
+  coachee's answers and reflections, the coach's private session notes, first steps;
+- :mod:`.services` — what can be done with them (services flush, the request commits);
+- :mod:`.seen` — stage two answered by the released 360, read back from the report as
+  it was released (nothing is computed again);
+- :mod:`.views` — the coach's pages and the coachee's, behind the portal link.
+
+A domain above plans and reports, below the cycle's life (docs/architecture.md).
+"""
+
+from typing import Any
+
+from flask import Flask
+
+from .. import links
+from ..mail.outbox import register_links
+from . import views
+from .services import HOMEWORK_MAIL
+
+
+def homework_link(context: dict[str, Any]) -> str:
+    """The coach's page of the stage whose homework came in."""
+    return links.external_url(
+        "journey.show_stage", coachee_id=context["coachee"].id, stage_key=context["stage"]
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Register the journey's pages and its kind of mail."""
+    register_links(app, {HOMEWORK_MAIL: homework_link})
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.portal_bp)
