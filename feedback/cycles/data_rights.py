@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from ..coaching.models import Coachee, Cycle
 from ..database import erase_old_versions_after_commit
 from ..extensions import db
+from ..journey.services import journey_export
 from ..mail.models import OutboxMessage
 from ..raters.models import Invite
 from ..ratings.frames import answers_of, self_response
@@ -34,6 +35,7 @@ def coachee_export(coachee: Coachee) -> dict:
         },
         "coach": {"name": coachee.coach.name, "email": coachee.coach.email},
         "cycles": [_cycle_export(cycle) for cycle in coachee.cycles],
+        "journey": journey_export(coachee),
         "not_included": (
             "Raters' individual answers belong to the raters, who were promised that "
             "their answers are pooled and shown only in groups; which rater answered or "

@@ -390,3 +390,51 @@ def overdue_steps(coach: Coach) -> list[tuple[Coachee, FirstStep]]:
         .order_by(FirstStep.due_on, FirstStep.id)
     ).all()
     return [(coachee, step) for coachee, step in rows]
+
+
+def journey_export(coachee: Coachee) -> dict:
+    """The coachee's own part of the journey, JSON-ready, for their copy of their data:
+    per stage the homework and their answers and reflections (drafts included), and
+    their first steps. The coach's private session notes are the coach's working notes
+    and stay out, as they stay out of the portal."""
+    answers = {
+        row.question_key: row
+        for row in db.session.scalars(
+            select(JourneyAnswer).where(JourneyAnswer.coachee_id == coachee.id)
+        )
+    }
+    exported = []
+    for view in journey_of(coachee):
+        texts = {q.key: q.text for q in (*view.questions, *view.hidden)}
+        given = [row for row in answers.values() if row.stage_key == view.stage.key]
+        if view.homework is None and not given:
+            continue
+        homework = view.homework
+        exported.append(
+            {
+                "stage": view.stage.title,
+                "homework": None
+                if homework is None
+                else {
+                    "note": homework.note,
+                    "due_on": homework.due_on.isoformat(),
+                    "handed_in_at": homework.submitted_at.isoformat(timespec="seconds")
+                    if homework.submitted_at
+                    else None,
+                },
+                "answers": [
+                    {
+                        "question": texts.get(row.question_key, "Reflection on your 360"),
+                        "text": row.text,
+                    }
+                    for row in sorted(given, key=lambda r: r.id)
+                ],
+            }
+        )
+    return {
+        "stages": exported,
+        "first_steps": [
+            {"step": s.step, "due_on": s.due_on.isoformat(), "status": s.status}
+            for s in steps_of(coachee)
+        ],
+    }

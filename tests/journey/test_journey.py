@@ -2,13 +2,14 @@
 questions, homework in the portal, the coach's private session notes, stage two
 answered by the released 360, and first steps."""
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import factories
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from support import Browser, sign_in
 
 from feedback.accounts.models import Coach
@@ -17,7 +18,7 @@ from feedback.coaching.services import portal_url
 from feedback.cycles import lifecycle
 from feedback.extensions import db
 from feedback.journey import stages
-from feedback.journey.models import FirstStep, Homework, JourneyAnswer
+from feedback.journey.models import FirstStep, Homework, JourneyAnswer, SessionNote
 from feedback.ratings.results import clear_cache, cycle_report
 from feedback.timeutil import today
 
@@ -389,3 +390,39 @@ def test_stage_two_waits_for_the_release(casey, coach_browser, browser):
     page = browser.get(casey["portal_journey"] + "/seen").text
     assert "This part opens once your coach has shared your 360 report with you." in page
     assert "Your reflection" not in page
+
+
+def test_the_journey_is_exported_and_deleted_with_the_coachee(casey, coach_browser, browser, app):
+    open_stage(coach_browser, casey, "keep_lose")
+    browser.submit(
+        casey["portal_journey"] + "/keep_lose", {"answer-keep": "The workshops.", "action": "save"}
+    )
+    url = f"{casey['journey']}/start"
+    coach_browser.submit(
+        f"{casey['journey']}/steps", {"step": "Call Dana", "due_on": DUE}, page=url
+    )
+    coach_browser.submit(
+        casey["journey"] + "/notes",
+        {"held_on": today().isoformat(), "discussed": "Tension with the sponsor"},
+        page=casey["journey"] + "/",
+    )
+    data = json.loads(coach_browser.get(f"/coachees/{casey['id']}/export.json").data)
+    [stage] = data["journey"]["stages"]
+    assert stage["stage"] == "What do you keep and what do you lose?"
+    assert stage["homework"]["due_on"] == DUE and stage["homework"]["handed_in_at"] is None
+    assert stage["answers"] == [
+        {
+            "question": "What are the key aspects of your work you want to keep?",
+            "text": "The workshops.",
+        }
+    ]
+    assert data["journey"]["first_steps"] == [
+        {"step": "Call Dana", "due_on": DUE, "status": "planned"}
+    ]
+    assert "Tension with the sponsor" not in json.dumps(data)
+
+    delete = f"/coachees/{casey['id']}/delete"
+    assert coach_browser.submit(delete, {}).status_code == 302
+    with app.app_context():
+        for model in (Homework, JourneyAnswer, FirstStep, SessionNote):
+            assert db.session.scalar(select(func.count()).select_from(model)) == 0, model

@@ -22,6 +22,8 @@ from feedback.coaching.models import Cycle
 from feedback.cycles import lifecycle
 from feedback.cycles.jobs import run_round
 from feedback.extensions import db
+from feedback.journey import services as journey
+from feedback.journey.stages import stages
 from feedback.plans import services as plans
 from feedback.raters import services as raters
 from feedback.raters.models import Invite
@@ -65,6 +67,9 @@ def _world(app) -> dict:
         coach = db.session.get(Cycle, world["cycle_id"]).coachee.coach
         _token, world["api_token"] = create_token(coach, scope="write")
         hook = create_endpoint(coach, url="https://crm.example.com/hook", events=["cycle.closed"])
+        for stage in stages():  # every stage of the journey open as homework, a step
+            journey.open_homework(first.coachee, stage.key, note="", due_on=today())
+        journey.add_step(first.coachee, step="Call Dana", due_on=today())
         db.session.commit()
         world["goal_id"] = goal.id
         world["webhook_id"] = hook.id
@@ -90,6 +95,7 @@ def _values(app, world: dict) -> dict[str, list]:
         "version": [plotly.__version__],
         "filename": ["css/app.css", "favicon.svg"],
         "webhook_id": [world["webhook_id"]],
+        "stage_key": [stage.key for stage in stages()],
     }
 
 
