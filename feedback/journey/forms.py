@@ -4,11 +4,12 @@ are one text area per question, read by the view (their number varies per coache
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..timeutil import today
-from .models import STEP_STATUSES
+from .decision import MAX_LEARNT, MAX_NAME, POINTS
 from .services import MAX_ANSWER, MAX_QUESTION
 
 
@@ -61,13 +62,33 @@ class StepForm(FlaskForm):
     )
 
 
-class StepStatusForm(FlaskForm):
-    """A step's new status."""
+class AnswersForm(FlaskForm):
+    """Only the CSRF token: the answers are ``answer-<question key>`` fields."""
 
-    status = SelectField(
-        "Status", choices=[(s, s.capitalize()) for s in STEP_STATUSES], validators=[DataRequired()]
+
+class OptionForm(FlaskForm):
+    """A realistic opportunity and what the coachee learnt about it."""
+
+    name = StringField(
+        "Option",
+        validators=[DataRequired(message="Please name the option."), Length(max=MAX_NAME)],
+    )
+    learnt = TextAreaField(
+        "What you learnt about it", validators=[Optional(), Length(max=MAX_LEARNT)]
     )
 
 
-class AnswersForm(FlaskForm):
-    """Only the CSRF token: the answers are ``answer-<question key>`` fields."""
+class CriterionForm(FlaskForm):
+    """A criterion of the decision and its weight."""
+
+    name = StringField(
+        "Criterion",
+        validators=[DataRequired(message="Please name the criterion."), Length(max=MAX_NAME)],
+    )
+    weight = SelectField(
+        "Weight",
+        choices=[SelectChoice(p, f"{p}{' (matters most)' if p == 5 else ''}") for p in POINTS],
+        coerce=int,
+        default=3,
+        validators=[DataRequired(message="Choose a weight from 1 to 5.")],
+    )

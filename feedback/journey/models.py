@@ -113,3 +113,48 @@ class FirstStep(db.Model):
     due_on: Mapped[date]
     status: Mapped[str] = mapped_column(String(8), default="planned")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Option(db.Model):
+    """A realistic opportunity the coachee is weighing (stages four and five)."""
+
+    __tablename__ = "journey_options"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coachee_id: Mapped[int] = mapped_column(
+        ForeignKey("coachees.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    #: What the coachee learnt about it.
+    learnt: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Criterion(db.Model):
+    """A criterion of the decision, with how much it weighs (1 to 5)."""
+
+    __tablename__ = "journey_criteria"
+    __table_args__ = (CheckConstraint("weight >= 1 AND weight <= 5", name="weight"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coachee_id: Mapped[int] = mapped_column(
+        ForeignKey("coachees.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    weight: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OptionScore(db.Model):
+    """How well one option meets one criterion, 1 (poorly) to 5 (fully)."""
+
+    __tablename__ = "journey_option_scores"
+    __table_args__ = (CheckConstraint("score >= 1 AND score <= 5", name="score"),)
+
+    option_id: Mapped[int] = mapped_column(
+        ForeignKey("journey_options.id", ondelete="CASCADE"), primary_key=True
+    )
+    criterion_id: Mapped[int] = mapped_column(
+        ForeignKey("journey_criteria.id", ondelete="CASCADE"), primary_key=True
+    )
+    score: Mapped[int]

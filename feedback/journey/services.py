@@ -14,6 +14,7 @@ from ..mail.outbox import queue_message
 from ..ratings.frames import answers_of, self_response
 from ..timeutil import today, utcnow
 from . import stages as shipped
+from .decision import matrix_of
 from .models import (
     STEP_STATUSES,
     FirstStep,
@@ -431,8 +432,19 @@ def journey_export(coachee: Coachee) -> dict:
                 ],
             }
         )
+    matrix = matrix_of(coachee)
     return {
         "stages": exported,
+        "decision": {
+            "options": [{"name": o.name, "learnt": o.learnt} for o in matrix.options],
+            "criteria": [{"name": c.name, "weight": c.weight} for c in matrix.criteria],
+            "scores": [
+                {"option": o.name, "criterion": c.name, "score": matrix.scores[(o.id, c.id)]}
+                for o in matrix.options
+                for c in matrix.criteria
+                if (o.id, c.id) in matrix.scores
+            ],
+        },
         "first_steps": [
             {"step": s.step, "due_on": s.due_on.isoformat(), "status": s.status}
             for s in steps_of(coachee)

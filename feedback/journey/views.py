@@ -8,10 +8,18 @@ from ..coaching.models import Coachee, Cycle
 from ..coaching.services import coachee_of, cycle_for_portal_token
 from ..database import commit
 from ..timeutil import today
-from . import services
-from .forms import AnswersForm, HomeworkForm, OwnQuestionForm, SessionNoteForm, StepForm
+from . import decision, services
+from .forms import (
+    AnswersForm,
+    CriterionForm,
+    HomeworkForm,
+    OptionForm,
+    OwnQuestionForm,
+    SessionNoteForm,
+    StepForm,
+)
 from .models import STEP_STATUSES
-from .stages import START_STAGE
+from .stages import SELECT_STAGE, START_STAGE
 
 #: The coach's pages.
 bp = Blueprint("journey", __name__, url_prefix="/coachees/<int:coachee_id>/journey")
@@ -90,6 +98,7 @@ def _stage_page(coachee: Coachee, stage_key: str, status: int = 200, **forms):
         homework_form=homework,
         question_form=forms.get("question_form") or OwnQuestionForm(formdata=None),
         step_form=forms.get("step_form") or StepForm(formdata=None),
+        **_matrix_context(coachee, stage_key, forms),
         today=today(),
     ), status
 
@@ -204,6 +213,87 @@ def set_step_status(coachee_id: int, step_id: int):
     return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=START_STAGE))
 
 
+# The decision matrix, for both ---------------------------------------------------------
+
+
+def _matrix_context(coachee: Coachee, stage_key: str, forms: dict) -> dict:
+    """What a stage page needs to show the decision matrix (stage five only)."""
+    if stage_key != SELECT_STAGE:
+        return {"matrix": None}
+    return {
+        "matrix": decision.matrix_of(coachee),
+        "points": decision.POINTS,
+        "option_form": forms.get("option_form") or OptionForm(formdata=None),
+        "criterion_form": forms.get("criterion_form") or CriterionForm(formdata=None),
+    }
+
+
+def _change_matrix(coachee: Coachee, change: str) -> dict | None:
+    """Apply one change to the matrix (CSRF is checked app-wide and by the forms);
+    None when it is saved and committed, else the forms to show again with their
+    problems (a 400)."""
+    if change == "options":
+        form = OptionForm()
+        if form.validate_on_submit():
+            try:
+                decision.add_option(coachee, name=form.name.data, learnt=form.learnt.data or "")
+            except decision.DecisionError as exc:
+                form.name.errors = [*form.name.errors, f"Not added: {exc}."]
+            else:
+                commit()
+                return None
+        return {"option_form": form}
+    if change == "criteria":
+        form = CriterionForm()
+        if form.validate_on_submit():
+            try:
+                decision.add_criterion(coachee, name=form.name.data, weight=form.weight.data)
+            except decision.DecisionError as exc:
+                form.name.errors = [*form.name.errors, f"Not added: {exc}."]
+            else:
+                commit()
+                return None
+        return {"criterion_form": form}
+    # The scores: one select per option and criterion, "score-<option>-<criterion>".
+    if not AnswersForm().validate_on_submit():
+        abort(400, "The form has expired; please reload the page and try again.")
+    matrix = decision.matrix_of(coachee)
+    scores: dict[tuple[int, int], int | None] = {}
+    for option in matrix.options:
+        for criterion in matrix.criteria:
+            raw = request.form.get(f"score-{option.id}-{criterion.id}", "").strip()
+            if raw and raw not in {str(p) for p in decision.POINTS}:
+                abort(400, "Each score is 1 to 5, or left blank.")
+            scores[(option.id, criterion.id)] = int(raw) if raw else None
+    decision.save_scores(coachee, scores)
+    commit()
+    return None
+
+
+@bp.post("/matrix/<any(options, criteria, scores):change>")
+def change_matrix(coachee_id: int, change: str):
+    """Add an option or a criterion, or save the scores (the coach, in a session)."""
+    coachee = coachee_of(current_user, coachee_id)
+    forms = _change_matrix(coachee, change)
+    if forms is None:
+        flash("The decision matrix is saved.", "success")
+        return redirect(
+            url_for("journey.show_stage", coachee_id=coachee.id, stage_key=SELECT_STAGE)
+        )
+    flash("Not saved: " + _problems(next(iter(forms.values()))), "error")
+    return _stage_page(coachee, SELECT_STAGE, 400, **forms)
+
+
+@bp.post("/matrix/<any(option, criterion):kind>/<int:row_id>/remove")
+def remove_from_matrix(coachee_id: int, kind: str, row_id: int):
+    """Take an option or a criterion, with its scores, off the matrix."""
+    coachee = coachee_of(current_user, coachee_id)
+    decision.remove(coachee, kind, row_id)
+    commit()
+    flash(f"The {kind} is removed.", "success")
+    return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=SELECT_STAGE))
+
+
 # The coachee's pages -------------------------------------------------------------------
 
 
@@ -235,6 +325,7 @@ def _portal_stage(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     step_form: StepForm | None = None,
+    forms: dict | None = None,
     status: int = 200,
 ):
     answers = services.answers_for(coachee)
@@ -253,6 +344,7 @@ def _portal_stage(
         steps=services.steps_of(coachee) if view.stage.key == START_STAGE else None,
         statuses=STEP_STATUSES,
         step_form=step_form or StepForm(formdata=None),
+        **_matrix_context(coachee, view.stage.key, forms or {}),
         today=today(),
     ), status
 
@@ -318,3 +410,27 @@ def portal_step_status(token: str, step_id: int):
     _opened_stage(coachee, START_STAGE)
     _set_status(coachee, step_id)
     return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=START_STAGE))
+
+
+@portal_bp.post("/matrix/<any(options, criteria, scores):change>")
+def portal_change_matrix(token: str, change: str):
+    """The coachee adds an option or a criterion, or saves the scores."""
+    _, coachee = _portal_coachee(token)
+    view = _opened_stage(coachee, SELECT_STAGE)
+    forms = _change_matrix(coachee, change)
+    if forms is None:
+        flash("Your decision matrix is saved.", "success")
+        return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=SELECT_STAGE))
+    flash("Not saved: " + _problems(next(iter(forms.values()))), "error")
+    return _portal_stage(token, coachee, view, forms=forms, status=400)
+
+
+@portal_bp.post("/matrix/<any(option, criterion):kind>/<int:row_id>/remove")
+def portal_remove_from_matrix(token: str, kind: str, row_id: int):
+    """The coachee takes an option or a criterion off their matrix."""
+    _, coachee = _portal_coachee(token)
+    _opened_stage(coachee, SELECT_STAGE)
+    decision.remove(coachee, kind, row_id)
+    commit()
+    flash(f"The {kind} is removed.", "success")
+    return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=SELECT_STAGE))

@@ -426,3 +426,73 @@ def test_the_journey_is_exported_and_deleted_with_the_coachee(casey, coach_brows
     with app.app_context():
         for model in (Homework, JourneyAnswer, FirstStep, SessionNote):
             assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
+
+
+def test_the_decision_matrix_ranks_the_options_by_weighted_score(
+    casey, coach_browser, browser, app
+):
+    assert browser.get(casey["portal_journey"] + "/select").status_code == 404
+    open_stage(coach_browser, casey, "select")
+    stage = casey["portal_journey"] + "/select"
+    page = browser.get(stage).text
+    assert "more than one option is the hardest place to be" in page.lower()
+    for name, learnt in (("Team lead at Acme", "Long hours."), ("Product role", "")):
+        response = browser.submit(
+            casey["portal_journey"] + "/matrix/options",
+            {"name": name, "learnt": learnt},
+            page=stage,
+        )
+        assert response.status_code == 302
+    for name, weight in (("Growth", "5"), ("Commute", "1")):
+        response = browser.submit(
+            casey["portal_journey"] + "/matrix/criteria",
+            {"name": name, "weight": weight},
+            page=stage,
+        )
+        assert response.status_code == 302
+    page = browser.get(stage).text
+    selects = re.findall(r'name="(score-\d+-\d+)"', page)
+    assert len(selects) == 4  # two options by two criteria
+    # Acme: growth 2, commute 5 -> 15 of 30; Product: growth 4, commute 1 -> 21 of 30.
+    values = dict(zip(selects, ["2", "5", "4", "1"], strict=True))
+    response = browser.submit(casey["portal_journey"] + "/matrix/scores", values, page=stage)
+    assert response.status_code == 302
+    ranking = browser.get(stage).text.split('<ol class="ranking">')[1].split("</ol>")[0]
+    assert re.findall(
+        r"<strong>([^<]+)</strong> <span class=\"muted\">(\d+) of (\d+)", ranking
+    ) == [
+        ("Product role", "21", "30"),
+        ("Team lead at Acme", "15", "30"),
+    ]
+    # The coach sees the same matrix, ranked the same way.
+    coach_page = coach_browser.get(f"{casey['journey']}/select").text
+    assert coach_page.index("Product role</strong>") < coach_page.index(
+        "Team lead at Acme</strong>"
+    )
+
+
+def test_bad_matrix_input_is_refused_and_nothing_is_lost(casey, coach_browser, browser, app):
+    open_stage(coach_browser, casey, "select")
+    stage = casey["portal_journey"] + "/select"
+    browser.submit(casey["portal_journey"] + "/matrix/options", {"name": "Acme"}, page=stage)
+    browser.submit(
+        casey["portal_journey"] + "/matrix/criteria", {"name": "Growth", "weight": "4"}, page=stage
+    )
+    response = browser.submit(
+        casey["portal_journey"] + "/matrix/criteria", {"name": "Pay", "weight": "9"}, page=stage
+    )
+    assert response.status_code == 400
+    assert "Not a valid choice" in response.text
+    response = browser.submit(
+        casey["portal_journey"] + "/matrix/options", {"name": " "}, page=stage
+    )
+    assert response.status_code == 400 and "Please name the option." in response.text
+    select = re.search(r'name="(score-\d+-\d+)"', browser.get(stage).text).group(1)
+    response = browser.submit(casey["portal_journey"] + "/matrix/scores", {select: "7"}, page=stage)
+    assert response.status_code == 400
+    data = json.loads(coach_browser.get(f"/coachees/{casey['id']}/export.json").data)
+    assert data["journey"]["decision"] == {
+        "options": [{"name": "Acme", "learnt": ""}],
+        "criteria": [{"name": "Growth", "weight": 4}],
+        "scores": [],
+    }
