@@ -5,6 +5,9 @@ the 360 at its heart.
 - :mod:`.models` — per coachee: the coach's own and hidden questions, homework, the
   coachee's answers and reflections, the coach's private session notes, first steps;
 - :mod:`.services` — what can be done with them (services flush, the request commits);
+- :mod:`.decision` — stage five's decision matrix, ranked by weighted score;
+- :mod:`.review` — success criteria with a review date, and the emails on that date
+  (queued by the scheduled round, :func:`feedback.cycles.jobs.housekeeping`);
 - :mod:`.seen` — stage two answered by the released 360, read back from the report as
   it was released (nothing is computed again);
 - :mod:`.views` — the coach's pages and the coachee's, behind the portal link.
@@ -19,6 +22,12 @@ from flask import Flask
 from .. import links
 from ..mail.outbox import register_links
 from . import views
+from .review import (
+    REVIEW_COACH_MAIL,
+    REVIEW_COACHEE_MAIL,
+    coach_review_link,
+    coachee_review_link,
+)
 from .services import HOMEWORK_MAIL
 
 
@@ -31,6 +40,13 @@ def homework_link(context: dict[str, Any]) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the journey's pages and its kind of mail."""
-    register_links(app, {HOMEWORK_MAIL: homework_link})
+    register_links(
+        app,
+        {
+            HOMEWORK_MAIL: homework_link,
+            REVIEW_COACH_MAIL: coach_review_link,
+            REVIEW_COACHEE_MAIL: coachee_review_link,
+        },
+    )
     app.register_blueprint(views.bp)
     app.register_blueprint(views.portal_bp)

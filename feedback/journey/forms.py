@@ -92,3 +92,17 @@ class CriterionForm(FlaskForm):
         default=3,
         validators=[DataRequired(message="Choose a weight from 1 to 5.")],
     )
+
+
+class SuccessCriterionForm(FlaskForm):
+    """How the coachee will know they made the right decision, and when to look back."""
+
+    criterion = TextAreaField(
+        "How will you know you made the right decision?",
+        validators=[DataRequired(message="Please say how you will know."), Length(max=500)],
+    )
+    review_on = DateField(
+        "Look back on",
+        validators=[DataRequired(message="Please give a valid date.")],
+        default=lambda: today() + timedelta(days=90),
+    )

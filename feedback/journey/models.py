@@ -158,3 +158,22 @@ class OptionScore(db.Model):
         ForeignKey("journey_criteria.id", ondelete="CASCADE"), primary_key=True
     )
     score: Mapped[int]
+
+
+class SuccessCriterion(db.Model):
+    """How the coachee will know they made the right decision, and when to look back;
+    on that date both are emailed, and the coachee's look back is kept beside it."""
+
+    __tablename__ = "journey_success_criteria"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coachee_id: Mapped[int] = mapped_column(
+        ForeignKey("coachees.id", ondelete="CASCADE"), index=True
+    )
+    criterion: Mapped[str] = mapped_column(String(500))
+    review_on: Mapped[date] = mapped_column(index=True)
+    #: When the scheduled round emailed coach and coachee to look back (once).
+    reminded_at: Mapped[datetime | None]
+    #: The coachee's answer on looking back.
+    look_back: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -24,6 +24,7 @@ from .models import (
     OwnQuestion,
     SessionNote,
 )
+from .review import criteria_of
 from .seen import Seen, latest_release
 
 #: The longest answer, reflection or note the forms take.
@@ -445,6 +446,14 @@ def journey_export(coachee: Coachee) -> dict:
                 if (o.id, c.id) in matrix.scores
             ],
         },
+        "success_criteria": [
+            {
+                "criterion": c.criterion,
+                "review_on": c.review_on.isoformat(),
+                "look_back": c.look_back,
+            }
+            for c in criteria_of(coachee)
+        ],
         "first_steps": [
             {"step": s.step, "due_on": s.due_on.isoformat(), "status": s.status}
             for s in steps_of(coachee)

@@ -8,7 +8,7 @@ from ..coaching.models import Coachee, Cycle
 from ..coaching.services import coachee_of, cycle_for_portal_token
 from ..database import commit
 from ..timeutil import today
-from . import decision, services
+from . import decision, review, services
 from .forms import (
     AnswersForm,
     CriterionForm,
@@ -17,6 +17,7 @@ from .forms import (
     OwnQuestionForm,
     SessionNoteForm,
     StepForm,
+    SuccessCriterionForm,
 )
 from .models import STEP_STATUSES
 from .stages import SELECT_STAGE, START_STAGE
@@ -217,7 +218,8 @@ def set_step_status(coachee_id: int, step_id: int):
 
 
 def _matrix_context(coachee: Coachee, stage_key: str, forms: dict) -> dict:
-    """What a stage page needs to show the decision matrix (stage five only)."""
+    """What a stage page needs to show the decision matrix and the success criteria
+    (stage five only)."""
     if stage_key != SELECT_STAGE:
         return {"matrix": None}
     return {
@@ -225,6 +227,9 @@ def _matrix_context(coachee: Coachee, stage_key: str, forms: dict) -> dict:
         "points": decision.POINTS,
         "option_form": forms.get("option_form") or OptionForm(formdata=None),
         "criterion_form": forms.get("criterion_form") or CriterionForm(formdata=None),
+        "success_criteria": review.criteria_of(coachee),
+        "success_form": forms.get("success_form") or SuccessCriterionForm(formdata=None),
+        "look_back_errors": forms.get("look_back_errors", {}),
     }
 
 
@@ -243,6 +248,19 @@ def _change_matrix(coachee: Coachee, change: str) -> dict | None:
                 commit()
                 return None
         return {"option_form": form}
+    if change == "success":
+        form = SuccessCriterionForm()
+        if form.validate_on_submit():
+            try:
+                review.add_criterion(
+                    coachee, criterion=form.criterion.data, review_on=form.review_on.data
+                )
+            except review.ReviewError as exc:
+                form.review_on.errors = [*form.review_on.errors, f"Not added: {exc}."]
+            else:
+                commit()
+                return None
+        return {"success_form": form}
     if change == "criteria":
         form = CriterionForm()
         if form.validate_on_submit():
@@ -270,9 +288,10 @@ def _change_matrix(coachee: Coachee, change: str) -> dict | None:
     return None
 
 
-@bp.post("/matrix/<any(options, criteria, scores):change>")
+@bp.post("/matrix/<any(options, criteria, scores, success):change>")
 def change_matrix(coachee_id: int, change: str):
-    """Add an option or a criterion, or save the scores (the coach, in a session)."""
+    """Add an option, a criterion or a success criterion, or save the scores (the
+    coach, in a session)."""
     coachee = coachee_of(current_user, coachee_id)
     forms = _change_matrix(coachee, change)
     if forms is None:
@@ -412,9 +431,10 @@ def portal_step_status(token: str, step_id: int):
     return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=START_STAGE))
 
 
-@portal_bp.post("/matrix/<any(options, criteria, scores):change>")
+@portal_bp.post("/matrix/<any(options, criteria, scores, success):change>")
 def portal_change_matrix(token: str, change: str):
-    """The coachee adds an option or a criterion, or saves the scores."""
+    """The coachee adds an option, a criterion or a success criterion, or saves the
+    scores."""
     _, coachee = _portal_coachee(token)
     view = _opened_stage(coachee, SELECT_STAGE)
     forms = _change_matrix(coachee, change)
@@ -433,4 +453,23 @@ def portal_remove_from_matrix(token: str, kind: str, row_id: int):
     decision.remove(coachee, kind, row_id)
     commit()
     flash(f"The {kind} is removed.", "success")
+    return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=SELECT_STAGE))
+
+
+@portal_bp.post("/success/<int:criterion_id>/look-back")
+def portal_look_back(token: str, criterion_id: int):
+    """On or after the review date, the coachee writes how it turned out."""
+    _, coachee = _portal_coachee(token)
+    view = _opened_stage(coachee, SELECT_STAGE)
+    if not AnswersForm().validate_on_submit():
+        abort(400, "The form has expired; please reload the page and try again.")
+    text = request.form.get("look_back", "")
+    try:
+        review.look_back(coachee, criterion_id, text)
+    except review.ReviewError as exc:
+        flash(f"Not saved: {exc}.", "error")
+        errors = {criterion_id: (f"Not saved: {exc}.", text)}
+        return _portal_stage(token, coachee, view, forms={"look_back_errors": errors}, status=400)
+    commit()
+    flash("Your look back is kept beside the criterion.", "success")
     return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=SELECT_STAGE))

@@ -16,9 +16,16 @@ from feedback.accounts.models import Coach
 from feedback.coaching.models import Cycle
 from feedback.coaching.services import portal_url
 from feedback.cycles import lifecycle
+from feedback.cycles.jobs import run_round
 from feedback.extensions import db
 from feedback.journey import stages
-from feedback.journey.models import FirstStep, Homework, JourneyAnswer, SessionNote
+from feedback.journey.models import (
+    FirstStep,
+    Homework,
+    JourneyAnswer,
+    SessionNote,
+    SuccessCriterion,
+)
 from feedback.ratings.results import clear_cache, cycle_report
 from feedback.timeutil import today
 
@@ -496,3 +503,61 @@ def test_bad_matrix_input_is_refused_and_nothing_is_lost(casey, coach_browser, b
         "criteria": [{"name": "Growth", "weight": 4}],
         "scores": [],
     }
+
+
+def test_success_criteria_are_looked_back_at_on_their_review_date(
+    casey, coach_browser, browser, mailbox, app
+):
+    open_stage(coach_browser, casey, "select")
+    stage = casey["portal_journey"] + "/select"
+    add = casey["portal_journey"] + "/matrix/success"
+    response = browser.submit(
+        add,
+        {"criterion": "I look forward to Mondays", "review_on": today().isoformat()},
+        page=stage,
+    )
+    assert response.status_code == 400
+    assert "the review date must be from tomorrow to two years from now" in response.text
+    assert "I look forward to Mondays" in response.text  # what was typed stays
+    in_90_days = (today() + timedelta(days=90)).isoformat()
+    response = browser.submit(
+        add, {"criterion": "I look forward to Mondays", "review_on": in_90_days}, page=stage
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        criterion = db.session.scalar(select(SuccessCriterion.id))
+        assert run_round()["reviews"] == 0  # not yet
+    page = browser.get(stage).text
+    assert "I look forward to Mondays" in page and 'name="look_back"' not in page
+    from support import csrf_token
+
+    early = browser.post(
+        f"{casey['portal_journey']}/success/{criterion}/look-back",
+        data={"csrf_token": csrf_token(page), "look_back": "Too soon"},
+    )
+    assert early.status_code == 400
+
+    with app.app_context():
+        db.session.execute(update(SuccessCriterion).values(review_on=today()))
+        db.session.commit()
+        assert run_round()["reviews"] == 1
+        assert run_round()["reviews"] == 0  # once
+    [to_coachee] = mailbox.to("casey@example.com")[-1:]
+    assert (
+        "I look forward to Mondays" in to_coachee.get_body(preferencelist=("plain",)).get_content()
+    )
+    assert to_coachee["Subject"] == "Time to look back: did you make the right decision?"
+    link = mailbox.link_for("casey@example.com")
+    assert link.rstrip("/").endswith("/journey/select")
+    page = browser.get(link).text
+    assert 'name="look_back"' in page
+    response = browser.submit(
+        f"{casey['portal_journey']}/success/{criterion}/look-back",
+        {"look_back": "Mostly, yes."},
+        page=link,
+    )
+    assert response.status_code == 302
+    coach_link = mailbox.link_for("coach@example.com")
+    assert coach_link.endswith(f"/coachees/{casey['id']}/journey/select")
+    coach_page = coach_browser.get(coach_link).text
+    assert "I look forward to Mondays" in coach_page and "Mostly, yes." in coach_page
