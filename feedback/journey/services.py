@@ -130,10 +130,12 @@ def _question_of(coachee: Coachee, key: str) -> str:
     raise NotFound(f"no question {key!r}")
 
 
-def set_hidden(coachee: Coachee, question_key: str, hidden: bool) -> None:
-    """Stop (``hidden``) or start again asking ``coachee`` a question; answers given
-    before stay. Raises NotFound for a question that is not theirs."""
-    _question_of(coachee, question_key)
+def set_hidden(coachee: Coachee, stage_key: str, question_key: str, hidden: bool) -> None:
+    """Stop (``hidden``) or start again asking ``coachee`` a question of one stage;
+    answers given before stay. Raises NotFound for a question that is not theirs or
+    not of that stage."""
+    if _question_of(coachee, question_key) != stage_key:
+        raise NotFound(f"no question {question_key!r} in stage {stage_key!r}")
     row = db.session.get(HiddenQuestion, (coachee.id, question_key))
     if hidden and row is None:
         db.session.add(HiddenQuestion(coachee_id=coachee.id, question_key=question_key))

@@ -160,8 +160,7 @@ def add_own_question(coachee_id: int, stage_key: str):
 def hide_or_show(coachee_id: int, stage_key: str, question_key: str, change: str):
     """Stop or start again asking this coachee one question (CSRF checked app-wide)."""
     coachee = coachee_of(current_user, coachee_id)
-    services.stage_of(coachee, stage_key)
-    services.set_hidden(coachee, question_key, change == "hide")
+    services.set_hidden(coachee, stage_key, question_key, change == "hide")
     commit()
     flash(
         "The question is hidden from this coachee."

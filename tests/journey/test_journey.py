@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from support import Browser, sign_in
 
 from feedback.accounts.models import Coach
-from feedback.coaching.models import Cycle
+from feedback.coaching.models import Coachee, Cycle
 from feedback.coaching.services import portal_url
 from feedback.cycles import lifecycle
 from feedback.cycles.jobs import run_round
@@ -131,6 +131,10 @@ def test_the_coach_hides_a_question_and_adds_their_own(casey, coach_browser, bro
     response = coach_browser.submit(f"{url}/questions/change/show", {}, page=url)
     assert response.status_code == 302
     assert "want to change?" in browser.get(casey["portal_journey"] + "/keep_lose").text
+    # A question of another stage, or none at all, is not found here.
+    for key in ("strengths", "nonsense"):
+        response = coach_browser.submit(f"{url}/questions/{key}/hide", {}, page=url)
+        assert response.status_code == 404, key
 
 
 def test_an_empty_own_question_is_refused_at_its_field(casey, coach_browser):
@@ -273,6 +277,22 @@ def test_a_portal_link_sees_only_its_own_journey(casey, coach_browser, browser, 
     assert "Nothing to do yet" in browser.get(robin + "/journey/").text
     assert browser.get(robin + "/journey/keep_lose").status_code == 404
     assert "Casey's secret" not in browser.get(robin + "/journey/").text
+    # Robin's link cannot change Casey's step, even with stage six open to Robin.
+    url = f"{casey['journey']}/start"
+    coach_browser.submit(
+        f"{casey['journey']}/steps", {"step": "Call Dana", "due_on": DUE}, page=url
+    )
+    with app.app_context():
+        step = db.session.scalar(select(FirstStep.id))
+        robin_id = db.session.scalar(select(Coachee.id).where(Coachee.name == "Robin Roe"))
+    robin_stage = f"/coachees/{robin_id}/journey/start"
+    coach_browser.submit(f"{robin_stage}/homework", {"note": "", "due_on": DUE}, page=robin_stage)
+    response = browser.submit(
+        f"{robin}/journey/steps/{step}/status", {"status": "done"}, page=robin + "/journey/start"
+    )
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(FirstStep, step).status == "planned"
     assert browser.get(casey["portal"] + "-x/journey/").status_code in (403, 404)
 
 
