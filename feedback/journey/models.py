@@ -177,3 +177,14 @@ class SuccessCriterion(db.Model):
     #: The coachee's answer on looking back.
     look_back: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SharedSummary(db.Model):
+    """The coach has shared the printable journey summary in the coachee's portal."""
+
+    __tablename__ = "journey_shared_summaries"
+
+    coachee_id: Mapped[int] = mapped_column(
+        ForeignKey("coachees.id", ondelete="CASCADE"), primary_key=True
+    )
+    shared_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,7 +8,7 @@ from ..coaching.models import Coachee, Cycle
 from ..coaching.services import coachee_of, cycle_for_portal_token
 from ..database import commit
 from ..timeutil import today
-from . import decision, review, services
+from . import decision, review, services, summary
 from .forms import (
     AnswersForm,
     CriterionForm,
@@ -213,6 +213,35 @@ def set_step_status(coachee_id: int, step_id: int):
     return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=START_STAGE))
 
 
+@bp.get("/summary")
+def show_summary(coachee_id: int):
+    """The printable summary, as the coachee sees it once shared."""
+    coachee = coachee_of(current_user, coachee_id)
+    return render_template(
+        "journey/summary.html",
+        summary=summary.summary_of(coachee),
+        shared=summary.is_shared(coachee),
+        audience="coach",
+        token=None,
+        today=today(),
+    )
+
+
+@bp.post("/summary/<any(share, unshare):change>")
+def share_summary(coachee_id: int, change: str):
+    """Share the summary in the coachee's portal, or take it back."""
+    coachee = coachee_of(current_user, coachee_id)
+    summary.share(coachee, change == "share")
+    commit()
+    flash(
+        f"{coachee.first_name} can now open and print the summary in the portal."
+        if change == "share"
+        else "The summary is no longer in the portal.",
+        "success",
+    )
+    return redirect(url_for("journey.show_summary", coachee_id=coachee.id))
+
+
 # The decision matrix, for both ---------------------------------------------------------
 
 
@@ -330,6 +359,7 @@ def portal_journey(token: str):
         coachee=coachee,
         token=token,
         opened=opened,
+        shared=summary.is_shared(coachee),
         steps=services.steps_of(coachee),
         today=today(),
     )
@@ -472,3 +502,19 @@ def portal_look_back(token: str, criterion_id: int):
     commit()
     flash("Your look back is kept beside the criterion.", "success")
     return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=SELECT_STAGE))
+
+
+@portal_bp.get("/summary")
+def portal_summary(token: str):
+    """The coachee's printable summary, once the coach has shared it."""
+    _, coachee = _portal_coachee(token)
+    if not summary.is_shared(coachee):
+        abort(404, "Your coach has not shared a summary of your journey yet.")
+    return render_template(
+        "journey/summary.html",
+        summary=summary.summary_of(coachee),
+        shared=True,
+        audience="coachee",
+        token=token,
+        today=today(),
+    )

@@ -359,7 +359,12 @@ def released(app, coach, coach_browser):
         cycle_id, coachee_id, portal = cycle.id, robin.id, portal_url(cycle).rstrip("/")
     dashboard = f"/cycles/{cycle_id}"
     assert coach_browser.submit(f"{dashboard}/release", {}, page=dashboard).status_code == 302
-    return {"id": coachee_id, "portal": portal, "journey": f"/coachees/{coachee_id}/journey"}
+    return {
+        "id": coachee_id,
+        "cycle_id": cycle_id,
+        "portal": portal,
+        "journey": f"/coachees/{coachee_id}/journey",
+    }
 
 
 def _report_rows(html: str, title: str) -> list[str]:
@@ -581,3 +586,69 @@ def test_success_criteria_are_looked_back_at_on_their_review_date(
     assert coach_link.endswith(f"/coachees/{casey['id']}/journey/select")
     coach_page = coach_browser.get(coach_link).text
     assert "I look forward to Mondays" in coach_page and "Mostly, yes." in coach_page
+
+
+def test_the_summary_reaches_the_portal_only_when_shared(casey, coach_browser, browser):
+    open_stage(coach_browser, casey, "keep_lose")
+    browser.submit(
+        casey["portal_journey"] + "/keep_lose", {"answer-keep": "The workshops.", "action": "save"}
+    )
+    url = f"{casey['journey']}/start"
+    coach_browser.submit(
+        f"{casey['journey']}/steps", {"step": "Call Dana", "due_on": DUE}, page=url
+    )
+    coach_browser.submit(
+        casey["journey"] + "/notes",
+        {"held_on": today().isoformat(), "discussed": "Tension with the sponsor"},
+        page=casey["journey"] + "/",
+    )
+    summary = casey["portal_journey"] + "/summary"
+    assert browser.get(summary).status_code == 404
+    assert "/journey/summary" not in browser.get(casey["portal_journey"] + "/").text
+    coach_page = coach_browser.get(casey["journey"] + "/summary")
+    assert coach_page.status_code == 200 and "The workshops." in coach_page.text
+    share = casey["journey"] + "/summary/share"
+    assert coach_browser.submit(share, {}, page=casey["journey"] + "/summary").status_code == 302
+    assert "/journey/summary" in browser.get(casey["portal_journey"] + "/").text
+    page = browser.get(summary)
+    assert page.status_code == 200
+    for shown in (
+        "What do you keep and what do you lose?",
+        "What are the key aspects of your work you want to keep?",
+        "The workshops.",
+        "Call Dana",
+    ):
+        assert shown in page.text, shown
+    assert "Tension with the sponsor" not in page.text
+    assert "What is out there?" not in page.text  # a stage neither opened nor answered
+    unshare = casey["journey"] + "/summary/unshare"
+    assert coach_browser.submit(unshare, {}, page=casey["journey"] + "/summary").status_code == 302
+    assert browser.get(summary).status_code == 404
+
+
+def test_the_summary_holds_the_released_findings_and_the_plan(
+    released, coach_browser, browser, app
+):
+    open_stage(coach_browser, released, "seen")
+    stage = released["portal"] + "/journey/seen"
+    page = browser.get(stage).text
+    key = re.search(r'name="(answer-r\d+-blind-[0-9a-f]+)"', page).group(1)
+    browser.submit(stage, {key: "I overrate my listening.", "action": "save"})
+    report = browser.get(released["portal"] + "/report").text
+    blind = _report_rows(report, "Blind spots:")
+    plan = f"/cycles/{released['cycle_id']}/plan"
+    goal = {
+        "item_key": factories.ITEMS[0],
+        "goal": "Ask before telling",
+        "success_criteria": "Peers notice it",
+        "review_on": (today() + timedelta(days=60)).isoformat(),
+    }
+    assert coach_browser.submit(plan, goal).status_code == 302
+    coach_browser.submit(
+        released["journey"] + "/summary/share", {}, page=released["journey"] + "/summary"
+    )
+    text = browser.get(released["portal"] + "/journey/summary").text
+    assert "Ask before telling" in text and "Peers notice it" in text
+    for statement in blind:
+        assert statement in text
+    assert "I overrate my listening." in text

@@ -1,8 +1,8 @@
-"""The coaching journey: own and hidden questions, homework, answers, session notes, first steps, the decision matrix, success criteria
+"""The coaching journey: own and hidden questions, homework, answers, session notes, first steps, the decision matrix, success criteria, the shared summary
 
 Revision ID: 0016
 Revises: 0012
-Create Date: 2026-12-06 21:50:50.118231
+Create Date: 2026-12-06 21:57:39.945175
 
 """
 from alembic import op
@@ -117,6 +117,12 @@ def upgrade():
     with op.batch_alter_table('journey_session_notes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_journey_session_notes_coachee_id'), ['coachee_id'], unique=False)
 
+    op.create_table('journey_shared_summaries',
+    sa.Column('coachee_id', sa.Integer(), nullable=False),
+    sa.Column('shared_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['coachee_id'], ['coachees.id'], name=op.f('fk_journey_shared_summaries_coachee_id_coachees'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('coachee_id', name=op.f('pk_journey_shared_summaries'))
+    )
     op.create_table('journey_success_criteria',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('coachee_id', sa.Integer(), nullable=False),
@@ -152,6 +158,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_journey_success_criteria_coachee_id'))
 
     op.drop_table('journey_success_criteria')
+    op.drop_table('journey_shared_summaries')
     with op.batch_alter_table('journey_session_notes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_journey_session_notes_coachee_id'))
 
