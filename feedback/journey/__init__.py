@@ -10,6 +10,7 @@ the 360 at its heart.
   (queued by the scheduled round, :func:`feedback.cycles.jobs.housekeeping`);
 - :mod:`.seen` — stage two answered by the released 360, read back from the report as
   it was released (nothing is computed again);
+- :mod:`.summary` — the printable summary the coach shares in the portal;
 - :mod:`.views` — the coach's pages and the coachee's, behind the portal link.
 
 A domain above plans and reports, below the cycle's life (docs/architecture.md).

@@ -156,19 +156,27 @@ def add_own_question(coachee_id: int, stage_key: str):
     return _stage_page(coachee, stage_key, 400, question_form=form)
 
 
-@bp.post("/<stage_key>/questions/<question_key>/<any(hide, show):change>")
-def hide_or_show(coachee_id: int, stage_key: str, question_key: str, change: str):
-    """Stop or start again asking this coachee one question (CSRF checked app-wide)."""
+def _hide_or_show(coachee_id: int, stage_key: str, question_key: str, hidden: bool):
     coachee = coachee_of(current_user, coachee_id)
-    services.set_hidden(coachee, stage_key, question_key, change == "hide")
+    services.set_hidden(coachee, stage_key, question_key, hidden)
     commit()
     flash(
-        "The question is hidden from this coachee."
-        if change == "hide"
-        else "The question is asked again.",
+        "The question is hidden from this coachee." if hidden else "The question is asked again.",
         "success",
     )
     return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=stage_key))
+
+
+@bp.post("/<stage_key>/questions/<question_key>/hide")
+def hide_question(coachee_id: int, stage_key: str, question_key: str):
+    """Stop asking this coachee one question (CSRF is checked app-wide)."""
+    return _hide_or_show(coachee_id, stage_key, question_key, True)
+
+
+@bp.post("/<stage_key>/questions/<question_key>/show")
+def show_question(coachee_id: int, stage_key: str, question_key: str):
+    """Ask this coachee a hidden question again."""
+    return _hide_or_show(coachee_id, stage_key, question_key, False)
 
 
 def _add_step(coachee: Coachee, form: StepForm) -> bool:
@@ -227,19 +235,29 @@ def show_summary(coachee_id: int):
     )
 
 
-@bp.post("/summary/<any(share, unshare):change>")
-def share_summary(coachee_id: int, change: str):
-    """Share the summary in the coachee's portal, or take it back."""
+def _share(coachee_id: int, shared: bool):
     coachee = coachee_of(current_user, coachee_id)
-    summary.share(coachee, change == "share")
+    summary.share(coachee, shared)
     commit()
     flash(
         f"{coachee.first_name} can now open and print the summary in the portal."
-        if change == "share"
+        if shared
         else "The summary is no longer in the portal.",
         "success",
     )
     return redirect(url_for("journey.show_summary", coachee_id=coachee.id))
+
+
+@bp.post("/summary/share")
+def share_summary(coachee_id: int):
+    """Share the summary in the coachee's portal."""
+    return _share(coachee_id, True)
+
+
+@bp.post("/summary/unshare")
+def unshare_summary(coachee_id: int):
+    """Take the summary back from the coachee's portal."""
+    return _share(coachee_id, False)
 
 
 # The decision matrix, for both ---------------------------------------------------------
@@ -261,10 +279,16 @@ def _matrix_context(coachee: Coachee, stage_key: str, forms: dict) -> dict:
     }
 
 
+#: What a post to the matrix may change.
+MATRIX_CHANGES = ("options", "criteria", "scores", "success")
+
+
 def _change_matrix(coachee: Coachee, change: str) -> dict | None:
     """Apply one change to the matrix (CSRF is checked app-wide and by the forms);
     None when it is saved and committed, else the forms to show again with their
-    problems (a 400)."""
+    problems (a 400). An unknown change is a 404."""
+    if change not in MATRIX_CHANGES:
+        abort(404)
     if change == "options":
         form = OptionForm()
         if form.validate_on_submit():
@@ -316,7 +340,7 @@ def _change_matrix(coachee: Coachee, change: str) -> dict | None:
     return None
 
 
-@bp.post("/matrix/<any(options, criteria, scores, success):change>")
+@bp.post("/matrix/<change>")
 def change_matrix(coachee_id: int, change: str):
     """Add an option, a criterion or a success criterion, or save the scores (the
     coach, in a session)."""
@@ -331,7 +355,7 @@ def change_matrix(coachee_id: int, change: str):
     return _stage_page(coachee, SELECT_STAGE, 400, **forms)
 
 
-@bp.post("/matrix/<any(option, criterion):kind>/<int:row_id>/remove")
+@bp.post("/matrix/<kind>/<int:row_id>/remove")
 def remove_from_matrix(coachee_id: int, kind: str, row_id: int):
     """Take an option or a criterion, with its scores, off the matrix."""
     coachee = coachee_of(current_user, coachee_id)
@@ -460,7 +484,7 @@ def portal_step_status(token: str, step_id: int):
     return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=START_STAGE))
 
 
-@portal_bp.post("/matrix/<any(options, criteria, scores, success):change>")
+@portal_bp.post("/matrix/<change>")
 def portal_change_matrix(token: str, change: str):
     """The coachee adds an option, a criterion or a success criterion, or saves the
     scores."""
@@ -474,7 +498,7 @@ def portal_change_matrix(token: str, change: str):
     return _portal_stage(token, coachee, view, forms=forms, status=400)
 
 
-@portal_bp.post("/matrix/<any(option, criterion):kind>/<int:row_id>/remove")
+@portal_bp.post("/matrix/<kind>/<int:row_id>/remove")
 def portal_remove_from_matrix(token: str, kind: str, row_id: int):
     """The coachee takes an option or a criterion off their matrix."""
     _, coachee = _portal_coachee(token)
