@@ -5,6 +5,7 @@ the 360 at its heart.
 - :mod:`.models` — per coachee: the coach's own and hidden questions, homework, the
   coachee's answers and reflections, the coach's private session notes, first steps;
 - :mod:`.services` — what can be done with them (services flush, the request commits);
+- :mod:`.gaps` — stage three's skill gaps, each tied to a goal of the plan if wanted;
 - :mod:`.decision` — stage five's decision matrix, ranked by weighted score;
 - :mod:`.review` — success criteria with a review date, and the emails on that date
   (queued by the scheduled round, :func:`feedback.cycles.jobs.housekeeping`);

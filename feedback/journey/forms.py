@@ -106,3 +106,15 @@ class SuccessCriterionForm(FlaskForm):
         validators=[DataRequired(message="Please give a valid date.")],
         default=lambda: today() + timedelta(days=90),
     )
+
+
+class SkillGapForm(FlaskForm):
+    """A skill gap, how to tackle it, and the plan's goal it belongs to (choices set by
+    the view: the coachee's goals, and none)."""
+
+    gap = StringField(
+        "Skill gap",
+        validators=[DataRequired(message="Please name the skill gap."), Length(max=300)],
+    )
+    plan = TextAreaField("How you plan to tackle it", validators=[Optional(), Length(max=4000)])
+    goal_id = SelectField("Goal of the development plan", choices=[], validate_choice=True)

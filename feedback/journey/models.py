@@ -7,9 +7,10 @@ stages and their shipped questions are not stored: they are ``stages.toml``."""
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..plans.models import Goal
 from ..timeutil import utcnow
 
 #: The states of a first step, in the order a step goes through them.
@@ -188,3 +189,24 @@ class SharedSummary(db.Model):
         ForeignKey("coachees.id", ondelete="CASCADE"), primary_key=True
     )
     shared_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SkillGap(db.Model):
+    """A skill that stands between the coachee and their dream job (stage three), how
+    they plan to tackle it, and the development plan's goal it belongs to, if any."""
+
+    __tablename__ = "journey_skill_gaps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coachee_id: Mapped[int] = mapped_column(
+        ForeignKey("coachees.id", ondelete="CASCADE"), index=True
+    )
+    gap: Mapped[str] = mapped_column(String(300))
+    plan: Mapped[str] = mapped_column(Text, default="")
+    #: The development plan's goal that tackles it; the link goes if the goal does.
+    goal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("goals.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    goal: Mapped[Goal | None] = relationship()

@@ -15,6 +15,7 @@ from ..ratings.frames import answers_of, self_response
 from ..timeutil import today, utcnow
 from . import stages as shipped
 from .decision import matrix_of
+from .gaps import gaps_of
 from .models import (
     STEP_STATUSES,
     FirstStep,
@@ -448,6 +449,10 @@ def journey_export(coachee: Coachee) -> dict:
                 if (o.id, c.id) in matrix.scores
             ],
         },
+        "skill_gaps": [
+            {"gap": g.gap, "plan": g.plan, "goal": g.goal.goal if g.goal else None}
+            for g in gaps_of(coachee)
+        ],
         "success_criteria": [
             {
                 "criterion": c.criterion,

@@ -9,6 +9,8 @@ STAGES_FILE = Path(__file__).with_name("stages.toml")
 #: The stage whose homework is answered by the released 360 (blind spots, hidden
 #: strengths, descriptions), and the question it answers there.
 SEEN_STAGE, SEEN_BY_DATA = "seen", "not_in_line"
+#: The stage of the skill gaps.
+KEEP_STAGE = "keep_lose"
 #: The stage of the decision matrix, and the stage of the first steps.
 SELECT_STAGE, START_STAGE = "select", "start"
 

@@ -10,8 +10,10 @@ from ..extensions import db
 from ..plans.models import Goal
 from ..plans.services import goals_of
 from . import decision, review, services
-from .models import FirstStep, SharedSummary, SuccessCriterion
+from .gaps import gaps_of
+from .models import FirstStep, SharedSummary, SkillGap, SuccessCriterion
 from .seen import Seen
+from .stages import KEEP_STAGE
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Summary:
     goals: list[Goal]
     statements: dict[str, str]
     steps: list[FirstStep]
+    gaps: list[SkillGap]
 
 
 def _latest_plan(coachee: Coachee) -> tuple[Cycle | None, list[Goal]]:
@@ -48,8 +51,8 @@ def _latest_plan(coachee: Coachee) -> tuple[Cycle | None, list[Goal]]:
 
 
 def summary_of(coachee: Coachee) -> Summary:
-    """The coachee's journey as the summary prints it: only stages with an answer or
-    opened as homework, and only what the coachee may see."""
+    """The coachee's journey as the summary prints it: only stages with an answer, a
+    skill gap or opened as homework, and only what the coachee may see."""
     answers = services.answers_for(coachee)
     reused = services.reused_answers(coachee)
     stages = []
@@ -60,7 +63,8 @@ def summary_of(coachee: Coachee) -> Summary:
             if reused.get(q.key) or answers.get(q.key)
         ]
         seen = services.seen_for(coachee, view)
-        if given or seen is not None or view.homework is not None:
+        has_gaps = view.stage.key == KEEP_STAGE and bool(gaps_of(coachee))
+        if given or seen is not None or view.homework is not None or has_gaps:
             stages.append(StageSummary(view, given, seen))
     cycle, goals = _latest_plan(coachee)
     statements = {}
@@ -76,6 +80,7 @@ def summary_of(coachee: Coachee) -> Summary:
         goals=goals,
         statements=statements,
         steps=services.steps_of(coachee),
+        gaps=gaps_of(coachee),
     )
 
 

@@ -8,7 +8,7 @@ from ..coaching.models import Coachee, Cycle
 from ..coaching.services import coachee_of, cycle_for_portal_token
 from ..database import commit
 from ..timeutil import today
-from . import decision, review, services, summary
+from . import decision, gaps, review, services, summary
 from .forms import (
     AnswersForm,
     CriterionForm,
@@ -16,11 +16,12 @@ from .forms import (
     OptionForm,
     OwnQuestionForm,
     SessionNoteForm,
+    SkillGapForm,
     StepForm,
     SuccessCriterionForm,
 )
 from .models import STEP_STATUSES
-from .stages import SELECT_STAGE, START_STAGE
+from .stages import KEEP_STAGE, SELECT_STAGE, START_STAGE
 
 #: The coach's pages.
 bp = Blueprint("journey", __name__, url_prefix="/coachees/<int:coachee_id>/journey")
@@ -100,6 +101,7 @@ def _stage_page(coachee: Coachee, stage_key: str, status: int = 200, **forms):
         question_form=forms.get("question_form") or OwnQuestionForm(formdata=None),
         step_form=forms.get("step_form") or StepForm(formdata=None),
         **_matrix_context(coachee, stage_key, forms),
+        **_gaps_context(coachee, stage_key, forms),
         today=today(),
     ), status
 
@@ -365,6 +367,68 @@ def remove_from_matrix(coachee_id: int, kind: str, row_id: int):
     return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=SELECT_STAGE))
 
 
+# The skill gaps of stage three, for both ------------------------------------------------
+
+
+def _gap_form(coachee: Coachee, formdata=True) -> SkillGapForm:
+    form = SkillGapForm() if formdata else SkillGapForm(formdata=None)
+    form.goal_id.choices = [("", "None")] + [
+        (str(goal.id), goal.goal) for goal in gaps.goals_for(coachee)
+    ]
+    return form
+
+
+def _gaps_context(coachee: Coachee, stage_key: str, forms: dict) -> dict:
+    """What a stage page needs to show the skill gaps (stage three only)."""
+    if stage_key != KEEP_STAGE:
+        return {"gaps": None}
+    return {
+        "gaps": gaps.gaps_of(coachee),
+        "gap_form": forms.get("gap_form") or _gap_form(coachee, formdata=False),
+    }
+
+
+def _add_gap(coachee: Coachee) -> SkillGapForm | None:
+    """Keep the posted gap; None once committed, else the form with its problems."""
+    form = _gap_form(coachee)
+    if form.validate_on_submit():
+        try:
+            gaps.add_gap(
+                coachee,
+                gap=form.gap.data,
+                plan=form.plan.data or "",
+                goal_id=int(form.goal_id.data) if form.goal_id.data else None,
+            )
+        except gaps.GapError as exc:
+            form.gap.errors = [*form.gap.errors, f"Not added: {exc}."]
+        else:
+            commit()
+            return None
+    return form
+
+
+@bp.post("/gaps")
+def add_gap(coachee_id: int):
+    """A skill gap of stage three, written by the coach."""
+    coachee = coachee_of(current_user, coachee_id)
+    form = _add_gap(coachee)
+    if form is None:
+        flash("The gap is added.", "success")
+        return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
+    flash("Not added: " + _problems(form), "error")
+    return _stage_page(coachee, KEEP_STAGE, 400, gap_form=form)
+
+
+@bp.post("/gaps/<int:gap_id>/remove")
+def remove_gap(coachee_id: int, gap_id: int):
+    """Take a skill gap off stage three."""
+    coachee = coachee_of(current_user, coachee_id)
+    gaps.remove_gap(coachee, gap_id)
+    commit()
+    flash("The gap is removed.", "success")
+    return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
+
+
 # The coachee's pages -------------------------------------------------------------------
 
 
@@ -417,6 +481,7 @@ def _portal_stage(
         statuses=STEP_STATUSES,
         step_form=step_form or StepForm(formdata=None),
         **_matrix_context(coachee, view.stage.key, forms or {}),
+        **_gaps_context(coachee, view.stage.key, forms or {}),
         today=today(),
     ), status
 
@@ -542,3 +607,27 @@ def portal_summary(token: str):
         token=token,
         today=today(),
     )
+
+
+@portal_bp.post("/gaps")
+def portal_add_gap(token: str):
+    """The coachee writes down a skill gap (stage three must be open to them)."""
+    _, coachee = _portal_coachee(token)
+    view = _opened_stage(coachee, KEEP_STAGE)
+    form = _add_gap(coachee)
+    if form is None:
+        flash("Your gap is added.", "success")
+        return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))
+    flash("Not added: " + _problems(form), "error")
+    return _portal_stage(token, coachee, view, forms={"gap_form": form}, status=400)
+
+
+@portal_bp.post("/gaps/<int:gap_id>/remove")
+def portal_remove_gap(token: str, gap_id: int):
+    """The coachee takes one of their gaps off stage three."""
+    _, coachee = _portal_coachee(token)
+    _opened_stage(coachee, KEEP_STAGE)
+    gaps.remove_gap(coachee, gap_id)
+    commit()
+    flash("The gap is removed.", "success")
+    return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))

@@ -26,6 +26,7 @@ from feedback.journey.models import (
     SessionNote,
     SuccessCriterion,
 )
+from feedback.plans.models import Goal
 from feedback.ratings.results import clear_cache, cycle_report
 from feedback.timeutil import today
 
@@ -652,3 +653,45 @@ def test_the_summary_holds_the_released_findings_and_the_plan(
     for statement in blind:
         assert statement in text
     assert "I overrate my listening." in text
+
+
+def test_skill_gaps_tie_to_the_plans_goals(released, coach_browser, browser, app):
+    plan = f"/cycles/{released['cycle_id']}/plan"
+    goal = {
+        "item_key": factories.ITEMS[0],
+        "goal": "Ask before telling",
+        "success_criteria": "Peers notice it",
+        "review_on": (today() + timedelta(days=60)).isoformat(),
+    }
+    assert coach_browser.submit(plan, goal).status_code == 302
+    with app.app_context():
+        goal_id = db.session.scalar(select(Goal.id))
+    open_stage(coach_browser, released, "keep_lose")
+    stage = released["portal"] + "/journey/keep_lose"
+    add = released["portal"] + "/journey/gaps"
+    page = browser.get(stage).text
+    assert "Ask before telling" in page.split('name="goal_id"')[1].split("</select>")[0]
+    response = browser.submit(
+        add, {"gap": "Budgeting", "plan": "A finance course", "goal_id": str(goal_id)}, page=stage
+    )
+    assert response.status_code == 302
+    response = browser.submit(add, {"gap": "Public speaking", "goal_id": ""}, page=stage)
+    assert response.status_code == 302
+    response = browser.submit(add, {"gap": "Negotiation", "goal_id": "999"}, page=stage)
+    assert response.status_code == 400 and "Not a valid choice" in response.text
+    response = browser.submit(add, {"gap": " ", "goal_id": ""}, page=stage)
+    assert response.status_code == 400 and "Please name the skill gap." in response.text
+    coach_page = coach_browser.get(released["journey"] + "/keep_lose").text
+    assert "Budgeting" in coach_page and "A finance course" in coach_page
+    assert "Goal of the plan: Ask before telling" in coach_page
+    assert "Negotiation" not in coach_page
+    coach_browser.submit(
+        released["journey"] + "/summary/share", {}, page=released["journey"] + "/summary"
+    )
+    printed = browser.get(released["portal"] + "/journey/summary").text
+    assert "Budgeting" in printed and "A finance course" in printed
+    # The goal leaves the plan: the gap stays, without its goal.
+    response = coach_browser.submit(f"{plan}/{goal_id}/remove", {}, page=plan)
+    assert response.status_code == 302
+    coach_page = coach_browser.get(released["journey"] + "/keep_lose").text
+    assert "Budgeting" in coach_page and "Goal of the plan" not in coach_page
