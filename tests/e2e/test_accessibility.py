@@ -86,7 +86,7 @@ def prepare(app) -> dict[str, str]:
     from feedback.coaching.services import portal_url
     from feedback.cycles import lifecycle
     from feedback.demo import DEMO_EMAIL, PROFILE, RATERS
-    from feedback.journey import decision, review, summary
+    from feedback.journey import decision, gaps, review, summary
     from feedback.journey import services as journey
     from feedback.plans.services import add_goal, save_predictions
     from feedback.raters import services as raters
@@ -145,8 +145,8 @@ def prepare(app) -> dict[str, str]:
         raters.submit(boss, Answers(scores=dict.fromkeys(PROFILE, 4)))
         raters.decline(declined)
 
-        # Alex's journey: stages two, five and six open, a matrix, a criterion, a step.
-        for stage in ("seen", "select", "start"):
+        # Alex's journey: stages two, three, five and six open, with what each holds.
+        for stage in ("seen", "keep_lose", "select", "start"):
             journey.open_homework(alex, stage, note="Before we meet.", due_on=today())
         option = decision.add_option(alex, name="Lead the new team", learnt="Twelve people.")
         criterion = decision.add_criterion(alex, name="Room to grow", weight=5)
@@ -155,6 +155,7 @@ def prepare(app) -> dict[str, str]:
             alex, criterion="I enjoy Mondays again", review_on=today() + timedelta(days=90)
         )
         journey.add_step(alex, step="Talk to the head of sales", due_on=today())
+        gaps.add_gap(alex, gap="Budgeting", plan="A finance course", goal_id=None)
         summary.share(alex, True)
         db.session.commit()
         paths = {
@@ -282,7 +283,7 @@ def test_no_page_has_an_accessibility_violation(chromium, demo_server, tmp_path,
         checker.visit(released + "/report", "released report", screenshot=True)
         checker.visit(released + "/plan", "coachee plan")
         checker.visit(released + "/journey/", "coachee journey")
-        for stage in ("seen", "select", "start"):
+        for stage in ("seen", "keep_lose", "select", "start"):
             checker.visit(released + f"/journey/{stage}", f"coachee journey {stage}")
         checker.visit(released + "/journey/summary", "coachee journey summary")
 
@@ -310,7 +311,7 @@ def test_no_page_has_an_accessibility_violation(chromium, demo_server, tmp_path,
         checker.visit(url + "/cohort?sort=difference&order=desc", "cohort sorted")
         checker.visit(url + paths["plan"], "plan")
         checker.visit(url + paths["journey"] + "/", "journey")
-        for stage in ("who", "seen", "select", "start"):
+        for stage in ("who", "seen", "keep_lose", "select", "start"):
             checker.visit(url + paths["journey"] + f"/{stage}", f"journey {stage}")
         checker.visit(url + paths["journey"] + "/summary", "journey summary")
         checker.visit(url + "/no-such-page", "404")
