@@ -9,6 +9,7 @@ from . import (
     api,
     cycles,
     database,  # noqa: F401  (SQLite's pragmas on every connection)
+    journey,
     mail,
     raters,
     security,
@@ -26,6 +27,7 @@ from .cycles import jobs, questionnaire_cli
 from .cycles import models as cycles_models
 from .demo import demo_command
 from .extensions import csrf, db, login_manager, migrate
+from .journey import models as journey_models
 from .mail import models as mail_models
 from .mail import views as mail_views
 from .plans import models as plans_models
@@ -44,6 +46,7 @@ MODEL_MODULES = (
     accounts_models,
     coaching_models,
     cycles_models,
+    journey_models,
     mail_models,
     plans_models,
     questionnaire_models,
@@ -98,6 +101,7 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
         app.register_blueprint(blueprint)
     app.register_blueprint(reports_views.portal_bp)
     app.register_blueprint(webhooks_views.bp)
+    journey.init_app(app)
     api.init_app(app)
     for command in (
         create_coach_command,

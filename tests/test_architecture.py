@@ -29,7 +29,16 @@ INFRASTRUCTURE = {
     "web",
 }
 #: The domains, in the order they may use each other: each only those before it.
-DOMAINS = ["accounts", "coaching", "ratings", "raters", "plans", "reports", "webhooks"]
+DOMAINS = [
+    "accounts",
+    "coaching",
+    "ratings",
+    "raters",
+    "plans",
+    "reports",
+    "journey",
+    "webhooks",
+]
 #: The cycle's life, above every domain.
 ABOVE = {"cycles"}
 #: The JSON API, beside the pages: it may use the cycle's life and everything below.

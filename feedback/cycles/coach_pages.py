@@ -19,6 +19,7 @@ from ..coaching import audit, services
 from ..coaching.questionnaires import questionnaire_for_cycle
 from ..database import commit
 from ..extensions import db
+from ..journey.services import overdue_steps
 from ..raters import services as raters
 from ..raters.reminders import remind_everyone
 from ..raters.services import answer_shortfall, minimums_of, progress
@@ -58,6 +59,7 @@ def list_coachees():
         trail=audit.coach_trail(current_user),
         actions=audit.ACTIONS,
         describe_actor=audit.describe_actor,
+        overdue_steps=overdue_steps(current_user),
     )
 
 
@@ -73,7 +75,12 @@ def add_coachee():
             form.email.errors = [f"{exc.coachee.name} already has this address."]
     if coachee is None:
         coachees = services.coachees_of(current_user)
-        return render_template("coaching/coachees.html", coachees=coachees, form=form), 400
+        return render_template(
+            "coaching/coachees.html",
+            coachees=coachees,
+            form=form,
+            overdue_steps=overdue_steps(current_user),
+        ), 400
     commit()
     flash(f"{coachee.name} is added. Start their first cycle below.", "success")
     return redirect(url_for("coaching.new_cycle", coachee_id=coachee.id))

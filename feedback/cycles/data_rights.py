@@ -15,6 +15,7 @@ from ..coaching import audit
 from ..coaching.models import Coachee, Cycle
 from ..database import erase_old_versions_after_commit
 from ..extensions import db
+from ..journey.services import journey_export
 from ..mail.models import OutboxMessage
 from ..raters.models import Invite
 from ..ratings.frames import answers_of, self_response
@@ -45,6 +46,7 @@ def coachee_export(coachee: Coachee) -> dict:
             }
             for event in audit.trail_of(coachee)
         ],
+        "journey": journey_export(coachee),
         "not_included": (
             "Raters' individual answers belong to the raters, who were promised that "
             "their answers are pooled and shown only in groups; which rater answered or "

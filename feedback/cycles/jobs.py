@@ -13,6 +13,7 @@ from datetime import datetime
 
 from ..database import commit
 from ..extensions import db
+from ..journey.review import queue_due_reviews
 from ..mail.sender import deliver_due
 from ..mail.transports import Transport
 from ..raters.reminders import send_due_reminders
@@ -26,14 +27,15 @@ log = logging.getLogger(__name__)
 
 def housekeeping(now: datetime | None = None) -> Counter:
     """Close cycles whose deadline has passed (noting their coaches), queue the automatic
-    reminders and the "every group has enough answers" notes that are due, and, when
-    FEEDBACK_RETENTION_DAYS is set, erase the raters' addresses of cycles closed longer
-    ago than that; flushed, not committed. Returns counts: ``closed``, ``reminded``,
-    ``noted``, ``erased``."""
+    reminders, the "every group has enough answers" notes and the journey's review
+    emails that are due, and, when FEEDBACK_RETENTION_DAYS is set, erase the raters'
+    addresses of cycles closed longer ago than that; flushed, not committed. Returns
+    counts: ``closed``, ``reminded``, ``noted``, ``reviews``, ``erased``."""
     counts = Counter(
         closed=close_due_cycles(),
         reminded=send_due_reminders(now),
         noted=queue_ready_notes(now),
+        reviews=queue_due_reviews(),
     )
     days = retention_days()
     if days is not None:

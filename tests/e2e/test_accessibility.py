@@ -1,10 +1,11 @@
 """axe-core finds nothing on any page that a coach, a coachee or a rater sees, at 390 and
 at 1366 px wide, in Debian's Chromium: the coach's pages (sign-in, coachees, a coachee,
-the cycle dashboard open and closed, trend, cohort, plan, the HTML report, the forms,
-the questionnaires, their editor and the preview of the rater's form),
-the coachee's portal (overview, self-assessment, nominations, predictions, the released
-report and plan), the rater's (form, its errors, thank-you pages, closed pages) and the
-error pages (404, 400, a broken link). No page scrolls sideways either.
+the cycle dashboard open and closed, trend, cohort, plan, the journey, the HTML report,
+the forms, the questionnaires, their editor and the preview of the rater's form), the
+coachee's portal (overview, self-assessment, nominations, predictions, the released
+report and plan, the coaching journey's pages), the rater's (form, its errors,
+thank-you pages, closed pages) and the error pages (404, 400, a broken link). No page
+scrolls sideways either.
 
 axe-core comes from the npm registry (``scripts/build_assets.py --axe``, run by
 scripts/test; fetched here when missing and npm is there). It is injected with
@@ -86,6 +87,8 @@ def prepare(app) -> dict[str, str]:
     from feedback.coaching.services import portal_url
     from feedback.cycles import lifecycle
     from feedback.demo import DEMO_EMAIL, PROFILE, RATERS
+    from feedback.journey import decision, gaps, review, summary
+    from feedback.journey import services as journey
     from feedback.plans.services import add_goal, save_predictions
     from feedback.raters import services as raters
     from feedback.raters.services import Nomination, rater_url
@@ -142,6 +145,19 @@ def prepare(app) -> dict[str, str]:
         )[0]
         raters.submit(boss, Answers(scores=dict.fromkeys(PROFILE, 4)))
         raters.decline(declined)
+
+        # Alex's journey: stages two, three, five and six open, with what each holds.
+        for stage in ("seen", "keep_lose", "select", "start"):
+            journey.open_homework(alex, stage, note="Before we meet.", due_on=today())
+        option = decision.add_option(alex, name="Lead the new team", learnt="Twelve people.")
+        criterion = decision.add_criterion(alex, name="Room to grow", weight=5)
+        decision.save_scores(alex, {(option.id, criterion.id): 4})
+        review.add_criterion(
+            alex, criterion="I enjoy Mondays again", review_on=today() + timedelta(days=90)
+        )
+        journey.add_step(alex, step="Talk to the head of sales", due_on=today())
+        gaps.add_gap(alex, gap="Budgeting", plan="A finance course", goal_id=None)
+        summary.share(alex, True)
         db.session.commit()
         paths = {
             "coachee closed": f"/coachees/{alex.id}",
@@ -157,6 +173,7 @@ def prepare(app) -> dict[str, str]:
             "confirm release": f"/cycles/{first.id}/release",
             "trend": f"/coachees/{alex.id}/trend",
             "plan": f"/cycles/{first.id}/plan",
+            "journey": f"/coachees/{alex.id}/journey",
             "html report": f"/cycles/{first.id}/report.html",
             "portal open": path(portal_url(opened)),
             "portal released": path(portal_url(first)),
@@ -268,6 +285,10 @@ def test_no_page_has_an_accessibility_violation(chromium, demo_server, tmp_path,
         checker.visit(released + "/", "portal released")
         checker.visit(released + "/report", "released report", screenshot=True)
         checker.visit(released + "/plan", "coachee plan")
+        checker.visit(released + "/journey/", "coachee journey")
+        for stage in ("seen", "keep_lose", "select", "start"):
+            checker.visit(released + f"/journey/{stage}", f"coachee journey {stage}")
+        checker.visit(released + "/journey/summary", "coachee journey summary")
 
         # Raters.
         checker.visit(url + paths["rater"] + "/", "rater form")
@@ -308,6 +329,10 @@ def test_no_page_has_an_accessibility_violation(chromium, demo_server, tmp_path,
         checker.visit(url + "/questionnaires/new", "questionnaire from scratch")
         checker.visit(url + "/questionnaires/new?from=career-360", "questionnaire copy")
         checker.visit(url + "/questionnaires/career-360/preview", "questionnaire preview")
+        checker.visit(url + paths["journey"] + "/", "journey")
+        for stage in ("who", "seen", "keep_lose", "select", "start"):
+            checker.visit(url + paths["journey"] + f"/{stage}", f"journey {stage}")
+        checker.visit(url + paths["journey"] + "/summary", "journey summary")
         checker.visit(url + "/no-such-page", "404")
         # A form posted without its CSRF token: the 400 page.
         with page.expect_navigation():

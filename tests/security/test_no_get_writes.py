@@ -27,6 +27,8 @@ from feedback.coaching.questionnaires import save_questionnaire
 from feedback.cycles import lifecycle
 from feedback.cycles.jobs import run_round
 from feedback.extensions import db
+from feedback.journey import services as journey
+from feedback.journey.stages import stages
 from feedback.plans import services as plans
 from feedback.questionnaires import default_questionnaire
 from feedback.raters import services as raters
@@ -79,6 +81,9 @@ def _world(app) -> dict:
         hook = create_endpoint(coach, url="https://crm.example.com/hook", events=["cycle.closed"])
         own = replace(default_questionnaire(), key="own-360", title="Own 360")
         world["questionnaire_key"] = save_questionnaire(own, coach).questionnaire.key
+        for stage in stages():  # every stage of the journey open as homework, a step
+            journey.open_homework(first.coachee, stage.key, note="", due_on=today())
+        journey.add_step(first.coachee, step="Call Dana", due_on=today())
         db.session.commit()
         world["goal_id"] = goal.id
         world["webhook_id"] = hook.id
@@ -108,6 +113,7 @@ def _values(app, world: dict) -> dict[str, list]:
         "kind": ["invite", "reminder"],
         # The shipped questionnaire (never stored by a read), a coach's own, and none.
         "key": ["career-360", world["questionnaire_key"], "no-such-questionnaire"],
+        "stage_key": [stage.key for stage in stages()],
     }
 
 

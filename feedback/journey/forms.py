@@ -1,0 +1,120 @@
+"""The coach's forms of the journey and the coachee's step form. The homework answers
+are one text area per question, read by the view (their number varies per coachee)."""
+
+from datetime import timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..timeutil import today
+from .decision import MAX_LEARNT, MAX_NAME, POINTS
+from .services import MAX_ANSWER, MAX_QUESTION
+
+
+class HomeworkForm(FlaskForm):
+    """Open a stage for the coachee: a note and a due date."""
+
+    note = TextAreaField("A note to the coachee", validators=[Optional(), Length(max=MAX_ANSWER)])
+    due_on = DateField(
+        "Due on",
+        validators=[DataRequired(message="Please give a valid date.")],
+        default=lambda: today() + timedelta(days=7),
+    )
+
+
+class OwnQuestionForm(FlaskForm):
+    """The coach's own question for one stage."""
+
+    text = TextAreaField(
+        "Your own question",
+        validators=[DataRequired(message="Please write the question."), Length(max=MAX_QUESTION)],
+    )
+
+
+class SessionNoteForm(FlaskForm):
+    """The coach's private notes of a session."""
+
+    held_on = DateField(
+        "Session on", validators=[DataRequired(message="Please give a valid date.")], default=today
+    )
+    discussed = TextAreaField(
+        "What was discussed",
+        validators=[
+            DataRequired(message="Please note what was discussed."),
+            Length(max=MAX_ANSWER),
+        ],
+    )
+    agreed = TextAreaField("What was agreed", validators=[Optional(), Length(max=MAX_ANSWER)])
+
+
+class StepForm(FlaskForm):
+    """One first step and its due date."""
+
+    step = TextAreaField(
+        "Step", validators=[DataRequired(message="Please describe the step."), Length(max=300)]
+    )
+    due_on = DateField(
+        "Due on",
+        validators=[DataRequired(message="Please give a valid date.")],
+        default=lambda: today() + timedelta(days=14),
+    )
+
+
+class AnswersForm(FlaskForm):
+    """Only the CSRF token: the answers are ``answer-<question key>`` fields."""
+
+
+class OptionForm(FlaskForm):
+    """A realistic opportunity and what the coachee learnt about it."""
+
+    name = StringField(
+        "Option",
+        validators=[DataRequired(message="Please name the option."), Length(max=MAX_NAME)],
+    )
+    learnt = TextAreaField(
+        "What you learnt about it", validators=[Optional(), Length(max=MAX_LEARNT)]
+    )
+
+
+class CriterionForm(FlaskForm):
+    """A criterion of the decision and its weight."""
+
+    name = StringField(
+        "Criterion",
+        validators=[DataRequired(message="Please name the criterion."), Length(max=MAX_NAME)],
+    )
+    weight = SelectField(
+        "Weight",
+        choices=[SelectChoice(p, f"{p}{' (matters most)' if p == 5 else ''}") for p in POINTS],
+        coerce=int,
+        default=3,
+        validators=[DataRequired(message="Choose a weight from 1 to 5.")],
+    )
+
+
+class SuccessCriterionForm(FlaskForm):
+    """How the coachee will know they made the right decision, and when to look back."""
+
+    criterion = TextAreaField(
+        "How will you know you made the right decision?",
+        validators=[DataRequired(message="Please say how you will know."), Length(max=500)],
+    )
+    review_on = DateField(
+        "Look back on",
+        validators=[DataRequired(message="Please give a valid date.")],
+        default=lambda: today() + timedelta(days=90),
+    )
+
+
+class SkillGapForm(FlaskForm):
+    """A skill gap, how to tackle it, and the plan's goal it belongs to (choices set by
+    the view: the coachee's goals, and none)."""
+
+    gap = StringField(
+        "Skill gap",
+        validators=[DataRequired(message="Please name the skill gap."), Length(max=300)],
+    )
+    plan = TextAreaField("How you plan to tackle it", validators=[Optional(), Length(max=4000)])
+    goal_id = SelectField("Goal of the development plan", choices=[], validate_choice=True)

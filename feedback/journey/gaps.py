@@ -1,0 +1,70 @@
+"""Stage three's gap to the dream job: each skill gap with how the coachee plans to
+tackle it, optionally tied to a goal of the development plan. Services flush."""
+
+from sqlalchemy import select
+
+from ..coaching.models import Coachee, Cycle
+from ..errors import NotFound
+from ..extensions import db
+from ..plans.models import Goal
+from .models import SkillGap
+
+#: The longest gap and plan.
+MAX_GAP, MAX_PLAN = 300, 4000
+#: A gap list that helps stays short.
+MAX_GAPS = 10
+
+
+class GapError(ValueError):
+    """Something that cannot be saved; the message is for the user."""
+
+
+def gaps_of(coachee: Coachee) -> list[SkillGap]:
+    """``coachee``'s skill gaps, in the order they were written."""
+    return list(
+        db.session.scalars(
+            select(SkillGap).where(SkillGap.coachee_id == coachee.id).order_by(SkillGap.id)
+        )
+    )
+
+
+def goals_for(coachee: Coachee) -> list[Goal]:
+    """The goals of every development plan of ``coachee``, newest cycle first."""
+    return list(
+        db.session.scalars(
+            select(Goal)
+            .join(Cycle, Cycle.id == Goal.cycle_id)
+            .where(Cycle.coachee_id == coachee.id)
+            .order_by(Cycle.created_at.desc(), Goal.id)
+        )
+    )
+
+
+def add_gap(coachee: Coachee, *, gap: str, plan: str, goal_id: int | None) -> SkillGap:
+    """A skill gap, how to tackle it, and the plan's goal it belongs to (or none).
+
+    Raises:
+        GapError: no gap named, too long, already the most, or a goal not theirs.
+    """
+    gap, plan = gap.strip(), plan.strip()
+    if not gap:
+        raise GapError("please name the skill gap")
+    if len(gap) > MAX_GAP or len(plan) > MAX_PLAN:
+        raise GapError(f"a gap holds at most {MAX_GAP} characters, a plan {MAX_PLAN}")
+    if len(gaps_of(coachee)) >= MAX_GAPS:
+        raise GapError(f"at most {MAX_GAPS} gaps; remove one first")
+    if goal_id is not None and goal_id not in {g.id for g in goals_for(coachee)}:
+        raise GapError("choose one of the development plan's goals, or none")
+    created = SkillGap(coachee_id=coachee.id, gap=gap, plan=plan, goal_id=goal_id)
+    db.session.add(created)
+    db.session.flush()
+    return created
+
+
+def remove_gap(coachee: Coachee, gap_id: int) -> None:
+    """Remove one of ``coachee``'s gaps; raises NotFound for another's."""
+    row = db.session.get(SkillGap, gap_id)
+    if row is None or row.coachee_id != coachee.id:
+        raise NotFound(f"no gap {gap_id}")
+    db.session.delete(row)
+    db.session.flush()
