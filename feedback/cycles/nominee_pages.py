@@ -16,11 +16,11 @@ def editable_nominee(cycle, invite_id: int, *, by_coach: bool) -> Invite:
     """A nominee on ``cycle``'s list (404 otherwise) whose details can still change
     (409 once the cycle is closed). The messages speak of "the" list to the coach and
     of "your" list to the coachee."""
-    whose = "the" if by_coach else "your"
     invite = raters.invite_of(cycle, invite_id)
     if invite.removed_at is not None:
-        abort(404, f"This rater is no longer on {whose} list.")
+        abort(404, f"This rater is no longer on {'the' if by_coach else 'your'} list.")
     if not cycle.is_open:
+        whose = "its" if by_coach else "your"
         abort(409, f"This cycle is closed; {whose} list of raters stays as it is.")
     return invite
 
