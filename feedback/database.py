@@ -20,16 +20,19 @@ for a truncating checkpoint once the transaction that closed the cycle has commi
 
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask
 from sqlalchemy import ColumnElement, event, exc, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from .errors import NotFound
 from .extensions import db
+
+Row = TypeVar("Row")
 
 #: Milliseconds a SQLite writer waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -127,6 +130,17 @@ def drop_pooled_connections(app: Flask, *, close: bool) -> None:
 def commit() -> None:
     """Commit the request's unit of work. Views call this once, after their services."""
     db.session.commit()
+
+
+def owned_row(model: type[Row], row_id: int, belongs: Callable[[Row], bool], what: str) -> Row:
+    """The ``model`` row of id ``row_id`` when ``belongs(row)`` says it is the asker's;
+    raises NotFound (``"no {what} {row_id}"``) otherwise, so that another coach's data
+    looks exactly like data that does not exist. The one lookup behind every
+    ``*_of(owner, id)`` service."""
+    row = db.session.get(model, row_id)
+    if row is None or not belongs(row):
+        raise NotFound(f"no {what} {row_id}")
+    return row
 
 
 def erase_old_versions_after_commit() -> None:

@@ -12,7 +12,7 @@ import secrets
 
 from sqlalchemy import select
 
-from ..errors import NotFound
+from ..database import owned_row
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import ApiToken, Coach
@@ -74,10 +74,7 @@ def tokens_of(coach: Coach, *, revoked: bool = False) -> list[ApiToken]:
 
 def token_of(coach: Coach, token_id: int) -> ApiToken:
     """``coach``'s token; raises NotFound for another coach's, as for any of their data."""
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.coach_id != coach.id:
-        raise NotFound(f"no API token {token_id}")
-    return token
+    return owned_row(ApiToken, token_id, lambda row: row.coach_id == coach.id, "API token")
 
 
 def revoke_token(token: ApiToken) -> bool:

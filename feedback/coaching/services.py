@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import links
 from ..accounts.models import Coach
-from ..errors import NotFound
+from ..database import owned_row
 from ..extensions import db
 from ..vocabulary import name_too_long
 from .models import Coachee, Cycle
@@ -62,18 +62,12 @@ def add_coachee(coach: Coach, *, name: str, email: str) -> Coachee:
 def coachee_of(coach: Coach, coachee_id: int) -> Coachee:
     """``coach``'s coachee; raises NotFound for another coach's coachee, which does not
     exist for them."""
-    coachee = db.session.get(Coachee, coachee_id)
-    if coachee is None or coachee.coach_id != coach.id:
-        raise NotFound(f"no coachee {coachee_id}")
-    return coachee
+    return owned_row(Coachee, coachee_id, lambda row: row.coach_id == coach.id, "coachee")
 
 
 def cycle_of(coach: Coach, cycle_id: int) -> Cycle:
     """``coach``'s cycle; raises NotFound for another coach's."""
-    cycle = db.session.get(Cycle, cycle_id)
-    if cycle is None or cycle.coachee.coach_id != coach.id:
-        raise NotFound(f"no cycle {cycle_id}")
-    return cycle
+    return owned_row(Cycle, cycle_id, lambda row: row.coachee.coach_id == coach.id, "cycle")
 
 
 def coachees_of(coach: Coach) -> list[Coachee]:

@@ -18,25 +18,22 @@ from flask_login import current_user, login_required
 from ..coaching import audit, services
 from ..coaching.questionnaires import questionnaire_for_cycle
 from ..database import commit
-from ..extensions import db
 from ..journey.services import overdue_steps
 from ..raters import services as raters
 from ..raters.reminders import remind_everyone
 from ..raters.services import answer_shortfall, minimums_of, progress
 from ..reports.released import ReleaseError
 from ..vocabulary import GROUP_LABELS, CycleState, CycleStateError
-from . import lifecycle
+from . import lifecycle, nominee_pages
 from .data_rights import coachee_export, delete_coachee, erasure_counts
 from .forms import (
     ButtonForm,
     CloseBelowMinimumForm,
     CoacheeForm,
-    CorrectNomineeForm,
     CycleForm,
     KeepResultsForm,
     ReopenForm,
 )
-from .nominations import correct_nominee
 
 bp = Blueprint("coaching", __name__)
 
@@ -291,57 +288,22 @@ def approve_nominations(cycle_id: int):
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id, _anchor="nominations"))
 
 
-def _nominee(cycle, invite_id: int):
-    """A nominee on ``cycle``'s list (404 otherwise), whose details can still change
-    (409 once the cycle is closed)."""
-    invite = raters.invite_of(cycle, invite_id)
-    if invite.removed_at is not None:
-        abort(404, "This rater is no longer on the list.")
-    if not cycle.is_open:
-        abort(409, "This cycle is closed; its list of raters stays as it is.")
-    return invite
-
-
 @bp.route("/cycles/<int:cycle_id>/nominations/<int:invite_id>/remove", methods=["POST"])
 def remove_nominee(cycle_id: int, invite_id: int):
     """Take a rater off the list; their link stops working."""
     cycle = services.cycle_of(current_user, cycle_id)
-    invite = _nominee(cycle, invite_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400, "The form expired; please try again.")
-    name = invite.display_name
-    raters.remove(invite)
-    commit()
-    flash(f"{name} is off the list; their link no longer works.", "success")
-    return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id, _anchor="nominations"))
+    invite = nominee_pages.editable_nominee(cycle, invite_id, by_coach=True)
+    back = url_for("dashboard.show_cycle", cycle_id=cycle.id, _anchor="nominations")
+    return nominee_pages.remove_nominee(invite, by_coach=True, back=back)
 
 
 @bp.route("/cycles/<int:cycle_id>/nominations/<int:invite_id>/correct", methods=["GET", "POST"])
 def correct_nominee_page(cycle_id: int, invite_id: int):
     """Correct a rater's address or group; a corrected rater gets a fresh link."""
     cycle = services.cycle_of(current_user, cycle_id)
-    invite = _nominee(cycle, invite_id)
-    form = CorrectNomineeForm(obj=invite)
+    invite = nominee_pages.editable_nominee(cycle, invite_id, by_coach=True)
     back = url_for("dashboard.show_cycle", cycle_id=cycle.id, _anchor="nominations")
-    if form.validate_on_submit():
-        try:
-            created = correct_nominee(
-                invite, email=form.email.data, group=form.group.data, by_coach=True
-            )
-        except ValueError as exc:
-            db.session.rollback()
-            form.email.errors = [str(exc)[0].upper() + str(exc)[1:] + "."]
-        else:
-            commit()
-            if created is None:
-                flash("Nothing changed.", "info")
-            else:
-                flash(f"Corrected: {created.email} gets a new invitation.", "success")
-            return redirect(back)
-    status = 400 if form.is_submitted() else 200
-    return render_template(
-        "nominations/correct.html", form=form, invite=invite, cycle=cycle, back=back
-    ), status
+    return nominee_pages.correct_nominee_page(cycle, invite, by_coach=True, back=back)
 
 
 @bp.route("/cycles/<int:cycle_id>/portal-link", methods=["POST"])

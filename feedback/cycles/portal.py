@@ -12,9 +12,10 @@ from ..raters.reminders import remind_everyone
 from ..ratings.forms import answer_form, form_problem
 from ..ratings.frames import answers_of, self_response
 from ..ratings.store import store_answers
-from ..vocabulary import GROUP_LABELS, RATER_GROUPS, SELF, InviteState
-from .forms import ButtonForm, CorrectNomineeForm
-from .nominations import correct_nominee, nominate_by_coachee
+from ..vocabulary import GROUP_LABELS, RATER_GROUPS, SELF
+from . import nominee_pages
+from .forms import ButtonForm
+from .nominations import nominate_by_coachee
 
 bp = Blueprint("portal", __name__, url_prefix="/p/<token>")
 
@@ -154,29 +155,13 @@ def nominate_raters(token: str):
     ), status
 
 
-def _nominee(cycle, invite_id: int):
-    """A nominee on the coachee's list (404 otherwise) whose details can still change
-    (409 once the cycle is closed)."""
-    invite = raters.invite_of(cycle, invite_id)
-    if invite.removed_at is not None:
-        abort(404, "This rater is no longer on your list.")
-    if not cycle.is_open:
-        abort(409, "This cycle is closed; your list of raters stays as it is.")
-    return invite
-
-
 @bp.post("/raters/<int:invite_id>/remove")
 def remove_nominee(token: str, invite_id: int):
     """Take a rater off the list; their link stops working."""
     cycle = cycle_for_portal_token(token)
-    invite = _nominee(cycle, invite_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400, "The form expired; please try again.")
-    name = invite.display_name
-    raters.remove(invite)
-    commit()
-    flash(f"{name} is off your list; their link no longer works.", "success")
-    return redirect(url_for("portal.nominate_raters", token=token))
+    invite = nominee_pages.editable_nominee(cycle, invite_id, by_coach=False)
+    back = url_for("portal.nominate_raters", token=token)
+    return nominee_pages.remove_nominee(invite, by_coach=False, back=back)
 
 
 @bp.route("/raters/<int:invite_id>/correct", methods=["GET", "POST"])
@@ -184,27 +169,6 @@ def correct_nominee_page(token: str, invite_id: int):
     """Correct a rater's address or group; the corrected rater gets a fresh link (once
     the coach approves, on a cycle whose nominations the coach approves)."""
     cycle = cycle_for_portal_token(token)
-    invite = _nominee(cycle, invite_id)
-    form = CorrectNomineeForm(obj=invite)
+    invite = nominee_pages.editable_nominee(cycle, invite_id, by_coach=False)
     back = url_for("portal.nominate_raters", token=token)
-    if form.validate_on_submit():
-        try:
-            created = correct_nominee(
-                invite, email=form.email.data, group=form.group.data, by_coach=False
-            )
-        except ValueError as exc:
-            db.session.rollback()
-            form.email.errors = [str(exc)[0].upper() + str(exc)[1:] + "."]
-        else:
-            commit()
-            if created is None:
-                flash("Nothing changed.", "info")
-            elif created.state is InviteState.AWAITING:
-                flash(f"Corrected: {created.email} waits for your coach's approval.", "success")
-            else:
-                flash(f"Corrected: {created.email} gets a new invitation.", "success")
-            return redirect(back)
-    status = 400 if form.is_submitted() else 200
-    return render_template(
-        "nominations/correct.html", form=form, invite=invite, cycle=cycle, back=back
-    ), status
+    return nominee_pages.correct_nominee_page(cycle, invite, by_coach=False, back=back)

@@ -17,15 +17,22 @@ from ..timeutil import utcnow
 STEP_STATUSES = ("planned", "doing", "done")
 
 
-class OwnQuestion(db.Model):
+class CoacheeRow:
+    """An id and the coachee the row belongs to (indexed; the row goes with them):
+    what every row of the journey but the two keyed by coachee alone begins with."""
+
+    # sort_order keeps them the first columns, as the migrations create them.
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-2)
+    coachee_id: Mapped[int] = mapped_column(
+        ForeignKey("coachees.id", ondelete="CASCADE"), index=True, sort_order=-1
+    )
+
+
+class OwnQuestion(CoacheeRow, db.Model):
     """A question the coach added to one stage for one coachee."""
 
     __tablename__ = "journey_own_questions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    coachee_id: Mapped[int] = mapped_column(
-        ForeignKey("coachees.id", ondelete="CASCADE"), index=True
-    )
     stage_key: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -47,17 +54,13 @@ class HiddenQuestion(db.Model):
     question_key: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
-class Homework(db.Model):
+class Homework(CoacheeRow, db.Model):
     """A stage the coach opened for the coachee to answer in the portal before the
     next session."""
 
     __tablename__ = "journey_homework"
     __table_args__ = (UniqueConstraint("coachee_id", "stage_key"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    coachee_id: Mapped[int] = mapped_column(
-        ForeignKey("coachees.id", ondelete="CASCADE"), index=True
-    )
     stage_key: Mapped[str] = mapped_column(String(20))
     #: The coach's note to the coachee about this homework.
     note: Mapped[str] = mapped_column(Text, default="")
@@ -67,7 +70,7 @@ class Homework(db.Model):
     submitted_at: Mapped[datetime | None]
 
 
-class JourneyAnswer(db.Model):
+class JourneyAnswer(CoacheeRow, db.Model):
     """The coachee's answer to one question, or their reflection on one finding of the
     released 360 (``question_key`` ``reflect-…``): a draft until the stage's homework
     is submitted."""
@@ -75,72 +78,52 @@ class JourneyAnswer(db.Model):
     __tablename__ = "journey_answers"
     __table_args__ = (UniqueConstraint("coachee_id", "question_key"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    coachee_id: Mapped[int] = mapped_column(
-        ForeignKey("coachees.id", ondelete="CASCADE"), index=True
-    )
     stage_key: Mapped[str] = mapped_column(String(20))
     question_key: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class SessionNote(db.Model):
+class SessionNote(CoacheeRow, db.Model):
     """The coach's private notes of one session. Never shown in the portal."""
 
     __tablename__ = "journey_session_notes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    coachee_id: Mapped[int] = mapped_column(
-        ForeignKey("coachees.id", ondelete="CASCADE"), index=True
-    )
     held_on: Mapped[date]
     discussed: Mapped[str] = mapped_column(Text)
     agreed: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class FirstStep(db.Model):
+class FirstStep(CoacheeRow, db.Model):
     """One of the first steps of stage six, with its due date and status."""
 
     __tablename__ = "journey_first_steps"
     __table_args__ = (CheckConstraint("status IN ('planned', 'doing', 'done')", name="status"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    coachee_id: Mapped[int] = mapped_column(
-        ForeignKey("coachees.id", ondelete="CASCADE"), index=True
-    )
     step: Mapped[str] = mapped_column(String(300))
     due_on: Mapped[date]
     status: Mapped[str] = mapped_column(String(8), default="planned")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Option(db.Model):
+class Option(CoacheeRow, db.Model):
     """A realistic opportunity the coachee is weighing (stages four and five)."""
 
     __tablename__ = "journey_options"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    coachee_id: Mapped[int] = mapped_column(
-        ForeignKey("coachees.id", ondelete="CASCADE"), index=True
-    )
     name: Mapped[str] = mapped_column(String(200))
     #: What the coachee learnt about it.
     learnt: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Criterion(db.Model):
+class Criterion(CoacheeRow, db.Model):
     """A criterion of the decision, with how much it weighs (1 to 5)."""
 
     __tablename__ = "journey_criteria"
     __table_args__ = (CheckConstraint("weight >= 1 AND weight <= 5", name="weight"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    coachee_id: Mapped[int] = mapped_column(
-        ForeignKey("coachees.id", ondelete="CASCADE"), index=True
-    )
     name: Mapped[str] = mapped_column(String(200))
     weight: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -161,16 +144,12 @@ class OptionScore(db.Model):
     score: Mapped[int]
 
 
-class SuccessCriterion(db.Model):
+class SuccessCriterion(CoacheeRow, db.Model):
     """How the coachee will know they made the right decision, and when to look back;
     on that date both are emailed, and the coachee's look back is kept beside it."""
 
     __tablename__ = "journey_success_criteria"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    coachee_id: Mapped[int] = mapped_column(
-        ForeignKey("coachees.id", ondelete="CASCADE"), index=True
-    )
     criterion: Mapped[str] = mapped_column(String(500))
     review_on: Mapped[date] = mapped_column(index=True)
     #: When the scheduled round emailed coach and coachee to look back (once).
@@ -191,16 +170,12 @@ class SharedSummary(db.Model):
     shared_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SkillGap(db.Model):
+class SkillGap(CoacheeRow, db.Model):
     """A skill that stands between the coachee and their dream job (stage three), how
     they plan to tackle it, and the development plan's goal it belongs to, if any."""
 
     __tablename__ = "journey_skill_gaps"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    coachee_id: Mapped[int] = mapped_column(
-        ForeignKey("coachees.id", ondelete="CASCADE"), index=True
-    )
     gap: Mapped[str] = mapped_column(String(300))
     plan: Mapped[str] = mapped_column(Text, default="")
     #: The development plan's goal that tackles it; the link goes if the goal does.

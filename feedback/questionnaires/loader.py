@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -239,15 +241,32 @@ def _error(source: str, text: str, invalid: ValidationError) -> QuestionnaireErr
 def spec_of_file(questionnaire: schema.QuestionnaireFile) -> QuestionnaireSpec:
     """The spec of a validated questionnaire file (or of the editor's validated form)."""
     labels = questionnaire.scale.labels
+    scale = Scale(
+        labels={point: labels[str(point)] for point in range(1, len(labels) + 1)},
+        dont_know=questionnaire.scale.dont_know,
+    )
+    return spec_from_parts(
+        questionnaire,
+        scale,
+        ((competency, competency.items) for competency in questionnaire.competencies),
+    )
+
+
+def spec_from_parts(
+    source: Any, scale: Scale, items_by_competency: Iterable[tuple[Any, Iterable[Any]]]
+) -> QuestionnaireSpec:
+    """A spec from anything laid out like one: ``source`` gives the key, version,
+    title, description and open questions (key, audience, self_text, rater_text,
+    max_length); ``items_by_competency`` pairs each competency (key, title,
+    description) with its items (key, self_text, rater_text), in their order. A file
+    (:func:`spec_of_file`) and a stored version (``store.spec_of``) are both read back
+    through it, so the two cannot differ in what they copy."""
     return QuestionnaireSpec(
-        key=questionnaire.key,
-        version=questionnaire.version,
-        title=questionnaire.title,
-        description=questionnaire.description,
-        scale=Scale(
-            labels={point: labels[str(point)] for point in range(1, len(labels) + 1)},
-            dont_know=questionnaire.scale.dont_know,
-        ),
+        key=source.key,
+        version=source.version,
+        title=source.title,
+        description=source.description,
+        scale=scale,
         competencies=tuple(
             Competency(
                 key=competency.key,
@@ -260,10 +279,10 @@ def spec_of_file(questionnaire: schema.QuestionnaireFile) -> QuestionnaireSpec:
                         self_text=item.self_text,
                         rater_text=item.rater_text,
                     )
-                    for item in competency.items
+                    for item in items
                 ),
             )
-            for competency in questionnaire.competencies
+            for competency, items in items_by_competency
         ),
         open_questions=tuple(
             OpenQuestion(
@@ -273,6 +292,6 @@ def spec_of_file(questionnaire: schema.QuestionnaireFile) -> QuestionnaireSpec:
                 rater_text=question.rater_text,
                 max_length=question.max_length,
             )
-            for question in questionnaire.open_questions
+            for question in source.open_questions
         ),
     )

@@ -8,10 +8,7 @@ caller to say (cycles live above this package), see ``feedback.cycles.own_questi
 from sqlalchemy import select
 
 from ..extensions import db
-from .loader import Competency as CompetencySpec
-from .loader import Item as ItemSpec
-from .loader import OpenQuestion as OpenQuestionSpec
-from .loader import QuestionnaireSpec, Scale, default_questionnaire
+from .loader import QuestionnaireSpec, Scale, default_questionnaire, spec_from_parts
 from .models import Competency, Item, OpenQuestion, Questionnaire
 
 
@@ -107,40 +104,15 @@ def unsaved_questionnaire(spec: QuestionnaireSpec, *, coach_id: int | None) -> Q
 def spec_of(questionnaire: Questionnaire) -> QuestionnaireSpec:
     """A stored version as the spec it was made from (to export it, edit it or compare
     it with another)."""
-    return QuestionnaireSpec(
-        key=questionnaire.key,
-        version=questionnaire.version,
-        title=questionnaire.title,
-        description=questionnaire.description,
-        scale=Scale(
-            labels=dict(questionnaire.scale), dont_know=questionnaire.dont_know_label or None
-        ),
-        competencies=tuple(
-            CompetencySpec(
-                key=competency.key,
-                title=competency.title,
-                description=competency.description,
-                items=tuple(
-                    ItemSpec(
-                        key=item.key,
-                        competency_key=competency.key,
-                        self_text=item.self_text,
-                        rater_text=item.rater_text,
-                    )
-                    for item in questionnaire.items
-                    if item.competency_id == competency.id
-                ),
+    scale = Scale(labels=dict(questionnaire.scale), dont_know=questionnaire.dont_know_label or None)
+    return spec_from_parts(
+        questionnaire,
+        scale,
+        (
+            (
+                competency,
+                [item for item in questionnaire.items if item.competency_id == competency.id],
             )
             for competency in questionnaire.competencies
-        ),
-        open_questions=tuple(
-            OpenQuestionSpec(
-                key=question.key,
-                audience=question.audience,
-                self_text=question.self_text,
-                rater_text=question.rater_text,
-                max_length=question.max_length,
-            )
-            for question in questionnaire.open_questions
         ),
     )

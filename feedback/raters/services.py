@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from .. import links
 from ..coaching import audit, voice
 from ..coaching.models import Coachee, Cycle, new_link_key
-from ..errors import NotFound
+from ..database import owned_row
 from ..extensions import db
 from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import outbox_row, queue_messages
@@ -365,10 +365,7 @@ class NotWithdrawable(Exception):
 
 def invite_of(cycle: Cycle, invite_id: int) -> Invite:
     """``cycle``'s invite; raises NotFound for another cycle's."""
-    invite = db.session.get(Invite, invite_id)
-    if invite is None or invite.cycle_id != cycle.id:
-        raise NotFound(f"no nomination {invite_id}")
-    return invite
+    return owned_row(Invite, invite_id, lambda row: row.cycle_id == cycle.id, "nomination")
 
 
 def withdraw(invite: Invite) -> None:

@@ -34,8 +34,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from ..accounts.models import Coach
-from ..database import claim_rows
-from ..errors import NotFound
+from ..database import claim_rows, owned_row
 from ..extensions import db
 from ..mail.backoff import next_attempt_delay
 from ..timeutil import utcnow
@@ -106,10 +105,9 @@ def endpoints_of(coach: Coach) -> list[WebhookEndpoint]:
 
 def endpoint_of(coach: Coach, endpoint_id: int) -> WebhookEndpoint:
     """``coach``'s endpoint; NotFound for another coach's."""
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None or endpoint.coach_id != coach.id:
-        raise NotFound(f"no webhook endpoint {endpoint_id}")
-    return endpoint
+    return owned_row(
+        WebhookEndpoint, endpoint_id, lambda row: row.coach_id == coach.id, "webhook endpoint"
+    )
 
 
 def remove_endpoint(endpoint: WebhookEndpoint) -> None:

@@ -265,10 +265,12 @@ def test_nominees_of_another_cycle_or_a_closed_one_cannot_be_changed(
     coach_browser.submit(f"/cycles/{cycle_id}/close", {}, page=f"/cycles/{cycle_id}")
     response = browser.post(f"{portal}/raters/{peer}/remove", data={"csrf_token": token})
     assert response.status_code == 409
+    assert "This cycle is closed; your list of raters stays as it is." in response.text
     response = coach_browser.submit(
         f"/cycles/{cycle_id}/nominations/{peer}/remove", {}, page=f"/cycles/{cycle_id}"
     )
     assert response.status_code == 409
+    assert "This cycle is closed; its list of raters stays as it is." in response.text
     assert states(app, cycle_id)["peer1@example.org"] == "sent"
 
 
