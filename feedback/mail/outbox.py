@@ -113,12 +113,20 @@ def outbox_row(
     }
 
 
+#: Built once; the rows name the table's columns (the model's attributes have the same
+#: names).
+_INSERT_MESSAGES = insert(OutboxMessage.__table__)
+
+
 def queue_messages(rows: Iterable[dict[str, Any]]) -> None:
     """Add the messages (rows from `outbox_row`) to the outbox in the current
-    transaction, in one INSERT (executed, not committed)."""
+    transaction, in one INSERT (executed, not committed). A Core INSERT of the table:
+    the ORM's bulk path, which nothing here needs (no objects come back), cost twice as
+    much for 10,000 invitations."""
     rows = list(rows)
     if rows:
-        db.session.execute(insert(OutboxMessage), rows)
+        db.session.flush()  # as the ORM's INSERT would: what the rows point to is written
+        db.session.execute(_INSERT_MESSAGES, rows)
         g.mail_queued = True
 
 
