@@ -17,8 +17,18 @@ from support import NO_MINIMUMS, TEST_PASSWORD, Browser, Mailbox, sign_in
 
 from feedback import create_app
 from feedback.extensions import db
+from feedback.mail import background
 from feedback.timeutil import today
 from feedback.webhooks import addresses as webhook_addresses
+
+
+@pytest.fixture(autouse=True)
+def _no_background_round_outlives_its_test():
+    """Stop every background mail round a test started: an app kept alive by a
+    reference cycle would otherwise go on claiming and sending the next tests' mail
+    from the PostgreSQL database they all share."""
+    yield
+    background.stop_all(timeout=15)
 
 
 @pytest.fixture(autouse=True)
