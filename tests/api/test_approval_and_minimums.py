@@ -138,6 +138,16 @@ def test_closing_below_the_minimum_needs_the_coachs_word(api, world, app):
     assert again.status_code == 409 and "already closed" in again.json["detail"]
 
 
+def test_the_document_says_which_bodies_may_be_left_out(api):
+    paths = api.get("/openapi.json").json["paths"]
+    close = paths["/api/v1/cycles/{cycle_id}/close"]["post"]
+    approve = paths["/api/v1/cycles/{cycle_id}/nominations/approve"]["post"]
+    correct = paths["/api/v1/cycles/{cycle_id}/nominations/{invite_id}"]["patch"]
+    assert close["requestBody"]["required"] is False
+    assert approve["requestBody"]["required"] is False
+    assert correct["requestBody"]["required"] is True
+
+
 def test_a_cycle_that_meets_its_minimums_closes_without_asking(api, world):
     # The open cycle of the world has one peer's answer and no minimums.
     response = api.post(f"/cycles/{world['open_cycle_id']}/close")
