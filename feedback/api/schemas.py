@@ -4,7 +4,7 @@ what the API accepts."""
 
 import datetime as dt
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
@@ -268,7 +268,9 @@ class Nomination(BaseModel):
 class Approve(Body):
     """Which waiting nominations to approve: those of `ids`, or, without `ids`, all."""
 
-    ids: list[int] | None = Field(default=None, min_length=1, max_length=MAX_RATERS_PER_CYCLE)
+    ids: list[Annotated[int, Field(gt=0, le=2**31 - 1)]] | None = Field(
+        default=None, min_length=1, max_length=MAX_RATERS_PER_CYCLE
+    )
 
 
 class Approved(BaseModel):
