@@ -4,15 +4,14 @@ what the API accepts."""
 
 import datetime as dt
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from ..questionnaires import default_questionnaire
+from ..raters.services import DEFAULT_MINIMUM_IN_ALL, DEFAULT_MINIMUMS, MAX_RATERS_PER_CYCLE
 from ..vocabulary import RATER_GROUPS
 
-#: The questionnaires a cycle can be started on (the shipped one, for now).
-QuestionnaireKey = StrEnum("QuestionnaireKey", {"default": default_questionnaire().key})
 RaterGroup = Literal[RATER_GROUPS]  # type: ignore[valid-type]
 
 
@@ -115,12 +114,31 @@ class CoacheeExport(BaseModel):
 
 # ---------------------------------------------------------------- cycles
 
+#: A cycle's minimum raters, as the new-cycle page names them.
+MINIMUMS = ("min_boss", "min_peers", "min_subordinates", "min_raters")
+
+
+def _minimum(default: int, what: str):
+    return Field(
+        default=default,
+        ge=0,
+        le=MAX_RATERS_PER_CYCLE,
+        description=f"The fewest {what} the cycle asks for (0: none); it never lowers "
+        "the anonymity threshold.",
+    )
+
 
 class CycleIn(Body):
     """A new cycle; the coachee is sent their portal link."""
 
     closes_on: dt.date = Field(description="The last day answers are taken (within a year).")
-    questionnaire: QuestionnaireKey = QuestionnaireKey.default
+    questionnaire: str = Field(
+        default=default_questionnaire().key,
+        min_length=1,
+        max_length=200,
+        description="The key of the shipped questionnaire (the default) or of one of the "
+        "coach's own; the cycle uses its latest version.",
+    )
     welcome_note: str = Field(default="", max_length=2000)
     boss_exempt: bool = Field(
         default=True,
@@ -128,7 +146,29 @@ class CycleIn(Body):
         "(boss raters are told so on their form).",
     )
 
+    approve_nominations: bool = Field(
+        default=False,
+        description="The coachee's nominations wait for the coach's approval before "
+        "they are invited (nominations made through the API are the coach's own and "
+        "are invited at once).",
+    )
+    min_boss: int = _minimum(DEFAULT_MINIMUMS["boss"], "bosses")
+    min_peers: int = _minimum(DEFAULT_MINIMUMS["peer"], "peers")
+    min_subordinates: int = _minimum(DEFAULT_MINIMUMS["subordinate"], "subordinates")
+    min_raters: int = _minimum(DEFAULT_MINIMUM_IN_ALL, "raters in all")
+
     _note = field_validator("welcome_note")(_no_nul)
+
+    def minimums(self) -> dict[str, int]:
+        """The minimums as the cycle stores them."""
+        return {name: getattr(self, name) for name in MINIMUMS}
+
+
+class Close(Body):
+    """Closing a cycle. One with fewer answers than its minimums closes only when
+    `below_minimum` says the coach means it (the page's box)."""
+
+    below_minimum: bool = False
 
 
 class Reopen(Body):
@@ -154,7 +194,9 @@ class Cycle(BaseModel):
     id: int
     coachee_id: int
     state: Literal["open", "closed"]
-    questionnaire: str
+    questionnaire: str = Field(description="The questionnaire's key and version, in words.")
+    questionnaire_key: str
+    questionnaire_version: int
     closes_on: dt.date
     past_deadline: bool = Field(
         description="Open, but the deadline has passed: it takes no more answers and "
@@ -163,6 +205,11 @@ class Cycle(BaseModel):
     welcome_note: str
     min_group_size: int
     boss_exempt: bool
+    approve_nominations: bool
+    min_boss: int
+    min_peers: int
+    min_subordinates: int
+    min_raters: int
     started_at: dt.datetime
     closed_at: dt.datetime | None
     released_at: dt.datetime | None
@@ -201,15 +248,48 @@ class NominationsIn(Body):
     raters: list[NominationIn] = Field(min_length=1, max_length=60)
 
 
+NominationState = Literal["awaiting", "invited", "bounced", "removed"]
+
+
 class Nomination(BaseModel):
-    """A rater who was asked. Whether they answered is never shown (the coachee and
-    the coach see counts per group only); a bounced invitation is, as on the pages."""
+    """A rater who was nominated. Whether they answered is never shown (the coachee
+    and the coach see counts per group only): `state` is `awaiting` (the coach's
+    approval), `invited` (whatever the rater did since), `bounced`, or `removed` (taken
+    off the list; the address and name are erased)."""
 
     id: int
     email: str
     name: str
     group: RaterGroup
+    state: NominationState
     bounced: bool
+
+
+class Approve(Body):
+    """Which waiting nominations to approve: those of `ids`, or, without `ids`, all."""
+
+    ids: list[Annotated[int, Field(gt=0, le=2**31 - 1)]] | None = Field(
+        default=None, min_length=1, max_length=MAX_RATERS_PER_CYCLE
+    )
+
+
+class Approved(BaseModel):
+    """The nominations approved (their invitations are on the way) and what the list
+    still lacks for the cycle's minimums."""
+
+    approved: list[Nomination]
+    still_missing: str | None = Field(
+        description="In words, e.g. `2 more peers`; null when the minimums are met."
+    )
+
+
+class Correction(Body):
+    """A nominee's corrected address or group (either, or both). The nominee is taken
+    off the list (their link stops working) and the corrected one invited with a fresh
+    link."""
+
+    email: EmailStr | None = Field(default=None, max_length=254)
+    group: RaterGroup | None = None
 
 
 class Refusal(BaseModel):

@@ -100,6 +100,11 @@ FILE_ANSWERS = {
 }
 
 
+#: Operations whose body may be left out (closing without it is `{}`; approving
+#: without it approves all that wait); spectree marks every declared body required.
+OPTIONAL_BODIES = frozenset({"close_cycle", "approve_nominations"})
+
+
 #: Path parameters that take one of a few words (the URL rule takes any, so that a
 #: wrong word is the API's own 404 problem).
 PATH_CHOICES = {"fmt": [choice.value for choice in ExportFormat]}
@@ -119,6 +124,8 @@ def document() -> dict:
                         "type": "string",
                         "enum": PATH_CHOICES[parameter["name"]],
                     }
+            if operation.get("operationId") in OPTIONAL_BODIES and "requestBody" in operation:
+                operation["requestBody"]["required"] = False
             files = FILE_ANSWERS.get(operation.get("operationId", ""))
             if files and "200" in operation.get("responses", {}):
                 operation["responses"]["200"]["content"] = {

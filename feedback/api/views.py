@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 from flask import Response
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import tokens as token_services
@@ -20,9 +21,12 @@ from ..coaching import audit
 from ..coaching import services as coaching
 from ..coaching.models import Coachee as CoacheeRow
 from ..coaching.models import Cycle as CycleRow
+from ..coaching.questionnaires import questionnaire_for_cycle
 from ..cycles import lifecycle
 from ..cycles.data_rights import coachee_export, delete_coachee
+from ..cycles.nominations import correct_nominee
 from ..database import commit
+from ..errors import NotFound
 from ..extensions import db
 from ..raters import services as raters
 from ..raters.models import Invite
@@ -64,24 +68,42 @@ def _cycle(cycle: CycleRow) -> s.Cycle:
         coachee_id=cycle.coachee_id,
         state=str(cycle.state),
         questionnaire=f"{questionnaire.key} (version {questionnaire.version})",
+        questionnaire_key=questionnaire.key,
+        questionnaire_version=questionnaire.version,
         closes_on=cycle.closes_on,
         past_deadline=cycle.is_past_deadline,
         welcome_note=cycle.welcome_note,
         min_group_size=cycle.min_group_size,
         boss_exempt=cycle.boss_exempt,
+        approve_nominations=cycle.approve_nominations,
+        **{name: getattr(cycle, name) for name in s.MINIMUMS},
         started_at=utc(cycle.created_at),
         closed_at=utc(cycle.closed_at),
         released_at=utc(cycle.released_at),
     )
 
 
+def _nomination_state(invite: Invite) -> str:
+    """What the list may say of a nominee: never whether they answered or declined."""
+    if invite.removed_at is not None or invite.state is InviteState.REMOVED:
+        return "removed"
+    if invite.state is InviteState.AWAITING:
+        return "awaiting"
+    if invite.state is InviteState.BOUNCED:
+        return "bounced"
+    return "invited"
+
+
 def _nomination(invite: Invite) -> s.Nomination:
+    state = _nomination_state(invite)
+    removed = state == "removed"
     return s.Nomination(
         id=invite.id,
-        email=invite.email,
-        name=invite.name,
+        email="" if removed else invite.email,
+        name="" if removed else invite.name,
         group=invite.group,
-        bounced=invite.state is InviteState.BOUNCED,
+        state=state,
+        bounced=state == "bounced",
     )
 
 
@@ -237,15 +259,27 @@ def list_cycles(coachee_id: int):
 @bp.post("/coachees/<int:coachee_id>/cycles")
 @operation(json=s.CycleIn, resp=answers(415, HTTP_201=s.Cycle), tags=["cycles"])
 def start_cycle(coachee_id: int, json: s.CycleIn):
-    """Start a cycle; the coachee is sent their portal link by email."""
+    """Start a cycle on the default questionnaire or one of the coach's own, with its
+    minimum raters and, if asked, the coachee's nominations waiting for the coach's
+    approval; the coachee is sent their portal link by email."""
     body = _body(json)
-    coachee = coaching.coachee_of(current_coach(), coachee_id)
+    coach = current_coach()
+    coachee = coaching.coachee_of(coach, coachee_id)
+    try:
+        questionnaire = questionnaire_for_cycle(coach, body.questionnaire)
+    except NotFound:
+        raise _field_problem(
+            "questionnaire", f"there is no questionnaire “{body.questionnaire}” of yours"
+        ) from None
     try:
         cycle = lifecycle.start_cycle(
             coachee,
             closes_on=body.closes_on,
             welcome_note=body.welcome_note,
             boss_exempt=body.boss_exempt,
+            questionnaire=questionnaire,
+            approve_nominations=body.approve_nominations,
+            minimums=body.minimums(),
         )
     except ValueError as exc:
         raise _field_problem("closes_on", str(exc)) from None
@@ -261,10 +295,24 @@ def show_cycle(cycle_id: int):
 
 
 @bp.post("/cycles/<int:cycle_id>/close")
-@operation(resp=answers(409, HTTP_200=s.Cycle), tags=["cycles"])
-def close_cycle(cycle_id: int):
-    """Close the cycle now; its results show."""
+@operation(json=s.Close, resp=answers(409, 415, HTTP_200=s.Cycle), tags=["cycles"])
+def close_cycle(cycle_id: int, json: s.Close = None):
+    """Close the cycle now; its results show. A cycle with fewer answers than its
+    minimums is refused (409, saying what is missing) unless the body says
+    `{"below_minimum": true}`; no body is the same as `{}`."""
+    below_minimum = json.below_minimum if json is not None else False
     cycle = _cycle_of(cycle_id)
+    if cycle.state is not CycleState.OPEN:
+        raise Problem(409, "This cycle is already closed.")
+    missing = raters.answer_shortfall(cycle)
+    if missing and not below_minimum:
+        raise Problem(
+            409,
+            "This cycle has fewer answers than its minimum raters (still needed: "
+            f"{missing.describe()}). To close it anyway, send "
+            '{"below_minimum": true}.',
+            title="Below the minimum raters",
+        )
     try:
         lifecycle.close_cycle(cycle)
     except CycleStateError:
@@ -373,10 +421,18 @@ def download_report(cycle_id: int, fmt: str):
 @bp.get("/cycles/<int:cycle_id>/nominations")
 @operation(resp=answers(HTTP_200=s.NominationList), tags=["raters"])
 def list_nominations(cycle_id: int):
-    """Whom the coachee asked, by group and name: never whether each answered (counts
-    per group are in progress), only whether their invitation bounced."""
+    """Whom the coachee and the coach nominated, by group and name, then those taken
+    off the list: each one's state says whether it waits for the coach's approval, was
+    invited, bounced or was removed, never whether the rater answered (counts per
+    group are in progress)."""
     cycle = _cycle_of(cycle_id)
-    return s.NominationList(nominations=[_nomination(i) for i in raters.invites_of(cycle)])
+    listed = raters.invites_of(cycle)
+    removed = db.session.scalars(
+        select(Invite)
+        .where(Invite.cycle_id == cycle.id, Invite.removed_at.is_not(None))
+        .order_by(Invite.id)
+    ).all()
+    return s.NominationList(nominations=[_nomination(i) for i in [*listed, *removed]])
 
 
 @bp.post("/cycles/<int:cycle_id>/nominations")
@@ -386,7 +442,9 @@ def list_nominations(cycle_id: int):
     tags=["raters"],
 )
 def nominate_raters(cycle_id: int, json: s.NominationsIn):
-    """Invite raters (each gets their link by email). Nominations that cannot be made
+    """Invite raters (each gets their link by email). Nominations made with the coach's
+    token are the coach's own, so they are invited at once, even on a cycle whose
+    coachee's nominations wait for approval. Nominations that cannot be made
     (already invited, the coachee's own address, the cycle full) are listed as
     refused; when none could be made, the answer is a 422 problem."""
     body = _body(json)
@@ -429,27 +487,71 @@ def nominate_raters(cycle_id: int, json: s.NominationsIn):
     ), 201
 
 
+@bp.post("/cycles/<int:cycle_id>/nominations/approve")
+@operation(json=s.Approve, resp=answers(409, 415, HTTP_200=s.Approved), tags=["raters"])
+def approve_nominations(cycle_id: int, json: s.Approve = None):
+    """Approve the nominations that wait for the coach: those of `ids`, or all of them
+    (no body, or no `ids`). Their invitations leave after the commit, and the coach's
+    audit trail records the approval, as on the cycle's page. Ids that do not wait
+    (already approved, removed, another cycle's) are passed over."""
+    cycle = _cycle_of(cycle_id)
+    if not cycle.is_open:
+        raise Problem(409, "This cycle is closed; nobody can be invited any more.")
+    ids = json.ids if json is not None else None
+    approved = raters.approve(cycle, ids)
+    missing = raters.nomination_shortfall(cycle)
+    commit()
+    return s.Approved(
+        approved=[_nomination(invite) for invite in approved],
+        still_missing=missing.describe() if missing else None,
+    )
+
+
+def _nominee(cycle: CycleRow, invite_id: int) -> Invite:
+    """A nominee on ``cycle``'s list (404 otherwise, or once removed) whose details can
+    still change (409 once the cycle is closed), as on the coach's page."""
+    invite = raters.invite_of(cycle, invite_id)
+    if invite.removed_at is not None:
+        raise Problem(404, "This rater is no longer on the list.")
+    if not cycle.is_open:
+        raise Problem(409, "This cycle is closed; its list of raters stays as it is.")
+    return invite
+
+
 @bp.delete("/cycles/<int:cycle_id>/nominations/<int:invite_id>")
 @operation(resp=answers(409, HTTP_204=None), tags=["raters"])
-def withdraw_nomination(cycle_id: int, invite_id: int):
-    """Withdraw a nomination whose invitation has not reached the rater: not sent yet,
-    or bounced (to correct an address, withdraw it and nominate again). One that has
-    reached its rater stays, whatever the rater did (409): that refusal is the same for
-    everyone who was reached, so it never tells who answered."""
+def remove_nomination(cycle_id: int, invite_id: int):
+    """Take a rater off the list, as the coach's page does; their link stops working.
+    One whose invitation has not reached them (waiting, not sent yet, bounced) is
+    deleted with its mail; one it reached stays as a removed row without address or
+    name, whatever they did, so the answer is the same for everyone and never tells
+    who answered (an answer already given stays, anonymous, in the results)."""
     cycle = _cycle_of(cycle_id)
-    invite = raters.invite_of(cycle, invite_id)
-    if not cycle.is_open:
-        raise Problem(409, "This cycle is closed; its nominations stay as they are.")
-    try:
-        raters.withdraw(invite)
-    except raters.NotWithdrawable:
-        raise Problem(
-            409,
-            "This invitation has reached the rater (or is on its way), so the nomination "
-            "stays; whether they answered is not shown.",
-        ) from None
+    invite = _nominee(cycle, invite_id)
+    raters.remove(invite)
     commit()
     return Response(status=204)
+
+
+@bp.patch("/cycles/<int:cycle_id>/nominations/<int:invite_id>")
+@operation(json=s.Correction, resp=answers(409, 415, HTTP_200=s.Nomination), tags=["raters"])
+def correct_nomination(cycle_id: int, invite_id: int, json: s.Correction):
+    """Correct a nominee's address or group, as the coach's page does: the nominee is
+    taken off the list (their link stops working) and the corrected one is invited at
+    once with a fresh link, under a new id, which the answer carries. Nothing to change
+    answers the nominee as they are."""
+    body = _body(json)
+    cycle = _cycle_of(cycle_id)
+    invite = _nominee(cycle, invite_id)
+    email = str(body.email) if body.email is not None else invite.email
+    group = body.group if body.group is not None else invite.group
+    try:
+        created = correct_nominee(invite, email=email, group=group, by_coach=True)
+    except ValueError as exc:
+        db.session.rollback()
+        raise _field_problem("email", str(exc)) from None
+    commit()
+    return _nomination(created if created is not None else invite)
 
 
 # ---------------------------------------------------------------- tokens

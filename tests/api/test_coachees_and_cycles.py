@@ -148,7 +148,7 @@ def test_release_only_a_closed_cycle_with_answers(api, world, app):
     response = api.post(f"/cycles/{world['closed_cycle_id']}/release")
     assert response.status_code == 200 and response.json["released_at"]
     empty = api.post(f"/coachees/{world['coachee_id']}/cycles", json={"closes_on": later()}).json
-    api.post(f"/cycles/{empty['id']}/close")
+    api.post(f"/cycles/{empty['id']}/close", json={"below_minimum": True})
     response = api.post(f"/cycles/{empty['id']}/release")
     assert response.status_code == 409
     assert "no rater has answered" in response.json["detail"]

@@ -26,7 +26,11 @@ def test_a_script_with_a_token_runs_a_cycle(app, coach, runner, mailbox):
     api = Api(app.test_client(), secret)
     coachee = api.post("/coachees", json={"name": "Robin Park", "email": "robin@example.com"})
     closes_on = (today() + timedelta(days=14)).isoformat()
-    cycle = api.post(f"/coachees/{coachee.json['id']}/cycles", json={"closes_on": closes_on})
+    # One boss and three peers, no subordinates: the minimums say so.
+    minimums = {"min_boss": 1, "min_peers": 3, "min_subordinates": 0, "min_raters": 4}
+    cycle = api.post(
+        f"/coachees/{coachee.json['id']}/cycles", json={"closes_on": closes_on, **minimums}
+    )
     assert cycle.status_code == 201
     cycle_id = cycle.json["id"]
     raters = [

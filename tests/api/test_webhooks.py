@@ -106,7 +106,7 @@ def test_results_ready_only_with_answers_and_release_tells_too(api, app, world, 
     hook = api.post("/webhooks", json={"url": receiver.url, "events": EVENTS}).json
     later = (today() + timedelta(days=30)).isoformat()
     empty = api.post(f"/coachees/{world['coachee_id']}/cycles", json={"closes_on": later})
-    api.post(f"/cycles/{empty.json['id']}/close")
+    api.post(f"/cycles/{empty.json['id']}/close", json={"below_minimum": True})
     api.post(f"/cycles/{world['closed_cycle_id']}/release")
     events = [d["event"] for d in api.get(f"/webhooks/{hook['id']}/deliveries").json["deliveries"]]
     assert sorted(events) == ["cycle.closed", "cycle.released"]  # no results: not ready
