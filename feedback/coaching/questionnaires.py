@@ -20,6 +20,7 @@ from ..extensions import db
 from ..questionnaires import QuestionnaireSpec, default_questionnaire
 from ..questionnaires.models import Questionnaire
 from ..questionnaires.store import add_version, latest_version, spec_of, stored_questionnaire
+from . import audit
 from .models import Cycle
 
 
@@ -71,15 +72,18 @@ def save_questionnaire(spec: QuestionnaireSpec, coach: Coach) -> Saved:
 
 
 def _add(spec: QuestionnaireSpec, coach: Coach) -> Questionnaire:
-    """Store ``spec`` for ``coach``; the database's unique key settles a race."""
+    """Store ``spec`` for ``coach``, and say so in the coach's audit trail; the
+    database's unique key settles a race."""
     try:
         with db.session.begin_nested():
-            return add_version(spec, coach_id=coach.id)
+            stored = add_version(spec, coach_id=coach.id)
     except IntegrityError:
         raise SavedMeanwhile(
             f'"{spec.key}" was saved at the same moment by another request; '
             "open it again and repeat the change"
         ) from None
+    audit.record(coach, "questionnaire", detail=f"{spec.key}, version {stored.version}")
+    return stored
 
 
 def own_questionnaires(coach: Coach) -> list[Questionnaire]:

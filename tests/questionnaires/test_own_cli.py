@@ -238,3 +238,21 @@ def test_a_version_stored_meanwhile_is_refused_and_nothing_is_lost(app, coach, m
             questionnaires.save_questionnaire(spec, owner)
         db.session.commit()  # the session is still usable
         assert db.session.scalars(select(Questionnaire.version)).all() == [1]
+
+
+def test_each_new_version_is_in_the_coachs_audit_trail(app, import_file, toml_file, coach_browser):
+    from feedback.coaching.audit import AuditEvent
+
+    path = toml_file(short_questionnaire("team-lead"))
+    assert import_file(path).exit_code == 0
+    assert import_file(path).exit_code == 0  # unchanged: no new version, nothing to record
+    path = toml_file(short_questionnaire("team-lead", points=7))
+    assert import_file(path).exit_code == 0
+    with app.app_context():
+        trail = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [(e.action, e.actor, e.detail, e.coachee_id) for e in trail] == [
+            ("questionnaire", "command line", "team-lead, version 1", None),
+            ("questionnaire", "command line", "team-lead, version 2", None),
+        ]
+    page = coach_browser.get("/").text  # concerns no coachee: listed on the coachees page
+    assert "Changed a questionnaire: team-lead, version 2" in page
