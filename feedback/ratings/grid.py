@@ -165,4 +165,4 @@ def statement_grid(
                 add(f'<p class="errors">{escape(error)}</p>')
             add("</fieldset>")
     # Every piece of text in ``parts`` went through ``escape`` (when made or just now).
-    return Markup("".join(parts)), first  # noqa: S704
+    return Markup("".join(parts)), first  # noqa: S704  # nosec B704
