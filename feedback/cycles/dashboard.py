@@ -12,6 +12,7 @@ from ..raters.services import invites_of, nomination_shortfall, progress
 from ..ratings.frames import ratings_frame
 from ..ratings.held import held_answers
 from ..ratings.results import cycle_report, safe_json
+from ..reports.released import new_results_to_release
 from ..vocabulary import GROUP_LABELS, CycleState, InviteState
 from . import cohort as cohort_service
 from .forms import KeepResultsForm
@@ -42,6 +43,7 @@ def show_cycle(cycle_id: int):
         group_labels=GROUP_LABELS,
         report=report,
         results=report.results if report else None,
+        new_results=new_results_to_release(cycle),
         held=held,
         keep_form=KeepResultsForm() if held else None,
         predictions=predictions_view(cycle, report),

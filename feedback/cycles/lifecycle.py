@@ -26,7 +26,7 @@ Services flush; the request (or the command, or the job) commits once.
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..coaching import audit
 from ..coaching.models import Coachee, Cycle
@@ -37,8 +37,7 @@ from ..mail.outbox import queue_message
 from ..questionnaires.models import Questionnaire
 from ..questionnaires.store import stored_questionnaire
 from ..raters.services import MAX_RATERS_PER_CYCLE, progress
-from ..ratings.held import admit_held_answers, discard_held_answers
-from ..ratings.models import Response
+from ..ratings.held import admit_held_answers, discard_held_answers, shown_rater_answers
 from ..reports.released import release as release_report
 from ..timeutil import today
 from ..vocabulary import CycleState, CycleStateError
@@ -194,7 +193,7 @@ def close_cycle(cycle: Cycle, *, by_coach: bool = True, by_deadline: bool = Fals
     db.session.flush()
     closed_by = "coach" if by_coach else ("deadline" if by_deadline else "command")
     announce(cycle, "cycle.closed", closed_by=closed_by)
-    if _shown_rater_answers(cycle):
+    if shown_rater_answers(cycle):
         announce(cycle, "cycle.results_ready")
 
 
@@ -233,21 +232,6 @@ def announce(cycle: Cycle, event: str, **data) -> None:
         cycle.coachee.coach_id,
         event,
         {"cycle_id": cycle.id, "coachee_id": cycle.coachee_id, "answered": answered, **data},
-    )
-
-
-def _shown_rater_answers(cycle: Cycle) -> int:
-    """How many raters' answers the closed cycle's results are made of (held ones
-    wait, and do not count)."""
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Response)
-        .where(
-            Response.cycle_id == cycle.id,
-            Response.group != "self",
-            Response.submitted.is_(True),
-            Response.held.is_(False),
-        )
     )
 
 

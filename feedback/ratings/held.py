@@ -23,6 +23,21 @@ from .models import OpenAnswer, Rating, Response
 from .results import rules_for
 
 
+def shown_rater_answers(cycle: Cycle) -> int:
+    """How many raters' answers the closed cycle's results are made of (held ones
+    wait, and do not count)."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Response)
+        .where(
+            Response.cycle_id == cycle.id,
+            Response.group != "self",
+            Response.submitted.is_(True),
+            Response.held.is_(False),
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Shortfall:
     """Why some held answers cannot be shown yet, for one cell of the new showing."""

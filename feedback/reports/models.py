@@ -24,3 +24,7 @@ class ReleasedReport(db.Model):
     #: The report's sections as HTML (figures, tables, comments), without the page
     #: around them or the development plan, which stays live.
     html: Mapped[str] = mapped_column(Text)
+    #: How many raters' answers the released results were made of; a later close that
+    #: admits none (all late answers held) leaves nothing new to release. None: released
+    #: before this was kept.
+    answers_shown: Mapped[int | None]

@@ -6,6 +6,7 @@ from ..analysis import explanation_to_coachee
 from ..coaching.models import Cycle
 from ..extensions import db
 from ..raters.services import progress
+from ..ratings.held import shown_rater_answers
 from ..ratings.results import cycle_report
 from ..timeutil import utcnow
 from ..vocabulary import GROUP_LABELS, CycleState
@@ -25,13 +26,32 @@ def release(cycle: Cycle) -> None:
     if html is None:
         raise ReleaseError("no rater has answered, so there is no report to share")
     now = utcnow()
+    shown = shown_rater_answers(cycle)
     kept = db.session.get(ReleasedReport, cycle.id)
     if kept is None:
-        db.session.add(ReleasedReport(cycle_id=cycle.id, released_at=now, html=html))
+        db.session.add(
+            ReleasedReport(cycle_id=cycle.id, released_at=now, html=html, answers_shown=shown)
+        )
     else:
-        kept.released_at, kept.html = now, html
+        kept.released_at, kept.html, kept.answers_shown = now, html, shown
     cycle.released_at = now
     db.session.flush()
+
+
+def new_results_to_release(cycle: Cycle) -> bool:
+    """Whether closed ``cycle`` has results the coachee has not been shown: never
+    released, or closed again after a release with other answers in its results (a
+    close whose late answers all wait changes nothing the coachee would see)."""
+    if cycle.state is not CycleState.CLOSED:
+        return False
+    if cycle.released_at is None:
+        return True
+    if cycle.closed_at is None or cycle.released_at >= cycle.closed_at:
+        return False
+    kept = db.session.get(ReleasedReport, cycle.id)
+    if kept is None or kept.answers_shown is None:
+        return True
+    return shown_rater_answers(cycle) != kept.answers_shown
 
 
 def released_html(cycle: Cycle) -> str | None:

@@ -70,6 +70,9 @@ def test_reopen_asks_first_and_keeps_the_released_report(
     )
     assert browser.get(f"{portal}/report").text == released
     assert shown_counts(app, cycle_id)["subordinate_n"] == 3
+    # Nothing the coachee would see has changed, so there is nothing new to release.
+    assert "Release the new results" not in dashboard
+    assert "Release the report" not in dashboard
 
     # Keeping the results as they were needs the coach's word, then deletes the two.
     keep = f"{url}/keep-results"
@@ -77,7 +80,9 @@ def test_reopen_asks_first_and_keeps_the_released_report(
     assert "late answers waiting" in coach_browser.get(url).text
     response = coach_browser.submit(keep, {"understood": "y"}, page=url)
     assert response.status_code == 302
-    assert "late answers waiting" not in coach_browser.get(url).text
+    dashboard = coach_browser.get(url).text
+    assert "late answers waiting" not in dashboard
+    assert "Release the new results" not in dashboard
     assert shown_counts(app, cycle_id)["responses"] == 8
 
     # Three more subordinates change the subordinates' figures by three answers: shown.
