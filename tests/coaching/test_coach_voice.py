@@ -196,7 +196,12 @@ def test_a_reminder_in_the_coachs_words(coach_browser, open_cycle, browser, mail
     text, html = _parts(reminder)
     deadline = voice.deadline_words(today() + timedelta(days=14))
     assert f"Only until {deadline}, says Clara Coach." in text
-    assert link in text and link in html
+    # The reminder signs the rater's link afresh: the same rater (the token's
+    # payload), perhaps another second (its timestamp), and it opens the form.
+    again = mailbox.link_for("rita@example.com")
+    assert again.split(".")[0] == link.split(".")[0]
+    assert again in text and again in html
+    assert "Casey Doe asks for your feedback" in browser.get(again).text
 
 
 def test_releasing_emails_the_coachee_their_portal_link(
