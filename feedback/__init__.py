@@ -9,6 +9,7 @@ from . import (
     api,
     cycles,
     database,  # noqa: F401  (SQLite's pragmas on every connection)
+    i18n,
     journey,
     mail,
     raters,
@@ -89,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     )
     csrf.init_app(app)
     login_manager.init_app(app)
+    i18n.init_app(app)
 
     web.init_app(app)
     security.init_app(app)

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and attached to an app in :func:`feedback.create_app`."""
 
+from flask_babel import Babel
 from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -31,3 +32,4 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 compress = Compress()
+babel = Babel()

@@ -19,6 +19,7 @@ INFRASTRUCTURE = {
     "database",
     "errors",
     "extensions",
+    "i18n",
     "links",
     "mail",
     "questionnaires",

@@ -30,6 +30,9 @@ class Coach(UserMixin, db.Model):
     session_key: Mapped[str] = mapped_column(
         String(32), default=lambda: secrets.token_hex(16), server_default=""
     )
+    #: The language of the coach's pages (a code of ``i18n.LANGUAGES``); none: the
+    #: browser's ``Accept-Language`` decides.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     def get_id(self) -> str:
         """The session's user id: ``<id>:<session_key>`` (Flask-Login)."""

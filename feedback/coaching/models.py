@@ -33,6 +33,8 @@ class Coachee(db.Model):
     #: Lower-case (see :func:`feedback.coaching.services.add_coachee`).
     email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The language of the coachee's portal and emails; none: the coach's.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     coach: Mapped[Coach] = relationship()
     cycles: Mapped[list["Cycle"]] = relationship(
@@ -69,6 +71,8 @@ class Cycle(db.Model):
     closes_on: Mapped[date]
     #: The coach's note to the coachee, shown in the portal.
     welcome_note: Mapped[str] = mapped_column(Text, default="")
+    #: The language a rater is invited in unless the coachee picks another for them.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     #: A group's figures show only from this many answers.
     min_group_size: Mapped[int] = mapped_column(default=3)
     #: The boss group is shown even alone; boss raters are told so on their form.

@@ -23,6 +23,8 @@ class Invite(db.Model):
     group: Mapped[str] = mapped_column(String(12))
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(120), default="")
+    #: The language of this rater's emails and form; none: the cycle's.
+    language: Mapped[str | None] = mapped_column(String(8))
     state: Mapped[InviteState] = mapped_column(
         Enum(
             InviteState,

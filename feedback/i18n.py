@@ -1,0 +1,158 @@
+"""The languages people see the service in (Flask-Babel), and whose language a page is in.
+
+Every text a person reads goes through gettext: ``_()`` / ``ngettext()`` in templates,
+:func:`flask_babel.gettext` in Python, :func:`flask_babel.lazy_gettext` where a text is
+defined at import time (form labels, constants). The catalogues live in
+``feedback/translations/<code>/LC_MESSAGES/messages.po``, compiled beside it into the
+``messages.mo`` the service reads (both kept in the repository, so that a checkout runs
+without a build step); ``feedback translations`` extracts, updates and compiles them
+(README "Languages").
+
+Whose language a page is in: a view that knows the person the page is for (a rater's
+form, a coachee's portal) says so with :func:`use`; otherwise the signed-in coach's own
+setting, else the browser's ``Accept-Language``, else English. A page says which in
+``<html lang>`` and in the ``Content-Language`` header. Mail is rendered outside any
+request, inside :func:`flask_babel.force_locale` with the recipient's language.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from babel import negotiate_locale
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, g, has_request_context, request
+from flask.cli import AppGroup
+from flask_babel import get_locale, refresh
+from flask_login import current_user
+
+from .extensions import babel
+
+#: The languages the service speaks, by code, each named in itself (for a language menu).
+LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español"}
+#: The language of the source texts; its catalogue is the messages themselves.
+SOURCE_LANGUAGE = "en"
+#: Where the catalogues are kept, beside this module.
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+#: What extraction reads (Python and Jinja), relative to the project's root.
+BABEL_CONFIG = "babel.cfg"
+
+
+def known(language: str | None) -> str | None:
+    """``language`` if the service speaks it, else None (a stale or hand-made code)."""
+    return language if language in LANGUAGES else None
+
+
+def use(language: str | None) -> None:
+    """Show the rest of this request in ``language`` (ignored when None or unknown): for
+    views that know whose page it is, such as a rater's form or a coachee's portal."""
+    if known(language):
+        g.page_language = language
+        refresh()
+
+
+def select_locale() -> str:
+    """The language of this request's page: see the module's docstring for the order."""
+    chosen = g.get("page_language")
+    if chosen:
+        return chosen
+    coach_language = getattr(current_user, "language", None)
+    if known(coach_language):
+        return coach_language
+    if has_request_context():
+        # Babel's negotiation keeps the browser's order: "de-CH, fr;q=0.5" is German,
+        # where Werkzeug's best_match would take the exact "fr" first.
+        asked = [value.replace("-", "_") for value, _quality in request.accept_languages]
+        return negotiate_locale(asked, list(LANGUAGES)) or SOURCE_LANGUAGE
+    return SOURCE_LANGUAGE
+
+
+def page_language() -> str:
+    """The code of the language the current page is in, for ``<html lang>``."""
+    return str(get_locale() or SOURCE_LANGUAGE)
+
+
+def compile_catalogues(directory: Path = TRANSLATIONS, *, force: bool = False) -> list[Path]:
+    """Compile each ``.po`` whose ``.mo`` is missing or older (all of them with
+    ``force``); return the ``.mo`` files written. Fuzzy entries are left out, as gettext
+    does."""
+    written = []
+    for po in sorted(directory.glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        if not force and mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalogue = read_po(source, locale=po.parent.parent.name)
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as target:
+            write_mo(target, catalogue)
+        tmp.replace(mo)
+        written.append(mo)
+    return written
+
+
+translations_command = AppGroup(
+    "translations", help="Extract, update and compile the catalogues of the service's texts."
+)
+
+
+def extract(template: Path) -> None:
+    """Write every text the code and templates mark for translation into ``template``
+    (a ``.pot`` file), sorted and without source locations, so that its diff shows
+    only texts that changed."""
+    root = TRANSLATIONS.parent.parent
+    CommandLineInterface().run(
+        [
+            *("pybabel", "-q", "extract", "-F", str(root / BABEL_CONFIG)),
+            *("-k", "_l", "-k", "lazy_gettext", "--no-location", "--sort-output"),
+            *("--project", "Mirror 360", "--copyright-holder", "the Mirror 360 authors"),
+            *("-o", str(template), str(root)),
+        ]
+    )
+
+
+@translations_command.command("extract")
+def extract_command() -> None:
+    """Collect every marked text into messages.pot and merge it into each language's
+    catalogue (new texts arrive untranslated; changed ones are marked fuzzy)."""
+    template = TRANSLATIONS / "messages.pot"
+    TRANSLATIONS.mkdir(exist_ok=True)
+    extract(template)
+    pybabel = CommandLineInterface()
+    for code in LANGUAGES:
+        if code == SOURCE_LANGUAGE:
+            continue
+        command = "update" if (TRANSLATIONS / code).is_dir() else "init"
+        pybabel.run(
+            ["pybabel", "-q", command, "-i", str(template), "-d", str(TRANSLATIONS), "-l", code]
+            + (["--ignore-obsolete"] if command == "update" else [])
+        )
+    others = [code for code in LANGUAGES if code != SOURCE_LANGUAGE]
+    click.echo(f"Updated messages.pot and the catalogues of {', '.join(others)}.")
+
+
+@translations_command.command("compile")
+@click.option("--force", is_flag=True, help="Compile every catalogue, not only changed ones.")
+def compile_command(force: bool) -> None:
+    """Compile the catalogues the service reads at run time (.po to .mo)."""
+    written = compile_catalogues(force=force)
+    click.echo(f"Compiled {len(written)} catalogue(s).")
+
+
+def init_app(app: Flask) -> None:
+    """Attach Flask-Babel with :func:`select_locale`, ``page_language`` for templates and
+    the ``Content-Language`` header."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", SOURCE_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(page_language=page_language, LANGUAGES=LANGUAGES)
+    app.cli.add_command(translations_command)
+
+    @app.after_request
+    def say_the_language(response):
+        if response.mimetype == "text/html" and "Content-Language" not in response.headers:
+            response.headers["Content-Language"] = page_language()
+        return response
