@@ -19,7 +19,7 @@ from ..mail.transports import Transport
 from ..raters.reminders import send_due_reminders
 from ..webhooks.services import deliver_due as deliver_webhooks
 from .lifecycle import close_due_cycles
-from .notes import queue_ready_notes
+from .notes import queue_ready_notes, queue_waiting_notes
 from .retention import apply_retention, retention_days
 
 log = logging.getLogger(__name__)
@@ -27,14 +27,16 @@ log = logging.getLogger(__name__)
 
 def housekeeping(now: datetime | None = None) -> Counter:
     """Close cycles whose deadline has passed (noting their coaches), queue the automatic
-    reminders, the "every group has enough answers" notes and the journey's review
-    emails that are due, and, when FEEDBACK_RETENTION_DAYS is set, erase the raters'
-    addresses of cycles closed longer ago than that; flushed, not committed. Returns
-    counts: ``closed``, ``reminded``, ``noted``, ``reviews``, ``erased``."""
+    reminders, the "every group has enough answers" notes, the "nominations wait for
+    you" notes and the journey's review emails that are due, and, when
+    FEEDBACK_RETENTION_DAYS is set, erase the raters' addresses of cycles closed longer
+    ago than that; flushed, not committed. Returns counts: ``closed``, ``reminded``,
+    ``noted``, ``waiting``, ``reviews``, ``erased``."""
     counts = Counter(
         closed=close_due_cycles(),
         reminded=send_due_reminders(now),
         noted=queue_ready_notes(now),
+        waiting=queue_waiting_notes(),
         reviews=queue_due_reviews(),
     )
     days = retention_days()
