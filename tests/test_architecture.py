@@ -35,6 +35,7 @@ DOMAINS = [
     "ratings",
     "raters",
     "plans",
+    "pulses",
     "reports",
     "journey",
     "webhooks",
