@@ -1,6 +1,8 @@
 """The journey's pages: the coach's (behind the sign-in) and the coachee's (behind the
 portal link of any of their cycles; a link sees only its own coachee's journey)."""
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -181,17 +183,33 @@ def show_question(coachee_id: int, stage_key: str, question_key: str):
     return _hide_or_show(coachee_id, stage_key, question_key, False)
 
 
-def _add_step(coachee: Coachee, form: StepForm) -> bool:
-    """Validate and keep the step; False (the problem at its field) when not saved."""
+#: What the journey's services raise for input they refuse (the message is for the user).
+_REFUSALS = (services.JourneyError, gaps.GapError)
+
+
+def _applied(form, save: Callable[[], object], problem_at, refused: str) -> bool:
+    """Validate the posted ``form`` and ``save()`` what it holds, then commit: True.
+    False when it is not saved, with the service's reason (:data:`_REFUSALS`) at the
+    field ``problem_at``, so the caller gives the page back with the form and a 400."""
     if not form.validate_on_submit():
         return False
     try:
-        services.add_step(coachee, step=form.step.data, due_on=form.due_on.data)
-    except services.JourneyError as exc:
-        form.due_on.errors = [*form.due_on.errors, f"Not saved: {exc}."]
+        save()
+    except _REFUSALS as exc:
+        problem_at.errors = [*problem_at.errors, f"{refused}: {exc}."]
         return False
     commit()
     return True
+
+
+def _add_step(coachee: Coachee, form: StepForm) -> bool:
+    """Keep the posted first step (:func:`_applied`)."""
+    return _applied(
+        form,
+        lambda: services.add_step(coachee, step=form.step.data, due_on=form.due_on.data),
+        form.due_on,
+        "Not saved",
+    )
 
 
 def _set_status(coachee: Coachee, step_id: int) -> None:
@@ -388,31 +406,27 @@ def _gaps_context(coachee: Coachee, stage_key: str, forms: dict) -> dict:
     }
 
 
-def _add_gap(coachee: Coachee) -> SkillGapForm | None:
-    """Keep the posted gap; None once committed, else the form with its problems."""
-    form = _gap_form(coachee)
-    if form.validate_on_submit():
-        try:
-            gaps.add_gap(
-                coachee,
-                gap=form.gap.data,
-                plan=form.plan.data or "",
-                goal_id=int(form.goal_id.data) if form.goal_id.data else None,
-            )
-        except gaps.GapError as exc:
-            form.gap.errors = [*form.gap.errors, f"Not added: {exc}."]
-        else:
-            commit()
-            return None
-    return form
+def _add_gap(coachee: Coachee, form: SkillGapForm) -> bool:
+    """Keep the posted skill gap (:func:`_applied`)."""
+    return _applied(
+        form,
+        lambda: gaps.add_gap(
+            coachee,
+            gap=form.gap.data,
+            plan=form.plan.data or "",
+            goal_id=int(form.goal_id.data) if form.goal_id.data else None,
+        ),
+        form.gap,
+        "Not added",
+    )
 
 
 @bp.post("/gaps")
 def add_gap(coachee_id: int):
     """A skill gap of stage three, written by the coach."""
     coachee = coachee_of(current_user, coachee_id)
-    form = _add_gap(coachee)
-    if form is None:
+    form = _gap_form(coachee)
+    if _add_gap(coachee, form):
         flash("The gap is added.", "success")
         return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
     flash("Not added: " + _problems(form), "error")
@@ -614,8 +628,8 @@ def portal_add_gap(token: str):
     """The coachee writes down a skill gap (stage three must be open to them)."""
     _, coachee = _portal_coachee(token)
     view = _opened_stage(coachee, KEEP_STAGE)
-    form = _add_gap(coachee)
-    if form is None:
+    form = _gap_form(coachee)
+    if _add_gap(coachee, form):
         flash("Your gap is added.", "success")
         return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))
     flash("Not added: " + _problems(form), "error")

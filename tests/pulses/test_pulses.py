@@ -3,6 +3,7 @@ cycle's plan, answered through its own signed link, reminded, closed, and set be
 the cycle per statement under the guard and the rule across time; bad input on the
 page and on the command line; retention and erasure."""
 
+import json
 import re
 from datetime import timedelta
 
@@ -20,6 +21,16 @@ from feedback.cycles.data_rights import delete_coachee
 from feedback.cycles.jobs import run_round
 from feedback.cycles.retention import apply_retention
 from feedback.extensions import db
+from feedback.journey import decision, gaps, review
+from feedback.journey import services as journey
+from feedback.journey.models import (
+    FirstStep,
+    Homework,
+    Option,
+    SessionNote,
+    SkillGap,
+    SuccessCriterion,
+)
 from feedback.mail.models import OutboxMessage
 from feedback.pulses import services
 from feedback.pulses.models import Pulse, PulseInvite, PulseResponse, PulseScore
@@ -136,6 +147,13 @@ def test_a_pulse_from_the_plan_to_its_results(app, coach, coach_browser, mailbox
     with app.app_context():
         coachee_id = db.session.get(Cycle, cycle_id).coachee_id
     assert page_url.split("localhost")[-1] in coach_browser.get(f"/coachees/{coachee_id}").text
+    # The coachee's data holds the pulse and whom it asked, never who answered or what.
+    exported = json.loads(coach_browser.get(f"/coachees/{coachee_id}/export.json").data)
+    [pulse] = exported["cycles"][0]["pulses"]
+    assert pulse["statements"] == [FIRST, SECOND]
+    assert sorted(r["email"] for r in pulse["raters_asked"]) == sorted(raters)
+    assert "Listens more." not in json.dumps(exported)
+    assert "submitted" not in json.dumps(pulse)
 
 
 def test_one_rater_fewer_in_the_pulse_shows_nothing_beside_the_cycle(
@@ -351,10 +369,29 @@ def test_retention_erases_pulse_raters_and_erasure_removes_pulses(
             select(OutboxMessage).where(OutboxMessage.kind == services.INVITE_MAIL)
         ).all()
         coachee = db.session.scalar(select(Coachee).join(Cycle).where(Cycle.id == cycle_id))
+        # The coachee's journey goes with them too.
+        soon = today() + timedelta(days=5)
+        journey.open_homework(coachee, "keep_lose", note="Think.", due_on=soon)
+        journey.add_session_note(coachee, held_on=today(), discussed="The sponsor.", agreed="")
+        journey.add_step(coachee, step="Call Dana", due_on=soon)
+        review.add_criterion(coachee, criterion="A calmer week.", review_on=soon)
+        gaps.add_gap(coachee, gap="Budgeting", plan="A course.", goal_id=None)
+        decision.add_option(coachee, name="Team lead", learnt="Long hours.")
+        db.session.commit()
         delete_coachee(coachee)
         db.session.commit()
-        for model in (Pulse, PulseInvite):
-            assert db.session.scalar(select(func.count()).select_from(model)) == 0
+        for model in (
+            Pulse,
+            PulseInvite,
+            PulseResponse,
+            Homework,
+            SessionNote,
+            FirstStep,
+            SuccessCriterion,
+            SkillGap,
+            Option,
+        ):
+            assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
 
 
 def test_another_coach_cannot_see_the_pulse(app, coach, coach_browser):
@@ -367,3 +404,16 @@ def test_another_coach_cannot_see_the_pulse(app, coach, coach_browser):
     other = Browser(app.test_client())
     sign_in(other, "other@example.com")
     assert other.get(page_url).status_code == 404
+
+
+def test_posts_without_the_csrf_token_are_refused(app, coach, coach_browser, mailbox, client):
+    cycle_id = make_baseline(app, coach, {"peer": 3})
+    bare = coach_browser.post(f"/cycles/{cycle_id}/pulses/new", data={"statements": [FIRST]})
+    assert bare.status_code == 400
+    assert pulses_count(app) == 0
+    create(coach_browser, cycle_id, {"statements": [FIRST]})
+    link = pulse_link(mailbox, raters_of(app, cycle_id)[0])
+    refused = client.post(link, data={f"item-{FIRST}": "4", "action": "submit"})
+    assert refused.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PulseResponse)) == 0
