@@ -23,7 +23,7 @@ from .forms import (
     SuccessCriterionForm,
 )
 from .models import STEP_STATUSES
-from .stages import KEEP_STAGE, SELECT_STAGE, START_STAGE
+from .stages import KEEP_STAGE, OUT_THERE_STAGE, SELECT_STAGE, START_STAGE
 
 #: The coach's pages.
 bp = Blueprint("journey", __name__, url_prefix="/coachees/<int:coachee_id>/journey")
@@ -104,6 +104,7 @@ def _stage_page(coachee: Coachee, stage_key: str, status: int = 200, **forms):
         step_form=forms.get("step_form") or StepForm(formdata=None),
         **_matrix_context(coachee, stage_key, forms),
         **_gaps_context(coachee, stage_key, forms),
+        **_options_context(coachee, stage_key, forms),
         today=today(),
     ), status
 
@@ -184,7 +185,7 @@ def show_question(coachee_id: int, stage_key: str, question_key: str):
 
 
 #: What the journey's services raise for input they refuse (the message is for the user).
-_REFUSALS = (services.JourneyError, gaps.GapError)
+_REFUSALS = (services.JourneyError, gaps.GapError, decision.DecisionError)
 
 
 def _applied(form, save: Callable[[], object], problem_at, refused: str) -> bool:
@@ -443,6 +444,54 @@ def remove_gap(coachee_id: int, gap_id: int):
     return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
 
 
+# Stage four's realistic opportunities: the matrix's options, typed once ----------------
+
+
+def _options_context(coachee: Coachee, stage_key: str, forms: dict) -> dict:
+    """What stage four's page needs to list the opportunities, which stage five's
+    decision matrix scores (the same rows: typed once)."""
+    if stage_key != OUT_THERE_STAGE:
+        return {"options": None}
+    return {
+        "options": decision.matrix_of(coachee).options,
+        "out_there_option_form": forms.get("option_form") or OptionForm(formdata=None),
+    }
+
+
+def _add_option(coachee: Coachee, form: OptionForm) -> bool:
+    """Keep the posted opportunity (:func:`_applied`)."""
+    return _applied(
+        form,
+        lambda: decision.add_option(coachee, name=form.name.data, learnt=form.learnt.data or ""),
+        form.name,
+        "Not added",
+    )
+
+
+@bp.post("/options")
+def add_option(coachee_id: int):
+    """A realistic opportunity of stage four, written by the coach."""
+    coachee = coachee_of(current_user, coachee_id)
+    form = OptionForm()
+    if _add_option(coachee, form):
+        flash("The opportunity is added; stage five's matrix scores it.", "success")
+        return redirect(
+            url_for("journey.show_stage", coachee_id=coachee.id, stage_key=OUT_THERE_STAGE)
+        )
+    flash("Not added: " + _problems(form), "error")
+    return _stage_page(coachee, OUT_THERE_STAGE, 400, option_form=form)
+
+
+@bp.post("/options/<int:option_id>/remove")
+def remove_option(coachee_id: int, option_id: int):
+    """Take an opportunity (and its scores in the matrix) off stage four."""
+    coachee = coachee_of(current_user, coachee_id)
+    decision.remove(coachee, "option", option_id)
+    commit()
+    flash("The opportunity is removed.", "success")
+    return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=OUT_THERE_STAGE))
+
+
 # The coachee's pages -------------------------------------------------------------------
 
 
@@ -496,6 +545,7 @@ def _portal_stage(
         step_form=step_form or StepForm(formdata=None),
         **_matrix_context(coachee, view.stage.key, forms or {}),
         **_gaps_context(coachee, view.stage.key, forms or {}),
+        **_options_context(coachee, view.stage.key, forms or {}),
         today=today(),
     ), status
 
@@ -645,3 +695,29 @@ def portal_remove_gap(token: str, gap_id: int):
     commit()
     flash("The gap is removed.", "success")
     return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))
+
+
+@portal_bp.post("/options")
+def portal_add_option(token: str):
+    """The coachee writes down a realistic opportunity (stage four must be open)."""
+    _, coachee = _portal_coachee(token)
+    view = _opened_stage(coachee, OUT_THERE_STAGE)
+    form = OptionForm()
+    if _add_option(coachee, form):
+        flash("Your opportunity is added; stage five's matrix scores it.", "success")
+        return redirect(
+            url_for("portal_journey.portal_stage", token=token, stage_key=OUT_THERE_STAGE)
+        )
+    flash("Not added: " + _problems(form), "error")
+    return _portal_stage(token, coachee, view, forms={"option_form": form}, status=400)
+
+
+@portal_bp.post("/options/<int:option_id>/remove")
+def portal_remove_option(token: str, option_id: int):
+    """The coachee takes one of their opportunities off stage four."""
+    _, coachee = _portal_coachee(token)
+    _opened_stage(coachee, OUT_THERE_STAGE)
+    decision.remove(coachee, "option", option_id)
+    commit()
+    flash("The opportunity is removed.", "success")
+    return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=OUT_THERE_STAGE))
