@@ -23,6 +23,10 @@ pulse's figures may stand as they are when every cell
 Otherwise only others' overall figure may show, when both showings showed it and the
 raters who left and joined in all number 0 or at least k; else nothing of the pulse
 shows on that statement. A statement of which the cycle showed nothing is free.
+
+The same holds between two pulses of one cycle (the earlier one as the baseline, who
+answered both read off their invitations): :mod:`feedback.pulses.results` applies the
+rule to the cycle and to every earlier closed pulse, and shows what passes them all.
 """
 
 from __future__ import annotations
@@ -87,9 +91,11 @@ def pulse_shown(
     Returns:
         Indexed like ``pulse``: ``boss``, ``peer``, ``subordinate``, ``partner`` (bool:
         the pulse shows the group's own figures), ``others`` (bool: the pulse shows
-        others' overall figures) and ``across_time`` (None, or POOLED_ACROSS_TIME when
-        only others' overall figures may show, HIDDEN_ACROSS_TIME when nothing may,
-        because of this rule rather than the guard).
+        others' overall figures), ``others_alone`` (bool: others' overall figure on
+        its own, without any group, would pass; what a caller comparing with several
+        earlier showings combines) and ``across_time`` (None, or POOLED_ACROSS_TIME
+        when only others' overall figures may show, HIDDEN_ACROSS_TIME when nothing
+        may, because of this rule rather than the guard).
     """
     units = list(pulse.index)
     before_n = _counts(baseline, units)
@@ -100,6 +106,9 @@ def pulse_shown(
     after = guard_counts(after_n, rules)
     shown = after.shown.copy()
     others = after.show_others.copy()
+    # Whether others' overall figure, shown alone, passes (free where nothing of the
+    # earlier showing was shown).
+    alone = after.show_others.copy()
     reasons: list[str | None] = [None] * len(units)
     for unit in range(len(units)):
         if not (shown[unit].any() or others[unit]):
@@ -120,18 +129,19 @@ def pulse_shown(
             ):
                 safe = False
                 break
-        if safe:
-            continue
-        shown[unit] = False
-        whole_is_safe = (
-            bool(others[unit])
+        alone[unit] = (
+            bool(after.show_others[unit])
             and bool(before.show_others[unit])
             and not _few(int(left_n.sum()), k)
             and not _few(int(joined_n.sum()), k)
         )
-        others[unit] = whole_is_safe
-        reasons[unit] = POOLED_ACROSS_TIME if whole_is_safe else HIDDEN_ACROSS_TIME
+        if safe:
+            continue
+        shown[unit] = False
+        others[unit] = alone[unit]
+        reasons[unit] = POOLED_ACROSS_TIME if alone[unit] else HIDDEN_ACROSS_TIME
     out = pd.DataFrame(shown, index=pulse.index, columns=list(RATER_GROUPS))
     out["others"] = others
+    out["others_alone"] = alone
     out["across_time"] = pd.Series(reasons, index=pulse.index, dtype=object)
     return out

@@ -5,6 +5,7 @@ hidden: it calls the engine and keeps the answers."""
 
 import hashlib
 import hmac
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -155,6 +156,59 @@ def who_answered_both(pulse: Pulse, baseline: dict[str, int]) -> tuple[dict, dic
     return left, joined
 
 
+def _respondents_of(pulse: Pulse) -> set[tuple[str, str]]:
+    """Who answered ``pulse``, as (address, group): the invitations, never the answers."""
+    rows = db.session.execute(
+        select(PulseInvite.email, PulseInvite.group).where(
+            PulseInvite.pulse_id == pulse.id, PulseInvite.state == InviteState.SUBMITTED
+        )
+    ).all()
+    return {(email, group) for email, group in rows}
+
+
+def who_answered_both_pulses(earlier: Pulse, pulse: Pulse) -> tuple[dict, dict]:
+    """Per group, who answered ``earlier`` and not ``pulse`` (``left``), and the other
+    way round (``joined``), matched by address. An erased address matches nothing, so
+    after the retention every rater counts as changed: the rule then errs on the side
+    of showing less."""
+    before, after = _respondents_of(earlier), _respondents_of(pulse)
+    left = Counter(group for _, group in before - after)
+    joined = Counter(group for _, group in after - before)
+    return dict(left), dict(joined)
+
+
+def _earlier_pulses(pulse: Pulse) -> list[Pulse]:
+    """The closed pulses on the same cycle that began before ``pulse``: their results
+    were shown too, so ``pulse`` is set beside each of them as beside the cycle."""
+    return list(
+        db.session.scalars(
+            select(Pulse).where(
+                Pulse.cycle_id == pulse.cycle_id,
+                Pulse.id != pulse.id,
+                Pulse.created_at <= pulse.created_at,
+                Pulse.closed_at.is_not(None),
+            )
+        )
+    )
+
+
+def _combined(verdicts: list[pd.DataFrame]) -> pd.DataFrame:
+    """One verdict per statement that passes every comparison: the guard's showing
+    where each comparison leaves it whole, else others' overall figure alone where
+    each comparison allows that, else nothing."""
+    first = verdicts[0].copy()
+    for key in first.index:
+        if all(v.loc[key, "across_time"] is None for v in verdicts):
+            continue
+        alone = all(bool(v.loc[key, "others_alone"]) for v in verdicts)
+        first.loc[key, list(RATER_GROUPS)] = False
+        first.loc[key, "others"] = alone
+        first.loc[key, "across_time"] = (
+            analysis.POOLED_ACROSS_TIME if alone else analysis.HIDDEN_ACROSS_TIME
+        )
+    return first
+
+
 def _seed(pulse: Pulse) -> int:
     key = str(current_app.config["SECRET_KEY"]).encode()
     digest = hmac.new(key, f"pulse-comments-{pulse.id}".encode(), hashlib.sha256).digest()
@@ -183,9 +237,22 @@ def pulse_results(pulse: Pulse) -> PulseResults | None:
     items = report.results.items.set_index("item_key")
     if len(frame):
         pulse_items = analysis.item_stats(frame, rules).set_index("item_key")
-        decision = analysis.pulse_shown(
-            _answer_counts(baseline_ratings, keys), _answer_counts(frame, keys), left, joined, rules
-        )
+        counts = _answer_counts(frame, keys)
+        verdicts = [
+            analysis.pulse_shown(
+                _answer_counts(baseline_ratings, keys), counts, left, joined, rules
+            ),
+            *(
+                analysis.pulse_shown(
+                    _answer_counts(pulse_frame(earlier), keys),
+                    counts,
+                    *who_answered_both_pulses(earlier, pulse),
+                    rules,
+                )
+                for earlier in _earlier_pulses(pulse)
+            ),
+        ]
+        decision = _combined(verdicts)
     else:
         pulse_items, decision = None, None
     statements = []

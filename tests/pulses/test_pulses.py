@@ -417,3 +417,31 @@ def test_posts_without_the_csrf_token_are_refused(app, coach, coach_browser, mai
     assert refused.status_code == 400
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PulseResponse)) == 0
+
+
+def test_a_second_pulse_is_set_beside_the_first_as_beside_the_cycle(app, coach, coach_browser):
+    cycle_id = make_baseline(app, coach, {"peer": 3}, score=2)
+    new_peers = "\n".join(f"new{n}@example.org, peer" for n in range(3))
+    with app.test_request_context():
+        cycle = db.session.get(Cycle, cycle_id)
+        first = services.create_pulse(cycle, [FIRST], added=new_peers)
+        for invite in db.session.scalars(select(PulseInvite)).all():
+            services.submit(invite, services.PulseAnswers({FIRST: 4}))
+        services.close_pulse(first)
+        db.session.commit()
+        first_id = first.id
+        # The second pulse: the same six peers and one more. Beside the cycle, four
+        # raters joined (a set of k); beside the first pulse, one did.
+        second = services.create_pulse(cycle, [FIRST], added=new_peers + "\nlate@example.org, peer")
+        for invite in db.session.scalars(
+            select(PulseInvite).where(PulseInvite.pulse_id == second.id)
+        ).all():
+            services.submit(invite, services.PulseAnswers({FIRST: 4}))
+        services.close_pulse(second)
+        db.session.commit()
+        second_id = second.id
+    shown_first = coach_browser.get(f"/pulses/{first_id}").text
+    assert re.search(r"4\.0 <span[^>]*>\(6\)", shown_first)
+    shown_second = coach_browser.get(f"/pulses/{second_id}").text
+    assert "(7)" not in shown_second
+    assert WHY_HIDDEN.split(":")[0] in shown_second
