@@ -13,6 +13,7 @@ from ..timeutil import today
 from . import decision, gaps, review, services, summary
 from .forms import (
     AnswersForm,
+    AspectForm,
     CriterionForm,
     HomeworkForm,
     OptionForm,
@@ -398,13 +399,48 @@ def _gap_form(coachee: Coachee, formdata=True) -> SkillGapForm:
 
 
 def _gaps_context(coachee: Coachee, stage_key: str, forms: dict) -> dict:
-    """What a stage page needs to show the skill gaps (stage three only)."""
+    """What a stage page needs to show the keep / change / in-the-way lists and the
+    skill gaps (stage three only)."""
     if stage_key != KEEP_STAGE:
         return {"gaps": None}
     return {
         "gaps": gaps.gaps_of(coachee),
         "gap_form": forms.get("gap_form") or _gap_form(coachee, formdata=False),
+        "aspects": gaps.aspects_of(coachee),
+        "aspect_form": forms.get("aspect_form") or AspectForm(formdata=None),
     }
+
+
+def _add_aspect(coachee: Coachee, form: AspectForm) -> bool:
+    """Keep the posted entry of a stage-three list (:func:`_applied`)."""
+    return _applied(
+        form,
+        lambda: gaps.add_aspect(coachee, kind=form.kind.data, text=form.text.data),
+        form.text,
+        "Not added",
+    )
+
+
+@bp.post("/aspects")
+def add_aspect(coachee_id: int):
+    """An entry of stage three's lists, written by the coach."""
+    coachee = coachee_of(current_user, coachee_id)
+    form = AspectForm()
+    if _add_aspect(coachee, form):
+        flash("The entry is added.", "success")
+        return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
+    flash("Not added: " + _problems(form), "error")
+    return _stage_page(coachee, KEEP_STAGE, 400, aspect_form=form)
+
+
+@bp.post("/aspects/<int:aspect_id>/remove")
+def remove_aspect(coachee_id: int, aspect_id: int):
+    """Take an entry off stage three's lists."""
+    coachee = coachee_of(current_user, coachee_id)
+    gaps.remove_aspect(coachee, aspect_id)
+    commit()
+    flash("The entry is removed.", "success")
+    return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
 
 
 def _add_gap(coachee: Coachee, form: SkillGapForm) -> bool:
@@ -721,3 +757,27 @@ def portal_remove_option(token: str, option_id: int):
     commit()
     flash("The opportunity is removed.", "success")
     return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=OUT_THERE_STAGE))
+
+
+@portal_bp.post("/aspects")
+def portal_add_aspect(token: str):
+    """The coachee adds an entry to a stage-three list (the stage must be open)."""
+    _, coachee = _portal_coachee(token)
+    view = _opened_stage(coachee, KEEP_STAGE)
+    form = AspectForm()
+    if _add_aspect(coachee, form):
+        flash("Your entry is added.", "success")
+        return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))
+    flash("Not added: " + _problems(form), "error")
+    return _portal_stage(token, coachee, view, forms={"aspect_form": form}, status=400)
+
+
+@portal_bp.post("/aspects/<int:aspect_id>/remove")
+def portal_remove_aspect(token: str, aspect_id: int):
+    """The coachee takes one of their entries off stage three's lists."""
+    _, coachee = _portal_coachee(token)
+    _opened_stage(coachee, KEEP_STAGE)
+    gaps.remove_aspect(coachee, aspect_id)
+    commit()
+    flash("The entry is removed.", "success")
+    return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))

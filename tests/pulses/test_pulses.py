@@ -24,6 +24,7 @@ from feedback.extensions import db
 from feedback.journey import decision, gaps, review
 from feedback.journey import services as journey
 from feedback.journey.models import (
+    Aspect,
     FirstStep,
     Homework,
     Option,
@@ -377,6 +378,7 @@ def test_retention_erases_pulse_raters_and_erasure_removes_pulses(
         review.add_criterion(coachee, criterion="A calmer week.", review_on=soon)
         gaps.add_gap(coachee, gap="Budgeting", plan="A course.", goal_id=None)
         decision.add_option(coachee, name="Team lead", learnt="Long hours.")
+        gaps.add_aspect(coachee, kind="keep", text="The workshops.")
         db.session.commit()
         delete_coachee(coachee)
         db.session.commit()
@@ -390,6 +392,7 @@ def test_retention_erases_pulse_raters_and_erasure_removes_pulses(
             SuccessCriterion,
             SkillGap,
             Option,
+            Aspect,
         ):
             assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
 

@@ -1,4 +1,5 @@
-"""Pulses: a short re-check of a closed cycle's statements with its raters
+"""Pulses: a short re-check of a closed cycle's statements with its raters; stage
+three's keep / change / in-the-way lists
 
 Revision ID: 0019
 Revises: 0018
@@ -74,8 +75,24 @@ def upgrade():
     sqlite_with_rowid=False
     )
 
+    op.create_table('journey_aspects',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('coachee_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('text', sa.String(length=300), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('keep', 'change', 'in_the_way')", name=op.f('ck_journey_aspects_kind')),
+    sa.ForeignKeyConstraint(['coachee_id'], ['coachees.id'], name=op.f('fk_journey_aspects_coachee_id_coachees'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_journey_aspects'))
+    )
+    with op.batch_alter_table('journey_aspects', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_journey_aspects_coachee_id'), ['coachee_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('journey_aspects', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_journey_aspects_coachee_id'))
+    op.drop_table('journey_aspects')
     op.drop_table('pulse_scores')
     with op.batch_alter_table('pulse_responses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pulse_responses_pulse_id'))
