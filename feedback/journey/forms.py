@@ -10,6 +10,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..timeutil import today
 from .decision import MAX_LEARNT, MAX_NAME, POINTS
+from .gaps import MAX_ASPECT
+from .models import ASPECT_KINDS
 from .services import MAX_ANSWER, MAX_QUESTION
 
 
@@ -118,3 +120,18 @@ class SkillGapForm(FlaskForm):
     )
     plan = TextAreaField("How you plan to tackle it", validators=[Optional(), Length(max=4000)])
     goal_id = SelectField("Goal of the development plan", choices=[], validate_choice=True)
+
+
+class AspectForm(FlaskForm):
+    """One entry of stage three's lists; ``kind`` says which list (keep, change,
+    in_the_way) and comes with each list's own add button."""
+
+    kind = SelectField(
+        "List",
+        choices=[SelectChoice(kind, kind.replace("_", " ").capitalize()) for kind in ASPECT_KINDS],
+        validators=[DataRequired(message="Choose a list.")],
+    )
+    text = StringField(
+        "Entry",
+        validators=[DataRequired(message="Please write the aspect."), Length(max=MAX_ASPECT)],
+    )
