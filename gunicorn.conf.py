@@ -1,10 +1,17 @@
 """gunicorn settings read from the working directory (``gunicorn -w 2 wsgi:app``);
 ``deploy/gunicorn.conf.py`` takes them all and adds a production server's.
 
-- The app is built and warmed once, in the master (``preload_app``): pandas, plotly,
-  the templates and SQLAlchemy's mappers are ready before the first fork, so a worker
-  that replaces a killed or recycled one answers at once instead of after seconds of
-  imports and warm-up (bench/README.md, "Workers' boot"). The master never connects to
+- The app is built and warmed once, in the master (``preload_app``): the templates and
+  SQLAlchemy's mappers are ready before the first fork, so a worker that replaces a
+  killed or recycled one answers at once instead of after seconds of imports and
+  warm-up (bench/README.md, "Workers' boot").
+- Whatever the master imports is in every worker's memory. The app imports pandas and
+  plotly only when a dashboard (or an export, or the API's results) first needs them,
+  so a worker that serves raters' forms holds about 100 MB instead of 200 MB; the
+  price is a slower first dashboard view in each new worker (about a second, once).
+  ``WARM_DASHBOARD=1`` in the environment makes the master warm the dashboard too
+  (pandas, plotly, the engine's first calls): fast first views, every worker ~200 MB
+  (bench/README.md, "A worker's memory"). The master never connects to
   the database while warming, closes any connection it holds before forking, and each
   worker forgets the pooled connections it was born with: no connection is shared
   between processes. Code changes need a restart of the master (``systemctl restart``),
@@ -13,9 +20,14 @@
   (:class:`feedback.web.gunicorn_logging.RedactingLogger`).
 """
 
+import os as _os
+
 from feedback.cycles.warm import warm_up as _warm_up
 from feedback.database import drop_pooled_connections as _drop_pooled_connections
 from feedback.web.gunicorn_logging import RedactingLogger as _RedactingLogger
+
+#: Warm the dashboard (pandas, plotly) in the master before forking, into every worker.
+_WARM_DASHBOARD = _os.environ.get("WARM_DASHBOARD", "").strip() == "1"
 
 preload_app = True
 logger_class = _RedactingLogger
@@ -31,7 +43,7 @@ def when_ready(server):
     to the database, and close any connection the master holds all the same."""
     app = _preloaded_app(server)
     if app is not None:
-        _warm_up(app, database=False)
+        _warm_up(app, database=False, dashboard=_WARM_DASHBOARD)
         _drop_pooled_connections(app, close=True)
 
 
@@ -47,4 +59,4 @@ def post_worker_init(worker):
     """Warm a worker that loaded the app itself (``preload_app`` off) before it
     accepts requests; a preloaded app was warmed in the master."""
     if not worker.cfg.preload_app:
-        _warm_up(worker.wsgi)
+        _warm_up(worker.wsgi, dashboard=_WARM_DASHBOARD)
