@@ -5,13 +5,13 @@
   SQLAlchemy's mappers are ready before the first fork, so a worker that replaces a
   killed or recycled one answers at once instead of after seconds of imports and
   warm-up (bench/README.md, "Workers' boot").
-- Whatever the master imports is in every worker's memory. The app imports pandas and
-  plotly only when a dashboard (or an export, or the API's results) first needs them,
-  so a worker that serves raters' forms holds about 100 MB instead of 200 MB; the
-  price is a slower first dashboard view in each new worker (about a second, once).
-  ``WARM_DASHBOARD=1`` in the environment makes the master warm the dashboard too
-  (pandas, plotly, the engine's first calls): fast first views, every worker ~200 MB
-  (bench/README.md, "A worker's memory"). The master never connects to
+- The master also warms the dashboard (pandas, plotly's validators, the engine's
+  first calls), so each worker's first dashboard view is fast and the pages of pandas
+  are shared with the master: a worker holds about 150 MB RSS but only 60-80 MB of its
+  own (PSS). ``WARM_DASHBOARD=0`` leaves the dashboard out: a worker then holds about
+  90 MB until its first dashboard, which imports pandas and plotly (about a second),
+  after which it holds about 200 MB of its own. That suits a pool that only serves
+  raters' links (bench/README.md, "A worker's memory"). The master never connects to
   the database while warming, closes any connection it holds before forking, and each
   worker forgets the pooled connections it was born with: no connection is shared
   between processes. Code changes need a restart of the master (``systemctl restart``),
@@ -27,7 +27,7 @@ from feedback.database import drop_pooled_connections as _drop_pooled_connection
 from feedback.web.gunicorn_logging import RedactingLogger as _RedactingLogger
 
 #: Warm the dashboard (pandas, plotly) in the master before forking, into every worker.
-_WARM_DASHBOARD = _os.environ.get("WARM_DASHBOARD", "").strip() == "1"
+_WARM_DASHBOARD = _os.environ.get("WARM_DASHBOARD", "1").strip() != "0"
 
 preload_app = True
 logger_class = _RedactingLogger

@@ -14,8 +14,9 @@ Peak memory is each child's maximum resident set size (``os.wait4``). The ratio 
 counts is the larger of best time over best time and the median over the rounds of
 (feedback analyze's time / DuckDB's time in the same round). Exits 1 when
 feedback analyze takes more than ``--max-ratio`` (1.5, issue 21; it was 2.5) times
-DuckDB's time or peaks at ``--max-memory-gb`` (2, issue 21; it was 4) or more; exits 2 when a child fails or times out. At the end
-the two outputs are compared on the figures both have, as a sanity check.
+DuckDB's time or peaks at ``--max-memory-gb`` (2, issue 21; it was 4) or more; exits 2
+when a child fails or times out. At the end the two outputs are compared on the figures
+both have, as a sanity check.
 
     python bench/analyze/run.py [--input bench/data/cohort.csv] [--rounds 3]
 

@@ -7,7 +7,7 @@ Nothing of any coachee is computed here: the engine runs on a tiny literal frame
 gunicorn calls :func:`warm_up` once in the master before it forks the workers, without
 touching the database (``preload_app``), or in each worker when the app is not
 preloaded (see ``gunicorn.conf.py``). Whatever the master imports is in every worker's
-memory: the dashboard is warmed there only when asked (``WARM_DASHBOARD=1``).
+memory: ``WARM_DASHBOARD=0`` leaves the dashboard out (see ``gunicorn.conf.py``).
 """
 
 from flask import Flask

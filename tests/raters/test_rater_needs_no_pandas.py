@@ -55,7 +55,7 @@ def test_a_raters_visit_loads_no_pandas_and_is_stored(app, open_cycle, browser, 
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(TESTS.parent), str(TESTS)]),
     }
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603  (this interpreter, the test's own script)
         [sys.executable, "-c", VISIT, argument],
         capture_output=True,
         text=True,
