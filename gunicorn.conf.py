@@ -16,10 +16,16 @@
   worker forgets the pooled connections it was born with: no connection is shared
   between processes. Code changes need a restart of the master (``systemctl restart``),
   not only of the workers (``HUP`` reloads the preloaded code as it is).
+- After the warm-up, everything built so far is moved out of the garbage collector's
+  sight (``gc.freeze()``, after a last collection): a full collection no longer walks
+  the app's, pandas' and plotly's objects, which made a worker's first dashboard view
+  cost about twice the CPU, and a worker's collections no longer write to the pages it
+  shares with the master (bench/README.md, "A worker's memory").
 - gunicorn's own logs, error and access, never hold a link's token or an address
   (:class:`feedback.web.gunicorn_logging.RedactingLogger`).
 """
 
+import gc as _gc
 import os as _os
 
 from feedback.cycles.warm import warm_up as _warm_up
@@ -31,6 +37,12 @@ _WARM_DASHBOARD = _os.environ.get("WARM_DASHBOARD", "1").strip() != "0"
 
 preload_app = True
 logger_class = _RedactingLogger
+
+
+def _freeze():
+    """Collect once, then keep every object that exists now out of later collections."""
+    _gc.collect()
+    _gc.freeze()
 
 
 def _preloaded_app(server):
@@ -45,6 +57,7 @@ def when_ready(server):
     if app is not None:
         _warm_up(app, database=False, dashboard=_WARM_DASHBOARD)
         _drop_pooled_connections(app, close=True)
+        _freeze()
 
 
 def post_fork(server, worker):
@@ -60,3 +73,4 @@ def post_worker_init(worker):
     accepts requests; a preloaded app was warmed in the master."""
     if not worker.cfg.preload_app:
         _warm_up(worker.wsgi, dashboard=_WARM_DASHBOARD)
+        _freeze()
