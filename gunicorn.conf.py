@@ -1,24 +1,48 @@
 """gunicorn settings read from the working directory (``gunicorn -w 2 wsgi:app``);
 ``deploy/gunicorn.conf.py`` takes them all and adds a production server's.
 
-- The app is built and warmed once, in the master (``preload_app``): pandas, plotly,
-  the templates and SQLAlchemy's mappers are ready before the first fork, so a worker
-  that replaces a killed or recycled one answers at once instead of after seconds of
-  imports and warm-up (bench/README.md, "Workers' boot"). The master never connects to
+- The app is built and warmed once, in the master (``preload_app``): the templates and
+  SQLAlchemy's mappers are ready before the first fork, so a worker that replaces a
+  killed or recycled one answers at once instead of after seconds of imports and
+  warm-up (bench/README.md, "Workers' boot").
+- The master also warms the dashboard (pandas, plotly's validators, the engine's
+  first calls), so each worker's first dashboard view is fast and the pages of pandas
+  are shared with the master: a worker holds about 150 MB RSS but only 60-80 MB of its
+  own (PSS). ``WARM_DASHBOARD=0`` leaves the dashboard out: a worker then holds about
+  90 MB until its first dashboard, which imports pandas and plotly (about a second),
+  after which it holds about 200 MB of its own. That suits a pool that only serves
+  raters' links (bench/README.md, "A worker's memory"). The master never connects to
   the database while warming, closes any connection it holds before forking, and each
   worker forgets the pooled connections it was born with: no connection is shared
   between processes. Code changes need a restart of the master (``systemctl restart``),
   not only of the workers (``HUP`` reloads the preloaded code as it is).
+- After the warm-up, everything built so far is moved out of the garbage collector's
+  sight (``gc.freeze()``, after a last collection): a full collection no longer walks
+  the app's, pandas' and plotly's objects, which made a worker's first dashboard view
+  cost about twice the CPU, and a worker's collections no longer write to the pages it
+  shares with the master (bench/README.md, "A worker's memory").
 - gunicorn's own logs, error and access, never hold a link's token or an address
   (:class:`feedback.web.gunicorn_logging.RedactingLogger`).
 """
+
+import gc as _gc
+import os as _os
 
 from feedback.cycles.warm import warm_up as _warm_up
 from feedback.database import drop_pooled_connections as _drop_pooled_connections
 from feedback.web.gunicorn_logging import RedactingLogger as _RedactingLogger
 
+#: Warm the dashboard (pandas, plotly) in the master before forking, into every worker.
+_WARM_DASHBOARD = _os.environ.get("WARM_DASHBOARD", "1").strip() != "0"
+
 preload_app = True
 logger_class = _RedactingLogger
+
+
+def _freeze():
+    """Collect once, then keep every object that exists now out of later collections."""
+    _gc.collect()
+    _gc.freeze()
 
 
 def _preloaded_app(server):
@@ -31,8 +55,9 @@ def when_ready(server):
     to the database, and close any connection the master holds all the same."""
     app = _preloaded_app(server)
     if app is not None:
-        _warm_up(app, database=False)
+        _warm_up(app, database=False, dashboard=_WARM_DASHBOARD)
         _drop_pooled_connections(app, close=True)
+        _freeze()
 
 
 def post_fork(server, worker):
@@ -47,4 +72,5 @@ def post_worker_init(worker):
     """Warm a worker that loaded the app itself (``preload_app`` off) before it
     accepts requests; a preloaded app was warmed in the master."""
     if not worker.cfg.preload_app:
-        _warm_up(worker.wsgi)
+        _warm_up(worker.wsgi, dashboard=_WARM_DASHBOARD)
+        _freeze()

@@ -93,3 +93,16 @@ def stop(server: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def worker_memory(server: subprocess.Popen) -> list[tuple[int, float, float]]:
+    """(pid, RSS MB, PSS MB) of each gunicorn worker of ``server`` (Linux /proc)."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    figures = []
+    for pid in map(int, children):
+        status = Path(f"/proc/{pid}/status").read_text()
+        rss = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        pss = next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+        figures.append((pid, rss / 1024, pss / 1024))
+    return figures

@@ -30,7 +30,7 @@ BENCHMARKS = {
     "analyze": (["bench/analyze/run.py"], r"^(feedback analyze:|DuckDB:|ratio:)", []),
     "dashboard": (
         ["bench/dashboard/run.py"],
-        r"^(/healthz|/cycles|ratio|first view)",
+        r"^(/healthz|/cycles|ratio|first view|worker memory)",
         ["--requests", "200"],
     ),
     "mail": (

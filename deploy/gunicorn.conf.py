@@ -20,8 +20,10 @@ globals().update(
 
 #: Only nginx on this machine talks to gunicorn (deploy/nginx/mirror360.conf).
 bind = ["127.0.0.1:8000"]
-#: WEB_CONCURRENCY (the environment file) or 2. Each worker holds pandas and plotly (a
-#: few hundred MB) and serves one request at a time; nginx buffers slow clients. With
+#: WEB_CONCURRENCY (the environment file) or 2. Each worker holds about 150 MB RSS,
+#: most of it pandas and plotly shared with the master (WARM_DASHBOARD=0: about 90 MB
+#: until its first dashboard, about 200 MB of its own after), and serves one request at
+#: a time; nginx buffers slow clients. With
 #: more than one, sign-in counts must be shared: FEEDBACK_RATELIMIT_STORAGE_URI=redis://.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
 #: A request that takes longer than this is a stuck worker: it is killed and replaced.

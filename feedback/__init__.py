@@ -1,66 +1,35 @@
-"""Mirror 360: 360-degree feedback for career coaches."""
+"""Mirror 360: 360-degree feedback for career coaches.
 
+Importing the package is cheap: the app's parts are imported when :func:`create_app`
+builds it, so ``feedback analyze`` (which needs only :mod:`feedback.analysis`) does not
+start by importing Flask, SQLAlchemy and Alembic.
+"""
+
+from __future__ import annotations
+
+import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from . import (
-    api,
-    cycles,
-    database,  # noqa: F401  (SQLite's pragmas on every connection)
-    i18n,
-    journey,
-    mail,
-    pulses,
-    raters,
-    security,
-    settings,
-    web,
-)
-from .accounts import models as accounts_models
-from .accounts import views as accounts_views
-from .accounts.cli import api_token_command, create_coach_command
-from .cli.analyze import analyze_command
-from .cli.check import check_command
-from .coaching import models as coaching_models
-from .cycles import cli as cycles_cli
-from .cycles import jobs, questionnaire_cli
-from .cycles import models as cycles_models
-from .demo import demo_command
-from .extensions import csrf, db, login_manager, migrate
-from .journey import models as journey_models
-from .mail import models as mail_models
-from .mail import views as mail_views
-from .plans import models as plans_models
-from .plans import views as plans_views
-from .pulses import models as pulses_models
-from .pulses.cli import pulse_group
-from .questionnaires import models as questionnaire_models
-from .raters import models as raters_models
-from .ratings import models as ratings_models
-from .reports import models as reports_models
-from .reports import views as reports_views
-from .reports.cli import report_command
-from .webhooks import models as webhooks_models
-from .webhooks import views as webhooks_views
-
-#: Every module with tables, so the metadata Alembic compares with is complete.
+#: Every module with tables, imported when the app is built, so that the metadata
+#: Alembic compares with is complete.
 MODEL_MODULES = (
-    accounts_models,
-    coaching_models,
-    cycles_models,
-    journey_models,
-    mail_models,
-    plans_models,
-    pulses_models,
-    questionnaire_models,
-    raters_models,
-    ratings_models,
-    reports_models,
-    webhooks_models,
+    "accounts.models",
+    "coaching.models",
+    "cycles.models",
+    "journey.models",
+    "mail.models",
+    "plans.models",
+    "pulses.models",
+    "questionnaires.models",
+    "raters.models",
+    "ratings.models",
+    "reports.models",
+    "webhooks.models",
 )
-
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 
@@ -75,6 +44,39 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     """Build the application: settings (defaults, then ``FEEDBACK_*`` variables,
     then ``config``), extensions, blueprints and commands. ``instance_path`` holds the
     SQLite database, the development key and mail files (default: ``instance/``)."""
+    from flask import Flask
+
+    from . import (
+        api,
+        cycles,
+        database,  # noqa: F401  (SQLite's pragmas on every connection)
+        i18n,
+        journey,
+        mail,
+        pulses,
+        raters,
+        security,
+        settings,
+        web,
+    )
+    from .accounts import views as accounts_views
+    from .accounts.cli import api_token_command, create_coach_command
+    from .cli.analyze import analyze_command
+    from .cli.check import check_command
+    from .cycles import cli as cycles_cli
+    from .cycles import jobs, questionnaire_cli
+    from .demo import demo_command
+    from .extensions import csrf, db, login_manager, migrate
+    from .mail import views as mail_views
+    from .plans import views as plans_views
+    from .pulses.cli import pulse_group
+    from .reports import views as reports_views
+    from .reports.cli import report_command
+    from .webhooks import views as webhooks_views
+
+    for module in MODEL_MODULES:
+        importlib.import_module(f".{module}", __name__)
+
     app = Flask(
         __name__,
         template_folder=str(_template_folder()),

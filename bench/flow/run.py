@@ -42,7 +42,13 @@ ROOT = Path(__file__).resolve().parents[2]
 SUBMIT = ROOT / "bench" / "submit"
 sys.path.insert(0, str(ROOT))
 
-from bench.common import app_env, run_in_threads, start_gunicorn, stop  # noqa: E402
+from bench.common import (  # noqa: E402
+    app_env,
+    run_in_threads,
+    start_gunicorn,
+    stop,
+    worker_memory,
+)
 from bench.submit.run import CSRF, PER_CYCLE, form_body, seed  # noqa: E402
 
 
@@ -111,19 +117,6 @@ def run_visits(port: int, paths: list[str], body_for, thanks: str, threads: int)
         "get_ms": 1000 * statistics.median(g for _, g, _ in results),
         "post_ms": 1000 * statistics.median(p for *_, p in results),
     }
-
-
-def worker_memory(server: subprocess.Popen) -> list[tuple[int, float, float]]:
-    """(pid, RSS MB, PSS MB) of each gunicorn worker of ``server`` (Linux /proc)."""
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-    figures = []
-    for pid in map(int, children):
-        status = Path(f"/proc/{pid}/status").read_text()
-        rss = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-        pss = next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
-        figures.append((pid, rss / 1024, pss / 1024))
-    return figures
 
 
 def main() -> int:

@@ -25,14 +25,13 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from .checks import find_problem
+from .formats import FORMATS
 from .tallies import DEFAULT_COACHEE, RATING_COLUMNS
 
 #: Reports progress: (bytes read so far, bytes in all).
 Progress = Callable[[int, int], None]
 #: Score cells meaning "Don't know" (compared case-insensitively, spaces stripped).
 DONT_KNOW: tuple[str, ...] = ("", "na", "n/a", "nan")
-#: Formats of :func:`write_gap_table`.
-FORMATS: tuple[str, ...] = ("csv", "html", "xlsx")
 #: Decimal places of the figures in a written gap table.
 DECIMALS = 4
 #: Text cells starting with one of these would run as a formula in a spreadsheet.

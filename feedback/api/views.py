@@ -9,14 +9,11 @@ queued leaves after the commit, as on the pages.
 
 from datetime import UTC, datetime
 
-import numpy as np
-import pandas as pd
 from flask import Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import tokens as token_services
-from ..analysis.io import DECIMALS
 from ..coaching import audit
 from ..coaching import services as coaching
 from ..coaching.models import Coachee as CoacheeRow
@@ -110,6 +107,11 @@ def _nomination(invite: Invite) -> s.Nomination:
 def shown(value):
     """A figure as the API gives it: null where the guard hides it (NaN, NA, None),
     whole counts as integers, other figures rounded as in the gap CSV."""
+    import numpy as np  # only results have figures: pandas is loaded by then
+    import pandas as pd
+
+    from ..analysis.io import DECIMALS
+
     if isinstance(value, str):
         return value
     if value is None or pd.isna(value):

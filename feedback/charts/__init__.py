@@ -8,10 +8,15 @@ bars and cells — and every chart has a table with the same figures on its page
 screen readers and for print.
 """
 
-import math
+from __future__ import annotations
 
-import pandas as pd
-import plotly.graph_objects as go
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import plotly.graph_objects as go
+
 
 #: Colours that stay apart for the common kinds of colour blindness (Okabe & Ito).
 SELF_COLOUR = "#D55E00"
@@ -160,6 +165,8 @@ def _labels(keys, item_texts: dict[str, str]) -> tuple[list[str], list[str]]:
 
 
 def _missing(value) -> bool:
+    import pandas as pd
+
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
@@ -177,6 +184,8 @@ def self_vs_others(
     group on one line from 1 to the top of ``scale`` (default: the shipped 1–5 scale).
     Dots on a shared axis compare better than a radar chart, whose area exaggerates
     differences and whose order of spokes changes the picture."""
+    import plotly.graph_objects as go
+
     frame = competencies.iloc[::-1]
     figure = go.Figure()
     y = frame["competency"].tolist()
@@ -249,6 +258,8 @@ def gap_by_item(
     so both read without hovering and without colour. Agreement below ``threshold``
     (the rules' R) is marked "split". The axis spans the largest gap a scale of
     ``scale_points`` points allows."""
+    import plotly.graph_objects as go
+
     frame = items.dropna(subset=["gap"]).sort_values("gap", kind="stable")
     figure = go.Figure()
     for category, colour in CATEGORY_COLOURS.items():
@@ -356,6 +367,8 @@ def group_heatmap(
     """Groups compared: a heatmap of the mean per competency (rows) and group (columns:
     self, each shown group, all others), coloured over 1..``scale_points``. A hidden
     cell is empty, without hover text; every shown cell has its figure written in it."""
+    import plotly.graph_objects as go
+
     columns = heatmap_columns(groups)
     z: list[list[float | None]] = []
     text: list[list[str]] = []
@@ -409,6 +422,8 @@ def answer_spread(
     """How many raters gave each score, per statement: stacked bars of the counts of
     each point of ``scale`` (1..A), the count written on each segment. Statements whose
     figures are hidden are left out."""
+    import plotly.graph_objects as go
+
     labels = dict(scale)
     colours, patterns = score_colours(len(scale)), score_patterns(len(scale))
     frame = items[items["count_1"].notna()]
@@ -450,6 +465,8 @@ def predictions(table: pd.DataFrame, scale: list[tuple[int, str]] | None = None)
     """Self, predicted and actual side by side per competency and group, from
     :func:`feedback.dashboard.insights.prediction_table` (shown groups only), on the
     cycle's ``scale`` (default: the shipped 1–5 scale)."""
+    import plotly.graph_objects as go
+
     frame = table.iloc[::-1]
     y = [f"{c} · {g}" for c, g in zip(frame["competency"], frame["group_name"], strict=True)]
     figure = go.Figure()
@@ -483,6 +500,8 @@ def trend(table: pd.DataFrame, scale_points: int = 5) -> go.Figure:
     """The change per competency between two cycles, for self, others and the gap, from
     the engine's trend frame: grouped bars, each with its own pattern and its figure;
     the axis spans the largest change a scale of ``scale_points`` points allows."""
+    import plotly.graph_objects as go
+
     figure = go.Figure()
     y = table["competency"].tolist()
     for column, name, colour, pattern in (

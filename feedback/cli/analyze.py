@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from feedback.analysis import FORMATS, RatingsInputError, Rules, item_stats
-from feedback.analysis.io import read_ratings_csv, write_gap_table
+from feedback.analysis.formats import FORMATS
 
 #: Files from this size get a progress indication (when stderr is a terminal).
 PROGRESS_FROM_BYTES = 50 * 1024 * 1024
@@ -87,6 +86,11 @@ def analyze_command(
     subordinate, partner), item_key, competency and score (1-5; empty or "na" for
     don't know), one row per rater and item.
     """
+    # Imported here, not at the top: the web app registers this command, and its
+    # workers need no pandas (bench/README.md, "A worker's memory").
+    from feedback.analysis import RatingsInputError, Rules, item_stats
+    from feedback.analysis.io import read_ratings_csv, write_gap_table
+
     rules = Rules() if min_group_size is None else Rules(min_group_size=min_group_size)
     if not output.parent.is_dir():
         raise click.BadParameter(

@@ -1,9 +1,10 @@
 """The coach's cohort overview and a coachee's trend, through the analysis engine."""
 
+from __future__ import annotations
+
 import math
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .. import analysis
 from ..accounts.models import Coach
@@ -13,6 +14,10 @@ from ..raters.services import progress
 from ..ratings.frames import ratings_frame
 from ..ratings.results import CycleReport, cache_scope, cycle_report, remembered, rules_for
 from ..vocabulary import CycleState
+
+if TYPE_CHECKING:
+    pass
+
 
 #: Columns the cohort table can be sorted by, with their labels.
 SORTS = {
@@ -96,6 +101,8 @@ def _summaries(analysed: list[Cycle]) -> dict[str, dict]:
     """The engine's cohort_summary rows by coachee id, for these closed cycles. Closed
     cycles do not change, so the summary is kept (in the cycle reports' cache) until
     one of them is closed again or another coachee's cycle closes."""
+    import pandas as pd
+
     rules = strictest_rules(analysed)
     key = (
         "cohort",
@@ -116,6 +123,8 @@ def _summaries(analysed: list[Cycle]) -> dict[str, dict]:
 
 
 def _sort_value(row: CohortRow, key: str):
+    import pandas as pd
+
     if key == "name":
         return row.coachee.name.casefold()
     if key == "response_rate":

@@ -1,6 +1,9 @@
 """The coach's cycle dashboard, cohort overview and trend pages."""
 
-import pandas as pd
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
@@ -17,6 +20,10 @@ from ..vocabulary import GROUP_LABELS, CycleState, InviteState
 from . import cohort as cohort_service
 from .forms import KeepResultsForm
 from .lifecycle import portal_link_problem
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 bp = Blueprint("dashboard", __name__)
 
@@ -165,6 +172,8 @@ def _on_statements(cycle, report, keys: set[str]) -> pd.DataFrame:
 @bp.app_template_filter("shown")
 def shown_text(value) -> str:
     """A label for a template: empty when missing (None, NaN, pandas' NA)."""
+    import pandas as pd
+
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
     return str(value)

@@ -7,11 +7,15 @@ predictions or goals. A figure the guard hid stays hidden: its row is left out.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..analysis import Rules
 from ..analysis.rules import TOLERANCE
 from ..vocabulary import RATER_GROUPS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 #: What a row of :func:`prediction_table` tells the coach.
 KNOWS = "knows others see it differently"
@@ -60,6 +64,8 @@ def prediction_table(
         when they differ and the prediction misses by T or more too; SAME_VIEW when
         self is within T of actual.
     """
+    import pandas as pd
+
     rows = []
     t = rules.gap_threshold - TOLERANCE
     for record in competencies.to_dict("records"):

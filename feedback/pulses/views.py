@@ -15,7 +15,6 @@ from ..raters.reminders import reminded_message
 from ..ratings.results import cycle_report
 from ..vocabulary import ANSWERABLE, GROUP_LABELS, RATER_GROUPS, InviteState
 from . import services
-from .results import pulse_results
 
 #: The coach's pages.
 bp = Blueprint("pulses", __name__)
@@ -119,6 +118,10 @@ def _pulse_page(pulse, status: int = 200):
         item.key: item.rater_text.replace("{name}", cycle.coachee.first_name)
         for item in cycle.questionnaire.items
     }
+    # Imported here: the results need pandas, which a worker loads only when a coach
+    # first looks at figures (bench/README.md, "A worker's memory").
+    from .results import pulse_results
+
     return render_template(
         "pulses/pulse.html",
         pulse=pulse,

@@ -1,7 +1,10 @@
 """Reading answers back: the coachee's own, and every submitted one in the analysis's
 long format (docs/analysis.md "Input"), which :mod:`.results` hands to the guarded engine."""
 
-import pandas as pd
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
 from ..coaching.models import Cycle
@@ -10,6 +13,9 @@ from ..questionnaires.models import Competency, Item, OpenQuestion
 from ..vocabulary import SELF
 from .answers import Answers
 from .models import OpenAnswer, Rating, Response
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def self_response(cycle: Cycle) -> Response | None:
@@ -40,6 +46,8 @@ def ratings_frame(cycle: Cycle, *, with_held: bool = False) -> pd.DataFrame:
 
     Only the answers in the results, unless ``with_held``: then the held ones too, and
     a column ``late`` that is true for them (what :mod:`.held` weighs at a close)."""
+    import pandas as pd
+
     rows = db.session.execute(
         select(
             Response.id,
@@ -65,6 +73,8 @@ def ratings_frame(cycle: Cycle, *, with_held: bool = False) -> pd.DataFrame:
 def comments_frame(cycle: Cycle) -> pd.DataFrame:
     """Submitted open answers of ``cycle`` that are in the results: group,
     question_key, text."""
+    import pandas as pd
+
     rows = db.session.execute(
         select(Response.group, OpenQuestion.key, OpenAnswer.text)
         .join(OpenAnswer, OpenAnswer.response_id == Response.id)

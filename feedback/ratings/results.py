@@ -6,15 +6,15 @@ A closed cycle cannot change (no answer is accepted after closing), so its resul
 kept in memory, keyed by the cycle, its closing time and its rules.
 """
 
+from __future__ import annotations
+
 import hashlib
 import hmac
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import plotly.io
 from cachetools import LRUCache
 from flask import current_app
 from jinja2.utils import htmlsafe_json_dumps
@@ -24,6 +24,10 @@ from .. import analysis, charts
 from ..coaching.models import Cycle
 from ..vocabulary import RATER_GROUPS, CycleState
 from .frames import comments_frame, ratings_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 HEADLINE = "headline"
 #: How many closed cycles' results each process keeps.
@@ -105,6 +109,8 @@ def comment_seed(cycle: Cycle) -> int:
 def cycle_results(cycle: Cycle, *, seed: int | None = None) -> CycleResults | None:
     """Compute the dashboard's figures for ``cycle`` (guarded, ready to show); None when
     no rater answered, as there is then nothing to compare."""
+    import pandas as pd
+
     rules = rules_for(cycle)
     ratings = ratings_frame(cycle)
     if not (ratings["group"] != "self").any():
@@ -217,6 +223,8 @@ def remembered(key: tuple, build: Callable[[], Any]) -> Any:
 
 
 def _build_report(cycle: Cycle) -> CycleReport | None:
+    import pandas as pd
+
     results = cycle_results(cycle, seed=comment_seed(cycle))
     if results is None:
         return None
@@ -272,4 +280,6 @@ def safe_json(figure) -> Markup:
     """A figure's JSON, safe inside a ``<script type="application/json">`` element:
     Jinja's escaping of ``<``, ``>``, ``&`` and ``'`` (as for ``|tojson``) over
     plotly's own JSON encoder, which knows numpy arrays."""
+    import plotly.io
+
     return htmlsafe_json_dumps(figure, dumps=plotly.io.to_json)

@@ -2,7 +2,7 @@
 
 from flask import render_template
 
-from ..analysis import explanation_to_coachee
+from .. import analysis
 from ..coaching.models import Cycle
 from ..extensions import db
 from ..raters.services import progress
@@ -73,5 +73,5 @@ def _render(cycle: Cycle) -> str | None:
         results=report.results,
         progress=progress(cycle),
         group_labels=GROUP_LABELS,
-        explain_to_coachee=explanation_to_coachee,
+        explain_to_coachee=analysis.explanation_to_coachee,
     )

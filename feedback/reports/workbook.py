@@ -21,12 +21,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import xlsxwriter
 
 from ..coaching.models import Cycle
 from ..vocabulary import GROUP_LABELS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 #: Places that figures for people are rounded to.
 PLACES = 2
@@ -55,6 +59,8 @@ def neutral(value: str) -> str:
 
 def missing(value) -> bool:
     """True for an empty figure: None, pandas' NA, NaN (a hidden or undefined figure)."""
+    import pandas as pd
+
     if value is None or value is pd.NA:
         return True
     try:
