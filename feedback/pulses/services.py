@@ -27,6 +27,11 @@ from .models import Pulse, PulseInvite, PulseResponse, PulseScore, new_pulse_res
 
 #: The kinds of mail of a pulse (and their templates): the invitation and a reminder.
 INVITE_MAIL, REMINDER_MAIL = "pulse_invite", "pulse_reminder"
+#: The subjects of the pulse's emails, by kind.
+SUBJECTS = {
+    INVITE_MAIL: "A quick follow-up for {coachee}",
+    REMINDER_MAIL: "Reminder: a quick follow-up for {coachee}",
+}
 #: How many statements a pulse re-checks at most.
 MAX_STATEMENTS = 3
 #: The pulse's own open question, asked of every rater.
@@ -196,11 +201,7 @@ def _mail(invite: PulseInvite, pulse: Pulse, kind: str, on: date) -> dict:
     """One pulse email as an outbox row; the link is signed when it is sent."""
     cycle = pulse.cycle
     coachee = cycle.coachee
-    subject = (
-        f"A quick follow-up for {coachee.name}"
-        if kind == INVITE_MAIL
-        else f"Reminder: a quick follow-up for {coachee.name}"
-    )
+    subject = SUBJECTS[kind].format(coachee=coachee.name)
     return outbox_row(
         kind,
         to=invite.email,

@@ -13,6 +13,7 @@ from ..database import commit
 from ..plans.services import goals_of
 from ..raters.reminders import reminded_message
 from ..ratings.results import cycle_report
+from ..timeutil import today
 from ..vocabulary import ANSWERABLE, GROUP_LABELS, RATER_GROUPS, InviteState
 from . import services
 
@@ -83,7 +84,7 @@ def new_pulse(cycle_id: int):
         goal_keys = list(dict.fromkeys(goal.item_key for goal in goals_of(cycle)))
         values = {
             "statements": goal_keys[: services.MAX_STATEMENTS],
-            "closes_on": (services.today() + services.DEFAULT_LENGTH).isoformat(),
+            "closes_on": (today() + services.DEFAULT_LENGTH).isoformat(),
             "raters": "",
         }
         return _new_page(cycle, values, {})
