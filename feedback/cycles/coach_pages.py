@@ -128,6 +128,7 @@ def new_cycle(coachee_id: int):
             approve_nominations=form.approve_nominations.data,
             minimums=form.minimums,
             questionnaire=questionnaire_for_cycle(current_user, form.questionnaire.data),
+            language=form.language.data,
         )
         commit()
         flash(f"The cycle is open. {coachee.name} has been sent their link.", "success")

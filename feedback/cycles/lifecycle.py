@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from .. import i18n
 from ..coaching import audit
 from ..coaching.models import Coachee, Cycle
 from ..coaching.services import portal_url
@@ -85,14 +86,18 @@ def start_cycle(
     questionnaire: Questionnaire | None = None,
     approve_nominations: bool = False,
     minimums: dict[str, int] | None = None,
+    language: str = "en",
 ) -> Cycle:
     """Open a cycle on ``questionnaire`` (default: the shipped one; the caller checks it
     is the coach's, see ``coaching.questionnaires.questionnaire_for_cycle``) and queue
     the coachee's portal link. ``approve_nominations``: the coachee's nominations wait
     for the coach. ``minimums`` (``min_boss``, ``min_peers``, ``min_subordinates``,
     ``min_raters``; none when not given) never change ``min_group_size``, the anonymity
-    threshold."""
+    threshold. ``language``: what raters are invited in unless nominated in another."""
     check_deadline(closes_on)
+    if not i18n.known(language):
+        spoken = ", ".join(i18n.LANGUAGES)
+        raise ValueError(f"“{language}” is not a language we speak; use {spoken}")
     minimums = minimums or {}
     unknown = set(minimums) - {"min_boss", "min_peers", "min_subordinates", "min_raters"}
     if unknown or any(not 0 <= value <= MAX_RATERS_PER_CYCLE for value in minimums.values()):
@@ -105,6 +110,7 @@ def start_cycle(
         boss_exempt=boss_exempt,
         min_group_size=current_app.config["MIN_GROUP_SIZE"],
         approve_nominations=approve_nominations,
+        language=language,
         **minimums,
         state=CycleState.OPEN,
     )

@@ -1,5 +1,5 @@
 """The answer form's grid of statements, drawn from pieces made once per questionnaire
-version and audience.
+version, audience and language.
 
 A stored questionnaire version never changes once a cycle uses it, so each statement's
 wording and radio buttons are escaped and joined once (per app, like the form class in
@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from ..questionnaires.models import Questionnaire
@@ -72,7 +74,7 @@ def _build(questionnaire: Questionnaire, audience: str, choices) -> _Grid:
         )
         statements.append((str(escape(competency.title)), rows))
     buttons = {}
-    for _, rows in statements:
+    for _title, rows in statements:
         for row in rows:
             name = escape(f"item-{row.key}")
             buttons[row.key] = tuple(
@@ -101,14 +103,18 @@ def _build(questionnaire: Questionnaire, audience: str, choices) -> _Grid:
     scale_open = f'<div class="scale cols-{len(choices)} points-{questionnaire.scale_points}">'
     dont_know = questionnaire.dont_know_label
     needs_answer = (
-        f"Please choose an answer, or “{dont_know}”." if dont_know else "Please choose an answer."
+        _("Please choose an answer, or “%(dont_know)s”.", dont_know=dont_know)
+        if dont_know
+        else _("Please choose an answer.")
     )
     return _Grid(tuple(statements), buttons, ends, questions, scale_open, needs_answer)
 
 
 def _grid(questionnaire: Questionnaire, audience: str, choices) -> _Grid:
     cache = current_app.extensions.setdefault("answer_grids", {})
-    key = (questionnaire.id, questionnaire.key, questionnaire.version, audience)
+    # The pieces are in the page's language: one grid per language.
+    language = str(get_locale() or "en")
+    key = (questionnaire.id, questionnaire.key, questionnaire.version, audience, language)
     grid = cache.get(key)
     if grid is None:
         grid = cache[key] = _build(questionnaire, audience, choices)
