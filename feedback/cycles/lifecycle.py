@@ -37,7 +37,7 @@ from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import queue_message
 from ..questionnaires.models import Questionnaire
 from ..questionnaires.store import stored_questionnaire
-from ..raters.services import MAX_RATERS_PER_CYCLE, progress
+from ..raters.services import MAX_RATERS_PER_CYCLE, language_missing, progress
 from ..ratings.held import admit_held_answers, discard_held_answers, shown_rater_answers
 from ..reports.released import release as release_report
 from ..timeutil import today
@@ -98,13 +98,16 @@ def start_cycle(
     if not i18n.known(language):
         spoken = ", ".join(i18n.LANGUAGES)
         raise ValueError(f"“{language}” is not a language we speak; use {spoken}")
+    questionnaire = questionnaire or stored_questionnaire()
+    if language not in questionnaire.languages:
+        raise ValueError(language_missing(language, questionnaire.languages))
     minimums = minimums or {}
     unknown = set(minimums) - {"min_boss", "min_peers", "min_subordinates", "min_raters"}
     if unknown or any(not 0 <= value <= MAX_RATERS_PER_CYCLE for value in minimums.values()):
         raise ValueError(f"a minimum is a number of raters from 0 to {MAX_RATERS_PER_CYCLE}")
     cycle = Cycle(
         coachee=coachee,
-        questionnaire=questionnaire or stored_questionnaire(),
+        questionnaire=questionnaire,
         closes_on=closes_on,
         welcome_note=welcome_note.strip(),
         boss_exempt=boss_exempt,

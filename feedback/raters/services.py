@@ -166,8 +166,11 @@ def nominate(
     state = InviteState.AWAITING if wait_for_coach else InviteState.PENDING
     rows: list[dict] = []
     refused: list[tuple[Nomination, str]] = []
+    languages = cycle.questionnaire.languages
     for nomination in nominations:
-        if nomination.email == own_address:
+        if nomination.language and nomination.language not in languages:
+            refused.append((nomination, language_missing(nomination.language, languages)))
+        elif nomination.email == own_address:
             refused.append((nomination, "that is your own address; the self-assessment is yours"))
         elif nomination.email in existing:
             refused.append((nomination, f"{nomination.email} is already invited"))
@@ -195,6 +198,16 @@ def nominate(
     if not wait_for_coach:
         queue_messages(invitations(created, cycle))
     return created, refused
+
+
+def language_missing(language: str, languages: tuple[str, ...]) -> str:
+    """Why a rater cannot be asked in ``language``: the cycle's questionnaire has only
+    ``languages``."""
+    names = ", ".join(i18n.LANGUAGES[code] for code in languages if code in i18n.LANGUAGES)
+    return (
+        f"this cycle's questionnaire is not written in {i18n.LANGUAGES.get(language, language)}; "
+        f"it is in {names}"
+    )
 
 
 def awaiting_approval(cycle: Cycle) -> list[Invite]:
@@ -338,9 +351,13 @@ def save_draft(invite: Invite, answers: Answers) -> None:
 
 def choose_language(invite: Invite, language: str) -> None:
     """The rater's own choice of language for their form and the mail still to come;
-    raises AlreadyAnswered once the invite can no longer be answered."""
+    raises AlreadyAnswered once the invite can no longer be answered, and ValueError
+    for a language the cycle's questionnaire is not written in."""
     if invite.state not in ANSWERABLE:
         raise AlreadyAnswered
+    languages = invite.cycle.questionnaire.languages
+    if language not in languages:
+        raise ValueError(language_missing(language, languages))
     invite.language = language
     db.session.flush()
 

@@ -137,7 +137,7 @@ def _switch_language(invite, form, language: str, token: str):
     the reminders follow). What they had chosen on the page is kept as their draft; a
     posted form that cannot be kept as it is (a text too long) leaves the saved draft
     as it was."""
-    if not i18n.known(language):
+    if not i18n.known(language) or language not in invite.cycle.questionnaire.languages:
         flash(_("That language is not offered."), "error")
         return redirect(url_for("raters.show_form", token=token))
     try:
