@@ -21,10 +21,11 @@ from pathlib import Path
 
 import click
 from babel import negotiate_locale
+from babel.dates import format_date
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_app_context, has_request_context, request
 from flask.cli import AppGroup
 from flask_babel import get_locale, refresh
 
@@ -38,6 +39,43 @@ SOURCE_LANGUAGE = "en"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 #: What extraction reads (Python and Jinja), relative to the project's root.
 BABEL_CONFIG = "babel.cfg"
+
+
+#: What a person may type for a language (lower case): its code, its English name and
+#: its name in itself, with and without accents.
+LANGUAGE_WORDS = {
+    **{code: code for code in LANGUAGES},
+    "english": "en",
+    "german": "de",
+    "deutsch": "de",
+    "french": "fr",
+    "français": "fr",
+    "francais": "fr",
+    "spanish": "es",
+    "español": "es",
+    "espanol": "es",
+    "castellano": "es",
+}
+
+
+def parse_language(raw: str) -> str:
+    """The code of the language ``raw`` names ("de", "German", "Deutsch", any case);
+    raises ValueError with a message that says what is accepted."""
+    code = LANGUAGE_WORDS.get(" ".join(raw.lower().split()))
+    if code is None:
+        raise ValueError(
+            f"“{raw.strip()}” is not a language we speak; use {', '.join(LANGUAGES)} "
+            "or a name such as German or Deutsch"
+        )
+    return code
+
+
+def format_deadline(day) -> str:
+    """A date as a deadline reads in the current language: "15 January 2027",
+    "15. Januar 2027", "15 janvier 2027", "15 de enero de 2027"."""
+    language = page_language() if has_app_context() else SOURCE_LANGUAGE
+    pattern = "d MMMM y" if language == SOURCE_LANGUAGE else "long"
+    return format_date(day, pattern, locale=language)
 
 
 def known(language: str | None) -> str | None:
@@ -151,6 +189,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(page_language=page_language, LANGUAGES=LANGUAGES)
+    app.add_template_filter(format_deadline, "deadline")
     app.cli.add_command(translations_command)
 
     @app.after_request

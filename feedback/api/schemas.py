@@ -238,6 +238,8 @@ class NominationIn(BaseModel):
     email: EmailStr = Field(max_length=254)
     group: RaterGroup
     name: str = Field(default="", max_length=120)
+    #: The language of the rater's emails and form; none: the cycle's.
+    language: Literal["en", "de", "fr", "es"] | None = None
 
     _name = field_validator("name")(_no_nul)
 

@@ -461,7 +461,11 @@ def nominate_raters(cycle_id: int, json: s.NominationsIn):
         except ValueError as exc:
             problems.append({"loc": ("raters", index, "email"), "msg": str(exc), "type": "email"})
             continue
-        nominations.append(raters.Nomination(email=email, group=rater.group, name=rater.name))
+        nominations.append(
+            raters.Nomination(
+                email=email, group=rater.group, name=rater.name, language=rater.language
+            )
+        )
     if problems:
         raise validation_problem(problems)
     try:

@@ -17,9 +17,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .. import i18n
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -53,6 +55,13 @@ DEFAULTS = {
         "of their coaching with {coach}.\n\n"
         "Answers are open until the end of {deadline}. It takes 10 to 15 minutes.",
     ),
+}
+
+#: The default subjects in the rater's language: the service's words, translated (a
+#: coach's own subject is sent as they wrote it).
+DEFAULT_SUBJECTS = {
+    "invite": _l("{coachee} asks for your feedback"),
+    "reminder": _l("Reminder: {coachee} asks for your feedback"),
 }
 
 # A doubled brace, a name in braces, or a brace on its own (in this order).
@@ -121,8 +130,9 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 def deadline_words(closes_on: date) -> str:
-    """The deadline as raters read it: "14 June 2026"."""
-    return f"{closes_on.day} {closes_on.strftime('%B %Y')}"
+    """The deadline as raters read it, in the current language: "14 June 2026",
+    "14. Juni 2026"."""
+    return i18n.format_deadline(closes_on)
 
 
 def values_for(*, coachee_name: str, closes_on: date, coach_name: str) -> dict[str, str]:
@@ -210,5 +220,7 @@ def reset(coach_id: int, kind: str) -> bool:
 
 
 def subject_for(coach_id: int, kind: str, values: dict[str, str]) -> str:
-    """The subject of a ``kind`` email, filled in, as it is queued."""
-    return fill(wording(coach_id, kind).subject, values)
+    """The subject of a ``kind`` email, filled in, as it is queued: the coach's own as
+    written, else the default in the current language."""
+    chosen = wording(coach_id, kind)
+    return fill(chosen.subject if chosen.own else str(DEFAULT_SUBJECTS[kind]), values)

@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from .. import i18n
 from ..accounts.services import coach_by_email
 from ..coaching.models import Coachee, Cycle
 from ..coaching.questionnaires import questionnaire_for_cycle
@@ -54,6 +55,13 @@ def _parse_date(_ctx, _param, value: str | None) -> date | None:
         raise click.BadParameter("use the form YYYY-MM-DD") from exc
 
 
+def _parse_language(_ctx, _param, value: str) -> str:
+    try:
+        return i18n.parse_language(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @cycle_group.command("create")
 @click.option("--coach", "coach_email", required=True, help="Email of the coach.")
 @click.option("--coachee-name", required=True)
@@ -85,6 +93,13 @@ def _parse_date(_ctx, _param, value: str | None) -> date | None:
     "questionnaire_key",
     help="Key of the default or of one of the coach's questionnaires (its latest version).",
 )
+@click.option(
+    "--language",
+    default="en",
+    show_default=True,
+    callback=_parse_language,
+    help="The language raters are invited in unless nominated in another (de, fr, es, en).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @with_appcontext
 def create_cycle_command(
@@ -98,6 +113,7 @@ def create_cycle_command(
     min_subordinates: int,
     min_raters: int,
     questionnaire_key: str | None,
+    language: str,
     as_json: bool,
 ) -> None:
     """Start a cycle for a coachee (added if new) and queue their portal email. The
@@ -127,6 +143,7 @@ def create_cycle_command(
             closes_on=closes,
             questionnaire=questionnaire,
             approve_nominations=approve_nominations,
+            language=language,
             minimums={
                 "min_boss": min_boss,
                 "min_peers": min_peers,

@@ -21,7 +21,7 @@ from ..database import commit
 from ..journey.services import overdue_steps
 from ..raters import services as raters
 from ..raters.reminders import remind_everyone
-from ..raters.services import answer_shortfall, minimums_of, progress
+from ..raters.services import answer_shortfall, language_missing, minimums_of, progress
 from ..reports.released import ReleaseError
 from ..vocabulary import GROUP_LABELS, CycleState, CycleStateError
 from . import lifecycle, nominee_pages
@@ -120,6 +120,11 @@ def new_cycle(coachee_id: int):
     coachee = services.coachee_of(current_user, coachee_id)
     form = CycleForm(coach=current_user)
     if form.validate_on_submit():
+        questionnaire = questionnaire_for_cycle(current_user, form.questionnaire.data)
+        if form.language.data not in questionnaire.languages:
+            why = language_missing(form.language.data, questionnaire.languages)
+            form.language.errors = [why[0].upper() + why[1:] + "."]
+            return render_template("coaching/new_cycle.html", coachee=coachee, form=form), 400
         cycle = lifecycle.start_cycle(
             coachee,
             closes_on=form.closes_on.data,
@@ -127,7 +132,8 @@ def new_cycle(coachee_id: int):
             boss_exempt=form.boss_exempt.data,
             approve_nominations=form.approve_nominations.data,
             minimums=form.minimums,
-            questionnaire=questionnaire_for_cycle(current_user, form.questionnaire.data),
+            questionnaire=questionnaire,
+            language=form.language.data,
         )
         commit()
         flash(f"The cycle is open. {coachee.name} has been sent their link.", "success")

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -24,6 +25,7 @@ from wtforms.validators import (
 
 from ..coaching.questionnaires import questionnaire_choices
 from ..coaching.services import coachee_with_email
+from ..i18n import LANGUAGES
 from ..questionnaires import default_questionnaire
 from ..raters.services import DEFAULT_MINIMUM_IN_ALL, DEFAULT_MINIMUMS, MAX_RATERS_PER_CYCLE
 from ..timeutil import today
@@ -113,6 +115,12 @@ class CycleForm(FlaskForm):
 
     questionnaire = SelectField(
         "Questionnaire", validate_choice=True, default=lambda: default_questionnaire().key
+    )
+    language = SelectField(
+        _l("Raters are invited in"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+        default="en",
+        description=_l("The coachee can choose another language for each rater."),
     )
 
     def __init__(self, *args, coach=None, **kwargs) -> None:

@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from .. import i18n
 from ..coaching import audit
 from ..coaching.models import Coachee, Cycle
 from ..coaching.services import portal_url
@@ -36,7 +37,7 @@ from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import queue_message
 from ..questionnaires.models import Questionnaire
 from ..questionnaires.store import stored_questionnaire
-from ..raters.services import MAX_RATERS_PER_CYCLE, progress
+from ..raters.services import MAX_RATERS_PER_CYCLE, language_missing, progress
 from ..ratings.held import admit_held_answers, discard_held_answers, shown_rater_answers
 from ..reports.released import release as release_report
 from ..timeutil import today
@@ -85,26 +86,34 @@ def start_cycle(
     questionnaire: Questionnaire | None = None,
     approve_nominations: bool = False,
     minimums: dict[str, int] | None = None,
+    language: str = "en",
 ) -> Cycle:
     """Open a cycle on ``questionnaire`` (default: the shipped one; the caller checks it
     is the coach's, see ``coaching.questionnaires.questionnaire_for_cycle``) and queue
     the coachee's portal link. ``approve_nominations``: the coachee's nominations wait
     for the coach. ``minimums`` (``min_boss``, ``min_peers``, ``min_subordinates``,
     ``min_raters``; none when not given) never change ``min_group_size``, the anonymity
-    threshold."""
+    threshold. ``language``: what raters are invited in unless nominated in another."""
     check_deadline(closes_on)
+    if not i18n.known(language):
+        spoken = ", ".join(i18n.LANGUAGES)
+        raise ValueError(f"“{language}” is not a language we speak; use {spoken}")
+    questionnaire = questionnaire or stored_questionnaire()
+    if language not in questionnaire.languages:
+        raise ValueError(language_missing(language, questionnaire.languages))
     minimums = minimums or {}
     unknown = set(minimums) - {"min_boss", "min_peers", "min_subordinates", "min_raters"}
     if unknown or any(not 0 <= value <= MAX_RATERS_PER_CYCLE for value in minimums.values()):
         raise ValueError(f"a minimum is a number of raters from 0 to {MAX_RATERS_PER_CYCLE}")
     cycle = Cycle(
         coachee=coachee,
-        questionnaire=questionnaire or stored_questionnaire(),
+        questionnaire=questionnaire,
         closes_on=closes_on,
         welcome_note=welcome_note.strip(),
         boss_exempt=boss_exempt,
         min_group_size=current_app.config["MIN_GROUP_SIZE"],
         approve_nominations=approve_nominations,
+        language=language,
         **minimums,
         state=CycleState.OPEN,
     )

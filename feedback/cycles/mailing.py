@@ -3,6 +3,7 @@ of each message of a batch, loaded as they are when it is sent."""
 
 from typing import Any
 
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -26,7 +27,8 @@ def message_contexts(messages: list[OutboxMessage]) -> dict[int, dict[str, Any]]
     ``coachee``, ``coach``, ``reply_to_names`` (the coach's name under their address,
     so a reply-to the coach shows who reads it), and for a rater's invitation or
     reminder the coach's own text when they wrote one (``own_text``, filled in, and
-    ``own_paragraphs`` for the HTML part). Three queries for the batch."""
+    ``own_paragraphs`` for the HTML part), and ``language``, the one a rater's mail is
+    written in (the invite's, else the cycle's). Three queries for the batch."""
     invites = _by_id(Invite, {m.invite_id for m in messages if m.invite_id})
     cycles = _by_id(
         Cycle,
@@ -43,16 +45,22 @@ def message_contexts(messages: list[OutboxMessage]) -> dict[int, dict[str, Any]]
         cycle = cycles.get(message.cycle_id)
         coachee = cycle.coachee if cycle is not None else None
         coach = coachee.coach if coachee is not None else None
+        invite = invites.get(message.invite_id)
         contexts[message.id] = {
-            "invite": invites.get(message.invite_id),
+            "invite": invite,
             "cycle": cycle,
             "coachee": coachee,
             "coach": coach,
             "reply_to_names": {coach.email.lower(): coach.name} if coach is not None else {},
         }
+        if invite is not None:
+            contexts[message.id]["language"] = invite.speaks
         text = own.get((coach.id, message.kind)) if coach is not None else None
         if text is not None:
-            contexts[message.id].update(_own_text(text.body, cycle))
+            # The coach's words stay as written; the deadline in them reads as the
+            # rater's language writes dates.
+            with force_locale(contexts[message.id].get("language", "en")):
+                contexts[message.id].update(_own_text(text.body, cycle))
     return contexts
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from ..coaching.services import cycle_for_portal_token
 from ..database import commit
 from ..extensions import db
+from ..i18n import LANGUAGES
 from ..raters import services as raters
 from ..raters.reminders import remind_everyone
 from ..ratings.forms import answer_form, form_problem
@@ -85,7 +86,8 @@ def self_assessment(token: str):
 
 @bp.route("/raters", methods=["GET", "POST"])
 def nominate_raters(token: str):
-    """Nominate raters one at a time or as pasted lines ``email, group[, name]``."""
+    """Nominate raters one at a time or as pasted lines ``email, group[, name[, language]]``
+    (each rater's language, default the cycle's)."""
     cycle = cycle_for_portal_token(token)
     pasted = ""
     problems = []
@@ -97,11 +99,9 @@ def nominate_raters(token: str):
             abort(409, "This cycle is closed; no more raters can be invited.")
         text = request.form.get("raters", "")
         if not text.strip() and request.form.get("email"):
-            single = {field: request.form.get(field, "") for field in ("email", "group", "name")}
-            text = ", ".join(
-                request.form.get(field, "").replace(",", " ")
-                for field in ("email", "group", "name")
-            )
+            fields = ("email", "group", "name", "language")
+            single = {field: request.form.get(field, "") for field in fields}
+            text = ", ".join(request.form.get(field, "").replace(",", " ") for field in fields)
         if len(text) > 100_000:
             abort(413)
         nominations, problems = raters.parse_nominations(text)
@@ -151,6 +151,7 @@ def nominate_raters(token: str):
         pasted=pasted,
         single=single,
         groups=RATER_GROUPS,
+        languages=LANGUAGES,
         group_labels=GROUP_LABELS,
     ), status
 

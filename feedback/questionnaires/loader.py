@@ -128,6 +128,49 @@ class OpenQuestion:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """Every text of a questionnaire in one other language, keyed as the questionnaire
+    is (answers stay stored by statement key, whatever language they were given in)."""
+
+    title: str
+    description: str
+    #: Point -> label.
+    scale: dict[int, str] = field(hash=False)
+    dont_know: str | None
+    #: Competency key -> title.
+    competencies: dict[str, str] = field(hash=False)
+    #: Item key -> (self wording, rater wording).
+    items: dict[str, tuple[str, str]] = field(hash=False)
+    #: Open question key -> (self wording, rater wording), None where not asked.
+    open_questions: dict[str, tuple[str | None, str | None]] = field(hash=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """As plain JSON values, to be stored with a questionnaire version."""
+        return {
+            "title": self.title,
+            "description": self.description,
+            "scale": {str(point): label for point, label in self.scale.items()},
+            "dont_know": self.dont_know,
+            "competencies": self.competencies,
+            "items": {key: list(texts) for key, texts in self.items.items()},
+            "open_questions": {key: list(texts) for key, texts in self.open_questions.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Translation:
+        """The inverse of :meth:`to_json`."""
+        return cls(
+            title=data["title"],
+            description=data["description"],
+            scale={int(point): label for point, label in data["scale"].items()},
+            dont_know=data["dont_know"],
+            competencies=dict(data["competencies"]),
+            items={key: tuple(texts) for key, texts in data["items"].items()},
+            open_questions={key: tuple(texts) for key, texts in data["open_questions"].items()},
+        )
+
+
+@dataclass(frozen=True)
 class QuestionnaireSpec:
     """One validated version of a questionnaire, as read from its TOML file."""
 
@@ -138,6 +181,13 @@ class QuestionnaireSpec:
     scale: Scale
     competencies: tuple[Competency, ...]
     open_questions: tuple[OpenQuestion, ...]
+    #: Language code -> the questionnaire in that language (its own texts are English).
+    translations: dict[str, Translation] = field(default_factory=dict, hash=False)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the questionnaire can be answered in, English first."""
+        return ("en", *sorted(self.translations))
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -249,18 +299,40 @@ def spec_of_file(questionnaire: schema.QuestionnaireFile) -> QuestionnaireSpec:
         questionnaire,
         scale,
         ((competency, competency.items) for competency in questionnaire.competencies),
+        translations={
+            code: _translation(table) for code, table in questionnaire.translations.items()
+        },
+    )
+
+
+def _translation(table: schema.TranslationTable) -> Translation:
+    return Translation(
+        title=table.title,
+        description=table.description,
+        scale={int(point): label for point, label in table.scale.items()},
+        dont_know=table.dont_know,
+        competencies=dict(table.competencies),
+        items={key: (t.self_text, t.rater_text) for key, t in table.items.items()},
+        open_questions={
+            key: (t.self_text, t.rater_text) for key, t in table.open_questions.items()
+        },
     )
 
 
 def spec_from_parts(
-    source: Any, scale: Scale, items_by_competency: Iterable[tuple[Any, Iterable[Any]]]
+    source: Any,
+    scale: Scale,
+    items_by_competency: Iterable[tuple[Any, Iterable[Any]]],
+    *,
+    translations: dict[str, Translation] | None = None,
 ) -> QuestionnaireSpec:
     """A spec from anything laid out like one: ``source`` gives the key, version,
     title, description and open questions (key, audience, self_text, rater_text,
     max_length); ``items_by_competency`` pairs each competency (key, title,
     description) with its items (key, self_text, rater_text), in their order. A file
     (:func:`spec_of_file`) and a stored version (``store.spec_of``) are both read back
-    through it, so the two cannot differ in what they copy."""
+    through it, so the two cannot differ in what they copy. ``translations``: the
+    questionnaire in other languages, by code."""
     return QuestionnaireSpec(
         key=source.key,
         version=source.version,
@@ -294,4 +366,5 @@ def spec_from_parts(
             )
             for question in source.open_questions
         ),
+        translations=dict(translations or {}),
     )

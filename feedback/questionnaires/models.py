@@ -5,6 +5,8 @@ the service (the default). Its key is unique across owners; each version is its 
 row, and a version a cycle uses is never changed again (:mod:`.store`).
 """
 
+import json
+
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +32,9 @@ class Questionnaire(db.Model):
     scale_labels: Mapped[str] = mapped_column(Text)
     #: The label of the "Don't know" choice; empty when the scale offers none.
     dont_know_label: Mapped[str] = mapped_column(String(60))
+    #: The questionnaire in other languages (JSON: code -> every text, keyed as the
+    #: questionnaire is; see ``loader.Translation``); None: English only.
+    translations: Mapped[str | None] = mapped_column(Text)
 
     competencies: Mapped[list["Competency"]] = relationship(
         order_by="Competency.position", cascade="all, delete-orphan"
@@ -50,6 +55,24 @@ class Questionnaire(db.Model):
     def scale_points(self) -> int:
         """A, the number of points of the scale (its top score)."""
         return len(self.scale_labels.split("\n"))
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages it can be answered in, English (its own texts) first."""
+        return ("en", *sorted(self.translation_data()))
+
+    def translation_data(self) -> dict:
+        """The stored translations as JSON values, by language code (read once)."""
+        cached = self.__dict__.get("_translation_data")
+        if cached is None:
+            cached = json.loads(self.translations) if self.translations else {}
+            self.__dict__["_translation_data"] = cached
+        return cached
+
+    def translated(self, language: str) -> dict | None:
+        """Every text in ``language`` (as ``loader.Translation.to_json`` gives them), or
+        None for English and for a language it has no translation into."""
+        return self.translation_data().get(language)
 
     def questions_for(self, audience: str) -> list["OpenQuestion"]:
         """Open questions asked of ``"self"`` or of ``"rater"``."""

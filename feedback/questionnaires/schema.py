@@ -268,6 +268,37 @@ class OpenQuestionEntry(_Table):
         return self
 
 
+class ItemTranslation(_Table):
+    """An item in another language: ``key = { self = "…", rater = "…" }``."""
+
+    self_text: SelfWording = Field(alias="self")
+    rater_text: RaterWording = Field(alias="rater")
+
+
+class QuestionTranslation(_Table):
+    """An open question in another language, with the wordings its audience needs."""
+
+    self_text: SelfWording | None = Field(default=None, alias="self")
+    rater_text: OpenRaterWording | None = Field(default=None, alias="rater")
+
+
+#: The languages a questionnaire may be translated into (its own texts are English).
+TRANSLATION_LANGUAGES = ("de", "fr", "es")
+
+
+class TranslationTable(_Table):
+    """``[translations.<code>]``: every text of the questionnaire in one other language,
+    keyed like the file (competencies and items by key, the scale by point)."""
+
+    title: Title
+    description: Annotated[str, _stripped(5_000)]
+    scale: dict[str, Label]
+    dont_know: Label | None = None
+    competencies: dict[str, Title]
+    items: dict[str, ItemTranslation]
+    open_questions: dict[str, QuestionTranslation]
+
+
 class QuestionnaireFile(_Table):
     """A whole questionnaire file, validated; see the module docstring for the rules."""
 
@@ -278,6 +309,62 @@ class QuestionnaireFile(_Table):
     scale: ScaleTable
     competencies: Annotated[list[CompetencyEntry], Field(min_length=1)]
     open_questions: Annotated[list[OpenQuestionEntry], Field(min_length=1)]
+    translations: dict[str, TranslationTable] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def translations_match(self) -> QuestionnaireFile:
+        """Each translation is into a language the service speaks and translates every
+        text of the file, nothing more: no key the file does not have, none left out,
+        and an open question's wordings as its audience needs them."""
+        for code, table in self.translations.items():
+            at: Location = (code,)
+            if code not in TRANSLATION_LANGUAGES:
+                raise _error(
+                    "translation_language",
+                    f'"{code}" is not a language to translate into; use '
+                    + ", ".join(f'"{c}"' for c in TRANSLATION_LANGUAGES)
+                    + " (the questionnaire's own texts are English)",
+                    at=("translations", *at),
+                )
+            expected = {
+                "scale": {str(point) for point in range(1, len(self.scale.labels) + 1)},
+                "competencies": {c.key for c in self.competencies},
+                "items": {i.key for c in self.competencies for i in c.items},
+                "open_questions": {q.key for q in self.open_questions},
+            }
+            for part, keys in expected.items():
+                given = getattr(table, part)
+                for key in given:
+                    if key not in keys:
+                        raise _error(
+                            "translation_unknown",
+                            f'"{key}" is not one of the questionnaire\'s ' + part.replace("_", " "),
+                            at=("translations", code, part, key),
+                        )
+                if missing := [key for key in keys if key not in given]:
+                    raise _error(
+                        "translation_missing",
+                        f"no {code} translation of {', '.join(sorted(missing)[:3])}"
+                        + (" and more" if len(missing) > 3 else ""),
+                        at=("translations", code, part),
+                    )
+            if (table.dont_know is None) != (self.scale.dont_know is None):
+                raise _error(
+                    "translation_dont_know",
+                    '"dont_know" must be translated exactly when the scale has one',
+                    at=("translations", code),
+                )
+            for question in self.open_questions:
+                wording = table.open_questions[question.key]
+                for side, own in (("self", question.self_text), ("rater", question.rater_text)):
+                    translated = getattr(wording, f"{side}_text")
+                    if (own is None) != (translated is None):
+                        raise _error(
+                            "translation_wording",
+                            f'"{side}" must be given exactly when the question has it',
+                            at=("translations", code, "open_questions", question.key),
+                        )
+        return self
 
     @field_validator("competencies")
     @classmethod

@@ -5,10 +5,18 @@ A stored version is never changed while a cycle uses it; whether one does is for
 caller to say (cycles live above this package), see ``feedback.cycles.own_questionnaires``.
 """
 
+import json
+
 from sqlalchemy import select
 
 from ..extensions import db
-from .loader import QuestionnaireSpec, Scale, default_questionnaire, spec_from_parts
+from .loader import (
+    QuestionnaireSpec,
+    Scale,
+    Translation,
+    default_questionnaire,
+    spec_from_parts,
+)
 from .models import Competency, Item, OpenQuestion, Questionnaire
 
 
@@ -66,6 +74,13 @@ def unsaved_questionnaire(spec: QuestionnaireSpec, *, coach_id: int | None) -> Q
         description=spec.description,
         scale_labels="\n".join(spec.scale.labels[point] for point in spec.scale.points),
         dont_know_label=spec.scale.dont_know or "",
+        translations=json.dumps(
+            {code: t.to_json() for code, t in sorted(spec.translations.items())},
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+        if spec.translations
+        else None,
     )
     position = 0
     for c_position, competency_spec in enumerate(spec.competencies):
@@ -115,4 +130,8 @@ def spec_of(questionnaire: Questionnaire) -> QuestionnaireSpec:
             )
             for competency in questionnaire.competencies
         ),
+        translations={
+            code: Translation.from_json(data)
+            for code, data in questionnaire.translation_data().items()
+        },
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from .loader import QuestionnaireSpec
+from .loader import QuestionnaireSpec, Translation
 
 
 def _string(text: str) -> str:
@@ -60,4 +60,34 @@ def to_toml(spec: QuestionnaireSpec) -> str:
         if question.rater_text is not None:
             lines.append(f"rater = {_string(question.rater_text)}")
         lines.append(f"max_length = {question.max_length}")
+    for code, translation in sorted(spec.translations.items()):
+        lines += _translation_lines(code, translation)
     return "\n".join(lines) + "\n"
+
+
+def _pairs(texts: tuple[str | None, str | None]) -> str:
+    """An inline table of the wordings given: ``{ self = "…", rater = "…" }``."""
+    given = [(side, text) for side, text in zip(("self", "rater"), texts, strict=True) if text]
+    return "{ " + ", ".join(f"{side} = {_string(text)}" for side, text in given) + " }"
+
+
+def _translation_lines(code: str, translation: Translation) -> list[str]:
+    """``[translations.<code>]`` and its tables, in the layout of the shipped files."""
+    lines = [
+        "",
+        f"[translations.{code}]",
+        f"title = {_string(translation.title)}",
+        f"description = {_string(translation.description)}",
+        "scale = { "
+        + ", ".join(f'"{point}" = {_string(label)}' for point, label in translation.scale.items())
+        + " }",
+    ]
+    if translation.dont_know is not None:
+        lines.append(f"dont_know = {_string(translation.dont_know)}")
+    lines += ["", f"[translations.{code}.competencies]"]
+    lines += [f"{key} = {_string(title)}" for key, title in translation.competencies.items()]
+    lines += ["", f"[translations.{code}.items]"]
+    lines += [f"{key} = {_pairs(texts)}" for key, texts in translation.items.items()]
+    lines += ["", f"[translations.{code}.open_questions]"]
+    lines += [f"{key} = {_pairs(texts)}" for key, texts in translation.open_questions.items()]
+    return lines

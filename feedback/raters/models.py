@@ -50,6 +50,11 @@ class Invite(db.Model):
     cycle: Mapped[Cycle] = relationship()
 
     @property
+    def speaks(self) -> str:
+        """The language of this rater's emails and form: their own, else the cycle's."""
+        return self.language or self.cycle.language or "en"
+
+    @property
     def display_name(self) -> str:
         """The name when given, else the email address."""
         return self.name or self.email

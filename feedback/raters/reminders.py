@@ -63,7 +63,7 @@ def _queue_reminder(invite: Invite, cycle: Cycle, today: date) -> None:
         # Questions go to the coach, never to the coachee: a rater telling the coachee
         # "I have answered" is exactly what the anonymity promise should not invite.
         reply_to=coachee.coach.email,
-        subject=rater_mail_subject(cycle, "reminder"),
+        subject=rater_mail_subject(cycle, "reminder", invite.speaks),
         template="reminder",
         # "N days from now" counts from the day the reminder is queued.
         params={"days_left": (cycle.closes_on - today).days},

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import force_locale
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import joinedload
 
-from .. import links
+from .. import i18n, links
 from ..coaching import audit, voice
 from ..coaching.models import Coachee, Cycle, new_link_key
 from ..database import owned_row
@@ -37,6 +38,8 @@ class Nomination:
     email: str
     group: str
     name: str = ""
+    #: The language of the rater's emails and form; None: the cycle's.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,10 @@ def parse_group(raw: str) -> str:
 
 
 def parse_nominations(text: str) -> tuple[list[Nomination], list[LineProblem]]:
-    """Read lines ``email, group[, name]``; blank lines are skipped, each bad line is
-    reported on its own and does not stop the others."""
+    """Read lines ``email, group[, name[, language]]``; blank lines are skipped, each bad
+    line is reported on its own and does not stop the others. A fourth field is the
+    rater's language (a code or a name: "de", "German", "Deutsch"); a name with commas
+    takes the fields between the group and the language."""
     nominations: list[Nomination] = []
     problems: list[LineProblem] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -111,13 +116,16 @@ def parse_nominations(text: str) -> tuple[list[Nomination], list[LineProblem]]:
                 raise ValueError("expected “email, group” or “email, group, name”")
             email = normalise_email(parts[0])
             group = parse_group(parts[1])
-            name = ", ".join(part for part in parts[2:] if part)
+            language = None
+            if len(parts) > 3 and parts[-1]:
+                language = i18n.parse_language(parts[-1])
+            name = ", ".join(part for part in parts[2 : max(3, len(parts) - 1)] if part)
             if problem := name_too_long(name):
                 raise ValueError(problem)
         except ValueError as exc:
             problems.append(LineProblem(number, line.strip(), str(exc)))
             continue
-        nominations.append(Nomination(email=email, group=group, name=name))
+        nominations.append(Nomination(email=email, group=group, name=name, language=language))
     return nominations, problems
 
 
@@ -158,8 +166,11 @@ def nominate(
     state = InviteState.AWAITING if wait_for_coach else InviteState.PENDING
     rows: list[dict] = []
     refused: list[tuple[Nomination, str]] = []
+    languages = cycle.questionnaire.languages
     for nomination in nominations:
-        if nomination.email == own_address:
+        if nomination.language and nomination.language not in languages:
+            refused.append((nomination, language_missing(nomination.language, languages)))
+        elif nomination.email == own_address:
             refused.append((nomination, "that is your own address; the self-assessment is yours"))
         elif nomination.email in existing:
             refused.append((nomination, f"{nomination.email} is already invited"))
@@ -172,6 +183,7 @@ def nominate(
                     "group": nomination.group,
                     "email": nomination.email,
                     "name": nomination.name,
+                    "language": nomination.language,
                     "state": state,
                 }
             )
@@ -186,6 +198,16 @@ def nominate(
     if not wait_for_coach:
         queue_messages(invitations(created, cycle))
     return created, refused
+
+
+def language_missing(language: str, languages: tuple[str, ...]) -> str:
+    """Why a rater cannot be asked in ``language``: the cycle's questionnaire has only
+    ``languages``."""
+    names = ", ".join(i18n.LANGUAGES[code] for code in languages if code in i18n.LANGUAGES)
+    return (
+        f"this cycle's questionnaire is not written in {i18n.LANGUAGES.get(language, language)}; "
+        f"it is in {names}"
+    )
 
 
 def awaiting_approval(cycle: Cycle) -> list[Invite]:
@@ -219,18 +241,19 @@ def approve(cycle: Cycle, invite_ids: list[int] | None = None) -> list[Invite]:
     return invites
 
 
-def rater_mail_subject(cycle: Cycle, kind: str) -> str:
+def rater_mail_subject(cycle: Cycle, kind: str, language: str = "en") -> str:
     """The subject of a rater's ``kind`` of email (``invite``, ``reminder``) about
-    ``cycle``: the coach's own wording (:mod:`feedback.coaching.voice`) or the default,
-    filled in."""
+    ``cycle``: the coach's own wording (:mod:`feedback.coaching.voice`) or the default
+    in ``language``, filled in (the deadline as ``language`` writes dates)."""
     coachee = cycle.coachee
-    values = voice.values_for(
-        coachee_name=coachee.name, closes_on=cycle.closes_on, coach_name=coachee.coach.name
-    )
-    try:
-        subject = voice.subject_for(coachee.coach_id, kind, values)
-    except voice.TextProblem:  # saved texts are checked; this is only a safety net
-        subject = voice.fill(voice.DEFAULTS[kind][0], values)
+    with force_locale(language):
+        values = voice.values_for(
+            coachee_name=coachee.name, closes_on=cycle.closes_on, coach_name=coachee.coach.name
+        )
+        try:
+            subject = voice.subject_for(coachee.coach_id, kind, values)
+        except voice.TextProblem:  # saved texts are checked; this is only a safety net
+            subject = voice.fill(voice.DEFAULTS[kind][0], values)
     return subject[:MAX_SUBJECT]
 
 
@@ -256,7 +279,7 @@ def invitation(invite: Invite, cycle: Cycle, *, subject: str | None = None) -> d
         # Replies go to the coach, never to the coachee: "I have answered" sent to the
         # coachee would undo the anonymity the invitation promises.
         reply_to=coachee.coach.email,
-        subject=subject or rater_mail_subject(cycle, "invite"),
+        subject=subject or rater_mail_subject(cycle, "invite", invite.speaks),
         template="invite",
         invite_id=invite.id,
         cycle_id=cycle.id,
@@ -264,13 +287,25 @@ def invitation(invite: Invite, cycle: Cycle, *, subject: str | None = None) -> d
 
 
 def invitations(invites: list[Invite], cycle: Cycle) -> list[dict]:
-    """The invitation emails of many of ``cycle``'s invites, as outbox rows: the subject,
-    reply address and the rest worked out once, only the addressee differs."""
+    """The invitation emails of many of ``cycle``'s invites, as outbox rows: the subject
+    (once per language), reply address and the rest worked out once, only the addressee
+    differs."""
     if not invites:
         return []
-    first = invitation(invites[0], cycle, subject=rater_mail_subject(cycle, "invite"))
+    subjects = {
+        language: rater_mail_subject(cycle, "invite", language)
+        for language in {i.language or cycle.language or "en" for i in invites}
+    }
+    first = invitation(invites[0], cycle, subject=subjects[invites[0].speaks])
     return [first] + [
-        {**first, "to_address": i.email, "to_name": i.name, "invite_id": i.id, "params": {}}
+        {
+            **first,
+            "to_address": i.email,
+            "to_name": i.name,
+            "invite_id": i.id,
+            "params": {},
+            "subject": subjects[i.speaks],
+        }
         for i in invites[1:]
     ]
 
@@ -311,6 +346,19 @@ def save_draft(invite: Invite, answers: Answers) -> None:
     invite.draft = json.dumps(answers.to_json())
     if invite.state in (InviteState.PENDING, InviteState.SENT):
         invite.state = InviteState.OPENED
+    db.session.flush()
+
+
+def choose_language(invite: Invite, language: str) -> None:
+    """The rater's own choice of language for their form and the mail still to come;
+    raises AlreadyAnswered once the invite can no longer be answered, and ValueError
+    for a language the cycle's questionnaire is not written in."""
+    if invite.state not in ANSWERABLE:
+        raise AlreadyAnswered
+    languages = invite.cycle.questionnaire.languages
+    if language not in languages:
+        raise ValueError(language_missing(language, languages))
+    invite.language = language
     db.session.flush()
 
 
@@ -495,7 +543,9 @@ def correct(
     remove(invite)
     db.session.flush()
     created, refused = nominate(
-        cycle, [Nomination(email=email, group=group, name=name)], wait_for_coach=wait_for_coach
+        cycle,
+        [Nomination(email=email, group=group, name=name, language=invite.language)],
+        wait_for_coach=wait_for_coach,
     )
     if refused:
         raise ValueError(refused[0][1])

@@ -5,22 +5,44 @@ the link changes nothing.
 """
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from .. import links
+from .. import i18n, links
 from ..database import commit
 from ..ratings.forms import answer_form, form_problem
-from ..vocabulary import ANSWERABLE, GROUP_LABELS, InviteState
+from ..vocabulary import ANSWERABLE, InviteState
 from . import services
 
 bp = Blueprint("raters", __name__, url_prefix="/r/<token>")
 #: Said when a submitted invite's form is sent again.
-ALREADY_ARRIVED = "Your answers had already arrived; nothing was taken twice or changed."
+ALREADY_ARRIVED = _l("Your answers had already arrived; nothing was taken twice or changed.")
+#: What the form's language switch posts: ``language-<code>``.
+SWITCH = "language-"
+
+
+#: The groups as a rater's pages name them, in the page's language. (``GROUP_LABELS``
+#: stays plain English: the analysis and the coach's pages use it too.)
+GROUP_NAMES = {
+    "boss": _l("Boss"),
+    "peer": _l("Peers"),
+    "subordinate": _l("Subordinates"),
+    "partner": _l("Partners"),
+}
+
+
+@bp.app_template_filter("rater_group")
+def rater_group(group: str) -> str:
+    """A rater's group (``peer``) as their page names it ("Peers", "Kollegen")."""
+    return str(GROUP_NAMES.get(group, group))
 
 
 def _invite(token: str, *, for_page: bool = False):
+    """The link's invite; its pages are in the rater's language from here on."""
     invite = services.invite_for_token(token, for_page=for_page)
     if invite is None:
         raise links.LinkError("revoked")
+    i18n.use(invite.speaks)
     return invite
 
 
@@ -29,9 +51,9 @@ def _say_answered_before(invite) -> None:
     on the way (a timeout, a reset), a reload, a second tab: say plainly what holds.
     Nothing is taken twice."""
     if invite.state is InviteState.SUBMITTED:
-        flash(ALREADY_ARRIVED, "info")
+        flash(str(ALREADY_ARRIVED), "info")
     elif invite.state is InviteState.DECLINED:
-        flash("You had declined this request; nothing was saved.", "info")
+        flash(_("You had declined this request; nothing was saved."), "info")
 
 
 def _closed_page(invite):
@@ -57,6 +79,8 @@ def show_form(token: str):
     status = 200
     if request.method == "POST":
         action = request.form.get("action", "submit")
+        if action.startswith(SWITCH):
+            return _switch_language(invite, form, action.removeprefix(SWITCH), token)
         try:
             if action == "ask_decline":
                 return render_template("raters/confirm_decline.html", invite=invite, cycle=cycle)
@@ -70,7 +94,9 @@ def show_form(token: str):
                 if action == "save":
                     services.save_draft(invite, answers)
                     commit()
-                    flash("Saved. Use the link in your email to come back and finish.", "success")
+                    flash(
+                        _("Saved. Use the link in your email to come back and finish."), "success"
+                    )
                     return redirect(url_for("raters.show_form", token=token))
                 services.submit(invite, answers)
                 commit()
@@ -88,7 +114,6 @@ def show_form(token: str):
         questionnaire=questionnaire,
         audience="rater",
         name=cycle.coachee.first_name,
-        group_label=GROUP_LABELS[invite.group],
         submitted=False,
         can_decline=True,
     ), status
@@ -103,7 +128,26 @@ def _undo_decline(invite, token: str):
             return redirect(url_for("raters.show_form", token=token))
         return _closed_page(invite)
     commit()
-    flash("Welcome back: you can answer now.", "success")
+    flash(_("Welcome back: you can answer now."), "success")
+    return redirect(url_for("raters.show_form", token=token))
+
+
+def _switch_language(invite, form, language: str, token: str):
+    """The rater reads the form in another language from now on (kept on the invite, so
+    the reminders follow). What they had chosen on the page is kept as their draft; a
+    posted form that cannot be kept as it is (a text too long) leaves the saved draft
+    as it was."""
+    if not i18n.known(language) or language not in invite.cycle.questionnaire.languages:
+        flash(_("That language is not offered."), "error")
+        return redirect(url_for("raters.show_form", token=token))
+    try:
+        if form.validate():
+            services.save_draft(invite, form.answers())
+        services.choose_language(invite, language)
+    except services.AlreadyAnswered:
+        _say_answered_before(invite)
+        return _closed_page(invite)
+    commit()
     return redirect(url_for("raters.show_form", token=token))
 
 

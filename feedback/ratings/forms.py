@@ -6,6 +6,9 @@ questionnaire's scale (``1``…``A``, A from 4 to 7) or ``na`` (when the scale o
 """
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import Field, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -58,7 +61,7 @@ class ScoresField(Field):
             if value not in self.allowed
         }
         if self.errors_by_key:
-            raise ValidationError("Some answers are not on the scale.")
+            raise ValidationError(_("Some answers are not on the scale."))
 
 
 class AnswerForm(FlaskForm):
@@ -146,7 +149,12 @@ def _build_form_class(questionnaire: Questionnaire, audience: str) -> type[Answe
                     Optional(),
                     Length(
                         max=question.max_length,
-                        message=f"Please keep this under {question.max_length} characters.",
+                        # Lazy: the class is built once, its message said in each
+                        # page's language.
+                        message=_l(
+                            "Please keep this under %(count)s characters.",
+                            count=question.max_length,
+                        ),
                     ),
                 ]
             ),
@@ -159,13 +167,15 @@ def form_problem(form: AnswerForm, action: str) -> str | None:
     an unknown action, a value off the scale, a text too long, or (on submit only)
     statements left without any answer."""
     if action not in ("save", "submit"):
-        return "Unknown action."
+        return _("Unknown action.")
     if not form.validate():
-        return "Some answers need your attention (marked below)."
+        return _("Some answers need your attention (marked below).")
     if action == "submit" and (missing := form.unanswered()):
-        count = len(missing)
-        return (
-            f"{count} statement{'s' if count > 1 else ''} still need an answer "
-            "(“Don't know” is fine). Or save and come back later."
+        return ngettext(
+            "%(num)d statement still needs an answer (“Don't know” is fine). "
+            "Or save and come back later.",
+            "%(num)d statements still need an answer (“Don't know” is fine). "
+            "Or save and come back later.",
+            len(missing),
         )
     return None

@@ -1,5 +1,5 @@
 """The answer form's grid of statements, drawn from pieces made once per questionnaire
-version and audience.
+version, audience and language.
 
 A stored questionnaire version never changes once a cycle uses it, so each statement's
 wording and radio buttons are escaped and joined once (per app, like the form class in
@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from ..questionnaires.models import Questionnaire
@@ -60,19 +62,40 @@ class _Grid:
     needs_answer: str
 
 
-def _build(questionnaire: Questionnaire, audience: str, choices) -> _Grid:
+def _build(questionnaire: Questionnaire, audience: str, choices, language: str) -> _Grid:
+    """The pieces of the grid in ``language``: the questionnaire's translation into it
+    when it has one, else its own texts."""
+    translated = questionnaire.translated(language)
+    side = 0 if audience == "self" else 1
     scale = questionnaire.scale
+    labels = {str(point): label for point, label in scale}
+    dont_know = questionnaire.dont_know_label
+    titles: dict[str, str] = {}
+    wordings: dict[str, str] = {}
+    questions_in: dict[str, list] = {}
+    if translated is not None:
+        labels = dict(translated["scale"])
+        dont_know = translated["dont_know"] or ""
+        titles = translated["competencies"]
+        wordings = {key: texts[side] for key, texts in translated["items"].items()}
+        questions_in = translated["open_questions"]
     statements = []
     for competency in questionnaire.competencies:
         rows = tuple(
             _Statement(
-                item.key, str(escape(item.self_text if audience == "self" else item.rater_text))
+                item.key,
+                str(
+                    escape(
+                        wordings.get(item.key)
+                        or (item.self_text if audience == "self" else item.rater_text)
+                    )
+                ),
             )
             for item in competency.items
         )
-        statements.append((str(escape(competency.title)), rows))
+        statements.append((str(escape(titles.get(competency.key, competency.title))), rows))
     buttons = {}
-    for _, rows in statements:
+    for _title, rows in statements:
         for row in rows:
             name = escape(f"item-{row.key}")
             buttons[row.key] = tuple(
@@ -82,36 +105,46 @@ def _build(questionnaire: Questionnaire, audience: str, choices) -> _Grid:
                     f'name="{name}" value="{escape(choice.value)}" ',
                     "><span>"
                     + (
-                        f"<b>{escape(choice.value)}</b><small>{escape(choice.label)}</small>"
+                        f"<b>{escape(choice.value)}</b>"
+                        f"<small>{escape(labels.get(choice.value, choice.label))}</small>"
                         if choice.value != "na"
-                        else str(escape(choice.label))
+                        else str(escape(dont_know or choice.label))
                     )
                     + "</span></label>",
                 )
                 for choice in choices
             )
+    low, high = scale[0][0], scale[-1][0]
     ends = (
-        f'<div class="scale-ends" aria-hidden="true"><span>{scale[0][0]} = '
-        f"{escape(scale[0][1])}</span><span>{scale[-1][0]} = {escape(scale[-1][1])}</span></div>"
+        f'<div class="scale-ends" aria-hidden="true"><span>{low} = '
+        f"{escape(labels[str(low)])}</span><span>{high} = {escape(labels[str(high)])}</span></div>"
     )
     questions = tuple(
-        OpenQuestion(q.key, q.self_text, q.rater_text, q.max_length)
+        OpenQuestion(
+            q.key,
+            (questions_in.get(q.key) or (None, None))[0] or q.self_text,
+            (questions_in.get(q.key) or (None, None))[1] or q.rater_text,
+            q.max_length,
+        )
         for q in questionnaire.questions_for(audience)
     )
     scale_open = f'<div class="scale cols-{len(choices)} points-{questionnaire.scale_points}">'
-    dont_know = questionnaire.dont_know_label
     needs_answer = (
-        f"Please choose an answer, or “{dont_know}”." if dont_know else "Please choose an answer."
+        _("Please choose an answer, or “%(dont_know)s”.", dont_know=dont_know)
+        if dont_know
+        else _("Please choose an answer.")
     )
     return _Grid(tuple(statements), buttons, ends, questions, scale_open, needs_answer)
 
 
 def _grid(questionnaire: Questionnaire, audience: str, choices) -> _Grid:
     cache = current_app.extensions.setdefault("answer_grids", {})
-    key = (questionnaire.id, questionnaire.key, questionnaire.version, audience)
+    # The pieces are in the page's language: one grid per language.
+    language = str(get_locale() or "en")
+    key = (questionnaire.id, questionnaire.key, questionnaire.version, audience, language)
     grid = cache.get(key)
     if grid is None:
-        grid = cache[key] = _build(questionnaire, audience, choices)
+        grid = cache[key] = _build(questionnaire, audience, choices, language)
     return grid
 
 

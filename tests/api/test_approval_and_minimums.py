@@ -31,7 +31,7 @@ def later(days: int = 14) -> str:
 
 def own_questionnaire(app, coach_email: str, key: str) -> None:
     with app.test_request_context():
-        spec = replace(default_questionnaire(), key=key, title=f"Own {key}")
+        spec = replace(default_questionnaire(), key=key, title=f"Own {key}", version=1)
         save_questionnaire(spec, coach_by_email(coach_email))
         db.session.commit()
 

@@ -67,6 +67,20 @@ def test_bad_nominations_are_refused_whole(api, world, app):
     assert row_counts(app) == before
 
 
+def test_a_rater_is_nominated_in_their_language(api, world, mailbox):
+    path = f"/cycles/{world['open_cycle_id']}/nominations"
+    bad = api.post(
+        path, json={"raters": [{"email": "k@example.org", "group": "peer", "language": "tlh"}]}
+    )
+    assert bad.status_code == 422
+    assert "body.raters.0.language" in [e["field"] for e in bad.json["errors"]], bad.json
+    response = api.post(
+        path, json={"raters": [{"email": "dora@example.org", "group": "peer", "language": "de"}]}
+    )
+    assert response.status_code == 201, response.json
+    assert "bittet Sie um Feedback" in mailbox.to("dora@example.org")[-1]["Subject"]
+
+
 def test_a_closed_cycle_takes_no_nominations(api, world):
     response = api.post(
         f"/cycles/{world['closed_cycle_id']}/nominations",

@@ -9,7 +9,7 @@ from support import TEST_PASSWORD
 from feedback.accounts.services import create_coach
 from feedback.coaching.models import Cycle
 from feedback.extensions import db
-from feedback.questionnaires import parse_questionnaire
+from feedback.questionnaires import default_questionnaire, parse_questionnaire
 from feedback.questionnaires.models import Questionnaire
 
 
@@ -56,7 +56,7 @@ def test_import_list_export_round_trip(app, run, toml_file, import_file):
     listed = run("questionnaire", "list", "--coach", "coach@example.com")
     assert listed.exit_code == 0, listed.output
     lines = listed.output.splitlines()
-    assert lines[0].startswith("career-360\tversion 1\t5 points")
+    assert lines[0].startswith(f"career-360\tversion {default_questionnaire().version}\t5 points")
     assert lines[1] == "team-lead\tversion 1\t4 points\tTeam lead (not used yet)"
 
     exported = run("questionnaire", "export", "team-lead")
