@@ -2,6 +2,7 @@
 Accept-Language) puts every text of the page in that language, figures get the
 language's decimal sign, and the language select on the settings page saves."""
 
+import io
 import re
 from html.parser import HTMLParser
 
@@ -13,6 +14,7 @@ from support import csrf_token
 
 from feedback import i18n
 from feedback.accounts.models import Coach
+from feedback.coaching import voice
 from feedback.extensions import db
 from feedback.questionnaires import default_questionnaire
 
@@ -55,8 +57,12 @@ def texts_of(html: str) -> set[str]:
     return {" ".join(part.split()).strip("←→ ") for part in parts} - {""}
 
 
-#: Words of a link inside a sentence that a language writes as English does.
-SAME_WORDS = {"de": set(), "fr": {"invitation"}, "es": set()}
+#: Texts that a language writes as English does, around a name or inside a sentence.
+SAME_WORDS = {
+    "de": set(),
+    "fr": {"invitation", "coach Clara Coach"},
+    "es": {"coach Clara Coach"},
+}
 
 
 def _same_in(code: str) -> set[str]:
@@ -95,6 +101,11 @@ def _data() -> set[str]:
     # The word panes: the words of what was written.
     data |= {word.lower() for text in written for word in re.findall(r"\w+", text)}
     data |= set(RATERS)
+    # The raters' emails in the coach's words start from a default text, which the
+    # coach edits as their own (the emails' languages are the raters').
+    for subject, body in voice.DEFAULTS.values():
+        data |= {subject, " ".join(body.split())}
+    data |= {"{" + name + "}" for name in voice.PLACEHOLDERS}  # written as they are
     return data
 
 
@@ -120,7 +131,12 @@ def _set_language(app, code: str | None) -> None:
 
 def _pages(coach_browser, closed_cycle) -> list[str]:
     coachee = re.search(r'href="(/coachees/\d+)"', coach_browser.get("/").text).group(1)
-    return ["/", coachee, f"/cycles/{closed_cycle['cycle_id']}", "/settings"]
+    cycle = f"/cycles/{closed_cycle['cycle_id']}"
+    return [
+        *("/", coachee, cycle, "/settings"),
+        *(f"{cycle}/release", f"{cycle}/reopen", f"{coachee}/edit", f"{coachee}/delete"),
+        *("/settings/emails/", "/settings/emails/invite"),
+    ]
 
 
 @pytest.mark.parametrize("code", ["de", "fr"])
@@ -129,11 +145,13 @@ def test_the_coachs_pages_show_no_english_in_german_and_french(
 ):
     english = {url: coach_browser.get(url) for url in _pages(coach_browser, closed_cycle)}
     assert all(page.status_code == 200 for page in english.values())
+    english["/nowhere"] = coach_browser.get("/nowhere")
+    assert english["/nowhere"].status_code == 404
     assert "Your coachees" in english["/"].text
     _set_language(app, code)
     for url, page in english.items():
         translated = coach_browser.get(url)
-        assert translated.status_code == 200
+        assert translated.status_code == page.status_code
         assert translated.headers["Content-Language"] == code
         left = english_left(page.text, translated.text, code)
         assert not left, (url, sorted(left))
@@ -209,3 +227,41 @@ def test_the_language_select_saves_with_csrf_and_refuses_a_bad_value(app, coach,
         ]
         == "es"
     )
+
+
+def test_the_html_report_is_in_the_coachs_language(app, closed_cycle, coach_browser):
+    url = f"/cycles/{closed_cycle['cycle_id']}/report.html"
+    english = coach_browser.get(url)
+    _set_language(app, "es")
+    spanish = coach_browser.get(url)
+    assert spanish.status_code == 200
+    assert '<html lang="es">' in spanish.text
+    assert "Feedback 360 de Casey Doe" in spanish.text
+    assert '"P\\e1 gina "' in spanish.text or "counter(page)" in spanish.text
+    assert english_left(english.text, spanish.text, "es") == set()
+
+
+def test_the_workbooks_words_follow_the_coach_and_its_machine_parts_stay(
+    app, closed_cycle, coach_browser
+):
+    openpyxl = pytest.importorskip("openpyxl")
+    url = f"/cycles/{closed_cycle['cycle_id']}"
+    english_csv = coach_browser.get(f"{url}/report.csv").data
+    _set_language(app, "de")
+    book = openpyxl.load_workbook(io.BytesIO(coach_browser.get(f"{url}/report.xlsx").data))
+    assert book.sheetnames[:3] == ["Überblick", "Wichtigste Aussagen", "Nach Kompetenz"]
+    assert book.sheetnames[-2:] == ["items", "competencies"]  # for analysts, unchanged
+    headers = [cell.value for cell in book["Nach Kompetenz"][1]]
+    assert headers[:5] == [
+        "Kompetenz",
+        "Selbstbild",
+        "Andere",
+        "Antworten",
+        "Differenz (Selbstbild − andere)",
+    ]
+    assert "others_mean" in [cell.value for cell in book["items"][1]]
+    summary = {row[0].value: row[1].value for row in book["Überblick"].iter_rows(min_row=2)}
+    assert summary["Coachee"] == "Casey Doe"
+    assert summary["Führungskraft allein gezeigt"] == "ja"
+    # The gap table is a stable interface: the same bytes whatever the coach's language.
+    assert coach_browser.get(f"{url}/report.csv").data == english_csv
