@@ -4,6 +4,7 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
+from flask_babel import lazy_gettext as _l
 
 from .. import analysis
 from ..accounts.models import Coach
@@ -16,14 +17,14 @@ from ..vocabulary import CycleState
 
 #: Columns the cohort table can be sorted by, with their labels.
 SORTS = {
-    "name": "Name",
-    "response_rate": "Response rate",
-    "category": "Agreement",
-    "others_overall": "Others' overall mean",
-    "difference": "Self − others",
-    "largest_gap": "Largest gap",
-    "others_overall_percentile": "Percentile (others' mean)",
-    "difference_percentile": "Percentile (self − others)",
+    "name": _l("Name"),
+    "response_rate": _l("Response rate"),
+    "category": _l("Agreement"),
+    "others_overall": _l("Others' overall mean"),
+    "difference": _l("Self − others"),
+    "largest_gap": _l("Largest gap"),
+    "others_overall_percentile": _l("Percentile (others' mean)"),
+    "difference_percentile": _l("Percentile (self − others)"),
 }
 
 

@@ -60,7 +60,7 @@ def texts_of(html: str) -> set[str]:
 #: Texts that a language writes as English does, around a name or inside a sentence.
 SAME_WORDS = {
     "de": set(),
-    "fr": {"invitation", "coach Clara Coach"},
+    "fr": {"invitation", "coach Clara Coach", "5 points"},
     "es": {"coach Clara Coach"},
 }
 
@@ -79,9 +79,14 @@ def _data() -> set[str]:
     questionnaire = default_questionnaire()
     data = {"Casey Doe", "Casey", "Clara Coach", "casey@example.com", "Mirror 360"}
     data.add("Authorization: Bearer …")  # an HTTP header, as the API takes it
+    # A file format and commands, written as they are typed.
+    data |= {"TOML", "feedback questionnaire export KEY"}
+    data.add("feedback questionnaire import FILE --coach EMAIL")
+    data.add(questionnaire.title)
     data |= set(i18n.LANGUAGES.values())
     for item in questionnaire.items:
         data |= {item.self_text, item.rater_text.format(name="Casey")}
+        data.add(item.key.replace("_", " "))  # the cohort names a statement by its key
     for competency in questionnaire.competencies:
         data |= {competency.title, competency.description}
     for question in questionnaire.open_questions:
@@ -135,7 +140,8 @@ def _pages(coach_browser, closed_cycle) -> list[str]:
     return [
         *("/", coachee, cycle, "/settings"),
         *(f"{cycle}/release", f"{cycle}/reopen", f"{coachee}/edit", f"{coachee}/delete"),
-        *("/settings/emails/", "/settings/emails/invite"),
+        *("/settings/emails/", "/settings/emails/invite", "/settings/webhooks"),
+        *("/cohort", f"{coachee}/trend", "/questionnaires/"),
     ]
 
 
