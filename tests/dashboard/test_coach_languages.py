@@ -197,6 +197,10 @@ def test_a_german_deadline_reads_as_a_german_date(app, open_cycle, coach_browser
     _set_language(app, "de")
     page = coach_browser.get(f"/cycles/{open_cycle['cycle_id']}").text
     assert re.search(r"bis zum Ende des \d{1,2}\. [A-ZÄÖÜ][a-zäöü]+ \d{4}", page), page
+    url = f"/cycles/{open_cycle['cycle_id']}"
+    reminded = coach_browser.submit(f"{url}/remind", {}, page=url)
+    assert reminded.status_code == 302
+    assert "Niemand wurde erinnert" in coach_browser.get(url).text
 
 
 def test_the_language_select_saves_with_csrf_and_refuses_a_bad_value(app, coach, coach_browser):
