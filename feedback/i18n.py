@@ -28,11 +28,24 @@ from babel.messages.pofile import read_po
 from flask import Flask, g, has_app_context, has_request_context, request
 from flask.cli import AppGroup
 from flask_babel import get_locale, refresh
+from flask_babel import lazy_gettext as _l
 
 from .extensions import babel
+from .vocabulary import GROUP_LABELS, OTHER, SELF
 
 #: The languages the service speaks, by code, each named in itself (for a language menu).
 LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español"}
+#: The rater groups as a page names them, in the page's language (lazy texts, translated
+#: when shown); :data:`feedback.vocabulary.GROUP_LABELS` stays plain English, since it
+#: names the groups in the analysis' frames and the machine-facing exports.
+GROUP_NAMES = {
+    SELF: _l("Self"),
+    "boss": _l("Boss"),
+    "peer": _l("Peers"),
+    "subordinate": _l("Subordinates"),
+    "partner": _l("Partners"),
+    OTHER: _l("Other raters"),
+}
 #: The language of the source texts; its catalogue is the messages themselves.
 SOURCE_LANGUAGE = "en"
 #: Where the catalogues are kept, beside this module.
@@ -108,6 +121,17 @@ def select_locale() -> str:
         asked = [value.replace("-", "_") for value, _quality in request.accept_languages]
         return negotiate_locale(asked, list(LANGUAGES)) or SOURCE_LANGUAGE
     return SOURCE_LANGUAGE
+
+
+def group_name(label: str) -> str:
+    """A group's English label (a value of GROUP_LABELS, as the analysis' frames carry
+    it) or key, in the page's language; anything else as it is."""
+    if label in GROUP_NAMES:
+        return str(GROUP_NAMES[label])
+    for key, english in GROUP_LABELS.items():
+        if english == label:
+            return str(GROUP_NAMES[key])
+    return label
 
 
 def page_language() -> str:
@@ -190,6 +214,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(page_language=page_language, LANGUAGES=LANGUAGES)
     app.add_template_filter(format_deadline, "deadline")
+    app.add_template_filter(group_name, "group_name")
     app.cli.add_command(translations_command)
 
     @app.after_request

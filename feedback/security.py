@@ -58,6 +58,8 @@ from flask import (
     request,
     session,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -95,18 +97,18 @@ CACHEABLE_ENDPOINTS = frozenset({"static", "plotly_js"})
 #: is the secret, so a post whose session ran out is shown again instead of lost.
 LINK_ENDPOINT_ARG = "token"
 
-NUL_MESSAGE = (
+NUL_MESSAGE = _l(
     "The text you sent contains a NUL character (\\0), which cannot be stored. "
     "Please remove it and try again."
 )
-LOGIN_LIMIT_MESSAGE = "Too many sign-in attempts. Please wait a few minutes and try again."
+LOGIN_LIMIT_MESSAGE = _l("Too many sign-in attempts. Please wait a few minutes and try again.")
 MEMORY_STORE_WARNING = (
     "SIGN-IN LIMITS ARE PER PROCESS: this app runs under a server of several processes "
     "(%s) but counts sign-in attempts in memory, so each process keeps its own count and "
     "a password guesser gets one allowance per process. Set "
     "FEEDBACK_RATELIMIT_STORAGE_URI=redis://HOST:6379 (README, Security)."
 )
-SIGN_IN_UNAVAILABLE_MESSAGE = (
+SIGN_IN_UNAVAILABLE_MESSAGE = _l(
     "Signing in is not possible for a moment: the service cannot count sign-in attempts "
     "right now. Nothing is lost. Please try again in a minute."
 )
@@ -195,7 +197,7 @@ def _refuse_nul_characters() -> None:
     if _has_nul(request.args.items(multi=True)) or (
         request.method in ("POST", "PUT", "PATCH") and _has_nul(request.form.items(multi=True))
     ):
-        raise BadRequest(NUL_MESSAGE)
+        raise BadRequest(str(NUL_MESSAGE))
 
 
 # ---------------------------------------------------------------- sessions
@@ -212,8 +214,11 @@ def _sign_out_idle_coach() -> None:
         logout_user()
         session.clear()
         flash(
-            f"You were signed out after {idle_limit // 60} minutes without activity. "
-            "Please sign in again.",
+            _(
+                "You were signed out after %(minutes)s minutes without activity. Please "
+                "sign in again.",
+                minutes=idle_limit // 60,
+            ),
             "info",
         )
         return
@@ -404,7 +409,8 @@ def _sign_in_unavailable(guard: LoginGuard, error: Exception) -> Response:
     """The store does not answer: no password is checked uncounted (fail closed)."""
     log.error(STORE_UNREACHABLE_LOG, guard.store, _described(error))
     response = make_response(
-        render_template("errors/error.html", code=503, message=SIGN_IN_UNAVAILABLE_MESSAGE), 503
+        render_template("errors/error.html", code=503, message=str(SIGN_IN_UNAVAILABLE_MESSAGE)),
+        503,
     )
     response.headers["Retry-After"] = "30"
     return response
@@ -412,7 +418,7 @@ def _sign_in_unavailable(guard: LoginGuard, error: Exception) -> Response:
 
 def _too_many(wait: int) -> Response:
     response = make_response(
-        render_template("errors/error.html", code=429, message=LOGIN_LIMIT_MESSAGE), 429
+        render_template("errors/error.html", code=429, message=str(LOGIN_LIMIT_MESSAGE)), 429
     )
     response.headers["Retry-After"] = str(wait)
     return response

@@ -94,3 +94,12 @@ def test_an_unknown_language_falls_back_to_english(client):
     page = client.get("/login", headers={"Accept-Language": "nl, pt;q=0.8"})
     assert page.headers["Content-Language"] == "en"
     assert '<html lang="en">' in page.text
+
+
+def test_every_agreement_category_has_its_explanation_in_every_language():
+    """The pages' explanations (web.terms, marked for translation) cover exactly the
+    analysis' categories: a new category without words would show nothing."""
+    from feedback.analysis import EXPLANATIONS
+    from feedback.web.terms import EXPLANATIONS_SHOWN
+
+    assert EXPLANATIONS_SHOWN.keys() == EXPLANATIONS.keys()

@@ -4,20 +4,24 @@ import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import i18n
 from ..database import commit
 from ..extensions import db, login_manager
 from ..security import limit_login
 from . import tokens
-from .forms import ApiTokenForm, LoginForm, RevokeTokenForm
+from .forms import BROWSER_LANGUAGE, ApiTokenForm, LanguageForm, LoginForm, RevokeTokenForm
 from .models import Coach
 from .services import authenticate
 
 bp = Blueprint("accounts", __name__)
 
 login_manager.login_view = "accounts.login"
-login_manager.login_message = "Please sign in to see this page."
+login_manager.login_message = _l("Please sign in to see this page.")
+login_manager.localize_callback = str  # the lazy text, in the language of the request
 
 
 @login_manager.user_loader
@@ -58,7 +62,7 @@ def login():
             login_user(coach)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
-        flash("That email and password do not match an account.", "error")
+        flash(_("That email and password do not match an account."), "error")
         status = 401
     elif request.method == "POST":
         status = 400
@@ -73,25 +77,50 @@ def logout():
     commit()
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("accounts.login"))
 
 
 @bp.get("/settings")
 @login_required
 def show_settings():
-    """The coach's settings: their API tokens, to make and revoke."""
+    """The coach's settings: the language of their pages, their API tokens."""
     return _settings_page(ApiTokenForm())
 
 
-def _settings_page(form: ApiTokenForm, *, secret: str | None = None, status: int = 200):
+def _settings_page(
+    form: ApiTokenForm,
+    *,
+    secret: str | None = None,
+    status: int = 200,
+    language_form: LanguageForm | None = None,
+):
+    if language_form is None:
+        language_form = LanguageForm(
+            formdata=None, language=current_user.language or BROWSER_LANGUAGE
+        )
     return render_template(
         "accounts/settings.html",
         form=form,
+        language_form=language_form,
         revoke_form=RevokeTokenForm(),
         tokens=tokens.tokens_of(current_user),
         secret=secret,
     ), status
+
+
+@bp.post("/settings/language")
+@login_required
+def save_language():
+    """Keep the language of the coach's pages (none: follow the browser)."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return _settings_page(ApiTokenForm(formdata=None), language_form=form, status=400)
+    current_user.language = form.language.data or None
+    commit()
+    i18n.use(current_user.language)  # the message below is already in the new language
+    flash(_("Your pages are now in the language you chose."), "success")
+    return redirect(url_for("accounts.show_settings"))
 
 
 @bp.post("/settings/api-tokens")
@@ -117,8 +146,8 @@ def revoke_api_token(token_id: int):
     """Revoke one of the coach's tokens; it stops working at once."""
     token = tokens.token_of(current_user, token_id)
     if not RevokeTokenForm().validate_on_submit():
-        abort(400, "The form has expired; please try again.")
+        abort(400, _("The form has expired; please try again."))
     if tokens.revoke_token(token):
         commit()
-        flash(f"The token “{token.name}” is revoked.", "success")
+        flash(_("The token “%(name)s” is revoked.", name=token.name), "success")
     return redirect(url_for("accounts.show_settings"))

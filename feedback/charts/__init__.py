@@ -6,6 +6,9 @@ cell stays empty and has no hover text). Every chart reads without colour too �
 series has its own marker symbol or fill pattern and the numbers are written on the
 bars and cells — and every chart has a table with the same figures on its page, for
 screen readers and for print.
+
+Their texts (titles, axes, legends, hover texts) are in the page's language, and so are
+the numbers written on them; built outside a request, they are in English.
 """
 
 from __future__ import annotations
@@ -17,6 +20,13 @@ if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
+from babel.numbers import get_decimal_symbol, get_group_symbol
+from flask import has_request_context
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ..i18n import GROUP_NAMES as GROUP_NAMES_SHOWN
+from ..web.terms import term
 
 #: Colours that stay apart for the common kinds of colour blindness (Okabe & Ito).
 SELF_COLOUR = "#D55E00"
@@ -118,7 +128,39 @@ def scale_title(scale: list[tuple[int, str]]) -> str:
     return f"{low} = {low_label.lower()} … {high} = {high_label.lower()}"
 
 
+def _locale():
+    """The page's locale when it writes numbers otherwise than English, else None."""
+    locale = get_locale() if has_request_context() else None
+    return None if locale is None or locale.language == "en" else locale
+
+
+def _number(value: float, spec: str) -> str:
+    """``value`` formatted by ``spec`` (".2f", "+.2f"), with the page's decimal sign."""
+    shown = format(value, spec)
+    locale = _locale()
+    return shown if locale is None else shown.replace(".", get_decimal_symbol(locale))
+
+
+def _group(group: str) -> str:
+    """A group's name in the page's language."""
+    return str(GROUP_NAMES_SHOWN[group])
+
+
+def _group_named(label: str) -> str:
+    """A group named by its English label (as the prediction table has it), in the
+    page's language."""
+    for key, english in GROUP_NAMES.items():
+        if english == label:
+            return _group(key)
+    return label
+
+
 def _layout(figure: go.Figure, *, title: str, height: int) -> go.Figure:
+    locale = _locale()
+    if locale is not None:  # plotly's own numbers (axes, hover texts): "3,25"
+        figure.update_layout(
+            separators=get_decimal_symbol(locale) + get_group_symbol(locale).strip()[:1]
+        )
     figure.update_layout(
         title={"text": title, "x": 0},
         height=height,
@@ -198,7 +240,7 @@ def self_vs_others(
                 x=_floats(frame[column]),
                 y=y,
                 mode="markers",
-                name=GROUP_NAMES[group],
+                name=_group(group),
                 marker={
                     "symbol": GROUP_SYMBOLS[group],
                     "size": 11,
@@ -206,10 +248,13 @@ def self_vs_others(
                     "line": {"width": 2},
                 },
                 customdata=_floats(frame[f"{group}_n"]),
-                hovertemplate=(
-                    f"{GROUP_NAMES[group]}: %{{x:.2f}}, the mean of %{{customdata:.0f}} answers"
-                    "<extra>%{y}</extra>"
-                ),
+                hovertemplate=_(
+                    "%(group)s: %(mean)s, the mean of %(count)s answers",
+                    group=_group(group),
+                    mean="%{x:.2f}",
+                    count="%{customdata:.0f}",
+                )
+                + "<extra>%{y}</extra>",
             )
         )
     figure.add_trace(
@@ -217,12 +262,16 @@ def self_vs_others(
             x=_floats(frame["others_mean"]),
             y=y,
             mode="markers",
-            name="Others (all raters)",
+            name=_("Others (all raters)"),
             marker={"symbol": "circle", "size": 14, "color": OTHERS_COLOUR},
             customdata=_floats(frame["others_n"]),
-            hovertemplate=(
-                "Others: %{x:.2f}, the mean of %{customdata:.0f} answers<extra>%{y}</extra>"
-            ),
+            hovertemplate=_(
+                "%(group)s: %(mean)s, the mean of %(count)s answers",
+                group=_("Others"),
+                mean="%{x:.2f}",
+                count="%{customdata:.0f}",
+            )
+            + "<extra>%{y}</extra>",
         )
     )
     figure.add_trace(
@@ -230,13 +279,13 @@ def self_vs_others(
             x=_floats(frame["self"]),
             y=y,
             mode="markers",
-            name="Self",
+            name=_("Self"),
             marker={"symbol": "diamond", "size": 14, "color": SELF_COLOUR},
             customdata=_floats(frame["gap"]),
-            hovertemplate=(
-                "Self-rating: %{x:.2f}<br>Gap (self − others): %{customdata:+.2f}"
-                "<extra>%{y}</extra>"
-            ),
+            hovertemplate=_("Self-rating: %(self_rating)s", self_rating="%{x:.2f}")
+            + "<br>"
+            + _("Gap (self − others): %(gap)s", gap="%{customdata:+.2f}")
+            + "<extra>%{y}</extra>",
         )
     )
     scale = scale or DEFAULT_SCALE
@@ -244,7 +293,7 @@ def self_vs_others(
         range=[0.8, len(scale) + 0.2], dtick=1, title=scale_title(scale), gridcolor="#e5e5e5"
     )
     figure.update_yaxes(gridcolor="#f0f0f0")
-    return _layout(figure, title="Self and others by competency", height=120 + 48 * len(frame))
+    return _layout(figure, title=_("Self and others by competency"), height=120 + 48 * len(frame))
 
 
 def gap_by_item(
@@ -269,14 +318,19 @@ def gap_by_item(
         labels, texts = _labels(part["item_key"], item_texts)
         rwg = _floats(part["rwg"])
         agreement = [
-            "–" if r is None else f"{r:.2f}" + (" (split)" if r < threshold else "") for r in rwg
+            "–"
+            if r is None
+            else (
+                _("%(rwg)s (split)", rwg=_number(r, ".2f")) if r < threshold else _number(r, ".2f")
+            )
+            for r in rwg
         ]
         figure.add_trace(
             go.Bar(
                 x=_floats(part["gap"]),
                 y=labels,
                 orientation="h",
-                name=category,
+                name=term(category),
                 marker={
                     "color": colour,
                     "pattern": {"shape": CATEGORY_PATTERNS[category], "fgcolor": "#333"},
@@ -291,12 +345,20 @@ def gap_by_item(
                         strict=True,
                     )
                 ),
-                hovertemplate=(
-                    "%{customdata[3]}<br>Self %{customdata[0]:.0f} − others %{customdata[1]:.2f}"
-                    " = gap %{x:+.2f}<br>Agreement among others (rwg, 0 = as spread as chance,"
-                    " 1 = all the same): %{customdata[2]}<extra>"
-                    f"{category}</extra>"
-                ),
+                hovertemplate="%{customdata[3]}<br>"
+                + _(
+                    "Self %(self_score)s − others %(others)s = gap %(gap)s",
+                    self_score="%{customdata[0]:.0f}",
+                    others="%{customdata[1]:.2f}",
+                    gap="%{x:+.2f}",
+                )
+                + "<br>"
+                + _(
+                    "Agreement among others (rwg, 0 = as spread as chance, 1 = all the same):"
+                    " %(rwg)s",
+                    rwg="%{customdata[2]}",
+                )
+                + f"<extra>{term(category)}</extra>",
             )
         )
     # The labels sit on the other side of the zero line, where the sorted bars leave
@@ -305,14 +367,20 @@ def gap_by_item(
     # and legend entry.
     gaps = _floats(frame["gap"])
     rwg = _floats(frame["rwg"])
-    order, _ = _labels(frame["item_key"], item_texts)
+    order, _texts = _labels(frame["item_key"], item_texts)
     figure.add_trace(
         go.Scatter(
             x=[-0.08 if g > 0 else 0.08 for g in gaps],
             y=order,
             mode="text",
             text=[
-                "rwg –" if r is None else f"rwg {r:.2f}" + (" split" if r < threshold else "")
+                "rwg –"
+                if r is None
+                else (
+                    _("rwg %(rwg)s split", rwg=_number(r, ".2f"))
+                    if r < threshold
+                    else f"rwg {_number(r, '.2f')}"
+                )
                 for r in rwg
             ],
             textposition=["middle left" if g > 0 else "middle right" for g in gaps],
@@ -324,8 +392,8 @@ def gap_by_item(
     )
     # The axis's two directions, each at its own end, so they fit on a phone too.
     for x, text, anchor in (
-        (-4.9, "← others rate higher", "left"),
-        (4.9, "self rates higher →", "right"),
+        (-4.9, "← " + _("others rate higher"), "left"),
+        (4.9, _("self rates higher") + " →", "right"),
     ):
         figure.add_annotation(
             x=x,
@@ -347,7 +415,7 @@ def gap_by_item(
     )
     figure.update_yaxes(categoryorder="array", categoryarray=order, automargin=True)
     return _layout(
-        figure, title="Gap per statement (self − others)", height=140 + 40 * max(len(frame), 1)
+        figure, title=_("Gap per statement (self − others)"), height=140 + 40 * max(len(frame), 1)
     )
 
 
@@ -355,9 +423,9 @@ def heatmap_columns(groups: tuple[str, ...]) -> list[tuple[str, str, str | None]
     """The heatmap's columns: (label, mean column, count column) for self, each shown
     group and all others."""
     return [
-        ("Self", "self", None),
-        *[(GROUP_NAMES[g], f"{g}_mean", f"{g}_n") for g in groups],
-        ("All others", "others_mean", "others_n"),
+        (_("Self"), "self", None),
+        *[(_group(g), f"{g}_mean", f"{g}_n") for g in groups],
+        (_("All others"), "others_mean", "others_n"),
     ]
 
 
@@ -384,16 +452,25 @@ def group_heatmap(
                 continue
             n = row.get(count) if count else None
             z_row.append(float(value))
-            text_row.append(f"{float(value):.2f}")
-            who = f" from {int(n)} answers" if n is not None and not _missing(n) else ""
-            hover_row.append(f"{label} on {row['competency']}: {float(value):.2f}{who}")
+            shown = _number(float(value), ".2f")
+            text_row.append(shown)
+            where = {"label": label, "competency": row["competency"], "mean": shown}
+            if n is not None and not _missing(n):
+                said = _(
+                    "%(label)s on %(competency)s: %(mean)s from %(count)s answers",
+                    count=int(n),
+                    **where,
+                )
+            else:
+                said = _("%(label)s on %(competency)s: %(mean)s", **where)
+            hover_row.append(said)
         z.append(z_row)
         text.append(text_row)
         hover.append(hover_row)
     figure = go.Figure(
         go.Heatmap(
             z=z,
-            x=[label for label, _, _ in columns],
+            x=[label for label, _mean, _count in columns],
             y=competencies["competency"].tolist(),
             zmin=1,
             zmax=scale_points,
@@ -406,13 +483,15 @@ def group_heatmap(
             hoverongaps=False,
             xgap=2,
             ygap=2,
-            colorbar={"title": {"text": "mean"}, "thickness": 12},
+            colorbar={"title": {"text": _("mean")}, "thickness": 12},
         )
     )
     figure.update_yaxes(autorange="reversed", automargin=True)
     figure.update_xaxes(side="top")
     return _layout(
-        figure, title="Groups compared (mean per competency)", height=140 + 44 * len(competencies)
+        figure,
+        title=_("Groups compared (mean per competency)"),
+        height=140 + 44 * len(competencies),
     )
 
 
@@ -447,17 +526,21 @@ def answer_spread(
                 textangle=0,
                 insidetextanchor="middle",
                 customdata=texts,
-                hovertemplate=(
-                    f"%{{customdata}}<br>%{{x:.0f}} raters answered {point}"
-                    f" ({labels.get(point, '')})<extra></extra>"
-                ),
+                hovertemplate="%{customdata}<br>"
+                + _(
+                    "%(count)s raters answered %(point)s (%(label)s)",
+                    count="%{x:.0f}",
+                    point=point,
+                    label=labels.get(point, ""),
+                )
+                + "<extra></extra>",
             )
         )
     figure.update_layout(barmode="stack", legend={"traceorder": "normal"})
-    figure.update_xaxes(title="raters", gridcolor="#e5e5e5", dtick=1)
+    figure.update_xaxes(title=_("raters"), gridcolor="#e5e5e5", dtick=1)
     figure.update_yaxes(autorange="reversed", automargin=True)
     return _layout(
-        figure, title="Spread of answers per statement", height=150 + 40 * max(len(frame), 1)
+        figure, title=_("Spread of answers per statement"), height=150 + 40 * max(len(frame), 1)
     )
 
 
@@ -468,12 +551,15 @@ def predictions(table: pd.DataFrame, scale: list[tuple[int, str]] | None = None)
     import plotly.graph_objects as go
 
     frame = table.iloc[::-1]
-    y = [f"{c} · {g}" for c, g in zip(frame["competency"], frame["group_name"], strict=True)]
+    y = [
+        f"{c} · {_group_named(g)}"
+        for c, g in zip(frame["competency"], frame["group_name"], strict=True)
+    ]
     figure = go.Figure()
     for column, name, symbol, colour in (
-        ("self", "Self-rating", "diamond", SELF_COLOUR),
-        ("predicted", "Predicted", "x", PREDICTED_COLOUR),
-        ("actual", "Actual", "circle", OTHERS_COLOUR),
+        ("self", _("Self-rating"), "diamond", SELF_COLOUR),
+        ("predicted", _("Predicted"), "x", PREDICTED_COLOUR),
+        ("actual", _("Actual"), "circle", OTHERS_COLOUR),
     ):
         figure.add_trace(
             go.Scatter(
@@ -482,7 +568,7 @@ def predictions(table: pd.DataFrame, scale: list[tuple[int, str]] | None = None)
                 mode="markers",
                 name=name,
                 marker={"symbol": symbol, "size": 12, "color": colour},
-                customdata=frame["insight"].tolist(),
+                customdata=[term(insight) for insight in frame["insight"]],
                 hovertemplate=f"{name}: %{{x:.2f}}<br>%{{customdata}}<extra>%{{y}}</extra>",
             )
         )
@@ -492,7 +578,9 @@ def predictions(table: pd.DataFrame, scale: list[tuple[int, str]] | None = None)
     )
     figure.update_yaxes(automargin=True)
     return _layout(
-        figure, title="Self, predicted and actual by group", height=120 + 30 * max(len(frame), 1)
+        figure,
+        title=_("Self, predicted and actual by group"),
+        height=120 + 30 * max(len(frame), 1),
     )
 
 
@@ -505,9 +593,9 @@ def trend(table: pd.DataFrame, scale_points: int = 5) -> go.Figure:
     figure = go.Figure()
     y = table["competency"].tolist()
     for column, name, colour, pattern in (
-        ("self_change", "Self", SELF_COLOUR, "/"),
-        ("others_mean_change", "Others", OTHERS_COLOUR, "."),
-        ("gap_change", "Gap (self − others)", "#999999", "x"),
+        ("self_change", _("Self"), SELF_COLOUR, "/"),
+        ("others_mean_change", _("Others"), OTHERS_COLOUR, "."),
+        ("gap_change", _("Gap (self − others)"), "#999999", "x"),
     ):
         values = _floats(table[column])
         figure.add_trace(
@@ -521,18 +609,23 @@ def trend(table: pd.DataFrame, scale_points: int = 5) -> go.Figure:
                     "pattern": {"shape": pattern, "fgcolor": "#333"},
                     "line": {"color": "#333", "width": 0.5},
                 },
-                text=["" if v is None else f"{v:+.2f}" for v in values],
+                text=["" if v is None else _number(v, "+.2f") for v in values],
                 textposition="outside",
                 cliponaxis=False,
-                hovertemplate=f"{name}: %{{x:+.2f}} since the earlier cycle<extra>%{{y}}</extra>",
+                hovertemplate=_(
+                    "%(series)s: %(change)s since the earlier cycle",
+                    series=name,
+                    change="%{x:+.2f}",
+                )
+                + "<extra>%{y}</extra>",
             )
         )
     figure.update_layout(barmode="group")
     figure.update_xaxes(
-        title="change (later − earlier cycle)",
+        title=_("change (later − earlier cycle)"),
         zeroline=True,
         zerolinecolor="#333",
         range=[-(scale_points - 1), scale_points - 1],
     )
     figure.update_yaxes(autorange="reversed", automargin=True)
-    return _layout(figure, title="Change per competency", height=140 + 70 * max(len(table), 1))
+    return _layout(figure, title=_("Change per competency"), height=140 + 70 * max(len(table), 1))

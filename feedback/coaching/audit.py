@@ -14,6 +14,8 @@ commands and the API are all covered; it adds a row to the current transaction.
 from datetime import datetime
 
 from flask import g, has_request_context, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,14 +26,14 @@ from .models import Coachee, Cycle
 
 #: The actions recorded, with how the coach's page says them.
 ACTIONS = {
-    "start": "started a cycle",
-    "close": "closed a cycle",
-    "reopen": "reopened a cycle",
-    "release": "released the report",
-    "delete": "deleted data",
-    "export": "downloaded",
-    "approve": "approved nominations",
-    "questionnaire": "changed a questionnaire",
+    "start": _l("started a cycle"),
+    "close": _l("closed a cycle"),
+    "reopen": _l("reopened a cycle"),
+    "release": _l("released the report"),
+    "delete": _l("deleted data"),
+    "export": _l("downloaded"),
+    "approve": _l("approved nominations"),
+    "questionnaire": _l("changed a questionnaire"),
 }
 #: Who acted, besides the coach signed in on the pages.
 COMMAND_LINE = "command line"
@@ -143,7 +145,11 @@ def coach_trail(coach: Coach, limit: int = 20) -> list[AuditEvent]:
 def describe_actor(actor: str) -> str:
     """How the coach's page names who acted."""
     if actor == COACH:
-        return "you"
+        return _("you")
     if actor == DEADLINE:
-        return "the deadline (scheduled round)"
+        return _("the deadline (scheduled round)")
+    if actor == COMMAND_LINE:
+        return _("command line")
+    if actor.startswith("api token "):
+        return _("API token %(name)s", name=actor.removeprefix("api token "))
     return actor

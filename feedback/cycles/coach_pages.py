@@ -13,6 +13,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..coaching import audit, services
@@ -24,6 +26,7 @@ from ..raters.reminders import remind_everyone
 from ..raters.services import answer_shortfall, language_missing, minimums_of, progress
 from ..reports.released import ReleaseError
 from ..vocabulary import GROUP_LABELS, CycleState, CycleStateError
+from ..web import format_day
 from . import lifecycle, nominee_pages
 from .data_rights import coachee_export, delete_coachee, erasure_counts
 from .forms import (
@@ -69,7 +72,7 @@ def add_coachee():
         try:
             coachee = services.add_coachee(current_user, name=form.name.data, email=form.email.data)
         except services.EmailTaken as exc:  # another request added it just now
-            form.email.errors = [f"{exc.coachee.name} already has this address."]
+            form.email.errors = [_("%(name)s already has this address.", name=exc.coachee.name)]
     if coachee is None:
         coachees = services.coachees_of(current_user)
         return render_template(
@@ -79,7 +82,7 @@ def add_coachee():
             overdue_steps=overdue_steps(current_user),
         ), 400
     commit()
-    flash(f"{coachee.name} is added. Start their first cycle below.", "success")
+    flash(_("%(name)s is added. Start their first cycle below.", name=coachee.name), "success")
     return redirect(url_for("coaching.new_cycle", coachee_id=coachee.id))
 
 
@@ -105,9 +108,14 @@ def edit_coachee(coachee_id: int):
     if form.validate_on_submit():
         resent = lifecycle.update_coachee(coachee, name=form.name.data, email=form.email.data)
         commit()
-        message = f"{coachee.name}'s details are saved."
         if resent:
-            message += f" A new link to their 360 is on its way to {coachee.email}."
+            message = _(
+                "%(name)s's details are saved. A new link to their 360 is on its way to %(email)s.",
+                name=coachee.name,
+                email=coachee.email,
+            )
+        else:
+            message = _("%(name)s's details are saved.", name=coachee.name)
         flash(message, "success")
         return redirect(url_for("coaching.show_coachee", coachee_id=coachee.id))
     status = 400 if form.is_submitted() else 200
@@ -136,7 +144,9 @@ def new_cycle(coachee_id: int):
             language=form.language.data,
         )
         commit()
-        flash(f"The cycle is open. {coachee.name} has been sent their link.", "success")
+        flash(
+            _("The cycle is open. %(name)s has been sent their link.", name=coachee.name), "success"
+        )
         return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
     status = 400 if form.is_submitted() else 200
     return render_template("coaching/new_cycle.html", coachee=coachee, form=form), status
@@ -150,7 +160,7 @@ def close_cycle(cycle_id: int):
     is missing)."""
     cycle = services.cycle_of(current_user, cycle_id)
     if cycle.state is not CycleState.OPEN:
-        flash("This cycle is already closed.", "info")
+        flash(_("This cycle is already closed."), "info")
         return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
     missing = answer_shortfall(cycle)
     form = CloseBelowMinimumForm() if missing else None
@@ -172,10 +182,10 @@ def close_cycle(cycle_id: int):
     try:
         lifecycle.close_cycle(cycle)
     except CycleStateError:
-        flash("This cycle is already closed.", "info")
+        flash(_("This cycle is already closed."), "info")
     else:
         commit()
-        flash("The cycle is closed. These are the results.", "success")
+        flash(_("The cycle is closed. These are the results."), "success")
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
 
 
@@ -187,18 +197,20 @@ def release_report(cycle_id: int):
     cycle = services.cycle_of(current_user, cycle_id)
     if request.method != "POST":  # GET and HEAD only ask
         if cycle.state is not CycleState.CLOSED:
-            flash("Only a closed cycle's report can be released.", "info")
+            flash(_("Only a closed cycle's report can be released."), "info")
             return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
         return render_template("coaching/confirm_release.html", cycle=cycle, coachee=cycle.coachee)
     try:
         lifecycle.release(cycle)
     except ReleaseError as exc:
-        flash(f"Not released: {exc}.", "error")
+        flash(_("Not released: %(reason)s.", reason=exc), "error")
     else:
         commit()
         flash(
-            f"{cycle.coachee.name} can now see the report in their portal; "
-            "an email tells them it is ready.",
+            _(
+                "%(name)s can now see the report in their portal; an email tells them it is ready.",
+                name=cycle.coachee.name,
+            ),
             "success",
         )
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
@@ -209,15 +221,18 @@ def reopen_cycle(cycle_id: int):
     """Take answers again after a close, once the coach has read what it means."""
     cycle = services.cycle_of(current_user, cycle_id)
     if cycle.state is not CycleState.CLOSED:
-        flash("Only a closed cycle can be reopened.", "info")
+        flash(_("Only a closed cycle can be reopened."), "info")
         return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
     form = ReopenForm()
     if form.validate_on_submit():
         lifecycle.reopen_cycle(cycle, closes_on=form.closes_on.data)
         commit()
         flash(
-            f"The cycle is open again until the end of {cycle.closes_on.isoformat()}. "
-            "The results show again once it closes.",
+            _(
+                "The cycle is open again until the end of %(day)s. The results show again "
+                "once it closes.",
+                day=format_day(cycle.closes_on),
+            ),
             "success",
         )
         return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
@@ -234,16 +249,19 @@ def keep_results(cycle_id: int):
     form = KeepResultsForm()
     if not form.validate_on_submit():
         errors = [e for errors in form.errors.values() for e in errors]
-        abort(400, " ".join(errors))
+        abort(400, " ".join(map(str, errors)))
     try:
         deleted = lifecycle.keep_results(cycle)
     except CycleStateError:
-        flash("The cycle is open: late answers are weighed when it closes.", "info")
+        flash(_("The cycle is open: late answers are weighed when it closes."), "info")
     else:
         commit()
         flash(
-            f"The results stay as they were; {deleted} waiting answer"
-            f"{'s were' if deleted != 1 else ' was'} deleted.",
+            ngettext(
+                "The results stay as they were; %(num)d waiting answer was deleted.",
+                "The results stay as they were; %(num)d waiting answers were deleted.",
+                deleted,
+            ),
             "success",
         )
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
@@ -265,18 +283,18 @@ def approve_nominations(cycle_id: int):
     cycle = services.cycle_of(current_user, cycle_id)
     form = ButtonForm()
     if not form.validate_on_submit():
-        abort(400, "The form expired; please try again.")
+        abort(400, _("The form expired; please try again."))
     if not cycle.is_open:
-        abort(409, "This cycle is closed; nobody can be invited any more.")
+        abort(409, _("This cycle is closed; nobody can be invited any more."))
     if "all" in request.form:
         approved = raters.approve(cycle)
     else:
         try:
             ids = [int(value) for value in request.form.getlist("invite")]
         except ValueError:
-            abort(400, "Tick the raters to approve.")
+            abort(400, _("Tick the raters to approve."))
         if not ids:
-            flash("Tick the raters to approve, or approve them all.", "error")
+            flash(_("Tick the raters to approve, or approve them all."), "error")
             return redirect(
                 url_for("dashboard.show_cycle", cycle_id=cycle.id, _anchor="nominations")
             )
@@ -285,12 +303,15 @@ def approve_nominations(cycle_id: int):
     count = len(approved)
     if count:
         flash(
-            f"{count} rater{'s' if count != 1 else ''} approved; "
-            f"{'their invitations are' if count != 1 else 'the invitation is'} on the way.",
+            ngettext(
+                "%(num)d rater approved; the invitation is on the way.",
+                "%(num)d raters approved; their invitations are on the way.",
+                count,
+            ),
             "success",
         )
     else:
-        flash("Nobody was waiting for your approval.", "info")
+        flash(_("Nobody was waiting for your approval."), "info")
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id, _anchor="nominations"))
 
 
@@ -318,7 +339,7 @@ def resend_portal_link(cycle_id: int):
     cycle = services.cycle_of(current_user, cycle_id)
     lifecycle.send_portal_link(cycle, renew=True)
     commit()
-    flash(f"A new link is on its way to {cycle.coachee.email}.", "success")
+    flash(_("A new link is on its way to %(email)s.", email=cycle.coachee.email), "success")
     return redirect(url_for("dashboard.show_cycle", cycle_id=cycle.id))
 
 
@@ -347,7 +368,7 @@ def delete_coachee_page(coachee_id: int):
         name = coachee.name
         delete_coachee(coachee)
         commit()
-        flash(f"{name} and all their data are deleted.", "success")
+        flash(_("%(name)s and all their data are deleted.", name=name), "success")
         return redirect(url_for("coaching.list_coachees"))
     return render_template(
         "coaching/delete_coachee.html", coachee=coachee, counts=erasure_counts(coachee)

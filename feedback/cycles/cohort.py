@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
 
 from .. import analysis
 from ..accounts.models import Coach
@@ -15,20 +16,16 @@ from ..ratings.frames import ratings_frame
 from ..ratings.results import CycleReport, cache_scope, cycle_report, remembered, rules_for
 from ..vocabulary import CycleState
 
-if TYPE_CHECKING:
-    pass
-
-
 #: Columns the cohort table can be sorted by, with their labels.
 SORTS = {
-    "name": "Name",
-    "response_rate": "Response rate",
-    "category": "Agreement",
-    "others_overall": "Others' overall mean",
-    "difference": "Self − others",
-    "largest_gap": "Largest gap",
-    "others_overall_percentile": "Percentile (others' mean)",
-    "difference_percentile": "Percentile (self − others)",
+    "name": _l("Name"),
+    "response_rate": _l("Response rate"),
+    "category": _l("Agreement"),
+    "others_overall": _l("Others' overall mean"),
+    "difference": _l("Self − others"),
+    "largest_gap": _l("Largest gap"),
+    "others_overall_percentile": _l("Percentile (others' mean)"),
+    "difference_percentile": _l("Percentile (self − others)"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import analysis, charts
@@ -17,6 +18,7 @@ from ..ratings.held import held_answers
 from ..ratings.results import cycle_report, safe_json
 from ..reports.released import new_results_to_release
 from ..vocabulary import GROUP_LABELS, CycleState, InviteState
+from ..web.terms import EXPLANATIONS_SHOWN
 from . import cohort as cohort_service
 from .forms import KeepResultsForm
 from .lifecycle import portal_link_problem
@@ -73,11 +75,18 @@ def show_cohort():
     query = request.args.get("q", "")[:120]
     categories = [*analysis.EXPLANATIONS]
     if sort not in cohort_service.SORTS:
-        abort(400, f"Unknown sort “{sort}”; use one of {', '.join(cohort_service.SORTS)}.")
+        abort(
+            400,
+            _(
+                "Unknown sort “%(sort)s”; use one of %(sorts)s.",
+                sort=sort,
+                sorts=", ".join(cohort_service.SORTS),
+            ),
+        )
     if order not in ("asc", "desc"):
-        abort(400, "The order is “asc” or “desc”.")
+        abort(400, _("The order is “asc” or “desc”."))
     if category and category not in categories:
-        abort(400, f"Unknown agreement category “{category}”.")
+        abort(400, _("Unknown agreement category “%(category)s”.", category=category))
     rows, mixed = cohort_service.cohort(current_user)
     scales = sorted({r.analysed.questionnaire.scale_points for r in rows if r.analysed})
     shown = cohort_service.sort_and_filter(
@@ -95,7 +104,7 @@ def show_cohort():
         category=category,
         categories=categories,
         query=query,
-        explanations=analysis.EXPLANATIONS,
+        explanations=EXPLANATIONS_SHOWN,
     )
 
 
@@ -113,19 +122,21 @@ def show_trend(coachee_id: int):
         before_id = int(request.args.get("from", pairs[-2][0].id))
         after_id = int(request.args.get("to", pairs[-1][0].id))
     except ValueError:
-        abort(400, "“from” and “to” are cycle numbers.")
+        abort(400, _("“from” and “to” are cycle numbers."))
     if before_id not in by_id or after_id not in by_id:
-        abort(400, "Choose two closed cycles of this coachee.")
+        abort(400, _("Choose two closed cycles of this coachee."))
     if before_id == after_id:
-        abort(400, "Choose two different cycles.")
+        abort(400, _("Choose two different cycles."))
     before, before_report = by_id[before_id]
     after, after_report = by_id[after_id]
     context |= {"before": before, "after": after}
     before_q, after_q = before.questionnaire, after.questionnaire
     if before_q.scale_points != after_q.scale_points:
-        note = (
-            f"These two cycles use scales of different sizes ({before_q.scale_points} and "
-            f"{after_q.scale_points} points), so their figures cannot be compared."
+        note = _(
+            "These two cycles use scales of different sizes (%(before)s and %(after)s "
+            "points), so their figures cannot be compared.",
+            before=before_q.scale_points,
+            after=after_q.scale_points,
         )
         return render_template("dashboard/trend.html", **context, trend=[], note=note)
     before_items = before_report.results.items
@@ -138,13 +149,16 @@ def show_trend(coachee_id: int):
     if set(before_keys) != set(after_keys):
         shared = set(before_keys) & set(after_keys)
         if not shared:
-            note = "These two cycles have no statement in common, so there is no trend."
+            note = _("These two cycles have no statement in common, so there is no trend.")
             return render_template("dashboard/trend.html", **context, trend=[], note=note)
-        note = (
-            f"The two cycles' questionnaires differ: the trend compares only the "
-            f"{len(shared)} statements they share (of {len(before_keys)} in the earlier "
-            f"cycle and {len(after_keys)} in the later), and each competency's figures "
-            "are worked out again from those statements alone."
+        note = _(
+            "The two cycles' questionnaires differ: the trend compares only the "
+            "%(shared)s statements they share (of %(before)s in the earlier cycle and "
+            "%(after)s in the later), and each competency's figures are worked out again "
+            "from those statements alone.",
+            shared=len(shared),
+            before=len(before_keys),
+            after=len(after_keys),
         )
         before_competencies = _on_statements(before, before_report, shared)
         after_competencies = _on_statements(after, after_report, shared)

@@ -25,11 +25,11 @@ from wtforms.validators import (
 
 from ..coaching.questionnaires import questionnaire_choices
 from ..coaching.services import coachee_with_email
-from ..i18n import LANGUAGES
+from ..i18n import GROUP_NAMES, LANGUAGES
 from ..questionnaires import default_questionnaire
 from ..raters.services import DEFAULT_MINIMUM_IN_ALL, DEFAULT_MINIMUMS, MAX_RATERS_PER_CYCLE
 from ..timeutil import today
-from ..vocabulary import GROUP_LABELS, RATER_GROUPS, name_too_long
+from ..vocabulary import RATER_GROUPS, name_too_long
 from .lifecycle import MAX_CYCLE_LENGTH
 
 
@@ -44,8 +44,10 @@ class CoacheeForm(FlaskForm):
     """Add a coachee, or correct one (``coachee``). With ``coach``, an address that
     another of the coach's coachees has is refused with a message."""
 
-    name = StringField("Name", validators=[DataRequired(message="Please give a name."), name_fits])
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(message=_l("Please give a name.")), name_fits]
+    )
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
 
     def __init__(self, *args, coach=None, coachee=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -58,12 +60,16 @@ class CoacheeForm(FlaskForm):
         other = coachee_with_email(self.coach, field.data)
         if other is not None and (self.coachee is None or other.id != self.coachee.id):
             raise ValidationError(
-                f"{other.name} already has this address. To run another 360 for "
-                f"{other.first_name}, start a new cycle from their page."
+                _l(
+                    "%(name)s already has this address. To run another 360 for "
+                    "%(first_name)s, start a new cycle from their page.",
+                    name=other.name,
+                    first_name=other.first_name,
+                )
             )
 
 
-def _minimum(label: str, default: int) -> IntegerField:
+def _minimum(label, default: int) -> IntegerField:
     """A minimum number of raters: a whole number from 0 (no minimum) to the most
     raters a cycle can have; the default when the form does not send it."""
     return IntegerField(
@@ -73,7 +79,7 @@ def _minimum(label: str, default: int) -> IntegerField:
             NumberRange(
                 min=0,
                 max=MAX_RATERS_PER_CYCLE,
-                message=f"Give a number from 0 to {MAX_RATERS_PER_CYCLE}.",
+                message=_l("Give a number from 0 to %(max)s.", max=MAX_RATERS_PER_CYCLE),
             ),
         ],
     )
@@ -84,24 +90,28 @@ class CycleForm(FlaskForm):
     default or one of ``coach``'s own; any other key is refused as not a choice)."""
 
     closes_on = DateField(
-        "Answers close after",
-        validators=[DataRequired(message="Please give a valid date.")],
+        _l("Answers close after"),
+        validators=[DataRequired(message=_l("Please give a valid date."))],
         default=lambda: today() + timedelta(days=21),
     )
-    welcome_note = TextAreaField("Note to the coachee", validators=[Optional(), Length(max=2000)])
+    welcome_note = TextAreaField(
+        _l("Note to the coachee"), validators=[Optional(), Length(max=2000)]
+    )
     boss_exempt = BooleanField(
-        "Show the boss's answers even when the boss is the only one in the group",
+        _l("Show the boss's answers even when the boss is the only one in the group"),
         default=True,
     )
     approve_nominations = BooleanField(
-        "I approve the raters before they are invited",
-        description="The coachee's nominations wait for you; nobody is invited until you "
-        "approve them on the cycle's page.",
+        _l("I approve the raters before they are invited"),
+        description=_l(
+            "The coachee's nominations wait for you; nobody is invited until you "
+            "approve them on the cycle's page."
+        ),
     )
-    min_boss = _minimum("Boss", DEFAULT_MINIMUMS["boss"])
-    min_peers = _minimum("Peers", DEFAULT_MINIMUMS["peer"])
-    min_subordinates = _minimum("Subordinates", DEFAULT_MINIMUMS["subordinate"])
-    min_raters = _minimum("Raters in all", DEFAULT_MINIMUM_IN_ALL)
+    min_boss = _minimum(_l("Boss"), DEFAULT_MINIMUMS["boss"])
+    min_peers = _minimum(_l("Peers"), DEFAULT_MINIMUMS["peer"])
+    min_subordinates = _minimum(_l("Subordinates"), DEFAULT_MINIMUMS["subordinate"])
+    min_raters = _minimum(_l("Raters in all"), DEFAULT_MINIMUM_IN_ALL)
 
     @property
     def minimums(self) -> dict[str, int]:
@@ -114,7 +124,7 @@ class CycleForm(FlaskForm):
         }
 
     questionnaire = SelectField(
-        "Questionnaire", validate_choice=True, default=lambda: default_questionnaire().key
+        _l("Questionnaire"), validate_choice=True, default=lambda: default_questionnaire().key
     )
     language = SelectField(
         _l("Raters are invited in"),
@@ -129,9 +139,9 @@ class CycleForm(FlaskForm):
 
     def validate_closes_on(self, field) -> None:
         if field.data and field.data < today():
-            raise ValidationError("The deadline cannot be in the past.")
+            raise ValidationError(_l("The deadline cannot be in the past."))
         if field.data and field.data > today() + MAX_CYCLE_LENGTH:
-            raise ValidationError("The deadline must be within a year.")
+            raise ValidationError(_l("The deadline must be within a year."))
 
 
 class ReopenForm(FlaskForm):
@@ -139,14 +149,16 @@ class ReopenForm(FlaskForm):
     reopening means."""
 
     closes_on = DateField(
-        "Answers close after",
-        validators=[DataRequired(message="Please give a valid date.")],
+        _l("Answers close after"),
+        validators=[DataRequired(message=_l("Please give a valid date."))],
         default=lambda: today() + timedelta(days=7),
     )
     understood = BooleanField(
-        "I understand: the results hide until the cycle closes again, and what was "
-        "released to the coachee stays as it was until I release the new results.",
-        validators=[DataRequired(message="Please confirm that you read this.")],
+        _l(
+            "I understand: the results hide until the cycle closes again, and what was "
+            "released to the coachee stays as it was until I release the new results."
+        ),
+        validators=[DataRequired(message=_l("Please confirm that you read this."))],
     )
 
     validate_closes_on = CycleForm.validate_closes_on
@@ -157,8 +169,8 @@ class KeepResultsForm(FlaskForm):
     deleted, once the coach has confirmed it."""
 
     understood = BooleanField(
-        "I understand: the waiting answers are deleted and will never be shown.",
-        validators=[DataRequired(message="Please confirm that the waiting answers go.")],
+        _l("I understand: the waiting answers are deleted and will never be shown."),
+        validators=[DataRequired(message=_l("Please confirm that the waiting answers go."))],
     )
 
 
@@ -166,10 +178,11 @@ class CorrectNomineeForm(FlaskForm):
     """Correct a nominee's address or group; the link sent before stops working."""
 
     email = EmailField(
-        "Email", validators=[DataRequired(message="Please give an address."), Length(max=254)]
+        _l("Email"),
+        validators=[DataRequired(message=_l("Please give an address.")), Length(max=254)],
     )
     group = SelectField(
-        "Group", choices=[SelectChoice(group, GROUP_LABELS[group]) for group in RATER_GROUPS]
+        _l("Group"), choices=[SelectChoice(group, GROUP_NAMES[group]) for group in RATER_GROUPS]
     )
 
 
@@ -181,6 +194,8 @@ class CloseBelowMinimumForm(FlaskForm):
     """Close a cycle that has fewer answers than its minimums, once the coach confirms."""
 
     below_minimum = BooleanField(
-        "Close it anyway: the results show with fewer raters than asked for.",
-        validators=[DataRequired(message="Please confirm that you close it below the minimum.")],
+        _l("Close it anyway: the results show with fewer raters than asked for."),
+        validators=[
+            DataRequired(message=_l("Please confirm that you close it below the minimum."))
+        ],
     )

@@ -6,6 +6,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..coaching.questionnaires import (
@@ -83,7 +84,7 @@ def new_questionnaire():
         else:
             draft = draft_of(source)
             draft.key = ""
-            draft.title = f"Copy of {source.title}"[:200]
+            draft.title = _("Copy of %(title)s", title=source.title)[:200]
         return _editor(draft, questionnaire=None)
     draft = draft_from_form(request.form)
     taken = {q.key for q in own_questionnaires(current_user)} | {default_questionnaire().key}
@@ -98,7 +99,7 @@ def new_questionnaire():
             checked.general.append(str(exc)[0].upper() + str(exc)[1:] + ".")
         else:
             commit()
-            flash(f"“{saved.questionnaire.title}” is saved.", "success")
+            flash(_("“%(title)s” is saved.", title=saved.questionnaire.title), "success")
             return redirect(url_for(".edit_questionnaire", key=saved.questionnaire.key))
     return _editor(draft, questionnaire=None, errors=checked.errors, general=checked.general), 400
 
@@ -125,11 +126,14 @@ def edit_questionnaire(key: str):
     commit()
     stored = saved.questionnaire
     if saved.outcome == "unchanged":
-        flash("Nothing changed.", "info")
+        flash(_("Nothing changed."), "info")
     else:
         flash(
-            f"Saved as version {stored.version}. New cycles use it; cycles started before "
-            "keep the version they started on.",
+            _(
+                "Saved as version %(version)s. New cycles use it; cycles started before keep "
+                "the version they started on.",
+                version=stored.version,
+            ),
             "success",
         )
     return redirect(url_for(".edit_questionnaire", key=stored.key))

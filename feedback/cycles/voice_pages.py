@@ -14,6 +14,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
@@ -28,6 +30,23 @@ bp = Blueprint("voice", __name__, url_prefix="/settings/emails")
 #: The sample cycle a preview is written for.
 SAMPLE_COACHEE = "Alex Morgan"
 SAMPLE_RATER = "Sam"
+#: Each email as the pages name it, in the page's language.
+LABELS = {"invite": _l("Invitation"), "reminder": _l("Reminder")}
+#: What each placeholder stands for, in the page's language.
+PLACEHOLDER_MEANINGS = {
+    "coachee": _l("the coachee's name"),
+    "deadline": _l("the last day raters can answer"),
+    "coach": _l("your name"),
+}
+#: What the coach is told once a text is saved, and once it is the default again.
+SAVED = {
+    "invite": _l("Your invitation text is saved."),
+    "reminder": _l("Your reminder text is saved."),
+}
+RESET = {
+    "invite": _l("The invitation is back to the default text."),
+    "reminder": _l("The reminder is back to the default text."),
+}
 #: Where the rater's own link goes in a preview.
 SAMPLE_LINK = "https://…/r/(each rater's own link)"
 
@@ -35,8 +54,12 @@ SAMPLE_LINK = "https://…/r/(each rater's own link)"
 class MailTextForm(FlaskForm):
     """A subject and a body with placeholders."""
 
-    subject = StringField("Subject", validators=[DataRequired(message="Please write a subject.")])
-    body = TextAreaField("Your text", validators=[DataRequired(message="Please write a text.")])
+    subject = StringField(
+        _l("Subject"), validators=[DataRequired(message=_l("Please write a subject."))]
+    )
+    body = TextAreaField(
+        _l("Your text"), validators=[DataRequired(message=_l("Please write a text."))]
+    )
 
 
 class ResetForm(FlaskForm):
@@ -59,7 +82,7 @@ def _kind(kind: str) -> str:
 def list_texts():
     """The emails a coach can word, and whether each is theirs or the default."""
     wordings = {kind: voice.wording(current_user.id, kind) for kind in voice.KINDS}
-    return render_template("coaching/emails.html", wordings=wordings, labels=voice.KIND_LABELS)
+    return render_template("coaching/emails.html", wordings=wordings, labels=LABELS)
 
 
 @bp.route("/<kind>", methods=["GET", "POST"])
@@ -82,7 +105,7 @@ def edit_text(kind: str):
         elif _pressed("save"):
             voice.save(current_user.id, kind, subject=subject, body=body)
             commit()
-            flash(f"Your {voice.KIND_LABELS[kind].lower()} text is saved.", "success")
+            flash(str(SAVED[kind]), "success")
             return redirect(url_for("voice.edit_text", kind=kind))
         else:
             preview = _preview(kind, subject, body)
@@ -92,9 +115,9 @@ def edit_text(kind: str):
         "coaching/email_text.html",
         form=form,
         kind=kind,
-        label=voice.KIND_LABELS[kind],
+        label=LABELS[kind],
         own=current.own,
-        placeholders=voice.PLACEHOLDERS,
+        placeholders={name: PLACEHOLDER_MEANINGS.get(name, name) for name in voice.PLACEHOLDERS},
         preview=preview,
         reset_form=ResetForm(),
     ), status
@@ -105,10 +128,10 @@ def reset_text(kind: str):
     """Go back to the default wording."""
     kind = _kind(kind)
     if not ResetForm().validate_on_submit():
-        abort(400, "The form has expired; please try again.")
+        abort(400, _("The form has expired; please try again."))
     if voice.reset(current_user.id, kind):
         commit()
-    flash(f"The {voice.KIND_LABELS[kind].lower()} is back to the default text.", "success")
+    flash(str(RESET[kind]), "success")
     return redirect(url_for("voice.edit_text", kind=kind))
 
 
@@ -124,7 +147,7 @@ def _problems(subject: str, body: str) -> dict[str, str]:
         ("body", body.strip(), voice.MAX_BODY),
     ):
         if len(text) > longest:
-            problems[field] = f"At most {longest} characters, please."
+            problems[field] = _("At most %(count)s characters, please.", count=longest)
             continue
         try:
             voice.check(text)

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from .. import analysis, charts
 from ..coaching.models import Cycle
+from ..i18n import page_language
 from ..vocabulary import RATER_GROUPS, CycleState
 from .frames import comments_frame, ratings_frame
 
@@ -193,6 +194,8 @@ def _cache_key(cycle: Cycle) -> tuple:
         cycle.min_group_size,
         cycle.boss_exempt,
         cycle.coachee.name,
+        # The figures' texts and numbers are in the language of the page they are for.
+        page_language(),
     )
 
 

@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import render_template
+from flask_babel import gettext as _
 
 from .. import analysis
 from ..coaching.models import Cycle
@@ -19,6 +20,7 @@ from ..raters.services import progress
 from ..ratings.results import CycleReport, cycle_report
 from ..timeutil import utcnow
 from ..vocabulary import GROUP_LABELS, CycleState
+from ..web import format_day
 from ..web.assets import plotly_bundle
 from .pdf import html_to_pdf
 from .workbook import write_workbook
@@ -124,12 +126,22 @@ def css_string(text: str) -> str:
     return f'"{escaped}"'
 
 
+def page_counter() -> str:
+    """The printed page's "Page 2 of 5" in the page's language, as CSS content: the
+    words as escaped strings around CSS's page counters."""
+    page, pages = "\x00", "\x01"
+    text = _("Page %(page)s of %(pages)s", page=page, pages=pages)
+    counters = {page: "counter(page)", pages: "counter(pages)"}
+    parts = re.split(f"([{page}{pages}])", text)
+    return " ".join(counters.get(part) or css_string(part) for part in parts if part)
+
+
 def render_html(cycle: Cycle, report: CycleReport) -> str:
     """The self-contained report: one page, plotly.js inlined once, the figures as
     JSON, no link to anything outside the file; prints on A4 with a running header
     (the coachee, the cycle) and page numbers."""
     generated_at = utcnow()
-    closed = cycle.closed_at.date().isoformat()
+    closed = format_day(cycle.closed_at)
     return render_template(
         "reports/report.html",
         cycle=cycle,
@@ -143,6 +155,7 @@ def render_html(cycle: Cycle, report: CycleReport) -> str:
         follow_up=follow_up(cycle),
         plotly_js=plotly_source(),
         generated_at=generated_at,
-        running_header=css_string(f"360 feedback for {cycle.coachee.name}"),
-        running_date=css_string(f"Cycle closed {closed}"),
+        running_header=css_string(_("360 feedback for %(name)s", name=cycle.coachee.name)),
+        running_date=css_string(_("Cycle closed %(day)s", day=closed)),
+        page_counter=page_counter(),
     )

@@ -24,9 +24,12 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import xlsxwriter
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..coaching.models import Cycle
-from ..vocabulary import GROUP_LABELS
+from ..i18n import group_name
+from ..web.terms import explain_agreement, term
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,37 +110,42 @@ def rounded(value, kind: str):
 def summary_sheet(cycle: Cycle, report) -> Sheet:
     """The cycle and the overall self–other agreement, one fact a row."""
     results = report.results
-    sheet = Sheet("Summary", [Column("About this report"), Column("Value", "long")])
+    sheet = Sheet(_("Summary"), [Column(_("About this report")), Column(_("Value"), "long")])
     facts: list[tuple[str, object, str]] = [
-        ("Coachee", cycle.coachee.name, "text"),
-        ("Coach", cycle.coachee.coach.name, "text"),
-        ("Closed on", cycle.closed_at.date(), "date"),
-        ("Smallest group shown (answers)", cycle.min_group_size, "count"),
-        ("Boss shown alone", "yes" if cycle.boss_exempt else "no", "text"),
+        (_("Coachee"), cycle.coachee.name, "text"),
+        (_("Coach"), cycle.coachee.coach.name, "text"),
+        (_("Closed on"), cycle.closed_at.date(), "date"),
+        (_("Smallest group shown (answers)"), cycle.min_group_size, "count"),
+        (_("Boss shown alone"), _("yes") if cycle.boss_exempt else _("no"), "text"),
     ]
     agreement = results.agreement
     if agreement is not None:
         facts += [
-            ("Self–other agreement", agreement["category"], "text"),
-            ("Self, overall", agreement["self_overall"], "mean"),
-            ("Others, overall", agreement["others_overall"], "mean"),
-            ("Difference (self − others)", agreement["difference"], "gap"),
-            ("Other raters", agreement["others_n"], "count"),
-            ("What it means", agreement["explanation"], "long"),
+            (_("Self–other agreement"), term(agreement["category"]), "text"),
+            (_("Self, overall"), agreement["self_overall"], "mean"),
+            (_("Others, overall"), agreement["others_overall"], "mean"),
+            (_("Difference (self − others)"), agreement["difference"], "gap"),
+            (_("Other raters"), agreement["others_n"], "count"),
+            (_("What it means"), explain_agreement(agreement), "long"),
         ]
     facts += [
         (
             "Empty cells",
-            f"A figure left empty is hidden to keep raters anonymous: a group's figures "
-            f"show only from {cycle.min_group_size} answers, and smaller groups are pooled "
-            "as “other raters”.",
+            _(
+                "A figure left empty is hidden to keep raters anonymous: a group's figures "
+                "show only from %(count)s answers, and smaller groups are pooled as “other "
+                "raters”.",
+                count=cycle.min_group_size,
+            ),
             "long",
         ),
         (
             "The sheets",
-            "One sheet for each part of the report, figures rounded to two places; the "
-            "last two sheets, items and competencies, hold the same figures unrounded, "
-            "with the column names of the gap CSV, for analysis.",
+            _(
+                "One sheet for each part of the report, figures rounded to two places; the "
+                "last two sheets, items and competencies, hold the same figures unrounded, "
+                "with the column names of the gap CSV, for analysis."
+            ),
             "long",
         ),
     ]
@@ -146,10 +154,10 @@ def summary_sheet(cycle: Cycle, report) -> Sheet:
 
 
 RANKINGS = (
-    ("strengths", "Strength in others' eyes"),
-    ("development_areas", "Development area in others' eyes"),
-    ("blind_spots", "Blind spot"),
-    ("hidden_strengths", "Hidden strength"),
+    ("strengths", _l("Strength in others' eyes")),
+    ("development_areas", _l("Development area in others' eyes")),
+    ("blind_spots", _l("Blind spot")),
+    ("hidden_strengths", _l("Hidden strength")),
 )
 
 
@@ -157,22 +165,22 @@ def top_sheet(report) -> Sheet:
     """The top five strengths and development areas, the largest blind spots and
     hidden strengths."""
     sheet = Sheet(
-        "Top statements",
+        _("Top statements"),
         [
-            Column("List"),
-            Column("Rank", "count"),
-            Column("Statement", "long"),
-            Column("Competency"),
-            Column("Others", "mean"),
-            Column("Self", "count"),
-            Column("Gap (self − others)", "gap"),
+            Column(_("List")),
+            Column(_("Rank"), "count"),
+            Column(_("Statement"), "long"),
+            Column(_("Competency")),
+            Column(_("Others"), "mean"),
+            Column(_("Self"), "count"),
+            Column(_("Gap (self − others)"), "gap"),
         ],
     )
     for key, title in RANKINGS:
         for rank, row in enumerate(report.rankings.get(key, []), start=1):
             sheet.rows.append(
                 [
-                    title,
+                    str(title),
                     rank,
                     report.item_texts.get(row["item_key"], row["item_key"]),
                     row["competency"],
@@ -185,22 +193,22 @@ def top_sheet(report) -> Sheet:
 
 
 def _group_columns(groups, suffix: str = "") -> list[Column]:
-    return [Column(GROUP_LABELS[g] + suffix, "mean") for g in groups]
+    return [Column(group_name(g) + suffix, "mean") for g in groups]
 
 
 def competency_sheet(report) -> Sheet:
     """Self and others by competency, with each shown group's mean."""
     groups = report.results.shown_groups
     sheet = Sheet(
-        "By competency",
+        _("By competency"),
         [
-            Column("Competency"),
-            Column("Self", "mean"),
-            Column("Others", "mean"),
-            Column("Answers", "count"),
-            Column("Gap (self − others)", "gap"),
+            Column(_("Competency")),
+            Column(_("Self"), "mean"),
+            Column(_("Others"), "mean"),
+            Column(_("Answers"), "count"),
+            Column(_("Gap (self − others)"), "gap"),
             *_group_columns(groups),
-            Column("Category"),
+            Column(_("Category")),
         ],
         frozen_columns=1,
     )
@@ -213,7 +221,7 @@ def competency_sheet(report) -> Sheet:
                 row["others_n"],
                 row["gap"],
                 *(row.get(f"{g}_mean") for g in groups),
-                row["category"],
+                term(row["category"]),
             ]
         )
     return sheet
@@ -224,15 +232,15 @@ def prediction_sheet(predictions: dict | None) -> Sheet | None:
     if not predictions:
         return None
     sheet = Sheet(
-        "Predictions",
+        _("Predictions"),
         [
-            Column("Competency"),
-            Column("Group"),
-            Column("Self", "mean"),
-            Column("Predicted", "mean"),
-            Column("Actual", "mean"),
-            Column("Answers", "count"),
-            Column("What it tells"),
+            Column(_("Competency")),
+            Column(_("Group")),
+            Column(_("Self"), "mean"),
+            Column(_("Predicted"), "mean"),
+            Column(_("Actual"), "mean"),
+            Column(_("Answers"), "count"),
+            Column(_("What it tells")),
         ],
         frozen_columns=1,
     )
@@ -240,12 +248,12 @@ def prediction_sheet(predictions: dict | None) -> Sheet | None:
         sheet.rows.append(
             [
                 row["competency"],
-                row["group_name"],
+                group_name(row["group_name"]),
                 row["self"],
                 row["predicted"],
                 row["actual"],
                 row["n"],
-                row["insight"],
+                term(row["insight"]),
             ]
         )
     return sheet
@@ -255,17 +263,17 @@ def statement_sheet(report) -> Sheet:
     """The gap per statement, in the questionnaire's order, with each shown group."""
     groups = report.results.shown_groups
     sheet = Sheet(
-        "By statement",
+        _("By statement"),
         [
-            Column("Statement", "long"),
-            Column("Competency"),
-            Column("Self", "count"),
-            Column("Others", "mean"),
-            Column("Answers", "count"),
-            Column("Gap (self − others)", "gap"),
-            Column("Agreement among others (rwg)", "mean"),
+            Column(_("Statement"), "long"),
+            Column(_("Competency")),
+            Column(_("Self"), "count"),
+            Column(_("Others"), "mean"),
+            Column(_("Answers"), "count"),
+            Column(_("Gap (self − others)"), "gap"),
+            Column(_("Agreement among others (rwg)"), "mean"),
             *_group_columns(groups),
-            Column("Category"),
+            Column(_("Category")),
         ],
         frozen_columns=1,
     )
@@ -280,7 +288,7 @@ def statement_sheet(report) -> Sheet:
                 row["gap"],
                 row["rwg"],
                 *(row.get(f"{g}_mean") for g in groups),
-                row["category"],
+                term(row["category"]),
             ]
         )
     return sheet
@@ -289,11 +297,14 @@ def statement_sheet(report) -> Sheet:
 def groups_sheet(report) -> Sheet:
     """Each group's mean per competency with its number of answers, as the heatmap."""
     groups = report.results.shown_groups
-    columns = [Column("Competency"), Column("Self", "mean")]
+    columns = [Column(_("Competency")), Column(_("Self"), "mean")]
     for g in groups:
-        columns += [Column(GROUP_LABELS[g], "mean"), Column(f"{GROUP_LABELS[g]}: answers", "count")]
-    columns += [Column("All others", "mean"), Column("All others: answers", "count")]
-    sheet = Sheet("Groups compared", columns, frozen_columns=1)
+        columns += [
+            Column(group_name(g), "mean"),
+            Column(_("%(group)s: answers", group=group_name(g)), "count"),
+        ]
+    columns += [Column(_("All others"), "mean"), Column(_("All others: answers"), "count")]
+    sheet = Sheet(_("Groups compared"), columns, frozen_columns=1)
     for row in report.competency_rows:
         values = [row["competency"], row["self"]]
         for g in groups:
@@ -307,11 +318,11 @@ def spread_sheet(report) -> Sheet:
     """How many raters gave each answer, per statement (where the counts are shown)."""
     scale = report.scale
     sheet = Sheet(
-        "Spread of answers",
+        _("Spread of answers"),
         [
-            Column("Statement", "long"),
+            Column(_("Statement"), "long"),
             *(Column(f"{value}: {label}", "count") for value, label in scale),
-            Column("Answers", "count"),
+            Column(_("Answers"), "count"),
         ],
         frozen_columns=1,
     )
@@ -321,7 +332,7 @@ def spread_sheet(report) -> Sheet:
         sheet.rows.append(
             [
                 report.item_texts.get(row["item_key"], row["item_key"]),
-                *(row[f"count_{value}"] for value, _ in scale),
+                *(row[f"count_{value}"] for value, _label in scale),
                 row["others_n"],
             ]
         )
@@ -332,7 +343,9 @@ def comment_sheet(report) -> Sheet:
     """The 140-character descriptions and the comments, in the dashboard's random
     order, with a group only where the guard names it."""
     results = report.results
-    sheet = Sheet("Comments", [Column("Question"), Column("Answer", "long"), Column("Group")])
+    sheet = Sheet(
+        _("Comments"), [Column(_("Question")), Column(_("Answer"), "long"), Column(_("Group"))]
+    )
     headline = report.question_texts.get("headline", "headline")
     sheet.rows += [[headline, text, None] for text in results.others_headlines]
     for row in results.comments.to_dict("records"):
@@ -341,7 +354,7 @@ def comment_sheet(report) -> Sheet:
             [
                 report.question_texts.get(row["question_key"], row["question_key"]),
                 row["text"],
-                None if missing(label) else GROUP_LABELS.get(label, label),
+                None if missing(label) else group_name(label),
             ]
         )
     return sheet
@@ -352,13 +365,13 @@ def plan_sheet(goals, report, first_name: str) -> Sheet | None:
     if not goals:
         return None
     sheet = Sheet(
-        "Development plan",
+        _("Development plan"),
         [
-            Column("Statement", "long"),
-            Column("Goal", "long"),
-            Column("How we will know", "long"),
-            Column("Review on"),
-            Column("Written by"),
+            Column(_("Statement"), "long"),
+            Column(_("Goal"), "long"),
+            Column(_("How we will know"), "long"),
+            Column(_("Review on")),
+            Column(_("Written by")),
         ],
     )
     for goal in goals:
@@ -368,7 +381,7 @@ def plan_sheet(goals, report, first_name: str) -> Sheet | None:
                 goal.goal,
                 goal.success_criteria,
                 (goal.review_on, "date"),
-                "the coach" if goal.author == "coach" else first_name,
+                _("the coach") if goal.author == "coach" else first_name,
             ]
         )
     return sheet

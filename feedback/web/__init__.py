@@ -3,9 +3,13 @@ while the database is away (:mod:`.unavailable`), and logs without secrets
 (:mod:`.redaction`)."""
 
 import math
+from datetime import date, datetime
 from numbers import Number
 
-from flask import Flask, Response, render_template, request
+from babel.dates import format_date
+from babel.numbers import get_decimal_symbol
+from flask import Flask, Response, has_request_context, render_template, request
+from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as NotFoundPage
 
@@ -68,6 +72,12 @@ def init_app(app: Flask) -> None:
 
     app.add_template_filter(format_number, "num")
     app.add_template_filter(format_whole, "whole")
+    app.add_template_filter(format_day, "day")
+    app.add_template_filter(format_short, "g")
+    from . import terms  # it uses this module's number formats
+
+    app.add_template_filter(terms.term, "term")
+    app.add_template_filter(terms.explain_agreement, "explain_agreement")
 
     @app.context_processor
     def _globals() -> dict:
@@ -110,11 +120,41 @@ def _missing(value) -> bool:
     return value is None or not isinstance(value, Number) or math.isnan(float(value))
 
 
+def _locale():
+    """The page's Babel locale, or None for English (and outside a request), whose
+    figures and dates keep the plain forms the service has always shown."""
+    locale = get_locale() if has_request_context() else None
+    return None if locale is None or locale.language == "en" else locale
+
+
 def format_number(value, digits: int = 2, signed: bool = False) -> str:
-    """A figure for a table: a dash when hidden or missing, a sign when asked."""
+    """A figure for a table: a dash when hidden or missing, a sign when asked; with the
+    decimal sign of the page's language (3.25 in English, 3,25 in German)."""
     if _missing(value):
         return "–"
-    return f"{float(value):{'+' if signed else ''}.{digits}f}"
+    shown = f"{float(value):{'+' if signed else ''}.{digits}f}"
+    locale = _locale()
+    # The same digits, rounded once, with the language's decimal sign (no grouping: the
+    # figures are scores and gaps).
+    return shown if locale is None else shown.replace(".", get_decimal_symbol(locale))
+
+
+def format_short(value) -> str:
+    """A number in its shortest form (2.5, 3, 0.7), as ``%g`` writes it, with the decimal
+    sign of the page's language."""
+    shown = f"{float(value):g}"
+    locale = _locale()
+    return shown if locale is None else shown.replace(".", get_decimal_symbol(locale))
+
+
+def format_day(value: date | datetime | None) -> str:
+    """A day in the page's language ("15. Januar 2027" in German); English pages keep
+    the ISO form (2027-01-15) they have always shown."""
+    if value is None:
+        return ""
+    day = value.date() if isinstance(value, datetime) else value
+    locale = _locale()
+    return day.isoformat() if locale is None else format_date(day, "long", locale=locale)
 
 
 def format_whole(value) -> str:

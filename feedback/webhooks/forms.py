@@ -1,5 +1,6 @@
 """The forms of the coach's webhooks page."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -8,11 +9,11 @@ from .services import EVENTS
 
 #: What each event means, in the coach's words.
 EVENT_LABELS = {
-    "cycle.closed": "A cycle closes (cycle.closed)",
-    "cycle.results_ready": "A closed cycle's results are ready (cycle.results_ready)",
-    "cycle.released": "You release a report to the coachee (cycle.released)",
-    "invite.bounced": "An invitation bounces (invite.bounced)",
-    "nomination.pending_approval": (
+    "cycle.closed": _l("A cycle closes (cycle.closed)"),
+    "cycle.results_ready": _l("A closed cycle's results are ready (cycle.results_ready)"),
+    "cycle.released": _l("You release a report to the coachee (cycle.released)"),
+    "invite.bounced": _l("An invitation bounces (invite.bounced)"),
+    "nomination.pending_approval": _l(
         "Nominations wait for your approval (nomination.pending_approval)"
     ),
 }
@@ -21,19 +22,19 @@ EVENT_LABELS = {
 def _at_least_one(_form, field) -> None:
     # Not DataRequired: that marks every checkbox required, as if each had to be ticked.
     if not field.data:
-        raise ValidationError("Choose at least one event.")
+        raise ValidationError(_l("Choose at least one event."))
 
 
 class WebhookForm(FlaskForm):
     """A new endpoint: its URL and the events it hears."""
 
     url = StringField(
-        "URL of your tool",
-        validators=[DataRequired("Give the URL of your tool."), Length(max=2000)],
-        description="https to a host on the internet (or http to this machine, for testing)",
+        _l("URL of your tool"),
+        validators=[DataRequired(_l("Give the URL of your tool.")), Length(max=2000)],
+        description=_l("https to a host on the internet (or http to this machine, for testing)"),
     )
     events = SelectMultipleField(
-        "Tell it when",
+        _l("Tell it when"),
         validators=[_at_least_one],
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),

@@ -2,6 +2,7 @@
 endpoint's last delivery, remove one. The API does the same (``/api/v1/webhooks``)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..database import commit
@@ -56,9 +57,9 @@ def remove_webhook(endpoint_id: int):
     """Stop sending to one of the coach's endpoints; its deliveries go with it."""
     endpoint = services.endpoint_of(current_user, endpoint_id)
     if not RemoveWebhookForm().validate_on_submit():
-        abort(400, "The form has expired; please try again.")
+        abort(400, _("The form has expired; please try again."))
     url = endpoint.url
     services.remove_endpoint(endpoint)
     commit()
-    flash(f"Nothing more is sent to {url}.", "success")
+    flash(_("Nothing more is sent to %(url)s.", url=url), "success")
     return redirect(url_for("webhooks.show_webhooks"))
