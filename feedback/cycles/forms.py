@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -24,6 +25,7 @@ from wtforms.validators import (
 
 from ..coaching.questionnaires import questionnaire_choices
 from ..coaching.services import coachee_with_email
+from ..i18n import LANGUAGES
 from ..questionnaires import default_questionnaire
 from ..raters.services import DEFAULT_MINIMUM_IN_ALL, DEFAULT_MINIMUMS, MAX_RATERS_PER_CYCLE
 from ..timeutil import today
@@ -59,6 +61,23 @@ class CoacheeForm(FlaskForm):
                 f"{other.name} already has this address. To run another 360 for "
                 f"{other.first_name}, start a new cycle from their page."
             )
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    """The coachee's language: the coach's (empty) or one of the service's languages,
+    each named in itself."""
+    return [("", _l("The coach's language")), *LANGUAGES.items()]
+
+
+class EditCoacheeForm(CoacheeForm):
+    """Correct a coachee, and choose the language of their portal and emails."""
+
+    language = SelectField(
+        _l("Language of the coachee's portal and emails"),
+        choices=_language_choices,
+        coerce=lambda value: value or None,
+        validate_choice=True,
+    )
 
 
 def _minimum(label: str, default: int) -> IntegerField:
@@ -158,10 +177,11 @@ class CorrectNomineeForm(FlaskForm):
     """Correct a nominee's address or group; the link sent before stops working."""
 
     email = EmailField(
-        "Email", validators=[DataRequired(message="Please give an address."), Length(max=254)]
+        _l("Email"),
+        validators=[DataRequired(message=_l("Please give an address.")), Length(max=254)],
     )
     group = SelectField(
-        "Group", choices=[SelectChoice(group, GROUP_LABELS[group]) for group in RATER_GROUPS]
+        _l("Group"), choices=[SelectChoice(group, GROUP_LABELS[group]) for group in RATER_GROUPS]
     )
 
 

@@ -5,12 +5,14 @@ the coachee's look back is kept beside the criterion. Services flush."""
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from .. import links
 from ..coaching.models import Coachee, Cycle
 from ..errors import NotFound
 from ..extensions import db
+from ..i18n import speaking
 from ..mail.outbox import queue_message
 from ..timeutil import today, utcnow
 from .models import SuccessCriterion
@@ -111,15 +113,17 @@ def queue_due_reviews() -> int:
         criterion = db.session.get(SuccessCriterion, criterion_id)
         coachee = cycle.coachee
         params = {"criterion": criterion.criterion, "review_on": criterion.review_on.isoformat()}
+        with speaking(coachee.speaks):
+            subject = _("Time to look back: did you make the right decision?")
         queue_message(
             REVIEW_COACHEE_MAIL,
             to=coachee.email,
             to_name=coachee.name,
             reply_to=coachee.coach.email,
-            subject="Time to look back: did you make the right decision?",
+            subject=subject,
             template="journey_review_coachee",
             cycle_id=cycle.id,
-            params=params,
+            params={**params, "language": coachee.speaks},
         )
         queue_message(
             REVIEW_COACH_MAIL,

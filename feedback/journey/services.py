@@ -99,7 +99,7 @@ def journey_of(coachee: Coachee) -> list[StageView]:
     views = []
     for stage in shipped.stages():
         questions = [*stage.questions] + [
-            shipped.Question(key=q.key, text=q.text, own=True)
+            shipped.Question(key=q.key, english=q.text, own=True)
             for q in own
             if q.stage_key == stage.key
         ]
@@ -291,14 +291,16 @@ def save_answers(
     if submit:
         view.homework.submitted_at = utcnow()
         coach = coachee.coach
+        # The coachee hands in on a page in their language; the coach reads theirs.
+        title = view.stage.title_in(coach.language)
         queue_message(
             HOMEWORK_MAIL,
             to=coach.email,
             to_name=coach.name,
-            subject=f"{coachee.name} handed in: {view.stage.title}",
+            subject=f"{coachee.name} handed in: {title}",
             template="journey_homework_in",
             cycle_id=cycle.id,
-            params={"stage": stage_key, "stage_title": view.stage.title},
+            params={"stage": stage_key, "stage_title": title},
         )
     db.session.flush()
 

@@ -24,6 +24,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import insert
 
 from ..extensions import db
+from ..i18n import speaking
 from ..timeutil import utcnow
 from .models import OutboxMessage
 
@@ -138,13 +139,15 @@ def queue_message(kind: str, **fields: Any) -> None:
 def render(message: OutboxMessage, context: dict[str, Any]) -> tuple[str, str]:
     """The text and HTML bodies of ``message`` (queued with a template) in
     ``context`` (invite, cycle, coachee, coach: see the module docstring), with its
-    params and its link, signed now, added."""
+    params and its link, signed now, added; in the recipient's language when the
+    context or the params name one (``language``), else English."""
     context = {**context, **(message.params or {})}
     context["url"] = link_maker(message.kind)(context)
-    return (
-        _render(f"email/{message.template}.txt", context),
-        _render(f"email/{message.template}.html", context),
-    )
+    with speaking(context.get("language")):
+        return (
+            _render(f"email/{message.template}.txt", context),
+            _render(f"email/{message.template}.html", context),
+        )
 
 
 def _render(name: str, context: dict) -> str:
