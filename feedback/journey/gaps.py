@@ -1,6 +1,7 @@
 """Stage three's gap to the dream job: each skill gap with how the coachee plans to
 tackle it, optionally tied to a goal of the development plan. Services flush."""
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..coaching.models import Coachee, Cycle
@@ -48,13 +49,19 @@ def add_gap(coachee: Coachee, *, gap: str, plan: str, goal_id: int | None) -> Sk
     """
     gap, plan = gap.strip(), plan.strip()
     if not gap:
-        raise GapError("please name the skill gap")
+        raise GapError(gettext("please name the skill gap"))
     if len(gap) > MAX_GAP or len(plan) > MAX_PLAN:
-        raise GapError(f"a gap holds at most {MAX_GAP} characters, a plan {MAX_PLAN}")
+        raise GapError(
+            gettext(
+                "a gap holds at most %(gap)s characters, a plan %(plan)s",
+                gap=MAX_GAP,
+                plan=MAX_PLAN,
+            )
+        )
     if len(gaps_of(coachee)) >= MAX_GAPS:
-        raise GapError(f"at most {MAX_GAPS} gaps; remove one first")
+        raise GapError(gettext("at most %(most)s gaps; remove one first", most=MAX_GAPS))
     if goal_id is not None and goal_id not in {g.id for g in goals_for(coachee)}:
-        raise GapError("choose one of the development plan's goals, or none")
+        raise GapError(gettext("choose one of the development plan's goals, or none"))
     created = SkillGap(coachee_id=coachee.id, gap=gap, plan=plan, goal_id=goal_id)
     db.session.add(created)
     db.session.flush()

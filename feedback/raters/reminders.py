@@ -15,6 +15,7 @@ claimed with a conditional UPDATE of ``invites.last_reminded_at``:
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import gettext, ngettext
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager
 
@@ -142,11 +143,15 @@ def remind_unanswered(cycle: Cycle, now: datetime | None = None) -> int:
 def reminded_message(count: int) -> str:
     """What the person who pressed "remind everyone" is told: a count, never a name."""
     if count == 0:
-        return (
+        return gettext(
             "Nobody was reminded: everyone who has not answered got their invitation "
             "or a reminder within the last day. Try again tomorrow."
         )
-    return f"{count} reminder{'' if count == 1 else 's'} sent to raters who have not answered."
+    return ngettext(
+        "%(num)d reminder sent to raters who have not answered.",
+        "%(num)d reminders sent to raters who have not answered.",
+        count,
+    )
 
 
 def remind_everyone(cycle: Cycle) -> tuple[str, str]:
@@ -156,5 +161,5 @@ def remind_everyone(cycle: Cycle) -> tuple[str, str]:
     try:
         count = remind_unanswered(cycle)
     except ValueError as exc:
-        return f"No reminders sent: {exc}.", "error"
+        return gettext("No reminders sent: %(problem)s.", problem=exc), "error"
     return reminded_message(count), "success" if count else "info"

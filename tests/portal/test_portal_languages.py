@@ -306,10 +306,15 @@ def test_a_journey_stage_is_in_the_coachees_language(
         response = coach_browser.submit(f"{url}/homework", {"note": "", "due_on": due}, page=url)
         assert response.status_code == 302
     journey = open_cycle["portal"].rstrip("/") + "/journey"
-    pages = [f"{journey}/", f"{journey}/keep_lose", f"{journey}/select"]
+    summary = f"/coachees/{coachee_id}/journey/summary"
+    assert coach_browser.submit(f"{summary}/share", {}, page=summary).status_code == 302
+    browser.submit(
+        f"{journey}/matrix/options", {"name": "Team lead", "learnt": ""}, page=f"{journey}/select"
+    )
+    pages = [f"{journey}/", f"{journey}/keep_lose", f"{journey}/select", f"{journey}/summary"]
     english = {url: browser.get(url).text for url in pages}
     set_language(app, coachee_id, language)
-    allowed = ["Casey Doe", "Casey", "Clara Coach", "Mirror 360"]
+    allowed = ["Casey Doe", "Casey", "Clara Coach", "Mirror 360", "Team lead"]
     for url in pages:
         translated = browser.get(url)
         assert translated.status_code == 200
@@ -321,6 +326,10 @@ def test_a_journey_stage_is_in_the_coachees_language(
         assert question.text_in(language).replace("'", "&#39;") in stage
     due_on = today() + timedelta(days=7)
     assert format_date(due_on, "full", locale=language) in stage
+    assert "Team lead" in stage  # the coachee's own words, as written
+    printable = browser.get(f"{journey}/summary").text
+    assert select_stage.title_in(language) in printable
+    assert format_date(today(), "long", locale=language) in printable
 
 
 # The coachee's emails --------------------------------------------------------------------
