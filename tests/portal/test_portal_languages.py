@@ -387,3 +387,40 @@ def test_the_report_email_is_in_the_coachees_language(app, released, mailbox):
     text = message.get_body(("plain",)).get_content()
     assert "hat Ihren 360-Grad-Feedbackbericht freigegeben" in text
     assert "Raters' answers" not in text and "Hello" not in text
+
+
+def test_the_look_back_email_and_a_refusal_are_in_the_coachees_language(
+    app, coach_browser, browser, open_cycle, mailbox
+):
+    from feedback.cycles.jobs import run_round
+    from feedback.journey.models import SuccessCriterion
+
+    coachee_id = coachee_id_of(app, open_cycle["cycle_id"])
+    url = f"/coachees/{coachee_id}/journey/select"
+    due = (today() + timedelta(days=7)).isoformat()
+    coach_browser.submit(f"{url}/homework", {"note": "", "due_on": due}, page=url)
+    set_language(app, coachee_id, "de")
+    stage = open_cycle["portal"].rstrip("/") + "/journey/select"
+    add = open_cycle["portal"].rstrip("/") + "/journey/matrix/success"
+    criterion = {"criterion": "Ich freue mich auf Montage", "review_on": today().isoformat()}
+    refused = browser.submit(add, criterion, page=stage)
+    assert refused.status_code == 400
+    assert (
+        "Nicht hinzugefügt: das Überprüfungsdatum muss zwischen morgen und zwei Jahren"
+        in refused.text
+    )
+    later = {**criterion, "review_on": (today() + timedelta(days=90)).isoformat()}
+    assert browser.submit(add, later, page=stage).status_code == 302
+    with app.app_context():
+        db.session.execute(update(SuccessCriterion).values(review_on=today()))
+        db.session.commit()
+        assert run_round()["reviews"] == 1
+    [to_coachee] = mailbox.to("casey@example.com")[-1:]
+    assert to_coachee["Subject"] == (
+        "Zeit für einen Rückblick: Haben Sie die richtige Entscheidung getroffen?"
+    )
+    text = to_coachee.get_body(("plain",)).get_content()
+    assert "Hallo Casey," in text and "Ich freue mich auf Montage" in text
+    assert "Today is the day" not in text and "Heute ist der Tag" in text
+    [to_coach] = mailbox.to("coach@example.com")[-1:]
+    assert to_coach["Subject"] == "Time to look back with Casey Doe"  # the coach's language
