@@ -359,7 +359,7 @@ def test_the_coachees_emails_are_in_the_coachees_language(app, coach_browser, ma
     assert re.fullmatch(r"\d{1,2}\. \w+ \d{4}", german_date)
     for body in (text, html):
         assert "Hallo Jonas," in body
-        assert f"Antworten sind bis zum Ende des {german_date} möglich." in body
+        assert f"Antworten sind bis einschließlich {german_date} möglich." in body
         for english in ("Hello", "Answers are open", "Raters answer anonymously", "Sent by"):
             assert english not in body
     assert '<html lang="de">' in html
