@@ -12,6 +12,7 @@ from . import (
     i18n,
     journey,
     mail,
+    pulses,
     raters,
     security,
     settings,
@@ -33,6 +34,8 @@ from .mail import models as mail_models
 from .mail import views as mail_views
 from .plans import models as plans_models
 from .plans import views as plans_views
+from .pulses import models as pulses_models
+from .pulses.cli import pulse_group
 from .questionnaires import models as questionnaire_models
 from .raters import models as raters_models
 from .ratings import models as ratings_models
@@ -50,6 +53,7 @@ MODEL_MODULES = (
     journey_models,
     mail_models,
     plans_models,
+    pulses_models,
     questionnaire_models,
     raters_models,
     ratings_models,
@@ -104,6 +108,7 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
     app.register_blueprint(reports_views.portal_bp)
     app.register_blueprint(webhooks_views.bp)
     journey.init_app(app)
+    pulses.init_app(app)
     api.init_app(app)
     for command in (
         create_coach_command,
@@ -114,6 +119,7 @@ def create_app(config: dict[str, Any] | None = None, *, instance_path: str | Non
         analyze_command,
         report_command,
         check_command,
+        pulse_group,
     ):
         app.cli.add_command(command)
     return app

@@ -27,7 +27,6 @@ from babel.messages.pofile import read_po
 from flask import Flask, g, has_request_context, request
 from flask.cli import AppGroup
 from flask_babel import force_locale, get_locale, refresh
-from flask_login import current_user
 
 from .extensions import babel
 
@@ -66,7 +65,10 @@ def select_locale() -> str:
     chosen = g.get("page_language")
     if chosen:
         return chosen
-    coach_language = getattr(current_user, "language", None)
+    # The coach as the request has already loaded them (every coach page does, before
+    # its view runs): asking Flask-Login here would read the database on pages that
+    # never did, such as the 503 page while the database is away.
+    coach_language = getattr(g.get("_login_user"), "language", None)
     if known(coach_language):
         return coach_language
     if has_request_context():

@@ -11,8 +11,14 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 PORTAL = "coachee-portal"
 #: A rater's invitation to answer.
 RATER_INVITE = "rater-invite"
+#: A rater's invitation to answer a pulse (a short re-check after a cycle).
+PULSE_INVITE = "pulse-invite"
 
-_MAX_AGE_SETTING = {PORTAL: "PORTAL_LINK_MAX_AGE", RATER_INVITE: "INVITE_LINK_MAX_AGE"}
+_MAX_AGE_SETTING = {
+    PORTAL: "PORTAL_LINK_MAX_AGE",
+    RATER_INVITE: "INVITE_LINK_MAX_AGE",
+    PULSE_INVITE: "INVITE_LINK_MAX_AGE",
+}
 
 
 class LinkError(Exception):

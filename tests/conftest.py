@@ -23,15 +23,6 @@ from feedback.webhooks import addresses as webhook_addresses
 
 
 @pytest.fixture(autouse=True)
-def _no_background_round_outlives_its_test():
-    """Stop every background mail round a test started: an app kept alive by a
-    reference cycle would otherwise go on claiming and sending the next tests' mail
-    from the PostgreSQL database they all share."""
-    yield
-    background.stop_all(timeout=15)
-
-
-@pytest.fixture(autouse=True)
 def _no_mail_to_the_outside(monkeypatch):
     """Fail any SMTP connection to a host other than this machine."""
     original = smtplib.SMTP.connect
@@ -106,7 +97,11 @@ def database_url(tmp_path) -> str:
 
 @pytest.fixture
 def make_app(tmp_path, database_url):
-    """Build an app with the test settings plus ``overrides``."""
+    """Build an app with the test settings plus ``overrides``. Each app's background
+    mail round is stopped when the test ends: an app kept alive by a reference cycle
+    would otherwise go on claiming and sending the next tests' mail from the PostgreSQL
+    database they all share."""
+    made = []
 
     def make(**overrides):
         settings = {
@@ -118,9 +113,12 @@ def make_app(tmp_path, database_url):
             "MAIL_FILE_DIR": str(tmp_path / "mail"),
         }
         settings.update(overrides)
-        return create_app(settings, instance_path=str(tmp_path / "instance"))
+        made.append(create_app(settings, instance_path=str(tmp_path / "instance")))
+        return made[-1]
 
-    return make
+    yield make
+    for app in made:
+        background.stop(app, timeout=15)
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ DOMAINS = [
     "ratings",
     "raters",
     "plans",
+    "pulses",
     "reports",
     "journey",
     "webhooks",

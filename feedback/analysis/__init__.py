@@ -10,6 +10,7 @@ One module per rule: :mod:`.guard` (anonymity), :mod:`.rwg` (agreement among oth
 :mod:`.categories` (item categories), :mod:`.competencies` (competency figures from
 the shown item figures), :mod:`.stats` (the gap table), :mod:`.agreement` (self-other
 agreement), :mod:`.showings` (late answers after a reopen), :mod:`.cohort`,
+:mod:`.pulse` (a pulse beside its baseline),
 :mod:`.rankings`, :mod:`.trend`, :mod:`.words`, :mod:`.comments`. They read the sums
 that :mod:`.tallies` computes, the one part written for speed.
 """
@@ -25,6 +26,7 @@ from .cohort import cohort_summary
 from .comments import comment_groups, shuffle_comments
 from .guard import GuardDecision, guard, guard_counts
 from .io import FORMATS, RatingsInputError, read_ratings_csv, write_gap_table
+from .pulse import HIDDEN_ACROSS_TIME, POOLED_ACROSS_TIME, pulse_shown
 from .rankings import blind_spots, hidden_strengths, highest_items, lowest_items
 from .rules import (
     CATEGORIES,
@@ -50,7 +52,9 @@ __all__ = [
     "EXPLANATIONS_TO_COACHEE",
     "FORMATS",
     "GROUPS",
+    "HIDDEN_ACROSS_TIME",
     "LEVELS",
+    "POOLED_ACROSS_TIME",
     "RATER_GROUPS",
     "RATING_COLUMNS",
     "RESPONDENTS",
@@ -72,6 +76,7 @@ __all__ = [
     "item_stats",
     "late_answer_shortfalls",
     "lowest_items",
+    "pulse_shown",
     "read_ratings_csv",
     "rules_for_scale",
     "self_other_agreement",

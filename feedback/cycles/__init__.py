@@ -39,7 +39,7 @@ from . import (  # noqa: F401 (erasure listens)
 )
 from .lifecycle import PORTAL_MAIL, REPORT_MAIL, portal_link
 from .mailing import message_contexts
-from .notes import CYCLE_CLOSED, GROUPS_READY, dashboard_link
+from .notes import CYCLE_CLOSED, GROUPS_READY, NOMINATIONS_WAITING, dashboard_link
 
 
 def init_app(app: Flask) -> None:
@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
             REPORT_MAIL: portal_link,
             GROUPS_READY: dashboard_link,
             CYCLE_CLOSED: dashboard_link,
+            NOMINATIONS_WAITING: dashboard_link,
         },
     )
     register_context_loader(app, message_contexts)

@@ -17,6 +17,8 @@ from ..database import erase_old_versions_after_commit
 from ..extensions import db
 from ..journey.services import journey_export
 from ..mail.models import OutboxMessage
+from ..pulses.models import Pulse, PulseInvite
+from ..pulses.services import pulses_of_cycle
 from ..raters.models import Invite
 from ..ratings.frames import answers_of, self_response
 from ..ratings.models import Response
@@ -107,6 +109,24 @@ def _cycle_export(cycle: Cycle) -> dict:
             for invite in invites
         ],
         "self_assessment": self_assessment,
+        "pulses": [_pulse_export(pulse) for pulse in pulses_of_cycle(cycle)],
+    }
+
+
+def _pulse_export(pulse: Pulse) -> dict:
+    """A pulse on the cycle: what it re-checked, when, and whom it asked (as for the
+    cycle's raters: never whether each answered, never what they said)."""
+    asked = db.session.scalars(
+        select(PulseInvite).where(PulseInvite.pulse_id == pulse.id).order_by(PulseInvite.id)
+    ).all()
+    return {
+        "statements": list(pulse.statements),
+        "started_at": _when(pulse.created_at),
+        "closes_on": pulse.closes_on.isoformat(),
+        "closed_at": _when(pulse.closed_at),
+        "raters_asked": [
+            {"email": invite.email, "name": invite.name, "group": invite.group} for invite in asked
+        ],
     }
 
 
@@ -120,7 +140,8 @@ def _messages_of(cycle_ids: list[int]):
 
 
 def erasure_counts(coachee: Coachee) -> dict[str, int]:
-    """How many cycles, invites, responses and messages deleting ``coachee`` removes."""
+    """How many cycles, invites, responses, messages and pulses deleting ``coachee``
+    removes."""
     cycle_ids = [cycle.id for cycle in coachee.cycles]
     count = db.session.scalar
     return {
@@ -134,13 +155,19 @@ def erasure_counts(coachee: Coachee) -> dict[str, int]:
         "messages": count(
             select(func.count()).select_from(OutboxMessage).where(_messages_of(cycle_ids))
         ),
+        "pulses": count(
+            select(func.count()).select_from(Pulse).where(Pulse.cycle_id.in_(cycle_ids))
+        ),
     }
 
 
 def delete_coachee(coachee: Coachee) -> None:
     """Erase the coachee with every cycle, invite, response (with its ratings and
     answers) and message about them. Everything hanging off a cycle goes with it
-    (foreign keys cascade); the outbox rows are removed here."""
+    (foreign keys cascade: its pulses, with whom they asked and their answers), and so
+    does everything hanging off the coachee (their journey: answers, homework, the
+    coach's session notes, skill gaps, options, success criteria, first steps); the
+    outbox rows are removed here."""
     cycle_ids = [cycle.id for cycle in coachee.cycles]
     coach = coachee.coach
     db.session.execute(

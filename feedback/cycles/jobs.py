@@ -11,15 +11,18 @@ import logging
 from collections import Counter
 from datetime import datetime
 
+from flask import current_app
+
 from ..database import commit
 from ..extensions import db
 from ..journey.review import queue_due_reviews
 from ..mail.sender import deliver_due
 from ..mail.transports import Transport
+from ..pulses import services as pulses
 from ..raters.reminders import send_due_reminders
 from ..webhooks.services import deliver_due as deliver_webhooks
 from .lifecycle import close_due_cycles
-from .notes import queue_ready_notes
+from .notes import queue_ready_notes, queue_waiting_notes
 from .retention import apply_retention, retention_days
 
 log = logging.getLogger(__name__)
@@ -27,15 +30,20 @@ log = logging.getLogger(__name__)
 
 def housekeeping(now: datetime | None = None) -> Counter:
     """Close cycles whose deadline has passed (noting their coaches), queue the automatic
-    reminders, the "every group has enough answers" notes and the journey's review
-    emails that are due, and, when FEEDBACK_RETENTION_DAYS is set, erase the raters'
-    addresses of cycles closed longer ago than that; flushed, not committed. Returns
-    counts: ``closed``, ``reminded``, ``noted``, ``reviews``, ``erased``."""
+    reminders, the "every group has enough answers" notes, the "nominations wait for
+    you" notes and the journey's review emails that are due, close the pulses past
+    their deadline and remind their raters, and, when FEEDBACK_RETENTION_DAYS is set,
+    erase the raters' addresses of cycles and pulses closed longer ago than that;
+    flushed, not committed. Returns counts: ``closed``, ``reminded``, ``noted``,
+    ``waiting``, ``reviews``, ``pulses_closed``, ``pulses_reminded``, ``erased``."""
     counts = Counter(
         closed=close_due_cycles(),
         reminded=send_due_reminders(now),
         noted=queue_ready_notes(now),
+        waiting=queue_waiting_notes(),
         reviews=queue_due_reviews(),
+        pulses_closed=pulses.close_due_pulses(now),
+        pulses_reminded=pulses.send_due_reminders(current_app.config["REMINDER_DAYS"], now),
     )
     days = retention_days()
     if days is not None:

@@ -19,6 +19,6 @@ class CycleNote(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
-    #: groups_ready or cycle_closed.
+    #: groups_ready, cycle_closed or nominations_waiting.
     kind: Mapped[str] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

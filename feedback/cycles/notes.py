@@ -1,4 +1,5 @@
-"""Notes to the coach: every rater group has enough answers; the cycle closed.
+"""Notes to the coach: every rater group has enough answers; the cycle closed;
+nominations wait for the coach's approval.
 
 Each goes at most once per cycle (a row in ``cycle_notes`` with a unique key says it
 was queued). Notes carry counts, never a rater: the "groups ready" note is found by the
@@ -26,6 +27,7 @@ from .models import CycleNote
 
 GROUPS_READY = "groups_ready"
 CYCLE_CLOSED = "cycle_closed"
+NOMINATIONS_WAITING = "nominations_waiting"
 
 
 #: INSERT … ON CONFLICT DO NOTHING, on the two databases Mirror 360 runs on.
@@ -119,6 +121,51 @@ def queue_ready_notes(now: datetime | None = None) -> int:
             params={"groups": len(cycle_counts)},
             cycle_id=cycle.id,
             not_before=now + _delay(),
+        )
+        queued += 1
+    db.session.flush()
+    return queued
+
+
+def queue_waiting_notes() -> int:
+    """Tell coaches whose open cycles have nominations waiting for their approval: one
+    note while any wait, however many the coachee adds meanwhile; once the coach has
+    dealt with them all (approved or removed), the next nomination is noted again.
+    Returns how many notes were queued (flushed)."""
+    waiting = (
+        select(Invite.cycle_id, func.count().label("waiting"))
+        .where(Invite.state == InviteState.AWAITING)
+        .group_by(Invite.cycle_id)
+        .subquery()
+    )
+    # Nothing waits any more: forget the note, so that the next batch is noted.
+    db.session.execute(
+        delete(CycleNote).where(
+            CycleNote.kind == NOMINATIONS_WAITING,
+            CycleNote.cycle_id.not_in(select(waiting.c.cycle_id)),
+        )
+    )
+    rows = db.session.execute(
+        select(Cycle, waiting.c.waiting)
+        .join(waiting, waiting.c.cycle_id == Cycle.id)
+        .where(
+            Cycle.state == CycleState.OPEN,
+            ~exists().where(CycleNote.cycle_id == Cycle.id, CycleNote.kind == NOMINATIONS_WAITING),
+        )
+    ).all()
+    queued = 0
+    for cycle, count in rows:
+        if not _mark_once(cycle.id, NOMINATIONS_WAITING):
+            continue
+        coachee, coach = cycle.coachee, cycle.coachee.coach
+        queue_message(
+            NOMINATIONS_WAITING,
+            to=coach.email,
+            to_name=coach.name,
+            subject=f"{coachee.name}'s nominations wait for your approval",
+            template="nominations_waiting",
+            params={"waiting": int(count)},
+            cycle_id=cycle.id,
         )
         queued += 1
     db.session.flush()

@@ -1,5 +1,5 @@
 """Retention: raters' addresses and names are erased a set number of days after a cycle
-closes (``FEEDBACK_RETENTION_DAYS``); the scheduled job applies it on every round, and
+(or a pulse) closes (``FEEDBACK_RETENTION_DAYS``); the scheduled job applies it on every round, and
 ``feedback retention apply`` on demand."""
 
 from datetime import timedelta
@@ -11,6 +11,7 @@ from ..coaching.models import Cycle, new_link_key
 from ..database import erase_old_versions_after_commit
 from ..extensions import db
 from ..mail.models import OutboxMessage
+from ..pulses.services import erase_raters as erase_pulse_raters
 from ..raters.models import Invite
 from ..settings import parse_retention_days
 from ..timeutil import utcnow
@@ -30,9 +31,10 @@ def retention_days(days: int | None = None) -> int | None:
 
 def apply_retention(days: int) -> int:
     """Erase raters' addresses and names, drafts and links, and their mail, in cycles
-    closed more than ``days`` days ago; return how many invites were erased. What the
-    cycle's figures need (group and state) stays."""
+    and pulses closed more than ``days`` days ago; return how many invites (of both)
+    were erased. What the figures need (group and state) stays."""
     cutoff = utcnow() - timedelta(days=days)
+    pulse_raters = erase_pulse_raters(cutoff)
     invite_ids = list(
         db.session.scalars(
             select(Invite.id)
@@ -45,7 +47,9 @@ def apply_retention(days: int) -> int:
         )
     )
     if not invite_ids:
-        return 0
+        if pulse_raters:
+            erase_old_versions_after_commit()
+        return pulse_raters
     db.session.execute(
         delete(OutboxMessage)
         .where(OutboxMessage.invite_id.in_(invite_ids))
@@ -65,4 +69,4 @@ def apply_retention(days: int) -> int:
         )
     db.session.expire_all()
     erase_old_versions_after_commit()
-    return len(invite_ids)
+    return len(invite_ids) + pulse_raters

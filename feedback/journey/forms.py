@@ -11,6 +11,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..timeutil import today
 from .decision import MAX_LEARNT, MAX_NAME, POINTS
+from .gaps import MAX_ASPECT
+from .models import ASPECT_KINDS
 from .services import MAX_ANSWER, MAX_QUESTION
 
 
@@ -127,3 +129,18 @@ class SkillGapForm(FlaskForm):
     )
     plan = TextAreaField(_l("How you plan to tackle it"), validators=[Optional(), Length(max=4000)])
     goal_id = SelectField(_l("Goal of the development plan"), choices=[], validate_choice=True)
+
+
+class AspectForm(FlaskForm):
+    """One entry of stage three's lists; ``kind`` says which list (keep, change,
+    in_the_way) and comes with each list's own add button."""
+
+    kind = SelectField(
+        _l("List"),
+        choices=[SelectChoice(kind, kind.replace("_", " ").capitalize()) for kind in ASPECT_KINDS],
+        validators=[DataRequired(message=_l("Choose a list."))],
+    )
+    text = StringField(
+        _l("Entry"),
+        validators=[DataRequired(message=_l("Please write the aspect.")), Length(max=MAX_ASPECT)],
+    )

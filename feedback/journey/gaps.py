@@ -1,5 +1,7 @@
-"""Stage three's gap to the dream job: each skill gap with how the coachee plans to
-tackle it, optionally tied to a goal of the development plan. Services flush."""
+"""Stage three: what to keep and what to change of one's work, what stands in the way
+(lists, one entry each), and the gap to the dream job: each skill gap with how the
+coachee plans to tackle it, optionally tied to a goal of the development plan.
+Services flush."""
 
 from flask_babel import gettext
 from sqlalchemy import select
@@ -8,12 +10,14 @@ from ..coaching.models import Coachee, Cycle
 from ..errors import NotFound
 from ..extensions import db
 from ..plans.models import Goal
-from .models import SkillGap
+from .models import ASPECT_KINDS, Aspect, SkillGap
 
 #: The longest gap and plan.
 MAX_GAP, MAX_PLAN = 300, 4000
 #: A gap list that helps stays short.
 MAX_GAPS = 10
+#: The longest entry of a list, and the most entries a list holds.
+MAX_ASPECT, MAX_ASPECTS = 300, 15
 
 
 class GapError(ValueError):
@@ -73,5 +77,48 @@ def remove_gap(coachee: Coachee, gap_id: int) -> None:
     row = db.session.get(SkillGap, gap_id)
     if row is None or row.coachee_id != coachee.id:
         raise NotFound(f"no gap {gap_id}")
+    db.session.delete(row)
+    db.session.flush()
+
+
+def aspects_of(coachee: Coachee) -> dict[str, list[Aspect]]:
+    """``coachee``'s stage-three lists by kind (keep, change, in_the_way), each in the
+    order written."""
+    lists: dict[str, list[Aspect]] = {kind: [] for kind in ASPECT_KINDS}
+    for row in db.session.scalars(
+        select(Aspect).where(Aspect.coachee_id == coachee.id).order_by(Aspect.id)
+    ):
+        lists[row.kind].append(row)
+    return lists
+
+
+def add_aspect(coachee: Coachee, *, kind: str, text: str) -> Aspect:
+    """One entry of a stage-three list.
+
+    Raises:
+        GapError: an unknown list, nothing written, too long, or the list is full.
+    """
+    text = text.strip()
+    if kind not in ASPECT_KINDS:
+        raise GapError(gettext("choose keep, change or what stands in the way"))
+    if not text:
+        raise GapError(gettext("please write the aspect"))
+    if len(text) > MAX_ASPECT:
+        raise GapError(gettext("an entry holds at most %(most)s characters", most=MAX_ASPECT))
+    if len(aspects_of(coachee)[kind]) >= MAX_ASPECTS:
+        raise GapError(
+            gettext("at most %(most)s entries in a list; remove one first", most=MAX_ASPECTS)
+        )
+    created = Aspect(coachee_id=coachee.id, kind=kind, text=text)
+    db.session.add(created)
+    db.session.flush()
+    return created
+
+
+def remove_aspect(coachee: Coachee, aspect_id: int) -> None:
+    """Remove one of ``coachee``'s entries; raises NotFound for another's."""
+    row = db.session.get(Aspect, aspect_id)
+    if row is None or row.coachee_id != coachee.id:
+        raise NotFound(f"no entry {aspect_id}")
     db.session.delete(row)
     db.session.flush()

@@ -15,6 +15,9 @@ from ..timeutil import utcnow
 
 #: The states of a first step, in the order a step goes through them.
 STEP_STATUSES = ("planned", "doing", "done")
+#: Stage three's lists: aspects of work to keep, aspects to change, what stands in the
+#: way (each the key of the method's question it answers).
+ASPECT_KINDS = ("keep", "change", "in_the_way")
 
 
 class CoacheeRow:
@@ -185,3 +188,16 @@ class SkillGap(CoacheeRow, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     goal: Mapped[Goal | None] = relationship()
+
+
+class Aspect(CoacheeRow, db.Model):
+    """One entry of stage three's lists: an aspect of work to keep, one to change, or
+    something that stands in the way of the dream job."""
+
+    __tablename__ = "journey_aspects"
+    __table_args__ = (CheckConstraint("kind IN ('keep', 'change', 'in_the_way')", name="kind"),)
+
+    #: keep, change or in_the_way.
+    kind: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

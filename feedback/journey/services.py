@@ -16,7 +16,7 @@ from ..ratings.frames import answers_of, self_response
 from ..timeutil import today, utcnow
 from . import stages as shipped
 from .decision import matrix_of
-from .gaps import gaps_of
+from .gaps import aspects_of, gaps_of
 from .models import (
     STEP_STATUSES,
     FirstStep,
@@ -453,6 +453,9 @@ def journey_export(coachee: Coachee) -> dict:
                 for c in matrix.criteria
                 if (o.id, c.id) in matrix.scores
             ],
+        },
+        "keep_and_change": {
+            kind: [row.text for row in rows] for kind, rows in aspects_of(coachee).items()
         },
         "skill_gaps": [
             {"gap": g.gap, "plan": g.plan, "goal": g.goal.goal if g.goal else None}

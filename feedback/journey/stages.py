@@ -18,6 +18,8 @@ STAGES_FILE = Path(__file__).with_name("stages.toml")
 SEEN_STAGE, SEEN_BY_DATA = "seen", "not_in_line"
 #: The stage of the skill gaps.
 KEEP_STAGE = "keep_lose"
+#: The stage of the realistic opportunities (the matrix's options, typed here once).
+OUT_THERE_STAGE = "out_there"
 #: The stage of the decision matrix, and the stage of the first steps.
 SELECT_STAGE, START_STAGE = "select", "start"
 #: The languages a stage's texts are translated into, and what each translation holds.

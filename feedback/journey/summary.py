@@ -10,8 +10,8 @@ from ..extensions import db
 from ..plans.models import Goal
 from ..plans.services import goals_of
 from . import decision, review, services
-from .gaps import gaps_of
-from .models import FirstStep, SharedSummary, SkillGap, SuccessCriterion
+from .gaps import aspects_of, gaps_of
+from .models import Aspect, FirstStep, SharedSummary, SkillGap, SuccessCriterion
 from .seen import Seen
 from .stages import KEEP_STAGE
 
@@ -40,6 +40,8 @@ class Summary:
     statements: dict[str, str]
     steps: list[FirstStep]
     gaps: list[SkillGap]
+    #: Stage three's lists by kind (keep, change, in_the_way).
+    aspects: dict[str, list[Aspect]]
 
 
 def _latest_plan(coachee: Coachee) -> tuple[Cycle | None, list[Goal]]:
@@ -55,6 +57,7 @@ def summary_of(coachee: Coachee) -> Summary:
     skill gap or opened as homework, and only what the coachee may see."""
     answers = services.answers_for(coachee)
     reused = services.reused_answers(coachee)
+    aspects = aspects_of(coachee)
     stages = []
     for view in services.journey_of(coachee):
         given = [
@@ -63,7 +66,9 @@ def summary_of(coachee: Coachee) -> Summary:
             if reused.get(q.key) or answers.get(q.key)
         ]
         seen = services.seen_for(coachee, view)
-        has_gaps = view.stage.key == KEEP_STAGE and bool(gaps_of(coachee))
+        has_gaps = view.stage.key == KEEP_STAGE and (
+            bool(gaps_of(coachee)) or any(aspects.values())
+        )
         if given or seen is not None or view.homework is not None or has_gaps:
             stages.append(StageSummary(view, given, seen))
     cycle, goals = _latest_plan(coachee)
@@ -81,6 +86,7 @@ def summary_of(coachee: Coachee) -> Summary:
         statements=statements,
         steps=services.steps_of(coachee),
         gaps=gaps_of(coachee),
+        aspects=aspects,
     )
 
 

@@ -1,6 +1,8 @@
 """The journey's pages: the coach's (behind the sign-in) and the coachee's (behind the
 portal link of any of their cycles; a link sees only its own coachee's journey)."""
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,6 +14,7 @@ from ..timeutil import today
 from . import decision, gaps, review, services, summary
 from .forms import (
     AnswersForm,
+    AspectForm,
     CriterionForm,
     HomeworkForm,
     OptionForm,
@@ -22,7 +25,7 @@ from .forms import (
     SuccessCriterionForm,
 )
 from .models import STEP_STATUSES
-from .stages import KEEP_STAGE, SELECT_STAGE, START_STAGE
+from .stages import KEEP_STAGE, OUT_THERE_STAGE, SELECT_STAGE, START_STAGE
 
 #: The coach's pages.
 bp = Blueprint("journey", __name__, url_prefix="/coachees/<int:coachee_id>/journey")
@@ -46,6 +49,11 @@ STEP_MOVED = {
 REMOVED = {
     "option": lambda: _("The option is removed."),
     "criterion": lambda: _("The criterion is removed."),
+}
+#: How a service's refusal is put at the field, by what was refused.
+REFUSED = {
+    "Not added": lambda problem: _("Not added: %(problem)s.", problem=problem),
+    "Not saved": lambda problem: _("Not saved: %(problem)s.", problem=problem),
 }
 
 
@@ -116,6 +124,7 @@ def _stage_page(coachee: Coachee, stage_key: str, status: int = 200, **forms):
         step_form=forms.get("step_form") or StepForm(formdata=None),
         **_matrix_context(coachee, stage_key, forms),
         **_gaps_context(coachee, stage_key, forms),
+        **_options_context(coachee, stage_key, forms),
         today=today(),
     ), status
 
@@ -195,17 +204,33 @@ def show_question(coachee_id: int, stage_key: str, question_key: str):
     return _hide_or_show(coachee_id, stage_key, question_key, False)
 
 
-def _add_step(coachee: Coachee, form: StepForm) -> bool:
-    """Validate and keep the step; False (the problem at its field) when not saved."""
+#: What the journey's services raise for input they refuse (the message is for the user).
+_REFUSALS = (services.JourneyError, gaps.GapError, decision.DecisionError)
+
+
+def _applied(form, save: Callable[[], object], problem_at, refused: str) -> bool:
+    """Validate the posted ``form`` and ``save()`` what it holds, then commit: True.
+    False when it is not saved, with the service's reason (:data:`_REFUSALS`) at the
+    field ``problem_at``, so the caller gives the page back with the form and a 400."""
     if not form.validate_on_submit():
         return False
     try:
-        services.add_step(coachee, step=form.step.data, due_on=form.due_on.data)
-    except services.JourneyError as exc:
-        form.due_on.errors = [*form.due_on.errors, _("Not saved: %(problem)s.", problem=exc)]
+        save()
+    except _REFUSALS as exc:
+        problem_at.errors = [*problem_at.errors, REFUSED[refused](exc)]
         return False
     commit()
     return True
+
+
+def _add_step(coachee: Coachee, form: StepForm) -> bool:
+    """Keep the posted first step (:func:`_applied`)."""
+    return _applied(
+        form,
+        lambda: services.add_step(coachee, step=form.step.data, due_on=form.due_on.data),
+        form.due_on,
+        "Not saved",
+    )
 
 
 def _set_status(coachee: Coachee, step_id: int) -> None:
@@ -396,40 +421,71 @@ def _gap_form(coachee: Coachee, formdata=True) -> SkillGapForm:
 
 
 def _gaps_context(coachee: Coachee, stage_key: str, forms: dict) -> dict:
-    """What a stage page needs to show the skill gaps (stage three only)."""
+    """What a stage page needs to show the keep / change / in-the-way lists and the
+    skill gaps (stage three only)."""
     if stage_key != KEEP_STAGE:
         return {"gaps": None}
     return {
         "gaps": gaps.gaps_of(coachee),
         "gap_form": forms.get("gap_form") or _gap_form(coachee, formdata=False),
+        "aspects": gaps.aspects_of(coachee),
+        "aspect_form": forms.get("aspect_form") or AspectForm(formdata=None),
     }
 
 
-def _add_gap(coachee: Coachee) -> SkillGapForm | None:
-    """Keep the posted gap; None once committed, else the form with its problems."""
-    form = _gap_form(coachee)
-    if form.validate_on_submit():
-        try:
-            gaps.add_gap(
-                coachee,
-                gap=form.gap.data,
-                plan=form.plan.data or "",
-                goal_id=int(form.goal_id.data) if form.goal_id.data else None,
-            )
-        except gaps.GapError as exc:
-            form.gap.errors = [*form.gap.errors, _("Not added: %(problem)s.", problem=exc)]
-        else:
-            commit()
-            return None
-    return form
+def _add_aspect(coachee: Coachee, form: AspectForm) -> bool:
+    """Keep the posted entry of a stage-three list (:func:`_applied`)."""
+    return _applied(
+        form,
+        lambda: gaps.add_aspect(coachee, kind=form.kind.data, text=form.text.data),
+        form.text,
+        "Not added",
+    )
+
+
+@bp.post("/aspects")
+def add_aspect(coachee_id: int):
+    """An entry of stage three's lists, written by the coach."""
+    coachee = coachee_of(current_user, coachee_id)
+    form = AspectForm()
+    if _add_aspect(coachee, form):
+        flash("The entry is added.", "success")
+        return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
+    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
+    return _stage_page(coachee, KEEP_STAGE, 400, aspect_form=form)
+
+
+@bp.post("/aspects/<int:aspect_id>/remove")
+def remove_aspect(coachee_id: int, aspect_id: int):
+    """Take an entry off stage three's lists."""
+    coachee = coachee_of(current_user, coachee_id)
+    gaps.remove_aspect(coachee, aspect_id)
+    commit()
+    flash(_("The entry is removed."), "success")
+    return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
+
+
+def _add_gap(coachee: Coachee, form: SkillGapForm) -> bool:
+    """Keep the posted skill gap (:func:`_applied`)."""
+    return _applied(
+        form,
+        lambda: gaps.add_gap(
+            coachee,
+            gap=form.gap.data,
+            plan=form.plan.data or "",
+            goal_id=int(form.goal_id.data) if form.goal_id.data else None,
+        ),
+        form.gap,
+        "Not added",
+    )
 
 
 @bp.post("/gaps")
 def add_gap(coachee_id: int):
     """A skill gap of stage three, written by the coach."""
     coachee = coachee_of(current_user, coachee_id)
-    form = _add_gap(coachee)
-    if form is None:
+    form = _gap_form(coachee)
+    if _add_gap(coachee, form):
         flash("The gap is added.", "success")
         return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
     flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
@@ -444,6 +500,54 @@ def remove_gap(coachee_id: int, gap_id: int):
     commit()
     flash(_("The gap is removed."), "success")
     return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
+
+
+# Stage four's realistic opportunities: the matrix's options, typed once ----------------
+
+
+def _options_context(coachee: Coachee, stage_key: str, forms: dict) -> dict:
+    """What stage four's page needs to list the opportunities, which stage five's
+    decision matrix scores (the same rows: typed once)."""
+    if stage_key != OUT_THERE_STAGE:
+        return {"options": None}
+    return {
+        "options": decision.matrix_of(coachee).options,
+        "out_there_option_form": forms.get("option_form") or OptionForm(formdata=None),
+    }
+
+
+def _add_option(coachee: Coachee, form: OptionForm) -> bool:
+    """Keep the posted opportunity (:func:`_applied`)."""
+    return _applied(
+        form,
+        lambda: decision.add_option(coachee, name=form.name.data, learnt=form.learnt.data or ""),
+        form.name,
+        "Not added",
+    )
+
+
+@bp.post("/options")
+def add_option(coachee_id: int):
+    """A realistic opportunity of stage four, written by the coach."""
+    coachee = coachee_of(current_user, coachee_id)
+    form = OptionForm()
+    if _add_option(coachee, form):
+        flash("The opportunity is added; stage five's matrix scores it.", "success")
+        return redirect(
+            url_for("journey.show_stage", coachee_id=coachee.id, stage_key=OUT_THERE_STAGE)
+        )
+    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
+    return _stage_page(coachee, OUT_THERE_STAGE, 400, option_form=form)
+
+
+@bp.post("/options/<int:option_id>/remove")
+def remove_option(coachee_id: int, option_id: int):
+    """Take an opportunity (and its scores in the matrix) off stage four."""
+    coachee = coachee_of(current_user, coachee_id)
+    decision.remove(coachee, "option", option_id)
+    commit()
+    flash(_("The opportunity is removed."), "success")
+    return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=OUT_THERE_STAGE))
 
 
 # The coachee's pages -------------------------------------------------------------------
@@ -499,6 +603,7 @@ def _portal_stage(
         step_form=step_form or StepForm(formdata=None),
         **_matrix_context(coachee, view.stage.key, forms or {}),
         **_gaps_context(coachee, view.stage.key, forms or {}),
+        **_options_context(coachee, view.stage.key, forms or {}),
         today=today(),
     ), status
 
@@ -636,8 +741,8 @@ def portal_add_gap(token: str):
     """The coachee writes down a skill gap (stage three must be open to them)."""
     coachee = _portal_coachee(token)[1]
     view = _opened_stage(coachee, KEEP_STAGE)
-    form = _add_gap(coachee)
-    if form is None:
+    form = _gap_form(coachee)
+    if _add_gap(coachee, form):
         flash(_("Your gap is added."), "success")
         return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))
     flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
@@ -652,4 +757,54 @@ def portal_remove_gap(token: str, gap_id: int):
     gaps.remove_gap(coachee, gap_id)
     commit()
     flash(_("The gap is removed."), "success")
+    return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))
+
+
+@portal_bp.post("/options")
+def portal_add_option(token: str):
+    """The coachee writes down a realistic opportunity (stage four must be open)."""
+    coachee = _portal_coachee(token)[1]
+    view = _opened_stage(coachee, OUT_THERE_STAGE)
+    form = OptionForm()
+    if _add_option(coachee, form):
+        flash(_("Your opportunity is added; stage five's matrix scores it."), "success")
+        return redirect(
+            url_for("portal_journey.portal_stage", token=token, stage_key=OUT_THERE_STAGE)
+        )
+    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
+    return _portal_stage(token, coachee, view, forms={"option_form": form}, status=400)
+
+
+@portal_bp.post("/options/<int:option_id>/remove")
+def portal_remove_option(token: str, option_id: int):
+    """The coachee takes one of their opportunities off stage four."""
+    coachee = _portal_coachee(token)[1]
+    _opened_stage(coachee, OUT_THERE_STAGE)
+    decision.remove(coachee, "option", option_id)
+    commit()
+    flash(_("The opportunity is removed."), "success")
+    return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=OUT_THERE_STAGE))
+
+
+@portal_bp.post("/aspects")
+def portal_add_aspect(token: str):
+    """The coachee adds an entry to a stage-three list (the stage must be open)."""
+    coachee = _portal_coachee(token)[1]
+    view = _opened_stage(coachee, KEEP_STAGE)
+    form = AspectForm()
+    if _add_aspect(coachee, form):
+        flash(_("Your entry is added."), "success")
+        return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))
+    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
+    return _portal_stage(token, coachee, view, forms={"aspect_form": form}, status=400)
+
+
+@portal_bp.post("/aspects/<int:aspect_id>/remove")
+def portal_remove_aspect(token: str, aspect_id: int):
+    """The coachee takes one of their entries off stage three's lists."""
+    coachee = _portal_coachee(token)[1]
+    _opened_stage(coachee, KEEP_STAGE)
+    gaps.remove_aspect(coachee, aspect_id)
+    commit()
+    flash(_("The entry is removed."), "success")
     return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))

@@ -28,8 +28,6 @@ _ROUND = "mail_background_round"
 #: One round of scheduled work; returns counts of what it did.
 Round = Callable[[], Counter]
 _start_lock = threading.Lock()
-#: Every sender started in this process, while it exists (see :func:`stop_all`).
-_senders: "weakref.WeakSet[BackgroundSender]" = weakref.WeakSet()
 
 
 def enabled(app: Flask) -> bool:
@@ -66,7 +64,6 @@ class BackgroundSender:
 
     def start(self) -> None:
         """Start the thread."""
-        _senders.add(self)
         self.thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -113,14 +110,6 @@ def stop(app: Flask, timeout: float = 30.0) -> None:
     """Stop the app's background sender, if one runs."""
     sender = app.extensions.get(_EXTENSION)
     if sender is not None:
-        sender.stop(timeout)
-
-
-def stop_all(timeout: float = 30.0) -> None:
-    """Stop every background sender this process started, whatever app it serves: an
-    app that is no longer used but not yet collected would otherwise go on sending
-    from a database that others share (the test suite on one PostgreSQL database)."""
-    for sender in list(_senders):
         sender.stop(timeout)
 
 

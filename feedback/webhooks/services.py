@@ -20,6 +20,7 @@ chose, never as an answer arrives.
 """
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -27,6 +28,7 @@ import json
 import logging
 import secrets
 import socket
+import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -52,10 +54,14 @@ EVENTS = (
 MAX_ATTEMPTS = 10
 #: Seconds to wait for a receiver's answer.
 TIMEOUT = 10
+#: Seconds an attempt may take in all: TIMEOUT bounds each wait for a packet, so a
+#: receiver trickling its answer a byte at a time would otherwise hold the worker, and
+#: outlive the claim's lease, for as long as it liked. Past it the connection is cut.
+ATTEMPT_DEADLINE = 30
 #: Deliveries claimed at a time.
 BATCH = 50
 #: How long a worker's claim on a delivery holds: renewed just before each attempt,
-#: and far longer than an attempt takes (connect, send, answer: TIMEOUT each).
+#: and far longer than an attempt may take (ATTEMPT_DEADLINE).
 CLAIM_LEASE = timedelta(minutes=2)
 #: Bytes of a receiver's answer read (and ignored) before the connection is closed.
 ANSWER_READ = 4096
@@ -200,13 +206,34 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
     target = addresses.check(url)
     kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     connection = kind(target, TIMEOUT)
+    cut = threading.Event()
+    watchdog = threading.Timer(ATTEMPT_DEADLINE, _cut, args=(connection, cut))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.request("POST", target.path, body=body, headers=headers)
         response = connection.getresponse()
         response.read(ANSWER_READ)
+        if cut.is_set():
+            raise TimeoutError(f"no whole answer within {ATTEMPT_DEADLINE} s")
         return response.status
+    except (OSError, http.client.HTTPException) as exc:
+        if cut.is_set():
+            raise TimeoutError(f"no whole answer within {ATTEMPT_DEADLINE} s") from exc
+        raise
     finally:
+        watchdog.cancel()
         connection.close()
+
+
+def _cut(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
+    """End an attempt past its deadline: shutting the socket down wakes the thread
+    that waits on it, which then fails with the error the attempt records."""
+    cut.set()
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):  # already closed
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _claimable(now: datetime) -> tuple:

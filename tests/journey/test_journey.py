@@ -695,3 +695,74 @@ def test_skill_gaps_tie_to_the_plans_goals(released, coach_browser, browser, app
     assert response.status_code == 302
     coach_page = coach_browser.get(released["journey"] + "/keep_lose").text
     assert "Budgeting" in coach_page and "Goal of the plan" not in coach_page
+
+
+def test_stage_fours_opportunities_are_stage_fives_options_typed_once(
+    casey, coach_browser, browser
+):
+    stage_four = casey["portal_journey"] + "/out_there"
+    assert browser.get(stage_four).status_code == 404  # not opened yet
+    open_stage(coach_browser, casey, "out_there")
+    added = browser.submit(
+        casey["portal_journey"] + "/options",
+        {"name": "Product role at Beta", "learnt": "They hire in spring."},
+        page=stage_four,
+    )
+    assert added.status_code == 302
+    empty = browser.submit(
+        casey["portal_journey"] + "/options", {"name": "", "learnt": ""}, page=stage_four
+    )
+    assert empty.status_code == 400 and "Please name the option." in empty.text
+    assert "Product role at Beta" in empty.text  # what was saved before is still there
+    coach_page = f"{casey['journey']}/out_there"
+    by_coach = coach_browser.submit(
+        f"{casey['journey']}/options", {"name": "Team lead at Acme", "learnt": ""}, page=coach_page
+    )
+    assert by_coach.status_code == 302
+    # Stage five's matrix lists both, without anyone typing them again.
+    select_page = coach_browser.get(f"{casey['journey']}/select").text
+    matrix = select_page[select_page.index("The decision matrix") :]
+    assert "Product role at Beta" in matrix and "Team lead at Acme" in matrix
+    assert "They hire in spring." in matrix
+
+
+def test_stage_three_keeps_lists_of_what_to_keep_change_and_what_stands_in_the_way(
+    casey, coach_browser, browser
+):
+    stage = casey["portal_journey"] + "/keep_lose"
+    open_stage(coach_browser, casey, "keep_lose")
+    for kind, text in (
+        ("keep", "Running workshops"),
+        ("keep", "The team"),
+        ("change", "Endless status meetings"),
+        ("in_the_way", "No budget experience"),
+    ):
+        added = browser.submit(
+            casey["portal_journey"] + "/aspects", {"kind": kind, "text": text}, page=stage
+        )
+        assert added.status_code == 302, added.text
+    empty = browser.submit(
+        casey["portal_journey"] + "/aspects", {"kind": "change", "text": "  "}, page=stage
+    )
+    assert empty.status_code == 400 and "Please write the aspect." in empty.text
+    unknown = browser.submit(
+        casey["portal_journey"] + "/aspects", {"kind": "dream", "text": "x"}, page=stage
+    )
+    assert unknown.status_code == 400
+    page = browser.get(stage).text
+    keep = page[page.index('id="aspects-keep"') : page.index('id="aspects-change"')]
+    assert "Running workshops" in keep and "The team" in keep
+    assert "Endless status meetings" not in keep
+    coach_page = f"{casey['journey']}/keep_lose"
+    by_coach = coach_browser.submit(
+        f"{casey['journey']}/aspects", {"kind": "change", "text": "Travel"}, page=coach_page
+    )
+    assert by_coach.status_code == 302
+    data = json.loads(coach_browser.get(f"/coachees/{casey['id']}/export.json").data)
+    assert data["journey"]["keep_and_change"] == {
+        "keep": ["Running workshops", "The team"],
+        "change": ["Endless status meetings", "Travel"],
+        "in_the_way": ["No budget experience"],
+    }
+    summary = coach_browser.get(f"{casey['journey']}/summary").text
+    assert "No budget experience" in summary and "Travel" in summary

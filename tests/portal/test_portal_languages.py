@@ -300,7 +300,7 @@ def test_a_journey_stage_is_in_the_coachees_language(
     app, coach_browser, browser, open_cycle, language
 ):
     coachee_id = coachee_id_of(app, open_cycle["cycle_id"])
-    for key in ("keep_lose", "select"):
+    for key in ("keep_lose", "out_there", "select"):
         url = f"/coachees/{coachee_id}/journey/{key}"
         due = (today() + timedelta(days=7)).isoformat()
         response = coach_browser.submit(f"{url}/homework", {"note": "", "due_on": due}, page=url)
@@ -311,7 +311,13 @@ def test_a_journey_stage_is_in_the_coachees_language(
     browser.submit(
         f"{journey}/matrix/options", {"name": "Team lead", "learnt": ""}, page=f"{journey}/select"
     )
-    pages = [f"{journey}/", f"{journey}/keep_lose", f"{journey}/select", f"{journey}/summary"]
+    pages = [
+        f"{journey}/",
+        f"{journey}/keep_lose",
+        f"{journey}/out_there",
+        f"{journey}/select",
+        f"{journey}/summary",
+    ]
     english = {url: browser.get(url).text for url in pages}
     set_language(app, coachee_id, language)
     allowed = ["Casey Doe", "Casey", "Clara Coach", "Mirror 360", "Team lead"]

@@ -20,6 +20,7 @@ from security_support import ITEMS, build_world
 from sqlalchemy import event, select, update
 from support import Browser, sign_in
 
+from feedback import links
 from feedback.accounts.tokens import create_token
 from feedback.coaching.audit import AuditEvent
 from feedback.coaching.models import Cycle
@@ -30,6 +31,8 @@ from feedback.extensions import db
 from feedback.journey import services as journey
 from feedback.journey.stages import stages
 from feedback.plans import services as plans
+from feedback.pulses import services as pulses
+from feedback.pulses.models import Pulse, PulseInvite
 from feedback.questionnaires import default_questionnaire
 from feedback.raters import services as raters
 from feedback.raters.models import Invite
@@ -84,12 +87,18 @@ def _world(app) -> dict:
         for stage in stages():  # every stage of the journey open as homework, a step
             journey.open_homework(first.coachee, stage.key, note="", due_on=today())
         journey.add_step(first.coachee, step="Call Dana", due_on=today())
+        pulse = pulses.create_pulse(first, [ITEMS[0]])  # a pulse with a saved draft
+        pulse_invite = db.session.scalars(select(PulseInvite)).first()
+        pulses.save_draft(pulse_invite, pulses.PulseAnswers({ITEMS[0]: 3}, "A draft."))
+        world["pulse_id"] = pulse.id
+        world["pulse_token"] = links.sign(links.PULSE_INVITE, pulse_invite.link_key)
         db.session.commit()
         world["goal_id"] = goal.id
         world["webhook_id"] = hook.id
     with app.app_context():
         run_round()  # write the mail out, while the deadlines are still ahead
         db.session.execute(update(Cycle).values(closes_on=today() - timedelta(days=1)))
+        db.session.execute(update(Pulse).values(closes_on=today() - timedelta(days=1)))
         db.session.commit()
         assert db.session.get(Cycle, world["open_cycle_id"]).state is CycleState.OPEN
     return world
@@ -114,6 +123,8 @@ def _values(app, world: dict) -> dict[str, list]:
         # The shipped questionnaire (never stored by a read), a coach's own, and none.
         "key": ["career-360", world["questionnaire_key"], "no-such-questionnaire"],
         "stage_key": [stage.key for stage in stages()],
+        "pulse_id": [world["pulse_id"]],
+        "pulse_token": [world["pulse_token"]],
     }
 
 
@@ -131,6 +142,8 @@ def _urls(app, values: dict[str, list]) -> tuple[list[str], list[str]]:
             key = name
             if name == "token":
                 key = "portal_token" if rule.rule.startswith("/p/") else "rater_token"
+                if rule.rule.startswith("/pulse/"):
+                    key = "pulse_token"
             if key not in values:
                 unknown.append(f"{rule.rule} ({name})")
                 break
