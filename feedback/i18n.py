@@ -27,7 +27,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g, has_app_context, has_request_context, request
 from flask.cli import AppGroup
-from flask_babel import get_locale, refresh
+from flask_babel import force_locale, get_locale, refresh
 from flask_babel import lazy_gettext as _l
 
 from .extensions import babel
@@ -102,6 +102,13 @@ def use(language: str | None) -> None:
     if known(language):
         g.page_language = language
         refresh()
+
+
+def speaking(language: str | None):
+    """A context in which texts are in ``language`` (English when None or unknown): for
+    what is written to someone other than the reader of the page, such as an email's
+    subject queued while the coach's page is in the coach's language."""
+    return force_locale(known(language) or SOURCE_LANGUAGE)
 
 
 def select_locale() -> str:

@@ -45,6 +45,12 @@ class Coachee(db.Model):
     )
 
     @property
+    def speaks(self) -> str | None:
+        """The language the coachee's portal and emails are in: their own setting, else
+        their coach's (None when neither is set: English, the source language)."""
+        return self.language or self.coach.language
+
+    @property
     def first_name(self) -> str:
         """The first word of the name, for friendly wording in forms."""
         return self.name.split()[0] if self.name.split() else self.name

@@ -7,7 +7,7 @@ Services flush; the request commits.
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import links
+from .. import i18n, links
 from ..accounts.models import Coach
 from ..database import owned_row
 from ..extensions import db
@@ -81,11 +81,14 @@ def coachees_of(coach: Coach) -> list[Coachee]:
 
 def cycle_for_portal_token(token: str) -> Cycle:
     """The cycle a coachee's portal link points to; raises links.LinkError for a link
-    that is not ours, altered or revoked (a new link was sent since)."""
+    that is not ours, altered or revoked (a new link was sent since). Every page of the
+    portal finds its cycle here, so the rest of the request is in the coachee's
+    language (:attr:`Coachee.speaks`)."""
     key = links.unsign(links.PORTAL, token)
     cycle = db.session.scalar(select(Cycle).where(Cycle.portal_key == key))
     if cycle is None:
         raise links.LinkError("revoked")
+    i18n.use(cycle.coachee.speaks)
     return cycle
 
 

@@ -34,6 +34,7 @@ from .forms import (
     CloseBelowMinimumForm,
     CoacheeForm,
     CycleForm,
+    EditCoacheeForm,
     KeepResultsForm,
     ReopenForm,
 )
@@ -102,10 +103,12 @@ def show_coachee(coachee_id: int):
 
 @bp.route("/coachees/<int:coachee_id>/edit", methods=["GET", "POST"])
 def edit_coachee(coachee_id: int):
-    """Correct a coachee's name or email address (a bounced link, a typo)."""
+    """Correct a coachee's name or email address (a bounced link, a typo), and choose
+    the language of their portal and emails."""
     coachee = services.coachee_of(current_user, coachee_id)
-    form = CoacheeForm(obj=coachee, coach=current_user, coachee=coachee)
+    form = EditCoacheeForm(obj=coachee, coach=current_user, coachee=coachee)
     if form.validate_on_submit():
+        coachee.language = form.language.data
         resent = lifecycle.update_coachee(coachee, name=form.name.data, email=form.email.data)
         commit()
         if resent:

@@ -69,7 +69,24 @@ class CoacheeForm(FlaskForm):
             )
 
 
-def _minimum(label, default: int) -> IntegerField:
+def _language_choices() -> list[tuple[str, str]]:
+    """The coachee's language: the coach's (empty) or one of the service's languages,
+    each named in itself."""
+    return [("", _l("The coach's language")), *LANGUAGES.items()]
+
+
+class EditCoacheeForm(CoacheeForm):
+    """Correct a coachee, and choose the language of their portal and emails."""
+
+    language = SelectField(
+        _l("Language of the coachee's portal and emails"),
+        choices=_language_choices,
+        coerce=lambda value: value or None,
+        validate_choice=True,
+    )
+
+
+def _minimum(label: str, default: int) -> IntegerField:
     """A minimum number of raters: a whole number from 0 (no minimum) to the most
     raters a cycle can have; the default when the form does not send it."""
     return IntegerField(

@@ -26,6 +26,7 @@ Services flush; the request (or the command, or the job) commits once.
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import i18n
@@ -33,6 +34,7 @@ from ..coaching import audit
 from ..coaching.models import Coachee, Cycle
 from ..coaching.services import portal_url
 from ..extensions import db
+from ..i18n import speaking
 from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import queue_message
 from ..questionnaires.models import Questionnaire
@@ -131,18 +133,20 @@ def send_portal_link(cycle: Cycle, *, renew: bool = False) -> None:
         db.session.flush()
     coachee = cycle.coachee
     coach = coachee.coach
+    with speaking(coachee.speaks):
+        subject = (
+            _("Your new link for your 360 feedback")
+            if renew
+            else _("%(coach)s has started your 360 feedback", coach=coach.name)
+        )
     queue_message(
         PORTAL_MAIL,
         to=coachee.email,
         to_name=coachee.name,
         reply_to=coach.email,
-        subject=(
-            "Your new link for your 360 feedback"
-            if renew
-            else f"{coach.name} has started your 360 feedback"
-        ),
+        subject=subject,
         template="portal_link",
-        params={"renewed": renew},
+        params={"renewed": renew, "language": coachee.speaks},
         cycle_id=cycle.id,
     )
 
@@ -214,16 +218,20 @@ def release(cycle: Cycle) -> None:
     release_report(cycle)
     coachee = cycle.coachee
     coach = coachee.coach
+    with speaking(coachee.speaks):
+        subject = (
+            _("Your updated 360 report is ready")
+            if again
+            else _("Your 360 feedback report is ready")
+        )
     queue_message(
         REPORT_MAIL,
         to=coachee.email,
         to_name=coachee.name,
         reply_to=coach.email,
-        subject=(
-            "Your updated 360 report is ready" if again else "Your 360 feedback report is ready"
-        ),
+        subject=subject,
         template="report_released",
-        params={"again": again},
+        params={"again": again, "language": coachee.speaks},
         cycle_id=cycle.id,
     )
     audit.record(

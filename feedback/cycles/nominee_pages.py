@@ -2,6 +2,7 @@
 the coachee (``portal``) both do them: the same steps, told in each one's words."""
 
 from flask import abort, flash, redirect, render_template
+from flask_babel import gettext as _
 
 from ..database import commit
 from ..extensions import db
@@ -18,10 +19,19 @@ def editable_nominee(cycle, invite_id: int, *, by_coach: bool) -> Invite:
     of "your" list to the coachee."""
     invite = raters.invite_of(cycle, invite_id)
     if invite.removed_at is not None:
-        abort(404, f"This rater is no longer on {'the' if by_coach else 'your'} list.")
+        abort(
+            404,
+            _("This rater is no longer on the list.")
+            if by_coach
+            else _("This rater is no longer on your list."),
+        )
     if not cycle.is_open:
-        whose = "its" if by_coach else "your"
-        abort(409, f"This cycle is closed; {whose} list of raters stays as it is.")
+        abort(
+            409,
+            _("This cycle is closed; its list of raters stays as it is.")
+            if by_coach
+            else _("This cycle is closed; your list of raters stays as it is."),
+        )
     return invite
 
 
@@ -29,12 +39,14 @@ def remove_nominee(invite: Invite, *, by_coach: bool, back: str):
     """Take ``invite`` off the list once the form's CSRF token checks (400 otherwise),
     commit, say so and go ``back``; the rater's link stops working."""
     if not ButtonForm().validate_on_submit():
-        abort(400, "The form expired; please try again.")
+        abort(400, _("The form expired; please try again."))
     name = invite.display_name
     raters.remove(invite)
     commit()
-    whose = "the" if by_coach else "your"
-    flash(f"{name} is off {whose} list; their link no longer works.", "success")
+    if by_coach:
+        flash(_("%(name)s is off the list; their link no longer works.", name=name), "success")
+    else:
+        flash(_("%(name)s is off your list; their link no longer works.", name=name), "success")
     return redirect(back)
 
 
@@ -55,11 +67,17 @@ def correct_nominee_page(cycle, invite: Invite, *, by_coach: bool, back: str):
         else:
             commit()
             if created is None:
-                flash("Nothing changed.", "info")
+                flash(_("Nothing changed."), "info")
             elif not by_coach and created.state is InviteState.AWAITING:
-                flash(f"Corrected: {created.email} waits for your coach's approval.", "success")
+                flash(
+                    _("Corrected: %(email)s waits for your coach's approval.", email=created.email),
+                    "success",
+                )
             else:
-                flash(f"Corrected: {created.email} gets a new invitation.", "success")
+                flash(
+                    _("Corrected: %(email)s gets a new invitation.", email=created.email),
+                    "success",
+                )
             return redirect(back)
     status = 400 if form.is_submitted() else 200
     return render_template(

@@ -2,6 +2,8 @@
 the self-assessment, nominating raters, answers counted per group, reminders."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from ..coaching.services import cycle_for_portal_token
@@ -54,22 +56,22 @@ def self_assessment(token: str):
     questionnaire = cycle.questionnaire
     response = self_response(cycle)
     if response is not None and response.submitted and request.method == "POST":
-        flash("Your self-assessment was already submitted.", "info")
+        flash(_("Your self-assessment was already submitted."), "info")
         return redirect(url_for("portal.show_portal", token=token))
     saved = answers_of(response) if response is not None else None
     form = answer_form(questionnaire, "self", saved)
     if request.method == "POST":
         if not cycle.is_open:
-            abort(409, "This cycle is closed; answers can no longer be changed.")
+            abort(409, _("This cycle is closed; answers can no longer be changed."))
         action = request.form.get("action", "submit")
         error = form_problem(form, action)
         if error is None:
             store_answers(cycle, SELF, form.answers(), submit=action == "submit")
             commit()
             if action == "save":
-                flash("Saved. You can come back to finish later.", "success")
+                flash(_("Saved. You can come back to finish later."), "success")
                 return redirect(url_for("portal.self_assessment", token=token))
-            flash("Thank you. Your self-assessment is submitted.", "success")
+            flash(_("Thank you. Your self-assessment is submitted."), "success")
             return redirect(url_for("portal.show_portal", token=token))
         flash(error, "error")
     return render_template(
@@ -96,7 +98,7 @@ def nominate_raters(token: str):
     status = 200
     if request.method == "POST":
         if not cycle.is_open:
-            abort(409, "This cycle is closed; no more raters can be invited.")
+            abort(409, _("This cycle is closed; no more raters can be invited."))
         text = request.form.get("raters", "")
         if not text.strip() and request.form.get("email"):
             fields = ("email", "group", "name", "language")
@@ -119,14 +121,21 @@ def nominate_raters(token: str):
         commit()
         if created and cycle.approve_nominations:
             flash(
-                f"{len(created)} rater{'s' if len(created) > 1 else ''} added. "
-                f"{cycle.coachee.coach.name} approves the list before anyone is invited.",
+                ngettext(
+                    "%(num)d rater added. %(coach)s approves the list before anyone is invited.",
+                    "%(num)d raters added. %(coach)s approves the list before anyone is invited.",
+                    len(created),
+                    coach=cycle.coachee.coach.name,
+                ),
                 "success",
             )
         elif created:
             flash(
-                f"{len(created)} rater{'s' if len(created) > 1 else ''} invited. "
-                "They receive their link by email.",
+                ngettext(
+                    "%(num)d rater invited. They receive their link by email.",
+                    "%(num)d raters invited. They receive their link by email.",
+                    len(created),
+                ),
                 "success",
             )
         if problems:
@@ -134,7 +143,9 @@ def nominate_raters(token: str):
                 pasted = "\n".join(problem.line for problem in problems)
             status = 422
         elif not created:
-            flash("Please give at least one rater: email, group and, if you like, a name.", "error")
+            flash(
+                _("Please give at least one rater: email, group and, if you like, a name."), "error"
+            )
             status = 400
         else:
             return redirect(url_for("portal.nominate_raters", token=token))

@@ -4,6 +4,7 @@ Services flush; the calling view commits."""
 
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import delete, select
 
 from ..coaching.models import Coachee
@@ -93,9 +94,13 @@ def matrix_of(coachee: Coachee) -> Matrix:
 def _name(name: str, what: str) -> str:
     name = name.strip()
     if not name:
-        raise DecisionError(f"please name the {what}")
+        raise DecisionError(
+            gettext("please name the option")
+            if what == "option"
+            else gettext("please name the criterion")
+        )
     if len(name) > MAX_NAME:
-        raise DecisionError(f"a name holds at most {MAX_NAME} characters")
+        raise DecisionError(gettext("a name holds at most %(most)s characters", most=MAX_NAME))
     return name
 
 
@@ -107,9 +112,11 @@ def add_option(coachee: Coachee, *, name: str, learnt: str = "") -> Option:
     """
     name = _name(name, "option")
     if len(learnt) > MAX_LEARNT:
-        raise DecisionError(f"what you learnt holds at most {MAX_LEARNT} characters")
+        raise DecisionError(
+            gettext("what you learnt holds at most %(most)s characters", most=MAX_LEARNT)
+        )
     if len(matrix_of(coachee).options) >= MAX_OPTIONS:
-        raise DecisionError(f"at most {MAX_OPTIONS} options; remove one first")
+        raise DecisionError(gettext("at most %(most)s options; remove one first", most=MAX_OPTIONS))
     option = Option(coachee_id=coachee.id, name=name, learnt=learnt.strip())
     db.session.add(option)
     db.session.flush()
@@ -124,9 +131,11 @@ def add_criterion(coachee: Coachee, *, name: str, weight: int) -> Criterion:
     """
     name = _name(name, "criterion")
     if weight not in POINTS:
-        raise DecisionError("a weight is 1 to 5")
+        raise DecisionError(gettext("a weight is 1 to 5"))
     if len(matrix_of(coachee).criteria) >= MAX_CRITERIA:
-        raise DecisionError(f"at most {MAX_CRITERIA} criteria; remove one first")
+        raise DecisionError(
+            gettext("at most %(most)s criteria; remove one first", most=MAX_CRITERIA)
+        )
     criterion = Criterion(coachee_id=coachee.id, name=name, weight=weight)
     db.session.add(criterion)
     db.session.flush()
@@ -160,9 +169,9 @@ def save_scores(coachee: Coachee, scores: dict[tuple[int, int], int | None]) -> 
     criteria = {c.id for c in matrix.criteria}
     for (option_id, criterion_id), score in scores.items():
         if option_id not in options or criterion_id not in criteria:
-            raise DecisionError("a score for an option or criterion that is not here")
+            raise DecisionError(gettext("a score for an option or criterion that is not here"))
         if score is not None and score not in POINTS:
-            raise DecisionError("a score is 1 to 5")
+            raise DecisionError(gettext("a score is 1 to 5"))
     for (option_id, criterion_id), score in scores.items():
         row = db.session.get(OptionScore, (option_id, criterion_id))
         if score is None:

@@ -3,6 +3,7 @@ are one text area per question, read by the view (their number varies per coache
 
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -18,10 +19,12 @@ from .services import MAX_ANSWER, MAX_QUESTION
 class HomeworkForm(FlaskForm):
     """Open a stage for the coachee: a note and a due date."""
 
-    note = TextAreaField("A note to the coachee", validators=[Optional(), Length(max=MAX_ANSWER)])
+    note = TextAreaField(
+        _l("A note to the coachee"), validators=[Optional(), Length(max=MAX_ANSWER)]
+    )
     due_on = DateField(
-        "Due on",
-        validators=[DataRequired(message="Please give a valid date.")],
+        _l("Due on"),
+        validators=[DataRequired(message=_l("Please give a valid date."))],
         default=lambda: today() + timedelta(days=7),
     )
 
@@ -30,8 +33,11 @@ class OwnQuestionForm(FlaskForm):
     """The coach's own question for one stage."""
 
     text = TextAreaField(
-        "Your own question",
-        validators=[DataRequired(message="Please write the question."), Length(max=MAX_QUESTION)],
+        _l("Your own question"),
+        validators=[
+            DataRequired(message=_l("Please write the question.")),
+            Length(max=MAX_QUESTION),
+        ],
     )
 
 
@@ -39,27 +45,30 @@ class SessionNoteForm(FlaskForm):
     """The coach's private notes of a session."""
 
     held_on = DateField(
-        "Session on", validators=[DataRequired(message="Please give a valid date.")], default=today
+        _l("Session on"),
+        validators=[DataRequired(message=_l("Please give a valid date."))],
+        default=today,
     )
     discussed = TextAreaField(
-        "What was discussed",
+        _l("What was discussed"),
         validators=[
-            DataRequired(message="Please note what was discussed."),
+            DataRequired(message=_l("Please note what was discussed.")),
             Length(max=MAX_ANSWER),
         ],
     )
-    agreed = TextAreaField("What was agreed", validators=[Optional(), Length(max=MAX_ANSWER)])
+    agreed = TextAreaField(_l("What was agreed"), validators=[Optional(), Length(max=MAX_ANSWER)])
 
 
 class StepForm(FlaskForm):
     """One first step and its due date."""
 
     step = TextAreaField(
-        "Step", validators=[DataRequired(message="Please describe the step."), Length(max=300)]
+        _l("Step"),
+        validators=[DataRequired(message=_l("Please describe the step.")), Length(max=300)],
     )
     due_on = DateField(
-        "Due on",
-        validators=[DataRequired(message="Please give a valid date.")],
+        _l("Due on"),
+        validators=[DataRequired(message=_l("Please give a valid date."))],
         default=lambda: today() + timedelta(days=14),
     )
 
@@ -72,11 +81,11 @@ class OptionForm(FlaskForm):
     """A realistic opportunity and what the coachee learnt about it."""
 
     name = StringField(
-        "Option",
-        validators=[DataRequired(message="Please name the option."), Length(max=MAX_NAME)],
+        _l("Option"),
+        validators=[DataRequired(message=_l("Please name the option.")), Length(max=MAX_NAME)],
     )
     learnt = TextAreaField(
-        "What you learnt about it", validators=[Optional(), Length(max=MAX_LEARNT)]
+        _l("What you learnt about it"), validators=[Optional(), Length(max=MAX_LEARNT)]
     )
 
 
@@ -84,15 +93,15 @@ class CriterionForm(FlaskForm):
     """A criterion of the decision and its weight."""
 
     name = StringField(
-        "Criterion",
-        validators=[DataRequired(message="Please name the criterion."), Length(max=MAX_NAME)],
+        _l("Criterion"),
+        validators=[DataRequired(message=_l("Please name the criterion.")), Length(max=MAX_NAME)],
     )
     weight = SelectField(
-        "Weight",
-        choices=[SelectChoice(p, f"{p}{' (matters most)' if p == 5 else ''}") for p in POINTS],
+        _l("Weight"),
+        choices=[SelectChoice(p, _l("5 (matters most)") if p == 5 else str(p)) for p in POINTS],
         coerce=int,
         default=3,
-        validators=[DataRequired(message="Choose a weight from 1 to 5.")],
+        validators=[DataRequired(message=_l("Choose a weight from 1 to 5."))],
     )
 
 
@@ -100,12 +109,12 @@ class SuccessCriterionForm(FlaskForm):
     """How the coachee will know they made the right decision, and when to look back."""
 
     criterion = TextAreaField(
-        "How will you know you made the right decision?",
-        validators=[DataRequired(message="Please say how you will know."), Length(max=500)],
+        _l("How will you know you made the right decision?"),
+        validators=[DataRequired(message=_l("Please say how you will know.")), Length(max=500)],
     )
     review_on = DateField(
-        "Look back on",
-        validators=[DataRequired(message="Please give a valid date.")],
+        _l("Look back on"),
+        validators=[DataRequired(message=_l("Please give a valid date."))],
         default=lambda: today() + timedelta(days=90),
     )
 
@@ -115,11 +124,11 @@ class SkillGapForm(FlaskForm):
     the view: the coachee's goals, and none)."""
 
     gap = StringField(
-        "Skill gap",
-        validators=[DataRequired(message="Please name the skill gap."), Length(max=300)],
+        _l("Skill gap"),
+        validators=[DataRequired(message=_l("Please name the skill gap.")), Length(max=300)],
     )
-    plan = TextAreaField("How you plan to tackle it", validators=[Optional(), Length(max=4000)])
-    goal_id = SelectField("Goal of the development plan", choices=[], validate_choice=True)
+    plan = TextAreaField(_l("How you plan to tackle it"), validators=[Optional(), Length(max=4000)])
+    goal_id = SelectField(_l("Goal of the development plan"), choices=[], validate_choice=True)
 
 
 class AspectForm(FlaskForm):
@@ -127,11 +136,11 @@ class AspectForm(FlaskForm):
     in_the_way) and comes with each list's own add button."""
 
     kind = SelectField(
-        "List",
+        _l("List"),
         choices=[SelectChoice(kind, kind.replace("_", " ").capitalize()) for kind in ASPECT_KINDS],
-        validators=[DataRequired(message="Choose a list.")],
+        validators=[DataRequired(message=_l("Choose a list."))],
     )
     text = StringField(
-        "Entry",
-        validators=[DataRequired(message="Please write the aspect."), Length(max=MAX_ASPECT)],
+        _l("Entry"),
+        validators=[DataRequired(message=_l("Please write the aspect.")), Length(max=MAX_ASPECT)],
     )

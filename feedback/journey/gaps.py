@@ -3,6 +3,7 @@
 coachee plans to tackle it, optionally tied to a goal of the development plan.
 Services flush."""
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..coaching.models import Coachee, Cycle
@@ -52,13 +53,19 @@ def add_gap(coachee: Coachee, *, gap: str, plan: str, goal_id: int | None) -> Sk
     """
     gap, plan = gap.strip(), plan.strip()
     if not gap:
-        raise GapError("please name the skill gap")
+        raise GapError(gettext("please name the skill gap"))
     if len(gap) > MAX_GAP or len(plan) > MAX_PLAN:
-        raise GapError(f"a gap holds at most {MAX_GAP} characters, a plan {MAX_PLAN}")
+        raise GapError(
+            gettext(
+                "a gap holds at most %(gap)s characters, a plan %(plan)s",
+                gap=MAX_GAP,
+                plan=MAX_PLAN,
+            )
+        )
     if len(gaps_of(coachee)) >= MAX_GAPS:
-        raise GapError(f"at most {MAX_GAPS} gaps; remove one first")
+        raise GapError(gettext("at most %(most)s gaps; remove one first", most=MAX_GAPS))
     if goal_id is not None and goal_id not in {g.id for g in goals_for(coachee)}:
-        raise GapError("choose one of the development plan's goals, or none")
+        raise GapError(gettext("choose one of the development plan's goals, or none"))
     created = SkillGap(coachee_id=coachee.id, gap=gap, plan=plan, goal_id=goal_id)
     db.session.add(created)
     db.session.flush()
@@ -93,13 +100,15 @@ def add_aspect(coachee: Coachee, *, kind: str, text: str) -> Aspect:
     """
     text = text.strip()
     if kind not in ASPECT_KINDS:
-        raise GapError("choose keep, change or what stands in the way")
+        raise GapError(gettext("choose keep, change or what stands in the way"))
     if not text:
-        raise GapError("please write the aspect")
+        raise GapError(gettext("please write the aspect"))
     if len(text) > MAX_ASPECT:
-        raise GapError(f"an entry holds at most {MAX_ASPECT} characters")
+        raise GapError(gettext("an entry holds at most %(most)s characters", most=MAX_ASPECT))
     if len(aspects_of(coachee)[kind]) >= MAX_ASPECTS:
-        raise GapError(f"at most {MAX_ASPECTS} entries in a list; remove one first")
+        raise GapError(
+            gettext("at most %(most)s entries in a list; remove one first", most=MAX_ASPECTS)
+        )
     created = Aspect(coachee_id=coachee.id, kind=kind, text=text)
     db.session.add(created)
     db.session.flush()

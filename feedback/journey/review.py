@@ -5,12 +5,14 @@ the coachee's look back is kept beside the criterion. Services flush."""
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import format_date, gettext
 from sqlalchemy import select, update
 
 from .. import links
 from ..coaching.models import Coachee, Cycle
 from ..errors import NotFound
 from ..extensions import db
+from ..i18n import speaking
 from ..mail.outbox import queue_message
 from ..timeutil import today, utcnow
 from .models import SuccessCriterion
@@ -47,11 +49,13 @@ def add_criterion(coachee: Coachee, *, criterion: str, review_on: date) -> Succe
     """
     criterion = criterion.strip()
     if not criterion:
-        raise ReviewError("please say how you will know")
+        raise ReviewError(gettext("please say how you will know"))
     if len(criterion) > MAX_CRITERION:
-        raise ReviewError(f"a criterion holds at most {MAX_CRITERION} characters")
+        raise ReviewError(
+            gettext("a criterion holds at most %(most)s characters", most=MAX_CRITERION)
+        )
     if review_on <= today() or review_on > today() + MAX_AHEAD:
-        raise ReviewError("the review date must be from tomorrow to two years from now")
+        raise ReviewError(gettext("the review date must be from tomorrow to two years from now"))
     created = SuccessCriterion(coachee_id=coachee.id, criterion=criterion, review_on=review_on)
     db.session.add(created)
     db.session.flush()
@@ -69,9 +73,13 @@ def look_back(coachee: Coachee, criterion_id: int, text: str) -> SuccessCriterio
     if row is None or row.coachee_id != coachee.id:
         raise NotFound(f"no criterion {criterion_id}")
     if row.review_on > today():
-        raise ReviewError(f"you look back on {row.review_on.isoformat()}")
+        raise ReviewError(
+            gettext("you look back on %(date)s", date=format_date(row.review_on, "long"))
+        )
     if len(text) > MAX_LOOK_BACK:
-        raise ReviewError(f"a look back holds at most {MAX_LOOK_BACK} characters")
+        raise ReviewError(
+            gettext("a look back holds at most %(most)s characters", most=MAX_LOOK_BACK)
+        )
     row.look_back = text.strip()
     db.session.flush()
     return row
@@ -111,15 +119,17 @@ def queue_due_reviews() -> int:
         criterion = db.session.get(SuccessCriterion, criterion_id)
         coachee = cycle.coachee
         params = {"criterion": criterion.criterion, "review_on": criterion.review_on.isoformat()}
+        with speaking(coachee.speaks):
+            subject = gettext("Time to look back: did you make the right decision?")
         queue_message(
             REVIEW_COACHEE_MAIL,
             to=coachee.email,
             to_name=coachee.name,
             reply_to=coachee.coach.email,
-            subject="Time to look back: did you make the right decision?",
+            subject=subject,
             template="journey_review_coachee",
             cycle_id=cycle.id,
-            params=params,
+            params={**params, "language": coachee.speaks},
         )
         queue_message(
             REVIEW_COACH_MAIL,

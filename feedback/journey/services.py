@@ -4,6 +4,7 @@ first steps. Services flush; the calling view commits, and mail leaves after it.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..accounts.models import Coach
@@ -99,7 +100,7 @@ def journey_of(coachee: Coachee) -> list[StageView]:
     views = []
     for stage in shipped.stages():
         questions = [*stage.questions] + [
-            shipped.Question(key=q.key, text=q.text, own=True)
+            shipped.Question(key=q.key, english=q.text, own=True)
             for q in own
             if q.stage_key == stage.key
         ]
@@ -155,9 +156,11 @@ def add_own_question(coachee: Coachee, stage_key: str, text: str) -> OwnQuestion
     _stage_or_404(stage_key)
     text = text.strip()
     if not text:
-        raise JourneyError("please write the question")
+        raise JourneyError(gettext("please write the question"))
     if len(text) > MAX_QUESTION:
-        raise JourneyError(f"a question holds at most {MAX_QUESTION} characters")
+        raise JourneyError(
+            gettext("a question holds at most %(most)s characters", most=MAX_QUESTION)
+        )
     question = OwnQuestion(coachee_id=coachee.id, stage_key=stage_key, text=text)
     db.session.add(question)
     db.session.flush()
@@ -166,7 +169,7 @@ def add_own_question(coachee: Coachee, stage_key: str, text: str) -> OwnQuestion
 
 def _check_due(due_on: date) -> None:
     if due_on < today() or due_on > today() + MAX_AHEAD:
-        raise JourneyError("the due date must be between today and two years from now")
+        raise JourneyError(gettext("the due date must be between today and two years from now"))
 
 
 def open_homework(coachee: Coachee, stage_key: str, *, note: str, due_on: date) -> Homework:
@@ -180,7 +183,7 @@ def open_homework(coachee: Coachee, stage_key: str, *, note: str, due_on: date) 
     _stage_or_404(stage_key)
     _check_due(due_on)
     if len(note) > MAX_ANSWER:
-        raise JourneyError(f"a note holds at most {MAX_ANSWER} characters")
+        raise JourneyError(gettext("a note holds at most %(most)s characters", most=MAX_ANSWER))
     homework = homework_of(coachee).get(stage_key)
     if homework is None:
         homework = Homework(coachee_id=coachee.id, stage_key=stage_key)
@@ -256,16 +259,16 @@ def save_answers(
     if view.homework is None:
         raise NotFound("this stage is not open to you yet")
     if view.submitted:
-        raise JourneyError("this homework is already handed in")
+        raise JourneyError(gettext("this homework is already handed in"))
     allowed = {q.key for q in asked_questions(coachee, view)}
     seen = seen_for(coachee, view)
     if seen is not None:
         allowed.update(seen.reflection_keys)
     unknown = set(texts) - allowed
     if unknown:
-        raise JourneyError("an answer to a question that is not asked here")
+        raise JourneyError(gettext("an answer to a question that is not asked here"))
     if any(len(text) > MAX_ANSWER for text in texts.values()):
-        raise JourneyError(f"an answer holds at most {MAX_ANSWER} characters")
+        raise JourneyError(gettext("an answer holds at most %(most)s characters", most=MAX_ANSWER))
     kept = {
         row.question_key: row
         for row in db.session.scalars(
@@ -291,14 +294,16 @@ def save_answers(
     if submit:
         view.homework.submitted_at = utcnow()
         coach = coachee.coach
+        # The coachee hands in on a page in their language; the coach reads theirs.
+        title = view.stage.title_in(coach.language)
         queue_message(
             HOMEWORK_MAIL,
             to=coach.email,
             to_name=coach.name,
-            subject=f"{coachee.name} handed in: {view.stage.title}",
+            subject=f"{coachee.name} handed in: {title}",
             template="journey_homework_in",
             cycle_id=cycle.id,
-            params={"stage": stage_key, "stage_title": view.stage.title},
+            params={"stage": stage_key, "stage_title": title},
         )
     db.session.flush()
 
@@ -313,11 +318,11 @@ def add_session_note(
     """
     discussed, agreed = discussed.strip(), agreed.strip()
     if not discussed:
-        raise JourneyError("please note what was discussed")
+        raise JourneyError(gettext("please note what was discussed"))
     if held_on > today():
-        raise JourneyError("a session note is for a session that took place")
+        raise JourneyError(gettext("a session note is for a session that took place"))
     if max(len(discussed), len(agreed)) > MAX_ANSWER:
-        raise JourneyError(f"a note holds at most {MAX_ANSWER} characters")
+        raise JourneyError(gettext("a note holds at most %(most)s characters", most=MAX_ANSWER))
     note = SessionNote(coachee_id=coachee.id, held_on=held_on, discussed=discussed, agreed=agreed)
     db.session.add(note)
     db.session.flush()
@@ -354,9 +359,9 @@ def add_step(coachee: Coachee, *, step: str, due_on: date) -> FirstStep:
     """
     step = step.strip()
     if not step:
-        raise JourneyError("please describe the step")
+        raise JourneyError(gettext("please describe the step"))
     if len(step) > 300:
-        raise JourneyError("a step holds at most 300 characters")
+        raise JourneyError(gettext("a step holds at most 300 characters"))
     _check_due(due_on)
     created = FirstStep(coachee_id=coachee.id, step=step, due_on=due_on, status="planned")
     db.session.add(created)
@@ -375,7 +380,7 @@ def set_step_status(coachee: Coachee, step_id: int, status: str) -> FirstStep:
     if step is None or step.coachee_id != coachee.id:
         raise NotFound(f"no step {step_id}")
     if status not in STEP_STATUSES:
-        raise JourneyError("choose planned, doing or done")
+        raise JourneyError(gettext("choose planned, doing or done"))
     step.status = status
     db.session.flush()
     return step

@@ -4,6 +4,7 @@ portal link of any of their cycles; a link sees only its own coachee's journey).
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..coaching.models import Coachee, Cycle
@@ -38,8 +39,26 @@ def _require_login() -> None:
     """Every page of ``bp`` is the coach's."""
 
 
+#: What the flash says when a step moves, by its new status.
+STEP_MOVED = {
+    "planned": lambda: _("The step is planned."),
+    "doing": lambda: _("The step is under way."),
+    "done": lambda: _("The step is done."),
+}
+#: What the flash says when a row leaves the decision matrix, by its kind.
+REMOVED = {
+    "option": lambda: _("The option is removed."),
+    "criterion": lambda: _("The criterion is removed."),
+}
+#: How a service's refusal is put at the field, by what was refused.
+REFUSED = {
+    "Not added": lambda problem: _("Not added: %(problem)s.", problem=problem),
+    "Not saved": lambda problem: _("Not saved: %(problem)s.", problem=problem),
+}
+
+
 def _problems(form) -> str:
-    return " ".join(m for messages in form.errors.values() for m in messages) or (
+    return " ".join(str(m) for messages in form.errors.values() for m in messages) or _(
         "Please check the form."
     )
 
@@ -79,7 +98,7 @@ def add_session_note(coachee_id: int):
                 agreed=form.agreed.data or "",
             )
         except services.JourneyError as exc:
-            form.held_on.errors = [*form.held_on.errors, f"Not saved: {exc}."]
+            form.held_on.errors = [*form.held_on.errors, _("Not saved: %(problem)s.", problem=exc)]
         else:
             commit()
             flash("The session note is kept.", "success")
@@ -127,7 +146,7 @@ def open_homework(coachee_id: int, stage_key: str):
                 coachee, stage_key, note=form.note.data or "", due_on=form.due_on.data
             )
         except services.JourneyError as exc:
-            form.due_on.errors = [*form.due_on.errors, f"Not saved: {exc}."]
+            form.due_on.errors = [*form.due_on.errors, _("Not saved: %(problem)s.", problem=exc)]
         else:
             commit()
             flash(
@@ -151,14 +170,14 @@ def add_own_question(coachee_id: int, stage_key: str):
         try:
             services.add_own_question(coachee, stage_key, form.text.data)
         except services.JourneyError as exc:
-            form.text.errors = [*form.text.errors, f"Not added: {exc}."]
+            form.text.errors = [*form.text.errors, _("Not added: %(problem)s.", problem=exc)]
         else:
             commit()
             flash("Your question is added.", "success")
             return redirect(
                 url_for("journey.show_stage", coachee_id=coachee.id, stage_key=stage_key)
             )
-    flash("Not added: " + _problems(form), "error")
+    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
     return _stage_page(coachee, stage_key, 400, question_form=form)
 
 
@@ -198,7 +217,7 @@ def _applied(form, save: Callable[[], object], problem_at, refused: str) -> bool
     try:
         save()
     except _REFUSALS as exc:
-        problem_at.errors = [*problem_at.errors, f"{refused}: {exc}."]
+        problem_at.errors = [*problem_at.errors, REFUSED[refused](exc)]
         return False
     commit()
     return True
@@ -217,10 +236,10 @@ def _add_step(coachee: Coachee, form: StepForm) -> bool:
 def _set_status(coachee: Coachee, step_id: int) -> None:
     status = request.form.get("status", "")
     if status not in STEP_STATUSES:
-        abort(400, "Choose planned, doing or done.")
+        abort(400, _("Choose planned, doing or done."))
     services.set_step_status(coachee, step_id, status)
     commit()
-    flash(f"The step is {status}.", "success")
+    flash(STEP_MOVED[status](), "success")
 
 
 @bp.post("/steps")
@@ -231,7 +250,7 @@ def add_step(coachee_id: int):
     if _add_step(coachee, form):
         flash("The step is added.", "success")
         return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=START_STAGE))
-    flash("Not added: " + _problems(form), "error")
+    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
     return _stage_page(coachee, START_STAGE, 400, step_form=form)
 
 
@@ -317,7 +336,7 @@ def _change_matrix(coachee: Coachee, change: str) -> dict | None:
             try:
                 decision.add_option(coachee, name=form.name.data, learnt=form.learnt.data or "")
             except decision.DecisionError as exc:
-                form.name.errors = [*form.name.errors, f"Not added: {exc}."]
+                form.name.errors = [*form.name.errors, _("Not added: %(problem)s.", problem=exc)]
             else:
                 commit()
                 return None
@@ -330,7 +349,10 @@ def _change_matrix(coachee: Coachee, change: str) -> dict | None:
                     coachee, criterion=form.criterion.data, review_on=form.review_on.data
                 )
             except review.ReviewError as exc:
-                form.review_on.errors = [*form.review_on.errors, f"Not added: {exc}."]
+                form.review_on.errors = [
+                    *form.review_on.errors,
+                    _("Not added: %(problem)s.", problem=exc),
+                ]
             else:
                 commit()
                 return None
@@ -341,14 +363,14 @@ def _change_matrix(coachee: Coachee, change: str) -> dict | None:
             try:
                 decision.add_criterion(coachee, name=form.name.data, weight=form.weight.data)
             except decision.DecisionError as exc:
-                form.name.errors = [*form.name.errors, f"Not added: {exc}."]
+                form.name.errors = [*form.name.errors, _("Not added: %(problem)s.", problem=exc)]
             else:
                 commit()
                 return None
         return {"criterion_form": form}
     # The scores: one select per option and criterion, "score-<option>-<criterion>".
     if not AnswersForm().validate_on_submit():
-        abort(400, "The form has expired; please reload the page and try again.")
+        abort(400, _("The form has expired; please reload the page and try again."))
     matrix = decision.matrix_of(coachee)
     scores: dict[tuple[int, int], int | None] = {}
     for option in matrix.options:
@@ -373,7 +395,7 @@ def change_matrix(coachee_id: int, change: str):
         return redirect(
             url_for("journey.show_stage", coachee_id=coachee.id, stage_key=SELECT_STAGE)
         )
-    flash("Not saved: " + _problems(next(iter(forms.values()))), "error")
+    flash(_("Not saved: %(problem)s", problem=_problems(next(iter(forms.values())))), "error")
     return _stage_page(coachee, SELECT_STAGE, 400, **forms)
 
 
@@ -383,7 +405,7 @@ def remove_from_matrix(coachee_id: int, kind: str, row_id: int):
     coachee = coachee_of(current_user, coachee_id)
     decision.remove(coachee, kind, row_id)
     commit()
-    flash(f"The {kind} is removed.", "success")
+    flash(REMOVED[kind](), "success")
     return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=SELECT_STAGE))
 
 
@@ -392,7 +414,7 @@ def remove_from_matrix(coachee_id: int, kind: str, row_id: int):
 
 def _gap_form(coachee: Coachee, formdata=True) -> SkillGapForm:
     form = SkillGapForm() if formdata else SkillGapForm(formdata=None)
-    form.goal_id.choices = [("", "None")] + [
+    form.goal_id.choices = [("", _("None"))] + [
         (str(goal.id), goal.goal) for goal in gaps.goals_for(coachee)
     ]
     return form
@@ -429,7 +451,7 @@ def add_aspect(coachee_id: int):
     if _add_aspect(coachee, form):
         flash("The entry is added.", "success")
         return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
-    flash("Not added: " + _problems(form), "error")
+    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
     return _stage_page(coachee, KEEP_STAGE, 400, aspect_form=form)
 
 
@@ -439,7 +461,7 @@ def remove_aspect(coachee_id: int, aspect_id: int):
     coachee = coachee_of(current_user, coachee_id)
     gaps.remove_aspect(coachee, aspect_id)
     commit()
-    flash("The entry is removed.", "success")
+    flash(_("The entry is removed."), "success")
     return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
 
 
@@ -466,7 +488,7 @@ def add_gap(coachee_id: int):
     if _add_gap(coachee, form):
         flash("The gap is added.", "success")
         return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
-    flash("Not added: " + _problems(form), "error")
+    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
     return _stage_page(coachee, KEEP_STAGE, 400, gap_form=form)
 
 
@@ -476,7 +498,7 @@ def remove_gap(coachee_id: int, gap_id: int):
     coachee = coachee_of(current_user, coachee_id)
     gaps.remove_gap(coachee, gap_id)
     commit()
-    flash("The gap is removed.", "success")
+    flash(_("The gap is removed."), "success")
     return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
 
 
@@ -514,7 +536,7 @@ def add_option(coachee_id: int):
         return redirect(
             url_for("journey.show_stage", coachee_id=coachee.id, stage_key=OUT_THERE_STAGE)
         )
-    flash("Not added: " + _problems(form), "error")
+    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
     return _stage_page(coachee, OUT_THERE_STAGE, 400, option_form=form)
 
 
@@ -524,7 +546,7 @@ def remove_option(coachee_id: int, option_id: int):
     coachee = coachee_of(current_user, coachee_id)
     decision.remove(coachee, "option", option_id)
     commit()
-    flash("The opportunity is removed.", "success")
+    flash(_("The opportunity is removed."), "success")
     return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=OUT_THERE_STAGE))
 
 
@@ -539,7 +561,7 @@ def _portal_coachee(token: str) -> tuple[Cycle, Coachee]:
 @portal_bp.get("/")
 def portal_journey(token: str):
     """The stages the coach has opened for the coachee, with their due dates."""
-    _, coachee = _portal_coachee(token)
+    coachee = _portal_coachee(token)[1]
     opened = [view for view in services.journey_of(coachee) if view.homework is not None]
     return render_template(
         "journey/portal_journey.html",
@@ -589,7 +611,7 @@ def _portal_stage(
 def _opened_stage(coachee: Coachee, stage_key: str) -> services.StageView:
     view = services.stage_of(coachee, stage_key)
     if view.homework is None:
-        abort(404, "Your coach has not opened this stage for you yet.")
+        abort(404, _("Your coach has not opened this stage for you yet."))
     return view
 
 
@@ -601,16 +623,20 @@ def portal_stage(token: str, stage_key: str):
     if request.method == "GET":
         return _portal_stage(token, coachee, view)
     if view.submitted:
-        abort(409, "This homework is already handed in; your coach can open it again.")
+        abort(409, _("This homework is already handed in; your coach can open it again."))
     if not AnswersForm().validate_on_submit():
-        abort(400, "The form has expired; please reload the page and try again.")
+        abort(400, _("The form has expired; please reload the page and try again."))
     keys = [q.key for q in services.asked_questions(coachee, view)]
     seen = services.seen_for(coachee, view)
     if seen is not None:
         keys += seen.reflection_keys
     values = {key: request.form.get(f"answer-{key}", "") for key in keys}
     errors = {
-        key: f"Please keep this to {services.MAX_ANSWER} characters ({len(text)} now)."
+        key: _(
+            "Please keep this to %(most)s characters (%(now)s now).",
+            most=services.MAX_ANSWER,
+            now=len(text),
+        )
         for key, text in values.items()
         if len(text) > services.MAX_ANSWER
     }
@@ -619,31 +645,31 @@ def portal_stage(token: str, stage_key: str):
         services.save_answers(coachee, stage_key, values, submit=action == "submit", cycle=cycle)
         commit()
         if action == "submit":
-            flash("Handed in. Your coach is told and will read your answers.", "success")
+            flash(_("Handed in. Your coach is told and will read your answers."), "success")
             return redirect(url_for("portal_journey.portal_journey", token=token))
-        flash("Saved as a draft. You can come back to finish later.", "success")
+        flash(_("Saved as a draft. You can come back to finish later."), "success")
         return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=stage_key))
-    flash("Not saved: please shorten the answers marked below.", "error")
+    flash(_("Not saved: please shorten the answers marked below."), "error")
     return _portal_stage(token, coachee, view, values=values, errors=errors, status=400)
 
 
 @portal_bp.post("/steps")
 def portal_add_step(token: str):
     """A first step added by the coachee (stage six must be open to them)."""
-    _, coachee = _portal_coachee(token)
+    coachee = _portal_coachee(token)[1]
     view = _opened_stage(coachee, START_STAGE)
     form = StepForm()
     if _add_step(coachee, form):
-        flash("Your step is added.", "success")
+        flash(_("Your step is added."), "success")
         return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=START_STAGE))
-    flash("Not added: " + _problems(form), "error")
+    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
     return _portal_stage(token, coachee, view, step_form=form, status=400)
 
 
 @portal_bp.post("/steps/<int:step_id>/status")
 def portal_step_status(token: str, step_id: int):
     """The coachee moves one of their steps to planned, doing or done."""
-    _, coachee = _portal_coachee(token)
+    coachee = _portal_coachee(token)[1]
     _opened_stage(coachee, START_STAGE)
     _set_status(coachee, step_id)
     return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=START_STAGE))
@@ -653,52 +679,53 @@ def portal_step_status(token: str, step_id: int):
 def portal_change_matrix(token: str, change: str):
     """The coachee adds an option, a criterion or a success criterion, or saves the
     scores."""
-    _, coachee = _portal_coachee(token)
+    coachee = _portal_coachee(token)[1]
     view = _opened_stage(coachee, SELECT_STAGE)
     forms = _change_matrix(coachee, change)
     if forms is None:
-        flash("Your decision matrix is saved.", "success")
+        flash(_("Your decision matrix is saved."), "success")
         return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=SELECT_STAGE))
-    flash("Not saved: " + _problems(next(iter(forms.values()))), "error")
+    flash(_("Not saved: %(problem)s", problem=_problems(next(iter(forms.values())))), "error")
     return _portal_stage(token, coachee, view, forms=forms, status=400)
 
 
 @portal_bp.post("/matrix/<kind>/<int:row_id>/remove")
 def portal_remove_from_matrix(token: str, kind: str, row_id: int):
     """The coachee takes an option or a criterion off their matrix."""
-    _, coachee = _portal_coachee(token)
+    coachee = _portal_coachee(token)[1]
     _opened_stage(coachee, SELECT_STAGE)
     decision.remove(coachee, kind, row_id)
     commit()
-    flash(f"The {kind} is removed.", "success")
+    flash(REMOVED[kind](), "success")
     return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=SELECT_STAGE))
 
 
 @portal_bp.post("/success/<int:criterion_id>/look-back")
 def portal_look_back(token: str, criterion_id: int):
     """On or after the review date, the coachee writes how it turned out."""
-    _, coachee = _portal_coachee(token)
+    coachee = _portal_coachee(token)[1]
     view = _opened_stage(coachee, SELECT_STAGE)
     if not AnswersForm().validate_on_submit():
-        abort(400, "The form has expired; please reload the page and try again.")
+        abort(400, _("The form has expired; please reload the page and try again."))
     text = request.form.get("look_back", "")
     try:
         review.look_back(coachee, criterion_id, text)
     except review.ReviewError as exc:
-        flash(f"Not saved: {exc}.", "error")
-        errors = {criterion_id: (f"Not saved: {exc}.", text)}
+        problem = _("Not saved: %(problem)s.", problem=exc)
+        flash(problem, "error")
+        errors = {criterion_id: (problem, text)}
         return _portal_stage(token, coachee, view, forms={"look_back_errors": errors}, status=400)
     commit()
-    flash("Your look back is kept beside the criterion.", "success")
+    flash(_("Your look back is kept beside the criterion."), "success")
     return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=SELECT_STAGE))
 
 
 @portal_bp.get("/summary")
 def portal_summary(token: str):
     """The coachee's printable summary, once the coach has shared it."""
-    _, coachee = _portal_coachee(token)
+    coachee = _portal_coachee(token)[1]
     if not summary.is_shared(coachee):
-        abort(404, "Your coach has not shared a summary of your journey yet.")
+        abort(404, _("Your coach has not shared a summary of your journey yet."))
     return render_template(
         "journey/summary.html",
         summary=summary.summary_of(coachee),
@@ -712,72 +739,72 @@ def portal_summary(token: str):
 @portal_bp.post("/gaps")
 def portal_add_gap(token: str):
     """The coachee writes down a skill gap (stage three must be open to them)."""
-    _, coachee = _portal_coachee(token)
+    coachee = _portal_coachee(token)[1]
     view = _opened_stage(coachee, KEEP_STAGE)
     form = _gap_form(coachee)
     if _add_gap(coachee, form):
-        flash("Your gap is added.", "success")
+        flash(_("Your gap is added."), "success")
         return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))
-    flash("Not added: " + _problems(form), "error")
+    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
     return _portal_stage(token, coachee, view, forms={"gap_form": form}, status=400)
 
 
 @portal_bp.post("/gaps/<int:gap_id>/remove")
 def portal_remove_gap(token: str, gap_id: int):
     """The coachee takes one of their gaps off stage three."""
-    _, coachee = _portal_coachee(token)
+    coachee = _portal_coachee(token)[1]
     _opened_stage(coachee, KEEP_STAGE)
     gaps.remove_gap(coachee, gap_id)
     commit()
-    flash("The gap is removed.", "success")
+    flash(_("The gap is removed."), "success")
     return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))
 
 
 @portal_bp.post("/options")
 def portal_add_option(token: str):
     """The coachee writes down a realistic opportunity (stage four must be open)."""
-    _, coachee = _portal_coachee(token)
+    coachee = _portal_coachee(token)[1]
     view = _opened_stage(coachee, OUT_THERE_STAGE)
     form = OptionForm()
     if _add_option(coachee, form):
-        flash("Your opportunity is added; stage five's matrix scores it.", "success")
+        flash(_("Your opportunity is added; stage five's matrix scores it."), "success")
         return redirect(
             url_for("portal_journey.portal_stage", token=token, stage_key=OUT_THERE_STAGE)
         )
-    flash("Not added: " + _problems(form), "error")
+    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
     return _portal_stage(token, coachee, view, forms={"option_form": form}, status=400)
 
 
 @portal_bp.post("/options/<int:option_id>/remove")
 def portal_remove_option(token: str, option_id: int):
     """The coachee takes one of their opportunities off stage four."""
-    _, coachee = _portal_coachee(token)
+    coachee = _portal_coachee(token)[1]
     _opened_stage(coachee, OUT_THERE_STAGE)
     decision.remove(coachee, "option", option_id)
     commit()
-    flash("The opportunity is removed.", "success")
+    flash(_("The opportunity is removed."), "success")
     return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=OUT_THERE_STAGE))
 
 
 @portal_bp.post("/aspects")
 def portal_add_aspect(token: str):
     """The coachee adds an entry to a stage-three list (the stage must be open)."""
-    _, coachee = _portal_coachee(token)
+    coachee = _portal_coachee(token)[1]
     view = _opened_stage(coachee, KEEP_STAGE)
     form = AspectForm()
     if _add_aspect(coachee, form):
-        flash("Your entry is added.", "success")
+        flash(_("Your entry is added."), "success")
         return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))
-    flash("Not added: " + _problems(form), "error")
+    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
     return _portal_stage(token, coachee, view, forms={"aspect_form": form}, status=400)
 
 
 @portal_bp.post("/aspects/<int:aspect_id>/remove")
 def portal_remove_aspect(token: str, aspect_id: int):
     """The coachee takes one of their entries off stage three's lists."""
-    _, coachee = _portal_coachee(token)
+    coachee = _portal_coachee(token)[1]
     _opened_stage(coachee, KEEP_STAGE)
     gaps.remove_aspect(coachee, aspect_id)
     commit()
-    flash("The entry is removed.", "success")
+    flash(_("The entry is removed."), "success")
     return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))

@@ -21,10 +21,10 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from flask_babel import force_locale
 from sqlalchemy import insert
 
 from ..extensions import db
+from ..i18n import speaking
 from ..timeutil import utcnow
 from .models import OutboxMessage
 
@@ -139,13 +139,11 @@ def queue_message(kind: str, **fields: Any) -> None:
 def render(message: OutboxMessage, context: dict[str, Any]) -> tuple[str, str]:
     """The text and HTML bodies of ``message`` (queued with a template) in
     ``context`` (invite, cycle, coachee, coach: see the module docstring), with its
-    params and its link, signed now, added; in ``context["language"]`` (a code; none:
-    English)."""
+    params and its link, signed now, added; in the recipient's language when the
+    context or the params name one (``language``), else English."""
     context = {**context, **(message.params or {})}
     context["url"] = link_maker(message.kind)(context)
-    # In the recipient's language when the loader says which (else English), never in
-    # that of a request that happens to send it.
-    with force_locale(context.get("language") or "en"):
+    with speaking(context.get("language")):
         return (
             _render(f"email/{message.template}.txt", context),
             _render(f"email/{message.template}.html", context),

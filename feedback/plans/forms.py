@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -12,17 +13,18 @@ from ..timeutil import today
 class GoalForm(FlaskForm):
     """One goal: the statement it is about, what to do, how to know, when to review."""
 
-    item_key = SelectField("Statement", validators=[DataRequired()], choices=[])
+    item_key = SelectField(_l("Statement"), validators=[DataRequired()], choices=[])
     goal = TextAreaField(
-        "Goal", validators=[DataRequired(message="Please describe the goal."), Length(max=500)]
+        _l("Goal"),
+        validators=[DataRequired(message=_l("Please describe the goal.")), Length(max=500)],
     )
     success_criteria = TextAreaField(
-        "How will you know the goal is reached?",
-        validators=[DataRequired(message="Please say how success shows."), Length(max=500)],
+        _l("How will you know the goal is reached?"),
+        validators=[DataRequired(message=_l("Please say how success shows.")), Length(max=500)],
     )
     review_on = DateField(
-        "Review on",
-        validators=[DataRequired(message="Please give a valid date.")],
+        _l("Review on"),
+        validators=[DataRequired(message=_l("Please give a valid date."))],
         default=lambda: today() + timedelta(days=90),
     )
 

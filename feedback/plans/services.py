@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import delete, select
 
 from ..coaching.models import Cycle
@@ -61,16 +62,20 @@ def save_predictions(cycle: Cycle, scores: dict[tuple[str, str], float]) -> None
         PlanError: the report is released, or a competency, group or score is unknown.
     """
     if not can_predict(cycle):
-        raise PlanError("the report is already released, so predictions are closed")
+        raise PlanError(gettext("the report is already released, so predictions are closed"))
     known = {c.key for c in cycle.questionnaire.competencies}
     top = cycle.questionnaire.scale_points
     for (key, group), score in scores.items():
         if key not in known or group not in PREDICTED_GROUPS:
             raise PlanError(f"unknown competency or group: {key}, {group}")
         if isinstance(score, bool) or not isinstance(score, int | float):
-            raise PlanError(f"each prediction is a number from 1 to {top}")
+            raise PlanError(gettext("each prediction is a number from 1 to %(top)s", top=top))
         if float(score) not in prediction_values(top):
-            raise PlanError(f"each prediction is a point from 1 to {top} or a half between two")
+            raise PlanError(
+                gettext(
+                    "each prediction is a point from 1 to %(top)s or a half between two", top=top
+                )
+            )
     db.session.execute(delete(Prediction).where(Prediction.cycle_id == cycle.id))
     for (key, group), score in scores.items():
         db.session.add(
@@ -114,19 +119,21 @@ def add_goal(
         raise PlanError(f"unknown author {author!r}")
     if not can_plan(cycle, author):
         raise PlanError(
-            "the plan opens once the cycle is closed"
+            gettext("the plan opens once the cycle is closed")
             if author == "coach"
-            else "the plan opens once your coach has shared the report"
+            else gettext("the plan opens once your coach has shared the report")
         )
     if len(goals_of(cycle)) >= MAX_GOALS:
-        raise PlanError(f"a plan holds at most {MAX_GOALS} goals; remove one first")
+        raise PlanError(
+            gettext("a plan holds at most %(most)s goals; remove one first", most=MAX_GOALS)
+        )
     if item_key not in {item.key for item in cycle.questionnaire.items}:
-        raise PlanError("choose one of the statements of this questionnaire")
+        raise PlanError(gettext("choose one of the statements of this questionnaire"))
     goal, success_criteria = goal.strip(), success_criteria.strip()
     if not goal or not success_criteria:
-        raise PlanError("give both the goal and how you will know it is reached")
+        raise PlanError(gettext("give both the goal and how you will know it is reached"))
     if review_on < today() or review_on > today() + MAX_REVIEW_AHEAD:
-        raise PlanError("the review date must be between today and two years from now")
+        raise PlanError(gettext("the review date must be between today and two years from now"))
     created = Goal(
         cycle_id=cycle.id,
         item_key=item_key,
@@ -152,7 +159,7 @@ def remove_goal(cycle: Cycle, goal_id: int, *, author: str) -> None:
     if goal is None or goal.cycle_id != cycle.id or (author == "coachee" and goal.author != author):
         raise NotFound("no such goal")
     if not can_plan(cycle, author):
-        raise PlanError("the plan is not open yet")
+        raise PlanError(gettext("the plan is not open yet"))
     db.session.delete(goal)
     db.session.flush()
 

@@ -2,6 +2,7 @@
 dashboard side, the coachee in the portal once the report is released)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..coaching.models import Cycle
@@ -47,11 +48,11 @@ def _statement_choices(
         return list(options.items())
     if audience == "coach":
         heads = {
-            "Development areas: others rate these lowest": "development_areas",
-            f"Blind spots: {name} rates these higher than others do": "blind_spots",
+            _("Development areas: others rate these lowest"): "development_areas",
+            _("Blind spots: %(name)s rates these higher than others do", name=name): "blind_spots",
         }
     else:
-        heads = {"Your blind spots: you rate these higher than others do": "blind_spots"}
+        heads = {_("Your blind spots: you rate these higher than others do"): "blind_spots"}
     groups: dict[str, list[tuple[str, str]]] = {}
     placed: set[str] = set()
     for head, ranking in heads.items():
@@ -62,7 +63,7 @@ def _statement_choices(
             placed.update(keys)
     if not groups:
         return list(options.items())
-    groups["Every other statement"] = [(k, v) for k, v in options.items() if k not in placed]
+    groups[_("Every other statement")] = [(k, v) for k, v in options.items() if k not in placed]
     return groups
 
 
@@ -88,8 +89,8 @@ def _plan_page(cycle: Cycle, form: GoalForm, audience: str, token: str | None, s
 def _add_goal(cycle: Cycle, form: GoalForm, author: str) -> str | None:
     """Validate and record the goal; the problem to show, or None when it is saved."""
     if not form.validate_on_submit():
-        problems = [message for messages in form.errors.values() for message in messages]
-        return " ".join(problems) or "Please check the form."
+        problems = [str(message) for messages in form.errors.values() for message in messages]
+        return " ".join(problems) or _("Please check the form.")
     try:
         services.add_goal(
             cycle,
@@ -100,7 +101,7 @@ def _add_goal(cycle: Cycle, form: GoalForm, author: str) -> str | None:
             review_on=form.review_on.data,
         )
     except services.PlanError as exc:
-        return f"Not saved: {exc}."
+        return _("Not saved: %(problem)s.", problem=exc)
     return None
 
 
@@ -114,7 +115,7 @@ def edit_plan(cycle_id: int):
         problem = _add_goal(cycle, form, "coach")
         if problem is None:
             commit()
-            flash("The goal is added to the plan.", "success")
+            flash(_("The goal is added to the plan."), "success")
             return redirect(url_for("plans.edit_plan", cycle_id=cycle.id))
         flash(problem, "error")
         return _plan_page(cycle, form, "coach", None, 400)
@@ -129,7 +130,7 @@ def _remove_goal(cycle: Cycle, goal_id: int, author: str) -> None:
     except services.PlanError as exc:
         abort(409, str(exc))
     commit()
-    flash("The goal is removed.", "success")
+    flash(_("The goal is removed."), "success")
 
 
 @bp.post("/cycles/<int:cycle_id>/plan/<int:goal_id>/remove")
@@ -145,14 +146,14 @@ def coachee_plan(token: str):
     """The coachee's view of the plan; they add goals once the report is released."""
     cycle = cycle_for_portal_token(token)
     if cycle.released_at is None:
-        abort(404, "Your plan opens once your coach has shared the report with you.")
+        abort(404, _("Your plan opens once your coach has shared the report with you."))
     form = GoalForm()
     form.item_key.choices = _statement_choices(cycle, "coachee")
     if request.method == "POST":
         problem = _add_goal(cycle, form, "coachee")
         if problem is None:
             commit()
-            flash("Your goal is added to the plan.", "success")
+            flash(_("Your goal is added to the plan."), "success")
             return redirect(url_for("portal_plans.coachee_plan", token=token))
         flash(problem, "error")
         return _plan_page(cycle, form, "coachee", token, 400)
@@ -186,7 +187,12 @@ def _read_predictions(cycle: Cycle) -> tuple[dict[tuple[str, str], float], list[
                 continue
             if raw not in choices:
                 problems.append(
-                    f"{competency.title}, {GROUP_LABELS[group]}: choose 1 to {top}, or a half"
+                    _(
+                        "%(competency)s, %(group)s: choose 1 to %(top)s, or a half",
+                        competency=competency.title,
+                        group=GROUP_LABELS[group],
+                        top=top,
+                    )
                 )
                 continue
             scores[(competency.key, group)] = choices[raw]
@@ -201,7 +207,12 @@ def _prediction_options(cycle: Cycle) -> list[tuple[str, str]]:
             text,
             f"{text} {labels[value]}"
             if value in labels
-            else f"{text}, between {int(value)} and {int(value) + 1}",
+            else _(
+                "%(value)s, between %(low)s and %(high)s",
+                value=text,
+                low=int(value),
+                high=int(value) + 1,
+            ),
         )
         for text, value in _prediction_choices(cycle).items()
     ]
@@ -219,19 +230,19 @@ def predict(token: str):
     form = PredictionForm()
     if request.method == "POST":
         if not services.can_predict(cycle):
-            abort(409, "Your report is already shared with you, so predictions are closed.")
+            abort(409, _("Your report is already shared with you, so predictions are closed."))
         if not form.validate_on_submit():
-            abort(400, "The form has expired; please reload the page and try again.")
+            abort(400, _("The form has expired; please reload the page and try again."))
         scores, problems = _read_predictions(cycle)
         if not problems:
             services.save_predictions(cycle, scores)
             commit()
             flash(
-                "Your predictions are saved. Your coach will compare them with the results.",
+                _("Your predictions are saved. Your coach will compare them with the results."),
                 "success",
             )
             return redirect(url_for("portal.show_portal", token=token))
-        flash("Not saved: " + "; ".join(problems) + ".", "error")
+        flash(_("Not saved: %(problem)s.", problem="; ".join(problems)), "error")
         values = {k: v for k, v in request.form.items() if k.startswith("predict-")}
         status = 400
     return render_template(

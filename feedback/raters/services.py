@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import joinedload
 
@@ -575,21 +575,27 @@ class Shortfall:
         return self.total > 0
 
     def describe(self) -> str:
-        """In words, e.g. "2 more peers and 1 more from any group"."""
-        parts = [f"{n} more {_WORDS[g][n > 1]}" for g, n in self.groups.items()]
+        """In words, e.g. "2 more peers and 1 more from any group", in the language of
+        the page or email."""
+        parts = [_more(group, n) for group, n in self.groups.items()]
         if self.any_group:
-            parts.append(f"{self.any_group} more from any group")
+            parts.append(
+                ngettext(
+                    "%(num)d more from any group", "%(num)d more from any group", self.any_group
+                )
+            )
         if len(parts) > 1:
-            return ", ".join(parts[:-1]) + " and " + parts[-1]
-        return parts[0] if parts else "nobody more"
+            return gettext("%(some)s and %(last)s", some=", ".join(parts[:-1]), last=parts[-1])
+        return parts[0] if parts else gettext("nobody more")
 
 
-#: How a shortfall names one or several raters of a group.
-_WORDS = {
-    "boss": ("boss", "bosses"),
-    "peer": ("peer", "peers"),
-    "subordinate": ("subordinate", "subordinates"),
-}
+def _more(group: str, n: int) -> str:
+    """How a shortfall names ``n`` more raters of ``group``."""
+    if group == "boss":
+        return ngettext("%(num)d more boss", "%(num)d more bosses", n)
+    if group == "peer":
+        return ngettext("%(num)d more peer", "%(num)d more peers", n)
+    return ngettext("%(num)d more subordinate", "%(num)d more subordinates", n)
 
 
 def minimums_of(cycle: Cycle) -> dict[str, int]:

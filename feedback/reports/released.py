@@ -5,6 +5,7 @@ from flask import render_template
 from .. import analysis
 from ..coaching.models import Cycle
 from ..extensions import db
+from ..i18n import speaking
 from ..raters.services import progress
 from ..ratings.held import shown_rater_answers
 from ..ratings.results import cycle_report
@@ -66,6 +67,12 @@ def _render(cycle: Cycle) -> str | None:
     report = cycle_report(cycle)
     if report is None:
         return None
+    # Kept as released, so written once in the coachee's language, whoever releases it.
+    with speaking(cycle.coachee.speaks):
+        return _render_released(cycle, report)
+
+
+def _render_released(cycle: Cycle, report) -> str:
     return render_template(
         "reports/_released.html",
         cycle=cycle,

@@ -1,6 +1,7 @@
 """Downloads of a cycle's report (the coach's) and the released report (the coachee's)."""
 
 from flask import Blueprint, Response, abort, render_template
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..coaching import audit
@@ -68,7 +69,10 @@ def show_released_report(token: str):
     cycle = cycle_for_portal_token(token)
     released = released_html(cycle)
     if released is None:
-        abort(404, "Your report is not shared yet. Your coach will release it after the debrief.")
+        abort(
+            404,
+            _("Your report is not shared yet. Your coach will release it after the debrief."),
+        )
     return render_template(
         "reports/portal.html",
         cycle=cycle,
