@@ -80,7 +80,13 @@ def name_too_long(name: str) -> str | None:
     """Why ``name`` (stripped) cannot be stored, or None when it fits."""
     length = len(name.strip())
     if length > NAME_MAX_LENGTH:
-        return f"the name has {length} characters; please shorten it to {NAME_MAX_LENGTH}"
+        from flask_babel import gettext  # here: the vocabulary itself needs no Flask
+
+        return gettext(
+            "the name has %(length)s characters; please shorten it to %(most)s",
+            length=length,
+            most=NAME_MAX_LENGTH,
+        )
     return None
 
 

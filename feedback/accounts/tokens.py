@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..database import owned_row
@@ -38,7 +39,7 @@ def create_token(coach: Coach, *, name: str = "", scope: str = "read") -> tuple[
         raise ValueError(f"the scope is {' or '.join(SCOPES)}, not {scope!r}")
     name = " ".join(name.split()) or "API token"
     if len(name) > MAX_NAME_LENGTH:
-        raise ValueError(f"the name must have at most {MAX_NAME_LENGTH} characters")
+        raise ValueError(_("the name must have at most %(most)s characters", most=MAX_NAME_LENGTH))
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         coach_id=coach.id,

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -102,15 +103,29 @@ def check(text: str) -> None:
             continue
         if name is None:
             raise TextProblem(
-                f"a single “{piece}” is not allowed: write “{piece * 2}” for a brace, "
-                f"or use a placeholder ({_names_hint()})"
+                _(
+                    "a single “%(piece)s” is not allowed: write “%(doubled)s” for a brace, "
+                    "or use a placeholder (%(names)s)",
+                    piece=piece,
+                    doubled=piece * 2,
+                    names=_names_hint(),
+                )
             )
         if name.strip() == "link" or name.strip() == "url":
             raise TextProblem(
-                "the rater's link is added below your text for you; remove “{" + name + "}”"
+                _(
+                    "the rater's link is added below your text for you; remove “%(placeholder)s”",
+                    placeholder="{" + name + "}",
+                )
             )
         if name not in PLACEHOLDERS:
-            raise TextProblem(f"“{{{name}}}” is not a placeholder; use {_names_hint()}")
+            raise TextProblem(
+                _(
+                    "“%(placeholder)s” is not a placeholder; use %(names)s",
+                    placeholder="{" + name + "}",
+                    names=_names_hint(),
+                )
+            )
 
 
 def fill(text: str, values: dict[str, str]) -> str:
@@ -184,9 +199,9 @@ def save(coach_id: int, kind: str, *, subject: str, body: str) -> MailText:
     subject, body = " ".join(subject.split()), body.replace("\r\n", "\n").strip()
     for field, text, longest in (("subject", subject, MAX_SUBJECT), ("body", body, MAX_BODY)):
         if not text:
-            raise FieldProblem(field, "this cannot be empty")
+            raise FieldProblem(field, _("this cannot be empty"))
         if len(text) > longest:
-            raise FieldProblem(field, f"at most {longest} characters, please")
+            raise FieldProblem(field, _("at most %(most)s characters, please", most=longest))
         try:
             check(text)
         except TextProblem as exc:

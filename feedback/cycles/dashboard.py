@@ -15,7 +15,7 @@ from ..plans.follow_up import follow_up, predictions_view
 from ..raters.services import invites_of, nomination_shortfall, progress
 from ..ratings.frames import ratings_frame
 from ..ratings.held import held_answers
-from ..ratings.results import cycle_report, safe_json
+from ..ratings.results import cycle_report, safe_json, shown_titles
 from ..reports.released import new_results_to_release
 from ..vocabulary import GROUP_LABELS, CycleState, InviteState
 from ..web.terms import EXPLANATIONS_SHOWN
@@ -164,8 +164,9 @@ def show_trend(coachee_id: int):
         after_competencies = _on_statements(after, after_report, shared)
         before_items = before_items[before_items["item_key"].isin(shared)]
         after_items = after_items[after_items["item_key"].isin(shared)]
-    competencies = analysis.trend(before_competencies, after_competencies)
-    items = analysis.trend(before_items, after_items)
+    titles = before_report.competency_titles | after_report.competency_titles
+    competencies = shown_titles(analysis.trend(before_competencies, after_competencies), titles)
+    items = shown_titles(analysis.trend(before_items, after_items), titles)
     return render_template(
         "dashboard/trend.html",
         **context,

@@ -12,12 +12,14 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import case, delete, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..coaching.models import Cycle
 from ..coaching.services import dashboard_url
 from ..extensions import db
+from ..i18n import speaking
 from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import queue_message
 from ..raters.models import Invite
@@ -112,13 +114,15 @@ def queue_ready_notes(now: datetime | None = None) -> int:
         if not groups_ready(cycle, cycle_counts) or not _mark_once(cycle.id, GROUPS_READY):
             continue
         coachee, coach = cycle.coachee, cycle.coachee.coach
+        with speaking(coach.language):
+            subject = gettext("Enough answers for %(coachee)s's 360", coachee=coachee.name)
         queue_message(
             GROUPS_READY,
             to=coach.email,
             to_name=coach.name,
-            subject=f"Enough answers for {coachee.name}'s 360",
+            subject=subject,
             template="groups_ready",
-            params={"groups": len(cycle_counts)},
+            params={"groups": len(cycle_counts), "language": coach.language},
             cycle_id=cycle.id,
             not_before=now + _delay(),
         )
@@ -158,13 +162,17 @@ def queue_waiting_notes() -> int:
         if not _mark_once(cycle.id, NOMINATIONS_WAITING):
             continue
         coachee, coach = cycle.coachee, cycle.coachee.coach
+        with speaking(coach.language):
+            subject = gettext(
+                "%(coachee)s's nominations wait for your approval", coachee=coachee.name
+            )
         queue_message(
             NOMINATIONS_WAITING,
             to=coach.email,
             to_name=coach.name,
-            subject=f"{coachee.name}'s nominations wait for your approval",
+            subject=subject,
             template="nominations_waiting",
-            params={"waiting": int(count)},
+            params={"waiting": int(count), "language": coach.language},
             cycle_id=cycle.id,
         )
         queued += 1
@@ -180,13 +188,15 @@ def note_cycle_closed(cycle: Cycle, *, by_deadline: bool) -> bool:
         return False
     coachee, coach = cycle.coachee, cycle.coachee.coach
     answered = sum(answered for _i, answered in _answer_counts([cycle.id])[cycle.id].values())
+    with speaking(coach.language):
+        subject = gettext("The 360 for %(coachee)s has closed", coachee=coachee.name)
     queue_message(
         CYCLE_CLOSED,
         to=coach.email,
         to_name=coach.name,
-        subject=f"The 360 for {coachee.name} has closed",
+        subject=subject,
         template="cycle_closed",
-        params={"answered": answered, "by_deadline": by_deadline},
+        params={"answered": answered, "by_deadline": by_deadline, "language": coach.language},
         cycle_id=cycle.id,
     )
     return True

@@ -131,14 +131,17 @@ def queue_due_reviews() -> int:
             cycle_id=cycle.id,
             params={**params, "language": coachee.speaks},
         )
+        coach_language = coachee.coach.language
+        with speaking(coach_language):
+            subject = gettext("Time to look back with %(coachee)s", coachee=coachee.name)
         queue_message(
             REVIEW_COACH_MAIL,
             to=coachee.coach.email,
             to_name=coachee.coach.name,
-            subject=f"Time to look back with {coachee.name}",
+            subject=subject,
             template="journey_review_coach",
             cycle_id=cycle.id,
-            params=params,
+            params={**params, "language": coach_language},
         )
         queued += 1
     db.session.flush()

@@ -11,6 +11,7 @@ from ..accounts.models import Coach
 from ..coaching.models import Coachee, Cycle
 from ..errors import NotFound
 from ..extensions import db
+from ..i18n import speaking
 from ..mail.outbox import queue_message
 from ..ratings.frames import answers_of, self_response
 from ..timeutil import today, utcnow
@@ -296,14 +297,16 @@ def save_answers(
         coach = coachee.coach
         # The coachee hands in on a page in their language; the coach reads theirs.
         title = view.stage.title_in(coach.language)
+        with speaking(coach.language):
+            subject = gettext("%(coachee)s handed in: %(stage)s", coachee=coachee.name, stage=title)
         queue_message(
             HOMEWORK_MAIL,
             to=coach.email,
             to_name=coach.name,
-            subject=f"{coachee.name} handed in: {title}",
+            subject=subject,
             template="journey_homework_in",
             cycle_id=cycle.id,
-            params={"stage": stage_key, "stage_title": title},
+            params={"stage": stage_key, "stage_title": title, "language": coach.language},
         )
     db.session.flush()
 

@@ -4,7 +4,7 @@ from the guarded results (:mod:`feedback.ratings.results`), through :mod:`.insig
 
 from .. import analysis, charts
 from ..coaching.models import Cycle
-from ..ratings.results import CycleReport, cycle_report, remembered, safe_json
+from ..ratings.results import CycleReport, cycle_report, remembered, safe_json, shown_titles
 from ..vocabulary import GROUP_LABELS
 from . import services
 from .insights import INSIGHTS, goal_changes, prediction_table
@@ -45,6 +45,7 @@ def _predictions_view(report: CycleReport, predicted: dict) -> dict | None:
     if table.empty:
         return None
     table["group_name"] = table["group"].map(GROUP_LABELS)
+    table = shown_titles(table, report.competency_titles)
     return {
         "rows": table.to_dict("records"),
         "figure": safe_json(charts.predictions(table, report.scale)),

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from pydantic import ValidationError
 
 from . import schema
@@ -230,7 +231,9 @@ def check(draft: Draft, *, key: str, version: int) -> Checked:
     places: dict[tuple, str] = {("key",): "key", ("title",): "title"}
     places[("description",)] = "description"
     if draft.points not in {str(p) for p in range(MIN_SCALE_POINTS, MAX_SCALE_POINTS + 1)}:
-        errors["points"] = [f"Choose {MIN_SCALE_POINTS} to {MAX_SCALE_POINTS} points."]
+        errors["points"] = [
+            _("Choose %(least)s to %(most)s points.", least=MIN_SCALE_POINTS, most=MAX_SCALE_POINTS)
+        ]
         points = 5
     else:
         points = int(draft.points)
@@ -294,7 +297,7 @@ def check(draft: Draft, *, key: str, version: int) -> Checked:
         try:
             entry["max_length"] = int(row.max_length)
         except ValueError:
-            errors.setdefault(f"q-{index}-max_length", []).append("Give a whole number.")
+            errors.setdefault(f"q-{index}-max_length", []).append(_("Give a whole number."))
             entry["max_length"] = (
                 HEADLINE_MAX_LENGTH if entry["key"] == HEADLINE_KEY else DEFAULT_MAX_LENGTH
             )

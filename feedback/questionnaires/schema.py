@@ -75,6 +75,8 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, NamedTuple
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -122,7 +124,7 @@ def _error(kind: str, message: str, at: Location = ()) -> PydanticCustomError:
 
 def _single_line(text: str) -> str:
     if "\n" in text:
-        raise _error("single_line", "must be a single line")
+        raise _error("single_line", _("must be a single line"))
     return text
 
 
@@ -130,8 +132,11 @@ def _valid_key(value: str) -> str:
     if not _KEY_RE.fullmatch(value):
         raise _error(
             "key_syntax",
-            f'"{value}" is not a valid key: use 1 to 40 characters of a-z, 0-9, "_" and "-", '
-            "starting with a letter or a digit",
+            _(
+                '"%(value)s" is not a valid key: use 1 to 40 characters of a-z, 0-9, "_" and '
+                '"-", starting with a letter or a digit',
+                value=value,
+            ),
         )
     return value
 
@@ -141,21 +146,26 @@ def _known_placeholders(text: str) -> str:
         if placeholder != "name":
             raise _error(
                 "placeholder",
-                f"unknown placeholder {{{placeholder}}}; only {NAME_PLACEHOLDER} is allowed",
+                _(
+                    "unknown placeholder %(placeholder)s; only %(name)s is allowed",
+                    placeholder="{" + placeholder + "}",
+                    name=NAME_PLACEHOLDER,
+                ),
             )
     return text
 
 
 def _with_name(text: str) -> str:
     if NAME_PLACEHOLDER not in text:
-        raise _error("name_missing", f"must contain {NAME_PLACEHOLDER}")
+        raise _error("name_missing", _("must contain %(name)s", name=NAME_PLACEHOLDER))
     return text
 
 
 def _without_name(text: str) -> str:
     if NAME_PLACEHOLDER in text:
         raise _error(
-            "name_in_self", f"is addressed to the coachee and must not contain {NAME_PLACEHOLDER}"
+            "name_in_self",
+            _("is addressed to the coachee and must not contain %(name)s", name=NAME_PLACEHOLDER),
         )
     return text
 
@@ -177,6 +187,21 @@ RaterWording = Annotated[_Wording, AfterValidator(_with_name)]
 #: An open question as raters read it: ``{name}`` is allowed.
 OpenRaterWording = _Wording
 PositiveInt = Annotated[int, Field(gt=0)]
+
+
+#: A translation's key that the questionnaire does not have, by the part it is in.
+_NOT_ONE_OF = {
+    "scale": _l('"%(key)s" is not one of the questionnaire\'s scale points'),
+    "competencies": _l('"%(key)s" is not one of the questionnaire\'s competencies'),
+    "items": _l('"%(key)s" is not one of the questionnaire\'s items'),
+    "open_questions": _l('"%(key)s" is not one of the questionnaire\'s open questions'),
+}
+#: A key used twice, by what it is the key of.
+_DUPLICATE = {
+    "competency": _l('duplicate competency key "%(key)s" (first used at %(place)s)'),
+    "item": _l('duplicate item key "%(key)s" (first used at %(place)s)'),
+    "open question": _l('duplicate open question key "%(key)s" (first used at %(place)s)'),
+}
 
 
 # --- the file -----------------------------------------------------------------------
@@ -203,14 +228,19 @@ class ScaleTable(_Table):
             MIN_SCALE_POINTS <= size <= MAX_SCALE_POINTS
             and set(labels) == {str(point) for point in range(1, size + 1)}
         ):
-            found = ", ".join(f'"{point}"' for point in labels) or "none"
+            found = ", ".join(f'"{point}"' for point in labels) or _("none")
             raise _error(
                 "scale_points",
-                f'must label the points "1" to "A" for a scale of A = {MIN_SCALE_POINTS} '
-                f"to {MAX_SCALE_POINTS} points, each once (found {found})",
+                _(
+                    'must label the points "1" to "A" for a scale of A = %(least)s to '
+                    "%(most)s points, each once (found %(found)s)",
+                    least=MIN_SCALE_POINTS,
+                    most=MAX_SCALE_POINTS,
+                    found=found,
+                ),
             )
         if len(set(labels.values())) != len(labels):
-            raise _error("scale_labels", "each point needs its own label")
+            raise _error("scale_labels", _("each point needs its own label"))
         return labels
 
     @model_validator(mode="after")
@@ -218,7 +248,7 @@ class ScaleTable(_Table):
         """The "Don't know" label is none of the points' labels."""
         if self.dont_know is not None and self.dont_know in self.labels.values():
             raise _error(
-                "dont_know", "must differ from the labels of the points", at=("dont_know",)
+                "dont_know", _("must differ from the labels of the points"), at=("dont_know",)
             )
         return self
 
@@ -257,12 +287,20 @@ class OpenQuestionEntry(_Table):
         for wording in ("self", "rater"):
             if wanted[wording] and not given[wording]:
                 raise _error(
-                    "wording_missing", f'missing key "{wording}" (audience is "{self.audience}")'
+                    "wording_missing",
+                    _(
+                        'missing key "%(key)s" (audience is "%(audience)s")',
+                        key=wording,
+                        audience=self.audience,
+                    ),
                 )
             if given[wording] and not wanted[wording]:
                 raise _error(
                     "wording_not_asked",
-                    f'not asked: audience is "{self.audience}"; remove it or change the audience',
+                    _(
+                        'not asked: audience is "%(audience)s"; remove it or change the audience',
+                        audience=self.audience,
+                    ),
                     at=(wording,),
                 )
         return self
@@ -321,9 +359,12 @@ class QuestionnaireFile(_Table):
             if code not in TRANSLATION_LANGUAGES:
                 raise _error(
                     "translation_language",
-                    f'"{code}" is not a language to translate into; use '
-                    + ", ".join(f'"{c}"' for c in TRANSLATION_LANGUAGES)
-                    + " (the questionnaire's own texts are English)",
+                    _(
+                        '"%(code)s" is not a language to translate into; use %(codes)s (the '
+                        "questionnaire's own texts are English)",
+                        code=code,
+                        codes=", ".join(f'"{c}"' for c in TRANSLATION_LANGUAGES),
+                    ),
                     at=("translations", *at),
                 )
             expected = {
@@ -338,20 +379,26 @@ class QuestionnaireFile(_Table):
                     if key not in keys:
                         raise _error(
                             "translation_unknown",
-                            f'"{key}" is not one of the questionnaire\'s ' + part.replace("_", " "),
+                            str(_NOT_ONE_OF[part]) % {"key": key},
                             at=("translations", code, part, key),
                         )
                 if missing := [key for key in keys if key not in given]:
+                    keys = ", ".join(sorted(missing)[:3])
+                    if len(missing) > 3:
+                        message = _(
+                            "no %(code)s translation of %(keys)s and more", code=code, keys=keys
+                        )
+                    else:
+                        message = _("no %(code)s translation of %(keys)s", code=code, keys=keys)
                     raise _error(
                         "translation_missing",
-                        f"no {code} translation of {', '.join(sorted(missing)[:3])}"
-                        + (" and more" if len(missing) > 3 else ""),
+                        message,
                         at=("translations", code, part),
                     )
             if (table.dont_know is None) != (self.scale.dont_know is None):
                 raise _error(
                     "translation_dont_know",
-                    '"dont_know" must be translated exactly when the scale has one',
+                    _('"dont_know" must be translated exactly when the scale has one'),
                     at=("translations", code),
                 )
             for question in self.open_questions:
@@ -361,7 +408,10 @@ class QuestionnaireFile(_Table):
                     if (own is None) != (translated is None):
                         raise _error(
                             "translation_wording",
-                            f'"{side}" must be given exactly when the question has it',
+                            _(
+                                '"%(side)s" must be given exactly when the question has it',
+                                side=side,
+                            ),
                             at=("translations", code, "open_questions", question.key),
                         )
         return self
@@ -387,7 +437,13 @@ class QuestionnaireFile(_Table):
         count = sum(len(competency.items) for competency in competencies)
         if not MIN_ITEMS <= count <= MAX_ITEMS:
             raise _error(
-                "item_count", f"must hold {MIN_ITEMS} to {MAX_ITEMS} items in all, not {count}"
+                "item_count",
+                _(
+                    "must hold %(least)s to %(most)s items in all, not %(count)s",
+                    least=MIN_ITEMS,
+                    most=MAX_ITEMS,
+                    count=count,
+                ),
             )
         return competencies
 
@@ -402,21 +458,29 @@ class QuestionnaireFile(_Table):
             _unique(question.key, ("open_questions", index, "key"), places, "open question")
         if HEADLINE_KEY not in places:
             raise _error(
-                "headline_missing", f'missing the question "{HEADLINE_KEY}" (the short description)'
+                "headline_missing",
+                _('missing the question "%(key)s" (the short description)', key=HEADLINE_KEY),
             )
         index = places[HEADLINE_KEY][1]
         headline = questions[index]
         if headline.audience != "both":
             raise _error(
                 "headline_audience",
-                f'"{HEADLINE_KEY}" is asked of the coachee and of raters: audience must be "both"',
+                _(
+                    '"%(key)s" is asked of the coachee and of raters: audience must be "both"',
+                    key=HEADLINE_KEY,
+                ),
                 at=(index, "audience"),
             )
         if headline.max_length > HEADLINE_MAX_LENGTH:
             raise _error(
                 "headline_length",
-                f'"{HEADLINE_KEY}" must be at most {HEADLINE_MAX_LENGTH}, '
-                f"not {headline.max_length}",
+                _(
+                    '"%(key)s" must be at most %(most)s, not %(length)s',
+                    key=HEADLINE_KEY,
+                    most=HEADLINE_MAX_LENGTH,
+                    length=headline.max_length,
+                ),
                 at=(index, "max_length"),
             )
         return questions
@@ -431,7 +495,7 @@ def _unique(key: str, place: Location, seen: dict[str, Location], what: str) -> 
     if key in seen:
         raise _error(
             "duplicate_key",
-            f'duplicate {what} key "{key}" (first used at {place_name(seen[key])})',
+            str(_DUPLICATE[what]) % {"key": key, "place": place_name(seen[key])},
             at=place[1:],  # the validator's own location is the list
         )
     seen[key] = place
@@ -444,20 +508,20 @@ def _unique(key: str, place: Location, seen: dict[str, Location], what: str) -> 
 #: in quotes, anything else its kind), ``length`` (of a text once stripped) and the
 #: error's context (``le``, ``max_length``, ``expected``).
 _MESSAGES = {
-    "string_type": "must be a string, not {kind}",
+    "string_type": _l("must be a string, not %(kind)s"),
     # Every number of the file is a version or a count (PositiveInt); strict, so neither
     # "2", 2.0 nor true is one.
-    "int_type": "must be a positive integer, not {kind}",
-    "greater_than": "must be a positive integer, not {value}",
-    "less_than_equal": "must be at most {le}, not {value}",
-    "string_too_short": "must not be empty",
-    "too_short": "must not be empty",
-    "string_too_long": "must be at most {max_length} characters, not {length}",
-    "dict_type": "must be a table, not {kind}",
-    "model_type": "must be a table, not {kind}",
+    "int_type": _l("must be a positive integer, not %(kind)s"),
+    "greater_than": _l("must be a positive integer, not %(value)s"),
+    "less_than_equal": _l("must be at most %(le)s, not %(value)s"),
+    "string_too_short": _l("must not be empty"),
+    "too_short": _l("must not be empty"),
+    "string_too_long": _l("must be at most %(max_length)s characters, not %(length)s"),
+    "dict_type": _l("must be a table, not %(kind)s"),
+    "model_type": _l("must be a table, not %(kind)s"),
     # Every array of the file holds tables.
-    "list_type": "must be an array of tables, not {kind}",
-    "literal_error": "must be {expected}, not {quoted}",
+    "list_type": _l("must be an array of tables, not %(kind)s"),
+    "literal_error": _l("must be %(expected)s, not %(quoted)s"),
 }
 
 
@@ -483,8 +547,11 @@ def problems(error: ValidationError) -> list[Problem]:
         at = (*details["loc"], *details.get("ctx", {}).get("at", ()))
         kind = details["type"]
         if kind in ("missing", "extra_forbidden"):
-            what = "missing" if kind == "missing" else "unknown"
-            found.append(Problem(at[:-1], at, f'{what} key "{at[-1]}"'))
+            if kind == "missing":
+                message = _('missing key "%(key)s"', key=at[-1])
+            else:
+                message = _('unknown key "%(key)s"', key=at[-1])
+            found.append(Problem(at[:-1], at, message))
         else:
             found.append(Problem(at, at, _message(details)))
     return found
@@ -498,29 +565,29 @@ def _message(details: ErrorDetails) -> str:
     context = dict(details.get("ctx", {}))
     if "expected" in context:  # Literal choices: pydantic quotes them '...', TOML "...".
         context["expected"] = str(context["expected"]).replace("'", '"')
-    return template.format(
-        value=value,
-        kind=_kind(value),
-        quoted=f'"{value}"' if isinstance(value, str) else _kind(value),
-        length=len(value.strip()) if isinstance(value, str) else "",
+    return str(template) % {
         **context,
-    )
+        "value": value,
+        "kind": _kind(value),
+        "quoted": f'"{value}"' if isinstance(value, str) else _kind(value),
+        "length": len(value.strip()) if isinstance(value, str) else "",
+    }
 
 
 def _kind(value: object) -> str:
     """What a TOML value is, with its article: "an integer", "a table"."""
     kinds = [
-        (bool, "a boolean"),  # before int: bool is a subclass of int
-        (int, "an integer"),
-        (float, "a float"),
-        (str, "a string"),
-        (dict, "a table"),
-        (list, "an array"),
+        (bool, _l("a boolean")),  # before int: bool is a subclass of int
+        (int, _l("an integer")),
+        (float, _l("a float")),
+        (str, _l("a string")),
+        (dict, _l("a table")),
+        (list, _l("an array")),
     ]
     for kind, name in kinds:
         if isinstance(value, kind):
-            return name
-    return "a date or time"
+            return str(name)
+    return _("a date or time")
 
 
 def place_name(location: Location) -> str:

@@ -72,6 +72,9 @@ class CycleReport:
     competency_keys: dict[str, str]
     scale: list[tuple[int, str]]
     figures: dict[str, str]
+    #: Each competency's title as written (as the results' frames name it) -> as the
+    #: page shows it.
+    competency_titles: dict[str, str]
     #: The figures' records for the templates, so a view does not convert frames.
     competency_rows: list[dict]
     item_rows: list[dict]
@@ -84,6 +87,8 @@ class CycleReport:
     #: On how many statements each rater group is shown on its own (the guard's
     #: verdict), so the page can say why a group that answered is not in a chart.
     shown_statements: dict[str, int] = field(default_factory=dict)
+    #: The label of the scale's "Don't know" choice as the page shows it ("": none).
+    dont_know: str = ""
     #: What this report is cached under (the cycle, its closing time, its rules).
     key: tuple = ()
 
@@ -162,17 +167,64 @@ def cycle_results(cycle: Cycle, *, seed: int | None = None) -> CycleResults | No
 
 
 def wording(cycle: Cycle) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """The statements as raters read them (with the coachee's first name), the open
-    questions, and each competency title's key, for ``cycle``'s questionnaire."""
+    """The statements as raters read them (with the coachee's first name) and the open
+    questions, in the page's language when ``cycle``'s questionnaire has a translation
+    into it, else as written; and each competency's key by its title as written (as the
+    analysis' frames name it)."""
     questionnaire = cycle.questionnaire
     name = cycle.coachee.first_name
-    item_texts = {item.key: item.rater_text.replace("{name}", name) for item in questionnaire.items}
-    question_texts = {
-        q.key: (q.rater_text or q.self_text or q.key).replace("{name}", name)
-        for q in questionnaire.open_questions
+    translated = questionnaire.translated(page_language()) or {}
+    items = {key: texts[1] for key, texts in translated.get("items", {}).items()}
+    questions = translated.get("open_questions", {})
+    item_texts = {
+        item.key: (items.get(item.key) or item.rater_text).replace("{name}", name)
+        for item in questionnaire.items
     }
+    question_texts = {}
+    for q in questionnaire.open_questions:
+        self_text, rater_text = questions.get(q.key) or (None, None)
+        shown = rater_text or self_text or q.rater_text or q.self_text or q.key
+        question_texts[q.key] = shown.replace("{name}", name)
     competency_keys = {c.title: c.key for c in questionnaire.competencies}
     return item_texts, question_texts, competency_keys
+
+
+def competency_titles(cycle: Cycle) -> dict[str, str]:
+    """Each competency's title as written (as the analysis' frames name it) -> as the
+    page shows it: the questionnaire's translation into the page's language, else the
+    same title."""
+    questionnaire = cycle.questionnaire
+    translated = (questionnaire.translated(page_language()) or {}).get("competencies", {})
+    titles = {c.title: translated.get(c.key) or c.title for c in questionnaire.competencies}
+    if len(set(titles.values())) < len(titles):  # two would merge into one: as written
+        return {title: title for title in titles}
+    return titles
+
+
+def shown_titles(frame: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with its ``competency`` column as the page names them (``titles``: as
+    written -> as shown), a copy; ``frame`` itself when it has no such column."""
+    if "competency" not in frame:
+        return frame
+    return frame.assign(competency=frame["competency"].map(lambda t: titles.get(t, t)))
+
+
+def dont_know_of(cycle: Cycle) -> str:
+    """The label of the scale's "Don't know" choice in the page's language when the
+    questionnaire has a translation into it, else as written; "" when it offers none."""
+    questionnaire = cycle.questionnaire
+    if not questionnaire.dont_know_label:
+        return ""
+    translated = questionnaire.translated(page_language()) or {}
+    return translated.get("dont_know") or questionnaire.dont_know_label
+
+
+def scale_of(cycle: Cycle) -> list[tuple[int, str]]:
+    """The questionnaire's scale as (value, label) pairs, labelled in the page's language
+    when the questionnaire has a translation into it."""
+    questionnaire = cycle.questionnaire
+    labels = (questionnaire.translated(page_language()) or {}).get("scale", {})
+    return [(value, labels.get(str(value)) or label) for value, label in questionnaire.scale]
 
 
 _cache: LRUCache = LRUCache(maxsize=CACHE_SIZE)
@@ -232,14 +284,20 @@ def _build_report(cycle: Cycle) -> CycleReport | None:
     if results is None:
         return None
     item_texts, question_texts, competency_keys = wording(cycle)
-    scale = cycle.questionnaire.scale
+    scale = scale_of(cycle)
+    # What the pages show names the competencies in the page's language; the results'
+    # frames (the machine-facing exports) keep the titles as written.
+    titles = competency_titles(cycle)
+    competencies, items = (
+        shown_titles(frame, titles) for frame in (results.competencies, results.items)
+    )
     figures = {
-        "competencies": charts.self_vs_others(results.competencies, results.shown_groups, scale),
+        "competencies": charts.self_vs_others(competencies, results.shown_groups, scale),
         "gaps": charts.gap_by_item(
-            results.items, item_texts, results.rules.agreement_threshold, len(scale)
+            items, item_texts, results.rules.agreement_threshold, len(scale)
         ),
-        "groups": charts.group_heatmap(results.competencies, results.shown_groups, len(scale)),
-        "spread": charts.answer_spread(results.items, item_texts, scale),
+        "groups": charts.group_heatmap(competencies, results.shown_groups, len(scale)),
+        "spread": charts.answer_spread(items, item_texts, scale),
     }
     return CycleReport(
         results=results,
@@ -248,10 +306,11 @@ def _build_report(cycle: Cycle) -> CycleReport | None:
         competency_keys=competency_keys,
         scale=scale,
         figures={name: safe_json(figure) for name, figure in figures.items()},
-        competency_rows=results.competencies.to_dict("records"),
-        item_rows=results.items.to_dict("records"),
+        competency_titles=titles,
+        competency_rows=competencies.to_dict("records"),
+        item_rows=items.to_dict("records"),
         rankings={
-            name: getattr(results, name).to_dict("records")
+            name: shown_titles(getattr(results, name), titles).to_dict("records")
             for name in ("strengths", "development_areas", "blind_spots", "hidden_strengths")
         },
         comments_by_question={
@@ -270,6 +329,7 @@ def _build_report(cycle: Cycle) -> CycleReport | None:
             for group in RATER_GROUPS
             if f"{group}_n" in results.items
         },
+        dont_know=dont_know_of(cycle),
     )
 
 

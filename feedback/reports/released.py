@@ -1,6 +1,7 @@
 """Releasing a cycle's report to the coachee, and keeping it as it was released."""
 
 from flask import render_template
+from flask_babel import gettext as _
 
 from .. import analysis
 from ..coaching.models import Cycle
@@ -22,10 +23,10 @@ def release(cycle: Cycle) -> None:
     """Show the coachee the current results of closed ``cycle`` in their portal; a
     cycle closed again after a reopening replaces what was released before."""
     if cycle.state is not CycleState.CLOSED:
-        raise ReleaseError("only a closed cycle can be released")
+        raise ReleaseError(_("only a closed cycle can be released"))
     html = _render(cycle)
     if html is None:
-        raise ReleaseError("no rater has answered, so there is no report to share")
+        raise ReleaseError(_("no rater has answered, so there is no report to share"))
     now = utcnow()
     shown = shown_rater_answers(cycle)
     kept = db.session.get(ReleasedReport, cycle.id)

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 #: Resolves a host name (and port) to its addresses; raises OSError when it cannot.
 Resolver = Callable[[str, int], list[IPAddress]]
@@ -105,6 +107,10 @@ class Target:
     path: str
 
 
+def _ABSOLUTE() -> str:
+    return _("give an absolute https URL, such as https://example.com/hook")
+
+
 def _parts(url: str) -> tuple[str, str, int, str]:
     """Scheme, host, port and request path of ``url``; UnsafeURL when it is not an
     absolute http(s) URL without credentials."""
@@ -112,19 +118,19 @@ def _parts(url: str) -> tuple[str, str, int, str]:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
-        raise UnsafeURL("give an absolute https URL, such as https://example.com/hook") from None
+        raise UnsafeURL(_ABSOLUTE()) from None
     host = (parts.hostname or "").lower()
     if not host or parts.scheme not in ("http", "https"):
-        raise UnsafeURL("give an absolute https URL, such as https://example.com/hook")
+        raise UnsafeURL(_ABSOLUTE())
     if parts.username is not None or parts.password is not None:
-        raise UnsafeURL("give the URL without a user name or password")
+        raise UnsafeURL(_("give the URL without a user name or password"))
     if parts.scheme == "http" and host != "localhost":
         try:
             literal_loopback = _is_loopback(ipaddress.ip_address(host))
         except ValueError:
             literal_loopback = False
         if not literal_loopback:
-            raise UnsafeURL("use https; plain http only to this machine (localhost)")
+            raise UnsafeURL(_("use https; plain http only to this machine (localhost)"))
     default = 443 if parts.scheme == "https" else 80
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return parts.scheme, host, port or default, path
@@ -141,7 +147,7 @@ def _addresses(host: str, port: int) -> list[IPAddress]:
     except (OSError, UnicodeError, ValueError):
         addresses = []
     if not addresses:
-        raise UnsafeURL(f"the host {host} could not be found")
+        raise UnsafeURL(_("the host %(host)s could not be found", host=host))
     return addresses
 
 
@@ -153,10 +159,13 @@ def check(url: str) -> Target:
     addresses = _addresses(host, port)
     if scheme == "http":
         if not all(_is_loopback(address) for address in addresses):
-            raise UnsafeURL("plain http goes only to this machine; use https")
+            raise UnsafeURL(_("plain http goes only to this machine; use https"))
     elif not all(is_public(address) for address in addresses):
         raise UnsafeURL(
-            f"{host} is an internal address (or resolves to one): webhooks go only "
-            "to hosts on the public internet"
+            _(
+                "%(host)s is an internal address (or resolves to one): webhooks go only "
+                "to hosts on the public internet",
+                host=host,
+            )
         )
     return Target(scheme, host, port, addresses[0], path)
