@@ -116,6 +116,10 @@ def select_locale() -> str:
     chosen = g.get("page_language")
     if chosen:
         return chosen
+    if has_request_context() and (request.blueprint or "").partition(".")[0] == "api":
+        # The JSON API is for programs: its messages stay as README documents them,
+        # whatever language the client's Accept-Language names.
+        return SOURCE_LANGUAGE
     # The coach as the request has already loaded them (every coach page does, before
     # its view runs): asking Flask-Login here would read the database on pages that
     # never did, such as the 503 page while the database is away.

@@ -177,3 +177,14 @@ def test_a_redirect_is_not_followed(api, app, world):
     assert (delivery.state, delivery.last_status) == ("pending", 302)
     assert delivery.last_error == "the receiver answered 302"
     assert len(receiver.requests) == 1
+
+
+def test_the_apis_messages_stay_english_whatever_the_client_asks(api):
+    response = api.post(
+        "/webhooks",
+        json={"url": "http://crm.example.com/hook", "events": ["cycle.closed"]},
+        headers={"Accept-Language": "de"},
+    )
+    assert response.status_code == 422
+    (error,) = response.json["errors"]
+    assert "use https" in error["message"]
