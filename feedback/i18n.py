@@ -17,6 +17,7 @@ request, inside :func:`flask_babel.force_locale` with the recipient's language.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
@@ -85,7 +86,10 @@ def parse_language(raw: str) -> str:
 
 def format_deadline(day) -> str:
     """A date as a deadline reads in the current language: "15 January 2027",
-    "15. Januar 2027", "15 janvier 2027", "15 de enero de 2027"."""
+    "15. Januar 2027", "15 janvier 2027", "15 de enero de 2027". An ISO string (as a
+    queued email's params keep dates) is read as that date."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
     language = page_language() if has_app_context() else SOURCE_LANGUAGE
     pattern = "d MMMM y" if language == SOURCE_LANGUAGE else "long"
     return format_date(day, pattern, locale=language)
