@@ -28,7 +28,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g, has_app_context, has_request_context, request
 from flask.cli import AppGroup
-from flask_babel import force_locale, get_locale, refresh
+from flask_babel import force_locale, get_locale, gettext, refresh
 from flask_babel import lazy_gettext as _l
 
 from .extensions import babel
@@ -78,8 +78,12 @@ def parse_language(raw: str) -> str:
     code = LANGUAGE_WORDS.get(" ".join(raw.lower().split()))
     if code is None:
         raise ValueError(
-            f"“{raw.strip()}” is not a language we speak; use {', '.join(LANGUAGES)} "
-            "or a name such as German or Deutsch"
+            gettext(
+                "“%(word)s” is not a language we speak; use %(codes)s or a name such as "
+                "German or Deutsch",
+                word=raw.strip(),
+                codes=", ".join(LANGUAGES),
+            )
         )
     return code
 
