@@ -232,7 +232,7 @@ def _form_page(invite, answers, problems: dict, status: int = 200):
     if translated is not None:
         labels = dict(translated["scale"])
         scale = [(point, labels.get(str(point), label)) for point, label in scale]
-        dont_know = (translated["dont_know"] or "") if dont_know else ""
+        dont_know = (translated["dont_know"] or dont_know) if dont_know else ""
     return render_template(
         "pulses/form.html",
         invite=invite,
