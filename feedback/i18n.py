@@ -17,6 +17,7 @@ request, inside :func:`flask_babel.force_locale` with the recipient's language.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
@@ -27,7 +28,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g, has_app_context, has_request_context, request
 from flask.cli import AppGroup
-from flask_babel import force_locale, get_locale, refresh
+from flask_babel import force_locale, get_locale, gettext, refresh
 from flask_babel import lazy_gettext as _l
 
 from .extensions import babel
@@ -77,15 +78,22 @@ def parse_language(raw: str) -> str:
     code = LANGUAGE_WORDS.get(" ".join(raw.lower().split()))
     if code is None:
         raise ValueError(
-            f"“{raw.strip()}” is not a language we speak; use {', '.join(LANGUAGES)} "
-            "or a name such as German or Deutsch"
+            gettext(
+                "“%(word)s” is not a language we speak; use %(codes)s or a name such as "
+                "German or Deutsch",
+                word=raw.strip(),
+                codes=", ".join(LANGUAGES),
+            )
         )
     return code
 
 
 def format_deadline(day) -> str:
     """A date as a deadline reads in the current language: "15 January 2027",
-    "15. Januar 2027", "15 janvier 2027", "15 de enero de 2027"."""
+    "15. Januar 2027", "15 janvier 2027", "15 de enero de 2027". An ISO string (as a
+    queued email's params keep dates) is read as that date."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
     language = page_language() if has_app_context() else SOURCE_LANGUAGE
     pattern = "d MMMM y" if language == SOURCE_LANGUAGE else "long"
     return format_date(day, pattern, locale=language)

@@ -54,12 +54,19 @@ class ProblemDetails(BaseModel):
 
 # ---------------------------------------------------------------- coachees
 
+#: A language the service speaks, by code: English, German, French, Spanish.
+Language = Literal["en", "de", "fr", "es"]
+
 
 class CoacheeIn(Body):
     """A new coachee."""
 
     name: str = Field(min_length=1, max_length=120)
     email: EmailStr = Field(max_length=254)
+    language: Language | None = Field(
+        default=None,
+        description="The language of the coachee's portal and emails; none: the coach's.",
+    )
 
     @field_validator("name")
     @classmethod
@@ -76,6 +83,11 @@ class CoacheeChange(Body):
 
     name: str | None = Field(default=None, min_length=1, max_length=120)
     email: EmailStr | None = Field(default=None, max_length=254)
+    language: Language | None = Field(
+        default=None,
+        description="The language of the coachee's portal and emails; null: the coach's. "
+        "Left out: kept.",
+    )
 
     @field_validator("name")
     @classmethod
@@ -89,6 +101,9 @@ class Coachee(BaseModel):
     id: int
     name: str
     email: str
+    language: Language | None = Field(
+        description="The language of the coachee's portal and emails; null: the coach's."
+    )
     added_at: dt.datetime
     cycle_ids: list[int]
 
@@ -140,6 +155,11 @@ class CycleIn(Body):
         "coach's own; the cycle uses its latest version.",
     )
     welcome_note: str = Field(default="", max_length=2000)
+    language: Language = Field(
+        default="en",
+        description="The language raters are invited in unless the coachee picks another "
+        "for one of them; the questionnaire must be written in it.",
+    )
     boss_exempt: bool = Field(
         default=True,
         description="Show the boss's answers even when the boss is alone in the group "
@@ -203,6 +223,7 @@ class Cycle(BaseModel):
         "closes on the next scheduled round."
     )
     welcome_note: str
+    language: Language = Field(description="The language raters are invited in by default.")
     min_group_size: int
     boss_exempt: bool
     approve_nominations: bool
@@ -239,7 +260,7 @@ class NominationIn(BaseModel):
     group: RaterGroup
     name: str = Field(default="", max_length=120)
     #: The language of the rater's emails and form; none: the cycle's.
-    language: Literal["en", "de", "fr", "es"] | None = None
+    language: Language | None = None
 
     _name = field_validator("name")(_no_nul)
 
@@ -263,6 +284,9 @@ class Nomination(BaseModel):
     email: str
     name: str
     group: RaterGroup
+    language: Language = Field(
+        description="The language of the rater's emails and form: their own, else the cycle's."
+    )
     state: NominationState
     bounced: bool
 

@@ -25,6 +25,7 @@ from ..cycles.nominations import correct_nominee
 from ..database import commit
 from ..errors import NotFound
 from ..extensions import db
+from ..i18n import known
 from ..raters import services as raters
 from ..raters.models import Invite
 from ..ratings.held import held_answers
@@ -53,6 +54,7 @@ def _coachee(coachee: CoacheeRow) -> s.Coachee:
         id=coachee.id,
         name=coachee.name,
         email=coachee.email,
+        language=known(coachee.language),
         added_at=utc(coachee.created_at),
         cycle_ids=[cycle.id for cycle in coachee.cycles],
     )
@@ -70,6 +72,7 @@ def _cycle(cycle: CycleRow) -> s.Cycle:
         closes_on=cycle.closes_on,
         past_deadline=cycle.is_past_deadline,
         welcome_note=cycle.welcome_note,
+        language=known(cycle.language) or "en",
         min_group_size=cycle.min_group_size,
         boss_exempt=cycle.boss_exempt,
         approve_nominations=cycle.approve_nominations,
@@ -99,6 +102,7 @@ def _nomination(invite: Invite) -> s.Nomination:
         email="" if removed else invite.email,
         name="" if removed else invite.name,
         group=invite.group,
+        language=known(invite.speaks) or "en",
         state=state,
         bounced=state == "bounced",
     )
@@ -193,6 +197,7 @@ def add_coachee(json: s.CoacheeIn):
         coachee = coaching.add_coachee(current_coach(), name=body.name, email=str(body.email))
     except ValueError as exc:
         raise _coachee_problem(exc) from None
+    coachee.language = body.language
     commit()
     return _coachee(coachee), 201
 
@@ -220,6 +225,8 @@ def edit_coachee(coachee_id: int, json: s.CoacheeChange):
     except ValueError as exc:
         db.session.rollback()
         raise _coachee_problem(exc) from None
+    if "language" in body.model_fields_set:
+        coachee.language = body.language
     commit()
     return _coachee(coachee)
 
@@ -273,6 +280,10 @@ def start_cycle(coachee_id: int, json: s.CycleIn):
         raise _field_problem(
             "questionnaire", f"there is no questionnaire “{body.questionnaire}” of yours"
         ) from None
+    if body.language not in questionnaire.languages:
+        raise _field_problem(
+            "language", raters.language_missing(body.language, questionnaire.languages)
+        )
     try:
         cycle = lifecycle.start_cycle(
             coachee,
@@ -282,6 +293,7 @@ def start_cycle(coachee_id: int, json: s.CycleIn):
             questionnaire=questionnaire,
             approve_nominations=body.approve_nominations,
             minimums=body.minimums(),
+            language=body.language,
         )
     except ValueError as exc:
         raise _field_problem("closes_on", str(exc)) from None

@@ -77,6 +77,9 @@ class PulseInvite(db.Model):
     group: Mapped[str] = mapped_column(String(12))
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(120), default="")
+    #: The language of this rater's pulse emails and form: their cycle invite's, else
+    #: the cycle's (a rater the coach adds gets the cycle's).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     #: Asked because they answered the cycle (False: added by the coach). What the
     #: comparison with the baseline needs to know about who answered both.
     from_cycle: Mapped[bool] = mapped_column(default=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import analysis
@@ -20,17 +21,21 @@ from ..vocabulary import GROUP_LABELS, RATER_GROUPS, InviteState
 from .models import Pulse, PulseInvite, PulseResponse, PulseScore
 
 #: Why a pulse's figures are fewer than its answers, in the coach's words.
-WHY_POOLED = (
+WHY_POOLED = _l(
     "Only others' overall figure is shown here: some raters answered the cycle but not "
     "the pulse, or the other way round, in numbers so small that a group's figure set "
     "beside the cycle's would show their answer by difference."
 )
-WHY_HIDDEN = (
+WHY_HIDDEN = _l(
     "Nothing of the pulse is shown here: too few raters answered both, or too few left "
     "or joined, to set its figure beside the cycle's without showing someone's answer "
     "by difference."
 )
-WHY_TOO_FEW = "Too few raters answered this statement in the pulse to show a figure."
+WHY_TOO_FEW = _l("Too few raters answered this statement in the pulse to show a figure.")
+#: The row of every rater pooled.
+ALL_RATERS = _l("All raters")
+#: Why nothing is compared while the cycle is reopened.
+NOT_CLOSED_NOW = _l("The cycle is not closed now, so there is nothing to compare with.")
 
 
 @dataclass
@@ -229,7 +234,7 @@ def pulse_results(pulse: Pulse) -> PulseResults | None:
             [],
             [],
             answered,
-            unavailable="The cycle is not closed now, so there is nothing to compare with.",
+            unavailable=str(NOT_CLOSED_NOW),
         )
     rules = rules_for(cycle)
     baseline_ratings = ratings_frame(cycle)
@@ -263,7 +268,7 @@ def pulse_results(pulse: Pulse) -> PulseResults | None:
             after = pulse_items.loc[key]
         verdict = decision.loc[key] if decision is not None else None
         others = GroupRow(
-            "All raters",
+            str(ALL_RATERS),
             _figure(base, "others"),
             _figure(after, "others", verdict is not None and bool(verdict["others"])),
         )

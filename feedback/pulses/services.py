@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from .. import links
+from .. import i18n, links
 from ..coaching.models import Coachee, Cycle, new_link_key
 from ..database import owned_row
 from ..extensions import db
@@ -20,7 +22,7 @@ from ..mail.models import OutboxMessage
 from ..mail.outbox import outbox_row, queue_messages
 from ..raters.models import Invite
 from ..raters.reminders import MIN_GAP, window_start
-from ..raters.services import parse_nominations
+from ..raters.services import language_missing, parse_nominations
 from ..timeutil import today, utcnow
 from ..vocabulary import ANSWERABLE, RATER_GROUPS, CycleState, InviteState
 from .models import Pulse, PulseInvite, PulseResponse, PulseScore, new_pulse_response_id
@@ -29,13 +31,13 @@ from .models import Pulse, PulseInvite, PulseResponse, PulseScore, new_pulse_res
 INVITE_MAIL, REMINDER_MAIL = "pulse_invite", "pulse_reminder"
 #: The subjects of the pulse's emails, by kind.
 SUBJECTS = {
-    INVITE_MAIL: "A quick follow-up for {coachee}",
-    REMINDER_MAIL: "Reminder: a quick follow-up for {coachee}",
+    INVITE_MAIL: _l("A quick follow-up for %(coachee)s"),
+    REMINDER_MAIL: _l("Reminder: a quick follow-up for %(coachee)s"),
 }
 #: How many statements a pulse re-checks at most.
 MAX_STATEMENTS = 3
 #: The pulse's own open question, asked of every rater.
-CHANGED_QUESTION = "What has changed?"
+CHANGED_QUESTION = _l("What has changed?")
 #: The longest answer to it.
 MAX_CHANGED = 2000
 #: The deadline when none is given, and the latest allowed.
@@ -44,16 +46,14 @@ DEFAULT_LENGTH, MAX_LENGTH = timedelta(days=14), timedelta(days=90)
 MAX_RATERS = 60
 
 #: What the coach is told when the input cannot make a pulse, by field.
-NO_STATEMENTS = "Choose the statements to re-check (one to three)."
-TOO_MANY = f"A pulse re-checks at most {MAX_STATEMENTS} statements."
-UNKNOWN_STATEMENT = "{key!r} is not a statement of this cycle's questionnaire."
-PAST_DEADLINE = "The deadline must not be in the past."
-FAR_DEADLINE = "The deadline must be within 90 days."
-CYCLE_NOT_CLOSED = "A pulse re-checks a closed cycle's results; this cycle is not closed."
-ALREADY_RUNNING = "This cycle already has a pulse running; close it first."
-NOBODY_TO_ASK = "Nobody to ask: no rater of this cycle answered, and nobody was added."
-TOO_MANY_RATERS = f"A pulse asks at most {MAX_RATERS} raters."
-BAD_RATER_LINE = "Line {number}: {problem}"
+NO_STATEMENTS = _l("Choose the statements to re-check (one to three).")
+PAST_DEADLINE = _l("The deadline must not be in the past.")
+FAR_DEADLINE = _l("The deadline must be within 90 days.")
+CYCLE_NOT_CLOSED = _l("A pulse re-checks a closed cycle's results; this cycle is not closed.")
+ALREADY_RUNNING = _l("This cycle already has a pulse running; close it first.")
+NOBODY_TO_ASK = _l("Nobody to ask: no rater of this cycle answered, and nobody was added.")
+TOO_MANY = _l("A pulse re-checks at most %(count)d statements.", count=MAX_STATEMENTS)
+TOO_MANY_RATERS = _l("A pulse asks at most %(count)d raters.", count=MAX_RATERS)
 
 
 class PulseError(ValueError):
@@ -105,22 +105,25 @@ def check_statements(cycle: Cycle, keys: list[str]) -> list[str]:
     MAX_STATEMENTS, or a key the cycle's questionnaire does not have."""
     chosen = list(dict.fromkeys(key.strip() for key in keys if key.strip()))
     if not chosen:
-        raise PulseError(NO_STATEMENTS, "statements")
+        raise PulseError(str(NO_STATEMENTS), "statements")
     if len(chosen) > MAX_STATEMENTS:
-        raise PulseError(TOO_MANY, "statements")
+        raise PulseError(str(TOO_MANY), "statements")
     known = {item.key for item in cycle.questionnaire.items}
     for key in chosen:
         if key not in known:
-            raise PulseError(UNKNOWN_STATEMENT.format(key=key), "statements")
+            raise PulseError(
+                _("“%(key)s” is not a statement of this cycle's questionnaire.", key=key),
+                "statements",
+            )
     return chosen
 
 
 def check_deadline(closes_on: date) -> None:
     """Raise PulseError unless ``closes_on`` lies from today to MAX_LENGTH ahead."""
     if closes_on < today():
-        raise PulseError(PAST_DEADLINE, "closes_on")
+        raise PulseError(str(PAST_DEADLINE), "closes_on")
     if closes_on > today() + MAX_LENGTH:
-        raise PulseError(FAR_DEADLINE, "closes_on")
+        raise PulseError(str(FAR_DEADLINE), "closes_on")
 
 
 def _answered_invites(cycle: Cycle) -> list[Invite]:
@@ -139,6 +142,18 @@ def _answered_invites(cycle: Cycle) -> list[Invite]:
     )
 
 
+def _languages_by_address(cycle: Cycle) -> dict[str, str]:
+    """The language each of the cycle's raters was asked in, by lower-case address."""
+    return {
+        email.lower(): language or cycle.language or "en"
+        for email, language in db.session.execute(
+            select(Invite.email, Invite.language)
+            .where(Invite.cycle_id == cycle.id, Invite.email.contains("@"))
+            .order_by(Invite.id)
+        )
+    }
+
+
 def create_pulse(
     cycle: Cycle, statements: list[str], closes_on: date | None = None, added: str = ""
 ) -> Pulse:
@@ -151,7 +166,7 @@ def create_pulse(
             past or far deadline, a bad line of added raters, or nobody to ask.
     """
     if cycle.state is not CycleState.CLOSED:
-        raise PulseError(CYCLE_NOT_CLOSED)
+        raise PulseError(str(CYCLE_NOT_CLOSED))
     keys = check_statements(cycle, statements)
     closes_on = closes_on or today() + DEFAULT_LENGTH
     check_deadline(closes_on)
@@ -159,12 +174,21 @@ def create_pulse(
     if problems:
         raise PulseError(
             " ".join(
-                BAD_RATER_LINE.format(number=p.line_number, problem=p.message) for p in problems
+                _("Line %(number)s: %(problem)s", number=p.line_number, problem=p.message)
+                for p in problems
             ),
             "raters",
         )
     if any(p.is_open for p in pulses_of_cycle(cycle)):
-        raise PulseError(ALREADY_RUNNING)
+        raise PulseError(str(ALREADY_RUNNING))
+    languages = cycle.questionnaire.languages
+    for nomination in nominations:
+        if nomination.language and nomination.language not in languages:
+            problem = language_missing(nomination.language, languages)
+            raise PulseError(
+                _("%(email)s: %(problem)s", email=nomination.email, problem=problem), "raters"
+            )
+    spoken = _languages_by_address(cycle)
     rows: dict[str, dict] = {}
     for invite in _answered_invites(cycle):
         rows[invite.email] = {
@@ -172,6 +196,7 @@ def create_pulse(
             "email": invite.email,
             "name": invite.name,
             "from_cycle": True,
+            "language": spoken.get(invite.email.lower(), cycle.language or "en"),
         }
     for nomination in nominations:
         rows.setdefault(
@@ -181,12 +206,14 @@ def create_pulse(
                 "email": nomination.email,
                 "name": nomination.name,
                 "from_cycle": False,
+                "language": nomination.language
+                or spoken.get(nomination.email.lower(), cycle.language or "en"),
             },
         )
     if not rows:
-        raise PulseError(NOBODY_TO_ASK, "raters")
+        raise PulseError(str(NOBODY_TO_ASK), "raters")
     if len(rows) > MAX_RATERS:
-        raise PulseError(TOO_MANY_RATERS, "raters")
+        raise PulseError(str(TOO_MANY_RATERS), "raters")
     pulse = Pulse(cycle_id=cycle.id, statements=keys, closes_on=closes_on)
     db.session.add(pulse)
     db.session.flush()
@@ -201,7 +228,8 @@ def _mail(invite: PulseInvite, pulse: Pulse, kind: str, on: date) -> dict:
     """One pulse email as an outbox row; the link is signed when it is sent."""
     cycle = pulse.cycle
     coachee = cycle.coachee
-    subject = SUBJECTS[kind].format(coachee=coachee.name)
+    with i18n.speaking(invite.language):
+        subject = str(SUBJECTS[kind]) % {"coachee": coachee.name}
     return outbox_row(
         kind,
         to=invite.email,
@@ -213,6 +241,7 @@ def _mail(invite: PulseInvite, pulse: Pulse, kind: str, on: date) -> dict:
         params={
             "pulse_invite_id": invite.id,
             "rater_name": invite.name,
+            "language": invite.language,
             "boss": invite.group == "boss",
             "closes_on": pulse.closes_on.isoformat(),
             "days_left": (pulse.closes_on - on).days,

@@ -5,8 +5,12 @@ shows; answering, saving and declining are POSTs, so a mail scanner changes noth
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from .. import i18n
 from ..coaching.models import Cycle
 from ..coaching.services import cycle_of
 from ..database import commit
@@ -14,7 +18,7 @@ from ..plans.services import goals_of
 from ..raters.reminders import reminded_message
 from ..ratings.results import cycle_report
 from ..timeutil import today
-from ..vocabulary import ANSWERABLE, GROUP_LABELS, RATER_GROUPS, InviteState
+from ..vocabulary import ANSWERABLE, RATER_GROUPS, InviteState
 from . import services
 
 #: The coach's pages.
@@ -23,18 +27,21 @@ bp = Blueprint("pulses", __name__)
 form_bp = Blueprint("pulse_form", __name__, url_prefix="/pulse/<token>")
 
 #: What the rater is told, in plain words.
-SAVED = "Saved. Use the link in your email to come back and finish."
-ALREADY_ARRIVED = "Your answers had already arrived; nothing was taken twice or changed."
-DECLINED_BEFORE = "You had declined this request; nothing was saved."
-WELCOME_BACK = "Welcome back: you can answer now."
-NEEDS_ANSWER = "Please choose an answer."
-NOT_ON_SCALE = "Choose one of the answers shown."
-TOO_LONG = f"At most {services.MAX_CHANGED} characters, please."
-CHECK_FORM = "Some answers need your attention; see the messages below."
+SAVED = _l("Saved. Use the link in your email to come back and finish.")
+ALREADY_ARRIVED = _l("Your answers had already arrived; nothing was taken twice or changed.")
+DECLINED_BEFORE = _l("You had declined this request; nothing was saved.")
+WELCOME_BACK = _l("Welcome back: you can answer now.")
+NEEDS_ANSWER = _l("Please choose an answer.")
+NOT_ON_SCALE = _l("Choose one of the answers shown.")
+CHECK_FORM = _l("Some answers need your attention; see the messages below.")
 #: What the coach is told.
-CREATED = "The pulse is on its way to {count} rater{s}."
-CLOSED = "The pulse is closed; its results are below."
-BAD_DATE = "Use the form YYYY-MM-DD."
+CLOSED = _l("The pulse is closed; its results are below.")
+BAD_DATE = _l("Use the form YYYY-MM-DD.")
+
+
+def too_long() -> str:
+    """Said when the answer to "What has changed?" is longer than allowed."""
+    return _("At most %(count)s characters, please.", count=services.MAX_CHANGED)
 
 
 @bp.before_request
@@ -46,13 +53,30 @@ def _require_login() -> None:
 # The coach's pages ---------------------------------------------------------------------
 
 
-def _statement_choices(cycle: Cycle) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The cycle's statements by competency, in the raters' wording."""
+def _statement_texts(cycle: Cycle, language: str) -> dict[str, str]:
+    """The cycle's statements in the raters' wording, by key, in ``language`` when the
+    questionnaire is written in it (else its own texts), with the coachee's first name
+    put in."""
+    questionnaire = cycle.questionnaire
+    translated = questionnaire.translated(language) or {}
+    wordings = {key: texts[1] for key, texts in translated.get("items", {}).items()}
     name = cycle.coachee.first_name
+    return {
+        item.key: (wordings.get(item.key) or item.rater_text).replace("{name}", name)
+        for item in questionnaire.items
+    }
+
+
+def _statement_choices(cycle: Cycle) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The cycle's statements by competency, in the raters' wording, in the page's
+    language when the questionnaire is written in it."""
+    language = i18n.page_language()
+    texts = _statement_texts(cycle, language)
+    titles = (cycle.questionnaire.translated(language) or {}).get("competencies", {})
     return [
         (
-            competency.title,
-            [(item.key, item.rater_text.replace("{name}", name)) for item in competency.items],
+            titles.get(competency.key) or competency.title,
+            [(item.key, texts[item.key]) for item in competency.items],
         )
         for competency in cycle.questionnaire.competencies
     ]
@@ -99,7 +123,7 @@ def new_pulse(cycle_id: int):
         try:
             closes_on = date.fromisoformat(values["closes_on"])
         except ValueError:
-            errors["closes_on"] = BAD_DATE
+            errors["closes_on"] = str(BAD_DATE)
     if not errors:
         try:
             pulse = services.create_pulse(cycle, values["statements"], closes_on, values["raters"])
@@ -108,17 +132,21 @@ def new_pulse(cycle_id: int):
         else:
             count = sum(p["asked"] for p in services.progress(pulse).values())
             commit()
-            flash(CREATED.format(count=count, s="" if count == 1 else "s"), "success")
+            flash(
+                ngettext(
+                    "The pulse is on its way to %(num)d rater.",
+                    "The pulse is on its way to %(num)d raters.",
+                    count,
+                ),
+                "success",
+            )
             return redirect(url_for("pulses.show_pulse", pulse_id=pulse.id))
     return _new_page(cycle, values, errors, 400)
 
 
 def _pulse_page(pulse, status: int = 200):
     cycle = pulse.cycle
-    texts = {
-        item.key: item.rater_text.replace("{name}", cycle.coachee.first_name)
-        for item in cycle.questionnaire.items
-    }
+    texts = _statement_texts(cycle, i18n.page_language())
     # Imported here: the results need pandas, which a worker loads only when a coach
     # first looks at figures (bench/README.md, "A worker's memory").
     from .results import pulse_results
@@ -130,7 +158,6 @@ def _pulse_page(pulse, status: int = 200):
         coachee=cycle.coachee,
         texts=texts,
         progress=services.progress(pulse),
-        labels=GROUP_LABELS,
         groups=RATER_GROUPS,
         results=pulse_results(pulse),
         changed_question=services.CHANGED_QUESTION,
@@ -150,11 +177,11 @@ def close_pulse(pulse_id: int):
     pulse = services.pulse_of(current_user.id, pulse_id)
     try:
         services.close_pulse(pulse)
-    except ValueError as exc:
-        flash(f"Not closed: {exc}.", "error")
+    except ValueError:
+        flash(_("Not closed: this pulse is closed already."), "error")
         return _pulse_page(pulse, 409)
     commit()
-    flash(CLOSED, "success")
+    flash(str(CLOSED), "success")
     return redirect(url_for("pulses.show_pulse", pulse_id=pulse_id))
 
 
@@ -164,8 +191,8 @@ def remind_pulse(pulse_id: int):
     pulse = services.pulse_of(current_user.id, pulse_id)
     try:
         count = services.remind_unanswered(pulse)
-    except ValueError as exc:
-        flash(f"No reminders sent: {exc}.", "error")
+    except ValueError:
+        flash(_("No reminders sent: this pulse is closed, so nobody can answer any more."), "error")
         return _pulse_page(pulse, 409)
     commit()
     flash(reminded_message(count), "success" if count else "info")
@@ -188,20 +215,24 @@ def _read_answers(pulse, form) -> tuple[services.PulseAnswers, dict[str, str]]:
         elif raw.isdigit() and 1 <= int(raw) <= scale:
             scores[key] = int(raw)
         elif raw:
-            problems[key] = NOT_ON_SCALE
+            problems[key] = str(NOT_ON_SCALE)
     changed = form.get("changed", "")
     if len(changed) > services.MAX_CHANGED:
-        problems["changed"] = TOO_LONG
+        problems["changed"] = too_long()
     return services.PulseAnswers(scores, changed[: services.MAX_CHANGED]), problems
 
 
 def _form_page(invite, answers, problems: dict, status: int = 200):
     pulse = invite.pulse
     cycle = pulse.cycle
-    texts = {
-        item.key: item.rater_text.replace("{name}", cycle.coachee.first_name)
-        for item in cycle.questionnaire.items
-    }
+    questionnaire = cycle.questionnaire
+    texts = _statement_texts(cycle, invite.language)
+    scale, dont_know = questionnaire.scale, questionnaire.dont_know_label
+    translated = questionnaire.translated(invite.language)
+    if translated is not None:
+        labels = dict(translated["scale"])
+        scale = [(point, labels.get(str(point), label)) for point, label in scale]
+        dont_know = (translated["dont_know"] or dont_know) if dont_know else ""
     return render_template(
         "pulses/form.html",
         invite=invite,
@@ -210,12 +241,18 @@ def _form_page(invite, answers, problems: dict, status: int = 200):
         texts=texts,
         answers=answers,
         problems=problems,
-        scale=cycle.questionnaire.scale,
-        dont_know=cycle.questionnaire.dont_know_label,
-        group_label=GROUP_LABELS[invite.group],
+        scale=scale,
+        dont_know=dont_know,
         changed_question=services.CHANGED_QUESTION,
         max_changed=services.MAX_CHANGED,
     ), status
+
+
+def _invite(token: str):
+    """The link's pulse invite; its pages are in the rater's language from here on."""
+    invite = services.invite_for_token(token)
+    i18n.use(invite.language)
+    return invite
 
 
 def _closed_page(invite):
@@ -227,16 +264,16 @@ def _closed_page(invite):
 
 def _say_answered_before(invite) -> None:
     if invite.state is InviteState.SUBMITTED:
-        flash(ALREADY_ARRIVED, "info")
+        flash(str(ALREADY_ARRIVED), "info")
     elif invite.state is InviteState.DECLINED:
-        flash(DECLINED_BEFORE, "info")
+        flash(str(DECLINED_BEFORE), "info")
 
 
 @form_bp.route("/", methods=["GET", "POST"])
 def show_form(token: str):
     """The pulse's statements and "What has changed?"; POST saves, submits or
     declines."""
-    invite = services.invite_for_token(token)
+    invite = _invite(token)
     pulse = invite.pulse
     action = request.form.get("action", "submit") if request.method == "POST" else None
     if action == "undo_decline":
@@ -260,14 +297,14 @@ def show_form(token: str):
         if action == "submit":
             for key in pulse.statements:
                 if key not in answers.scores and key not in problems:
-                    problems[key] = NEEDS_ANSWER
+                    problems[key] = str(NEEDS_ANSWER)
         if problems:
-            flash(CHECK_FORM, "error")
+            flash(str(CHECK_FORM), "error")
             return _form_page(invite, answers, problems, 400)
         if action == "save":
             services.save_draft(invite, answers)
             commit()
-            flash(SAVED, "success")
+            flash(str(SAVED), "success")
             return redirect(url_for("pulse_form.show_form", token=token))
         services.submit(invite, answers)
         commit()
@@ -285,14 +322,14 @@ def _undo_decline(invite, token: str):
             return redirect(url_for("pulse_form.show_form", token=token))
         return _closed_page(invite)
     commit()
-    flash(WELCOME_BACK, "success")
+    flash(str(WELCOME_BACK), "success")
     return redirect(url_for("pulse_form.show_form", token=token))
 
 
 @form_bp.get("/thanks")
 def thank_you(token: str):
     """Shown after a submit or a decline."""
-    invite = services.invite_for_token(token)
+    invite = _invite(token)
     return render_template(
         "pulses/thanks.html", invite=invite, pulse=invite.pulse, cycle=invite.pulse.cycle
     )

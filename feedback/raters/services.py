@@ -21,7 +21,14 @@ from ..mail.outbox import outbox_row, queue_messages
 from ..ratings.answers import Answers
 from ..ratings.store import store_answers
 from ..timeutil import utcnow
-from ..vocabulary import ANSWERABLE, GROUP_SYNONYMS, RATER_GROUPS, InviteState, name_too_long
+from ..vocabulary import (
+    ANSWERABLE,
+    GROUP_SYNONYMS,
+    NAME_MAX_LENGTH,
+    RATER_GROUPS,
+    InviteState,
+    name_too_long,
+)
 from .models import Invite
 
 #: Most raters one cycle may have; a real 360 has 8 to 20.
@@ -89,14 +96,20 @@ def normalise_email(raw: str) -> str:
     try:
         return validate_email(address, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise ValueError(f"“{address}” is not an email address") from exc
+        raise ValueError(gettext("“%(address)s” is not an email address", address=address)) from exc
 
 
 def parse_group(raw: str) -> str:
     """A group name from a pasted word such as "Peers"; raises ValueError."""
     group = GROUP_SYNONYMS.get(" ".join(raw.lower().split()))
     if group is None:
-        raise ValueError(f"“{raw.strip()}” is not a group; use one of {', '.join(RATER_GROUPS)}")
+        raise ValueError(
+            gettext(
+                "“%(word)s” is not a group; use one of %(groups)s",
+                word=raw.strip(),
+                groups=", ".join(RATER_GROUPS),
+            )
+        )
     return group
 
 
@@ -113,15 +126,21 @@ def parse_nominations(text: str) -> tuple[list[Nomination], list[LineProblem]]:
         parts = [part.strip() for part in line.replace(";", ",").replace("\t", ",").split(",")]
         try:
             if len(parts) < 2:
-                raise ValueError("expected “email, group” or “email, group, name”")
+                raise ValueError(gettext("expected “email, group” or “email, group, name”"))
             email = normalise_email(parts[0])
             group = parse_group(parts[1])
             language = None
             if len(parts) > 3 and parts[-1]:
                 language = i18n.parse_language(parts[-1])
             name = ", ".join(part for part in parts[2 : max(3, len(parts) - 1)] if part)
-            if problem := name_too_long(name):
-                raise ValueError(problem)
+            if name_too_long(name):
+                raise ValueError(
+                    gettext(
+                        "the name has %(count)s characters; please shorten it to %(most)s",
+                        count=len(name.strip()),
+                        most=NAME_MAX_LENGTH,
+                    )
+                )
         except ValueError as exc:
             problems.append(LineProblem(number, line.strip(), str(exc)))
             continue
@@ -171,11 +190,20 @@ def nominate(
         if nomination.language and nomination.language not in languages:
             refused.append((nomination, language_missing(nomination.language, languages)))
         elif nomination.email == own_address:
-            refused.append((nomination, "that is your own address; the self-assessment is yours"))
+            refused.append(
+                (nomination, gettext("that is your own address; the self-assessment is yours"))
+            )
         elif nomination.email in existing:
-            refused.append((nomination, f"{nomination.email} is already invited"))
+            refused.append(
+                (nomination, gettext("%(email)s is already invited", email=nomination.email))
+            )
         elif count >= MAX_RATERS_PER_CYCLE:
-            refused.append((nomination, f"a cycle can have at most {MAX_RATERS_PER_CYCLE} raters"))
+            refused.append(
+                (
+                    nomination,
+                    gettext("a cycle can have at most %(most)s raters", most=MAX_RATERS_PER_CYCLE),
+                )
+            )
         else:
             rows.append(
                 {
@@ -204,9 +232,10 @@ def language_missing(language: str, languages: tuple[str, ...]) -> str:
     """Why a rater cannot be asked in ``language``: the cycle's questionnaire has only
     ``languages``."""
     names = ", ".join(i18n.LANGUAGES[code] for code in languages if code in i18n.LANGUAGES)
-    return (
-        f"this cycle's questionnaire is not written in {i18n.LANGUAGES.get(language, language)}; "
-        f"it is in {names}"
+    return gettext(
+        "this cycle's questionnaire is not written in %(language)s; it is in %(languages)s",
+        language=i18n.LANGUAGES.get(language, language),
+        languages=names,
     )
 
 

@@ -21,7 +21,7 @@ def test_nominate_raters_and_see_them_listed_without_their_answers(api, world, m
     before = api.get(path).json["nominations"]
     assert len(before) == 2  # one answered, one not: the list cannot tell them apart
     assert {tuple(sorted(n)) for n in before} == {
-        ("bounced", "email", "group", "id", "name", "state")
+        ("bounced", "email", "group", "id", "language", "name", "state")
     }
     assert [n["state"] for n in before] == ["invited", "invited"]
     assert "submitted" not in str(before) and "pending" not in str(before)
