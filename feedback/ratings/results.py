@@ -321,7 +321,11 @@ def _build_report(cycle: Cycle) -> CycleReport | None:
             for key, part in results.comments.groupby("question_key", sort=False)
         },
         word_lists={
-            pane: results.words.loc[results.words["pane"] == pane, "word"].head(15).tolist()
+            # A word used in two languages is two rows of the panes; it is shown once.
+            pane: results.words.loc[results.words["pane"] == pane, "word"]
+            .drop_duplicates()
+            .head(15)
+            .tolist()
             for pane in ("open", "blind", "hidden")
         },
         shown_statements={

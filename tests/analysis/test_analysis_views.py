@@ -17,6 +17,7 @@ from feedback.analysis import (
     trend,
     word_panes,
 )
+from feedback.analysis.words import text_languages
 
 ITEMS = ("q1", "q2", "q3", "q4", "q5", "q6", "q7")
 
@@ -111,15 +112,15 @@ def test_word_panes():
         }
     )
     panes = word_panes(texts)
-    assert list(panes.columns) == ["word", "self_count", "others_count", "pane"]
+    assert list(panes.columns) == ["word", "self_count", "others_count", "pane", "language"]
     rows = [tuple(r) for r in panes.itertuples(index=False)]
     assert rows == [
-        ("calm", 2, 1, "open"),
-        ("leader", 1, 1, "open"),
-        ("decisive", 0, 2, "blind"),
-        ("rock", 0, 1, "blind"),
-        ("team", 0, 1, "blind"),
-        ("caring", 1, 0, "hidden"),
+        ("calm", 2, 1, "open", "en"),
+        ("leader", 1, 1, "open", "en"),
+        ("decisive", 0, 2, "blind", "en"),
+        ("rock", 0, 1, "blind", "en"),
+        ("team", 0, 1, "blind", "en"),
+        ("caring", 1, 0, "hidden", "en"),
     ]
 
 
@@ -136,6 +137,53 @@ def test_word_panes_other_scripts():
     assert panes.loc["привет", "pane"] == "blind"
     assert panes.loc["हिन्दी", "pane"] == "blind"  # vowel signs stay inside the word
     assert panes.loc["kind", "pane"] == "hidden"
+
+
+def test_each_text_is_read_in_its_own_language():
+    texts = pd.Series(
+        [
+            "Ich bin ruhig und entschlossen, aber manchmal ungeduldig mit dem Team.",
+            "Il est calme et très à l'écoute de son équipe.",
+            "Es tranquilo y muy decidido con el equipo.",
+            "Calm and decisive with the team.",
+            "über, Straße",  # one common German word is not enough to tell
+            "Привет",
+            "",
+        ],
+        index=[10, 11, 12, 13, 14, 15, 16],
+    )
+    assert text_languages(texts).tolist() == ["de", "fr", "es", "en", "en", "en", "en"]
+    assert text_languages(texts).index.tolist() == texts.index.tolist()
+
+
+def test_word_panes_drop_each_languages_stop_words_and_compare_within_a_language():
+    texts = pd.DataFrame(
+        {
+            "source": ["self", "others", "others", "others"],
+            "text": [
+                "Ich bin ruhig und entschlossen, aber mit dem Team oft ungeduldig.",
+                "Sie ist ruhig und hilfsbereit, aber oft ungeduldig mit dem Team.",
+                "Calm and steady; the team trusts her.",
+                "Elle est calme et à l'écoute de son équipe.",
+            ],
+        }
+    )
+    panes = word_panes(texts)
+    found = {(r.language, r.word): r.pane for r in panes.itertuples()}
+    assert found == {
+        ("de", "ruhig"): "open",
+        ("de", "team"): "open",
+        ("de", "ungeduldig"): "open",
+        ("de", "hilfsbereit"): "blind",
+        ("de", "entschlossen"): "hidden",
+        ("en", "calm"): "blind",
+        ("en", "steady"): "blind",
+        ("en", "team"): "blind",  # the German "Team" is another word
+        ("en", "trusts"): "blind",
+        ("fr", "calme"): "blind",
+        ("fr", "écoute"): "blind",
+        ("fr", "équipe"): "blind",
+    }
 
 
 def test_word_panes_rejects_unknown_sources():
