@@ -5,13 +5,14 @@
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
-from ..coaching.models import Cycle, new_link_key
+from ..coaching.models import Cycle
 from ..database import erase_old_versions_after_commit
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from ..pulses.services import erase_raters as erase_pulse_raters
+from ..raters import erasure
 from ..raters.models import Invite
 from ..settings import parse_retention_days
 from ..timeutil import utcnow
@@ -55,18 +56,7 @@ def apply_retention(days: int) -> int:
         .where(OutboxMessage.invite_id.in_(invite_ids))
         .execution_options(synchronize_session=False)
     )
-    for invite_id in invite_ids:
-        db.session.execute(
-            update(Invite)
-            .where(Invite.id == invite_id)
-            .values(
-                email=ERASED_EMAIL.format(id=invite_id),
-                name="",
-                draft=None,
-                link_key=new_link_key(),
-            )
-            .execution_options(synchronize_session=False)
-        )
+    erasure.erase_raters(Invite, invite_ids, ERASED_EMAIL)
     db.session.expire_all()
     erase_old_versions_after_commit()
     return len(invite_ids) + pulse_raters

@@ -15,11 +15,12 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import i18n, links
-from ..coaching.models import Coachee, Cycle, new_link_key
+from ..coaching.models import Coachee, Cycle
 from ..database import owned_row
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from ..mail.outbox import outbox_row, queue_messages
+from ..raters import erasure
 from ..raters.models import Invite
 from ..raters.reminders import MIN_GAP, window_start
 from ..raters.services import language_missing, parse_nominations
@@ -575,18 +576,6 @@ def erase_raters(closed_before: datetime) -> int:
             )
             .execution_options(synchronize_session=False)
         )
-        for invite_id in ids:
-            db.session.execute(
-                update(PulseInvite)
-                .where(PulseInvite.id == invite_id)
-                .values(
-                    email=ERASED_EMAIL.format(id=invite_id),
-                    name="",
-                    draft=None,
-                    link_key=new_link_key(),
-                )
-                .execution_options(synchronize_session=False)
-            )
-        erased += len(ids)
+        erased += erasure.erase_raters(PulseInvite, ids, ERASED_EMAIL)
     db.session.expire_all()
     return erased
