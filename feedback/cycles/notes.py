@@ -12,7 +12,8 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, delete, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -86,6 +87,31 @@ def groups_ready(cycle: Cycle, counts: dict[str, tuple[int, int]]) -> bool:
     return True
 
 
+def _note_coach(
+    cycle: Cycle,
+    kind: str,
+    subject: LazyString,
+    params: dict,
+    not_before: datetime | None = None,
+) -> None:
+    """Queue the note ``kind`` (its template has the same name) to the coach of
+    ``cycle``, in the coach's language: the subject is translated here, the body when
+    the outbox renders it."""
+    coach = cycle.coachee.coach
+    with speaking(coach.language):
+        subject_text = str(subject)
+    queue_message(
+        kind,
+        to=coach.email,
+        to_name=coach.name,
+        subject=subject_text,
+        template=kind,
+        params={**params, "language": coach.language},
+        cycle_id=cycle.id,
+        not_before=not_before,
+    )
+
+
 def _delay() -> timedelta:
     """Between one and two times READY_NOTE_DELAY (seconds), at random."""
     seconds = current_app.config["READY_NOTE_DELAY"]
@@ -113,17 +139,11 @@ def queue_ready_notes(now: datetime | None = None) -> int:
         cycle_counts = counts.get(cycle.id, {})
         if not groups_ready(cycle, cycle_counts) or not _mark_once(cycle.id, GROUPS_READY):
             continue
-        coachee, coach = cycle.coachee, cycle.coachee.coach
-        with speaking(coach.language):
-            subject = gettext("Enough answers for %(coachee)s's 360", coachee=coachee.name)
-        queue_message(
+        _note_coach(
+            cycle,
             GROUPS_READY,
-            to=coach.email,
-            to_name=coach.name,
-            subject=subject,
-            template="groups_ready",
-            params={"groups": len(cycle_counts), "language": coach.language},
-            cycle_id=cycle.id,
+            _l("Enough answers for %(coachee)s's 360", coachee=cycle.coachee.name),
+            {"groups": len(cycle_counts)},
             not_before=now + _delay(),
         )
         queued += 1
@@ -161,19 +181,11 @@ def queue_waiting_notes() -> int:
     for cycle, count in rows:
         if not _mark_once(cycle.id, NOMINATIONS_WAITING):
             continue
-        coachee, coach = cycle.coachee, cycle.coachee.coach
-        with speaking(coach.language):
-            subject = gettext(
-                "%(coachee)s's nominations wait for your approval", coachee=coachee.name
-            )
-        queue_message(
+        _note_coach(
+            cycle,
             NOMINATIONS_WAITING,
-            to=coach.email,
-            to_name=coach.name,
-            subject=subject,
-            template="nominations_waiting",
-            params={"waiting": int(count), "language": coach.language},
-            cycle_id=cycle.id,
+            _l("%(coachee)s's nominations wait for your approval", coachee=cycle.coachee.name),
+            {"waiting": int(count)},
         )
         queued += 1
     db.session.flush()
@@ -186,18 +198,12 @@ def note_cycle_closed(cycle: Cycle, *, by_deadline: bool) -> bool:
     button sends nothing: they know. Returns whether a note was queued (flushed)."""
     if not _mark_once(cycle.id, CYCLE_CLOSED):
         return False
-    coachee, coach = cycle.coachee, cycle.coachee.coach
     answered = sum(answered for _i, answered in _answer_counts([cycle.id])[cycle.id].values())
-    with speaking(coach.language):
-        subject = gettext("The 360 for %(coachee)s has closed", coachee=coachee.name)
-    queue_message(
+    _note_coach(
+        cycle,
         CYCLE_CLOSED,
-        to=coach.email,
-        to_name=coach.name,
-        subject=subject,
-        template="cycle_closed",
-        params={"answered": answered, "by_deadline": by_deadline, "language": coach.language},
-        cycle_id=cycle.id,
+        _l("The 360 for %(coachee)s has closed", coachee=cycle.coachee.name),
+        {"answered": answered, "by_deadline": by_deadline},
     )
     return True
 
