@@ -2,14 +2,19 @@
 portal link of any of their cycles; a link sees only its own coachee's journey)."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import LazyString
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from ..coaching.models import Coachee, Cycle
 from ..coaching.services import coachee_of, cycle_for_portal_token
 from ..database import commit
+from ..i18n import format_deadline
 from ..timeutil import today
 from . import decision, gaps, review, services, summary
 from .forms import (
@@ -47,8 +52,8 @@ STEP_MOVED = {
 }
 #: What the flash says when a row leaves the decision matrix, by its kind.
 REMOVED = {
-    "option": lambda: _("The option is removed."),
-    "criterion": lambda: _("The criterion is removed."),
+    "option": _l("The option is removed."),
+    "criterion": _l("The criterion is removed."),
 }
 #: How a service's refusal is put at the field, by what was refused.
 REFUSED = {
@@ -101,9 +106,9 @@ def add_session_note(coachee_id: int):
             form.held_on.errors = [*form.held_on.errors, _("Not saved: %(problem)s.", problem=exc)]
         else:
             commit()
-            flash("The session note is kept.", "success")
+            flash(_("The session note is kept."), "success")
             return redirect(url_for("journey.show_journey", coachee_id=coachee.id))
-    flash("Not saved: " + _problems(form), "error")
+    flash(_("Not saved: %(problem)s", problem=_problems(form)), "error")
     return _overview(coachee, form, 400)
 
 
@@ -150,14 +155,17 @@ def open_homework(coachee_id: int, stage_key: str):
         else:
             commit()
             flash(
-                f"The stage is open in {coachee.first_name}'s portal, due on "
-                f"{form.due_on.data.isoformat()}.",
+                _(
+                    "The stage is open in %(name)s's portal, due on %(day)s.",
+                    name=coachee.first_name,
+                    day=format_deadline(form.due_on.data),
+                ),
                 "success",
             )
             return redirect(
                 url_for("journey.show_stage", coachee_id=coachee.id, stage_key=stage_key)
             )
-    flash("Not opened: " + _problems(form), "error")
+    flash(_("Not opened: %(problem)s", problem=_problems(form)), "error")
     return _stage_page(coachee, stage_key, 400, homework_form=form)
 
 
@@ -173,7 +181,7 @@ def add_own_question(coachee_id: int, stage_key: str):
             form.text.errors = [*form.text.errors, _("Not added: %(problem)s.", problem=exc)]
         else:
             commit()
-            flash("Your question is added.", "success")
+            flash(_("Your question is added."), "success")
             return redirect(
                 url_for("journey.show_stage", coachee_id=coachee.id, stage_key=stage_key)
             )
@@ -186,7 +194,9 @@ def _hide_or_show(coachee_id: int, stage_key: str, question_key: str, hidden: bo
     services.set_hidden(coachee, stage_key, question_key, hidden)
     commit()
     flash(
-        "The question is hidden from this coachee." if hidden else "The question is asked again.",
+        _("The question is hidden from this coachee.")
+        if hidden
+        else _("The question is asked again."),
         "success",
     )
     return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=stage_key))
@@ -205,32 +215,117 @@ def show_question(coachee_id: int, stage_key: str, question_key: str):
 
 
 #: What the journey's services raise for input they refuse (the message is for the user).
-_REFUSALS = (services.JourneyError, gaps.GapError, decision.DecisionError)
+_REFUSALS = (services.JourneyError, gaps.GapError, decision.DecisionError, review.ReviewError)
 
 
-def _applied(form, save: Callable[[], object], problem_at, refused: str) -> bool:
-    """Validate the posted ``form`` and ``save()`` what it holds, then commit: True.
-    False when it is not saved, with the service's reason (:data:`_REFUSALS`) at the
-    field ``problem_at``, so the caller gives the page back with the form and a 400."""
-    if not form.validate_on_submit():
-        return False
-    try:
-        save()
-    except _REFUSALS as exc:
-        problem_at.errors = [*problem_at.errors, REFUSED[refused](exc)]
-        return False
+@dataclass(frozen=True)
+class _Entry:
+    """A kind of row the coach and the coachee add through a form: a first step, an
+    entry of stage three's lists, a skill gap, an opportunity, a matrix criterion, a
+    success criterion."""
+
+    #: The keyword under which a stage page takes the form back, with its problems.
+    form_key: str
+    make_form: Callable[[Coachee], FlaskForm]
+    save: Callable[[Coachee, FlaskForm], object]
+    #: The field that shows the service's refusal.
+    problem_at: str
+    refused: str = "Not added"
+
+    def add(self, coachee: Coachee) -> tuple[FlaskForm, bool]:
+        """Validate the posted form and save what it holds, then commit: the form and
+        True. False when nothing is saved, with the service's reason (:data:`_REFUSALS`)
+        at the field, so the caller gives the page back with the form and a 400."""
+        form = self.make_form(coachee)
+        if not form.validate_on_submit():
+            return form, False
+        try:
+            self.save(coachee, form)
+        except _REFUSALS as exc:
+            field = getattr(form, self.problem_at)
+            field.errors = [*field.errors, REFUSED[self.refused](exc)]
+            return form, False
+        commit()
+        return form, True
+
+
+def _gap_form(coachee: Coachee, formdata=True) -> SkillGapForm:
+    form = SkillGapForm() if formdata else SkillGapForm(formdata=None)
+    form.goal_id.choices = [("", _("None"))] + [
+        (str(goal.id), goal.goal) for goal in gaps.goals_for(coachee)
+    ]
+    return form
+
+
+STEP = _Entry(
+    "step_form",
+    lambda coachee: StepForm(),
+    lambda coachee, form: services.add_step(coachee, step=form.step.data, due_on=form.due_on.data),
+    "due_on",
+    "Not saved",
+)
+ASPECT = _Entry(
+    "aspect_form",
+    lambda coachee: AspectForm(),
+    lambda coachee, form: gaps.add_aspect(coachee, kind=form.kind.data, text=form.text.data),
+    "text",
+)
+GAP = _Entry(
+    "gap_form",
+    _gap_form,
+    lambda coachee, form: gaps.add_gap(
+        coachee,
+        gap=form.gap.data,
+        plan=form.plan.data or "",
+        goal_id=int(form.goal_id.data) if form.goal_id.data else None,
+    ),
+    "gap",
+)
+OPTION = _Entry(
+    "option_form",
+    lambda coachee: OptionForm(),
+    lambda coachee, form: decision.add_option(
+        coachee, name=form.name.data, learnt=form.learnt.data or ""
+    ),
+    "name",
+)
+CRITERION = _Entry(
+    "criterion_form",
+    lambda coachee: CriterionForm(),
+    lambda coachee, form: decision.add_criterion(
+        coachee, name=form.name.data, weight=form.weight.data
+    ),
+    "name",
+)
+SUCCESS = _Entry(
+    "success_form",
+    lambda coachee: SuccessCriterionForm(),
+    lambda coachee, form: review.add_criterion(
+        coachee, criterion=form.criterion.data, review_on=form.review_on.data
+    ),
+    "review_on",
+)
+
+
+def _coach_adds(coachee_id: int, entry: _Entry, stage_key: str, added: LazyString):
+    """The coach adds an ``entry`` on the stage's page: back to it with ``added``, or
+    the page again with the form's problems (a 400)."""
+    coachee = coachee_of(current_user, coachee_id)
+    form, saved = entry.add(coachee)
+    if saved:
+        flash(str(added), "success")
+        return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=stage_key))
+    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
+    return _stage_page(coachee, stage_key, 400, **{entry.form_key: form})
+
+
+def _coach_removes(coachee_id: int, remove: Callable[[Coachee], object], stage_key: str, removed):
+    """The coach takes a row off the stage (``remove``), and is back on its page."""
+    coachee = coachee_of(current_user, coachee_id)
+    remove(coachee)
     commit()
-    return True
-
-
-def _add_step(coachee: Coachee, form: StepForm) -> bool:
-    """Keep the posted first step (:func:`_applied`)."""
-    return _applied(
-        form,
-        lambda: services.add_step(coachee, step=form.step.data, due_on=form.due_on.data),
-        form.due_on,
-        "Not saved",
-    )
+    flash(str(removed), "success")
+    return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=stage_key))
 
 
 def _set_status(coachee: Coachee, step_id: int) -> None:
@@ -245,13 +340,7 @@ def _set_status(coachee: Coachee, step_id: int) -> None:
 @bp.post("/steps")
 def add_step(coachee_id: int):
     """A first step of stage six, added by the coach."""
-    coachee = coachee_of(current_user, coachee_id)
-    form = StepForm()
-    if _add_step(coachee, form):
-        flash("The step is added.", "success")
-        return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=START_STAGE))
-    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
-    return _stage_page(coachee, START_STAGE, 400, step_form=form)
+    return _coach_adds(coachee_id, STEP, START_STAGE, _l("The step is added."))
 
 
 @bp.post("/steps/<int:step_id>/status")
@@ -281,9 +370,9 @@ def _share(coachee_id: int, shared: bool):
     summary.share(coachee, shared)
     commit()
     flash(
-        f"{coachee.first_name} can now open and print the summary in the portal."
+        _("%(name)s can now open and print the summary in the portal.", name=coachee.first_name)
         if shared
-        else "The summary is no longer in the portal.",
+        else _("The summary is no longer in the portal."),
         "success",
     )
     return redirect(url_for("journey.show_summary", coachee_id=coachee.id))
@@ -320,8 +409,9 @@ def _matrix_context(coachee: Coachee, stage_key: str, forms: dict) -> dict:
     }
 
 
-#: What a post to the matrix may change.
-MATRIX_CHANGES = ("options", "criteria", "scores", "success")
+#: What a post to the matrix may change: add a row (these entries), or "scores".
+MATRIX_ENTRIES = {"options": OPTION, "criteria": CRITERION, "success": SUCCESS}
+MATRIX_CHANGES = (*MATRIX_ENTRIES, "scores")
 
 
 def _change_matrix(coachee: Coachee, change: str) -> dict | None:
@@ -330,44 +420,10 @@ def _change_matrix(coachee: Coachee, change: str) -> dict | None:
     problems (a 400). An unknown change is a 404."""
     if change not in MATRIX_CHANGES:
         abort(404)
-    if change == "options":
-        form = OptionForm()
-        if form.validate_on_submit():
-            try:
-                decision.add_option(coachee, name=form.name.data, learnt=form.learnt.data or "")
-            except decision.DecisionError as exc:
-                form.name.errors = [*form.name.errors, _("Not added: %(problem)s.", problem=exc)]
-            else:
-                commit()
-                return None
-        return {"option_form": form}
-    if change == "success":
-        form = SuccessCriterionForm()
-        if form.validate_on_submit():
-            try:
-                review.add_criterion(
-                    coachee, criterion=form.criterion.data, review_on=form.review_on.data
-                )
-            except review.ReviewError as exc:
-                form.review_on.errors = [
-                    *form.review_on.errors,
-                    _("Not added: %(problem)s.", problem=exc),
-                ]
-            else:
-                commit()
-                return None
-        return {"success_form": form}
-    if change == "criteria":
-        form = CriterionForm()
-        if form.validate_on_submit():
-            try:
-                decision.add_criterion(coachee, name=form.name.data, weight=form.weight.data)
-            except decision.DecisionError as exc:
-                form.name.errors = [*form.name.errors, _("Not added: %(problem)s.", problem=exc)]
-            else:
-                commit()
-                return None
-        return {"criterion_form": form}
+    entry = MATRIX_ENTRIES.get(change)
+    if entry is not None:
+        form, saved = entry.add(coachee)
+        return None if saved else {entry.form_key: form}
     # The scores: one select per option and criterion, "score-<option>-<criterion>".
     if not AnswersForm().validate_on_submit():
         abort(400, _("The form has expired; please reload the page and try again."))
@@ -377,7 +433,7 @@ def _change_matrix(coachee: Coachee, change: str) -> dict | None:
         for criterion in matrix.criteria:
             raw = request.form.get(f"score-{option.id}-{criterion.id}", "").strip()
             if raw and raw not in {str(p) for p in decision.POINTS}:
-                abort(400, "Each score is 1 to 5, or left blank.")
+                abort(400, _("Each score is 1 to 5, or left blank."))
             scores[(option.id, criterion.id)] = int(raw) if raw else None
     decision.save_scores(coachee, scores)
     commit()
@@ -391,7 +447,7 @@ def change_matrix(coachee_id: int, change: str):
     coachee = coachee_of(current_user, coachee_id)
     forms = _change_matrix(coachee, change)
     if forms is None:
-        flash("The decision matrix is saved.", "success")
+        flash(_("The decision matrix is saved."), "success")
         return redirect(
             url_for("journey.show_stage", coachee_id=coachee.id, stage_key=SELECT_STAGE)
         )
@@ -402,22 +458,15 @@ def change_matrix(coachee_id: int, change: str):
 @bp.post("/matrix/<kind>/<int:row_id>/remove")
 def remove_from_matrix(coachee_id: int, kind: str, row_id: int):
     """Take an option or a criterion, with its scores, off the matrix."""
-    coachee = coachee_of(current_user, coachee_id)
-    decision.remove(coachee, kind, row_id)
-    commit()
-    flash(REMOVED[kind](), "success")
-    return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=SELECT_STAGE))
+    return _coach_removes(
+        coachee_id,
+        lambda coachee: decision.remove(coachee, kind, row_id),
+        SELECT_STAGE,
+        REMOVED.get(kind),
+    )
 
 
 # The skill gaps of stage three, for both ------------------------------------------------
-
-
-def _gap_form(coachee: Coachee, formdata=True) -> SkillGapForm:
-    form = SkillGapForm() if formdata else SkillGapForm(formdata=None)
-    form.goal_id.choices = [("", _("None"))] + [
-        (str(goal.id), goal.goal) for goal in gaps.goals_for(coachee)
-    ]
-    return form
 
 
 def _gaps_context(coachee: Coachee, stage_key: str, forms: dict) -> dict:
@@ -433,73 +482,38 @@ def _gaps_context(coachee: Coachee, stage_key: str, forms: dict) -> dict:
     }
 
 
-def _add_aspect(coachee: Coachee, form: AspectForm) -> bool:
-    """Keep the posted entry of a stage-three list (:func:`_applied`)."""
-    return _applied(
-        form,
-        lambda: gaps.add_aspect(coachee, kind=form.kind.data, text=form.text.data),
-        form.text,
-        "Not added",
-    )
-
-
 @bp.post("/aspects")
 def add_aspect(coachee_id: int):
     """An entry of stage three's lists, written by the coach."""
-    coachee = coachee_of(current_user, coachee_id)
-    form = AspectForm()
-    if _add_aspect(coachee, form):
-        flash("The entry is added.", "success")
-        return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
-    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
-    return _stage_page(coachee, KEEP_STAGE, 400, aspect_form=form)
+    return _coach_adds(coachee_id, ASPECT, KEEP_STAGE, _l("The entry is added."))
 
 
 @bp.post("/aspects/<int:aspect_id>/remove")
 def remove_aspect(coachee_id: int, aspect_id: int):
     """Take an entry off stage three's lists."""
-    coachee = coachee_of(current_user, coachee_id)
-    gaps.remove_aspect(coachee, aspect_id)
-    commit()
-    flash(_("The entry is removed."), "success")
-    return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
-
-
-def _add_gap(coachee: Coachee, form: SkillGapForm) -> bool:
-    """Keep the posted skill gap (:func:`_applied`)."""
-    return _applied(
-        form,
-        lambda: gaps.add_gap(
-            coachee,
-            gap=form.gap.data,
-            plan=form.plan.data or "",
-            goal_id=int(form.goal_id.data) if form.goal_id.data else None,
-        ),
-        form.gap,
-        "Not added",
+    return _coach_removes(
+        coachee_id,
+        lambda coachee: gaps.remove_aspect(coachee, aspect_id),
+        KEEP_STAGE,
+        _l("The entry is removed."),
     )
 
 
 @bp.post("/gaps")
 def add_gap(coachee_id: int):
     """A skill gap of stage three, written by the coach."""
-    coachee = coachee_of(current_user, coachee_id)
-    form = _gap_form(coachee)
-    if _add_gap(coachee, form):
-        flash("The gap is added.", "success")
-        return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
-    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
-    return _stage_page(coachee, KEEP_STAGE, 400, gap_form=form)
+    return _coach_adds(coachee_id, GAP, KEEP_STAGE, _l("The gap is added."))
 
 
 @bp.post("/gaps/<int:gap_id>/remove")
 def remove_gap(coachee_id: int, gap_id: int):
     """Take a skill gap off stage three."""
-    coachee = coachee_of(current_user, coachee_id)
-    gaps.remove_gap(coachee, gap_id)
-    commit()
-    flash(_("The gap is removed."), "success")
-    return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
+    return _coach_removes(
+        coachee_id,
+        lambda coachee: gaps.remove_gap(coachee, gap_id),
+        KEEP_STAGE,
+        _l("The gap is removed."),
+    )
 
 
 # Stage four's realistic opportunities: the matrix's options, typed once ----------------
@@ -516,38 +530,26 @@ def _options_context(coachee: Coachee, stage_key: str, forms: dict) -> dict:
     }
 
 
-def _add_option(coachee: Coachee, form: OptionForm) -> bool:
-    """Keep the posted opportunity (:func:`_applied`)."""
-    return _applied(
-        form,
-        lambda: decision.add_option(coachee, name=form.name.data, learnt=form.learnt.data or ""),
-        form.name,
-        "Not added",
-    )
-
-
 @bp.post("/options")
 def add_option(coachee_id: int):
     """A realistic opportunity of stage four, written by the coach."""
-    coachee = coachee_of(current_user, coachee_id)
-    form = OptionForm()
-    if _add_option(coachee, form):
-        flash("The opportunity is added; stage five's matrix scores it.", "success")
-        return redirect(
-            url_for("journey.show_stage", coachee_id=coachee.id, stage_key=OUT_THERE_STAGE)
-        )
-    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
-    return _stage_page(coachee, OUT_THERE_STAGE, 400, option_form=form)
+    return _coach_adds(
+        coachee_id,
+        OPTION,
+        OUT_THERE_STAGE,
+        _l("The opportunity is added; stage five's matrix scores it."),
+    )
 
 
 @bp.post("/options/<int:option_id>/remove")
 def remove_option(coachee_id: int, option_id: int):
     """Take an opportunity (and its scores in the matrix) off stage four."""
-    coachee = coachee_of(current_user, coachee_id)
-    decision.remove(coachee, "option", option_id)
-    commit()
-    flash(_("The opportunity is removed."), "success")
-    return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=OUT_THERE_STAGE))
+    return _coach_removes(
+        coachee_id,
+        lambda coachee: decision.remove(coachee, "option", option_id),
+        OUT_THERE_STAGE,
+        _l("The opportunity is removed."),
+    )
 
 
 # The coachee's pages -------------------------------------------------------------------
@@ -581,7 +583,6 @@ def _portal_stage(
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
-    step_form: StepForm | None = None,
     forms: dict | None = None,
     status: int = 200,
 ):
@@ -600,7 +601,7 @@ def _portal_stage(
         max_answer=services.MAX_ANSWER,
         steps=services.steps_of(coachee) if view.stage.key == START_STAGE else None,
         statuses=STEP_STATUSES,
-        step_form=step_form or StepForm(formdata=None),
+        step_form=(forms or {}).get("step_form") or StepForm(formdata=None),
         **_matrix_context(coachee, view.stage.key, forms or {}),
         **_gaps_context(coachee, view.stage.key, forms or {}),
         **_options_context(coachee, view.stage.key, forms or {}),
@@ -613,6 +614,29 @@ def _opened_stage(coachee: Coachee, stage_key: str) -> services.StageView:
     if view.homework is None:
         abort(404, _("Your coach has not opened this stage for you yet."))
     return view
+
+
+def _coachee_adds(token: str, entry: _Entry, stage_key: str, added: LazyString):
+    """The coachee adds an ``entry`` on a stage the coach has opened to them: back to
+    it with ``added``, or the page again with the form's problems (a 400)."""
+    coachee = _portal_coachee(token)[1]
+    view = _opened_stage(coachee, stage_key)
+    form, saved = entry.add(coachee)
+    if saved:
+        flash(str(added), "success")
+        return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=stage_key))
+    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
+    return _portal_stage(token, coachee, view, forms={entry.form_key: form}, status=400)
+
+
+def _coachee_removes(token: str, remove: Callable[[Coachee], object], stage_key: str, removed):
+    """The coachee takes one of their rows off an opened stage (``remove``)."""
+    coachee = _portal_coachee(token)[1]
+    _opened_stage(coachee, stage_key)
+    remove(coachee)
+    commit()
+    flash(str(removed), "success")
+    return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=stage_key))
 
 
 @portal_bp.route("/<stage_key>", methods=["GET", "POST"])
@@ -656,14 +680,7 @@ def portal_stage(token: str, stage_key: str):
 @portal_bp.post("/steps")
 def portal_add_step(token: str):
     """A first step added by the coachee (stage six must be open to them)."""
-    coachee = _portal_coachee(token)[1]
-    view = _opened_stage(coachee, START_STAGE)
-    form = StepForm()
-    if _add_step(coachee, form):
-        flash(_("Your step is added."), "success")
-        return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=START_STAGE))
-    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
-    return _portal_stage(token, coachee, view, step_form=form, status=400)
+    return _coachee_adds(token, STEP, START_STAGE, _l("Your step is added."))
 
 
 @portal_bp.post("/steps/<int:step_id>/status")
@@ -692,12 +709,12 @@ def portal_change_matrix(token: str, change: str):
 @portal_bp.post("/matrix/<kind>/<int:row_id>/remove")
 def portal_remove_from_matrix(token: str, kind: str, row_id: int):
     """The coachee takes an option or a criterion off their matrix."""
-    coachee = _portal_coachee(token)[1]
-    _opened_stage(coachee, SELECT_STAGE)
-    decision.remove(coachee, kind, row_id)
-    commit()
-    flash(REMOVED[kind](), "success")
-    return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=SELECT_STAGE))
+    return _coachee_removes(
+        token,
+        lambda coachee: decision.remove(coachee, kind, row_id),
+        SELECT_STAGE,
+        REMOVED.get(kind),
+    )
 
 
 @portal_bp.post("/success/<int:criterion_id>/look-back")
@@ -739,72 +756,54 @@ def portal_summary(token: str):
 @portal_bp.post("/gaps")
 def portal_add_gap(token: str):
     """The coachee writes down a skill gap (stage three must be open to them)."""
-    coachee = _portal_coachee(token)[1]
-    view = _opened_stage(coachee, KEEP_STAGE)
-    form = _gap_form(coachee)
-    if _add_gap(coachee, form):
-        flash(_("Your gap is added."), "success")
-        return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))
-    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
-    return _portal_stage(token, coachee, view, forms={"gap_form": form}, status=400)
+    return _coachee_adds(token, GAP, KEEP_STAGE, _l("Your gap is added."))
 
 
 @portal_bp.post("/gaps/<int:gap_id>/remove")
 def portal_remove_gap(token: str, gap_id: int):
     """The coachee takes one of their gaps off stage three."""
-    coachee = _portal_coachee(token)[1]
-    _opened_stage(coachee, KEEP_STAGE)
-    gaps.remove_gap(coachee, gap_id)
-    commit()
-    flash(_("The gap is removed."), "success")
-    return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))
+    return _coachee_removes(
+        token,
+        lambda coachee: gaps.remove_gap(coachee, gap_id),
+        KEEP_STAGE,
+        _l("The gap is removed."),
+    )
 
 
 @portal_bp.post("/options")
 def portal_add_option(token: str):
     """The coachee writes down a realistic opportunity (stage four must be open)."""
-    coachee = _portal_coachee(token)[1]
-    view = _opened_stage(coachee, OUT_THERE_STAGE)
-    form = OptionForm()
-    if _add_option(coachee, form):
-        flash(_("Your opportunity is added; stage five's matrix scores it."), "success")
-        return redirect(
-            url_for("portal_journey.portal_stage", token=token, stage_key=OUT_THERE_STAGE)
-        )
-    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
-    return _portal_stage(token, coachee, view, forms={"option_form": form}, status=400)
+    return _coachee_adds(
+        token,
+        OPTION,
+        OUT_THERE_STAGE,
+        _l("Your opportunity is added; stage five's matrix scores it."),
+    )
 
 
 @portal_bp.post("/options/<int:option_id>/remove")
 def portal_remove_option(token: str, option_id: int):
     """The coachee takes one of their opportunities off stage four."""
-    coachee = _portal_coachee(token)[1]
-    _opened_stage(coachee, OUT_THERE_STAGE)
-    decision.remove(coachee, "option", option_id)
-    commit()
-    flash(_("The opportunity is removed."), "success")
-    return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=OUT_THERE_STAGE))
+    return _coachee_removes(
+        token,
+        lambda coachee: decision.remove(coachee, "option", option_id),
+        OUT_THERE_STAGE,
+        _l("The opportunity is removed."),
+    )
 
 
 @portal_bp.post("/aspects")
 def portal_add_aspect(token: str):
     """The coachee adds an entry to a stage-three list (the stage must be open)."""
-    coachee = _portal_coachee(token)[1]
-    view = _opened_stage(coachee, KEEP_STAGE)
-    form = AspectForm()
-    if _add_aspect(coachee, form):
-        flash(_("Your entry is added."), "success")
-        return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))
-    flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
-    return _portal_stage(token, coachee, view, forms={"aspect_form": form}, status=400)
+    return _coachee_adds(token, ASPECT, KEEP_STAGE, _l("Your entry is added."))
 
 
 @portal_bp.post("/aspects/<int:aspect_id>/remove")
 def portal_remove_aspect(token: str, aspect_id: int):
     """The coachee takes one of their entries off stage three's lists."""
-    coachee = _portal_coachee(token)[1]
-    _opened_stage(coachee, KEEP_STAGE)
-    gaps.remove_aspect(coachee, aspect_id)
-    commit()
-    flash(_("The entry is removed."), "success")
-    return redirect(url_for("portal_journey.portal_stage", token=token, stage_key=KEEP_STAGE))
+    return _coachee_removes(
+        token,
+        lambda coachee: gaps.remove_aspect(coachee, aspect_id),
+        KEEP_STAGE,
+        _l("The entry is removed."),
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import factories
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select, update
 from support import Browser, sign_in
 
@@ -20,6 +21,7 @@ from feedback.cycles.jobs import run_round
 from feedback.extensions import db
 from feedback.journey import stages
 from feedback.journey.models import (
+    Aspect,
     FirstStep,
     Homework,
     JourneyAnswer,
@@ -766,3 +768,61 @@ def test_stage_three_keeps_lists_of_what_to_keep_change_and_what_stands_in_the_w
     }
     summary = coach_browser.get(f"{casey['journey']}/summary").text
     assert "No budget experience" in summary and "Travel" in summary
+
+
+def test_the_coachs_journey_speaks_the_coachs_language(casey, coach_browser, app):
+    """Every flash of the coach's journey pages follows the coach's setting (issue 18):
+    opening a stage (its due date in the language's own form), adding and removing
+    entries, a step, an opportunity, a question, the shared summary."""
+    with app.app_context():
+        db.session.execute(update(Coach).values(language="de"))
+        db.session.commit()
+    due = today() + timedelta(days=7)
+    journey = casey["journey"]
+
+    def flashed(url: str, data: dict, page: str) -> str:
+        response = coach_browser.submit(url, data, page=page)
+        assert response.status_code == 302, response.text
+        return coach_browser.get(response.headers["Location"]).text
+
+    keep = f"{journey}/keep_lose"
+    page = flashed(f"{keep}/homework", {"note": "", "due_on": due.isoformat()}, keep)
+    german_day = format_date(due, format="long", locale="de")
+    assert f"Die Etappe ist im Portal von Casey geöffnet, fällig am {german_day}." in page
+    assert "The stage is open" not in page
+    page = flashed(f"{journey}/aspects", {"kind": "keep", "text": "Das Team"}, keep)
+    assert "Der Eintrag ist hinzugefügt." in page and "The entry is added." not in page
+    with app.app_context():
+        aspect = db.session.scalar(select(func.max(Aspect.id)))
+    page = flashed(f"{journey}/aspects/{aspect}/remove", {}, keep)
+    assert "Der Eintrag ist entfernt." in page and "The entry is removed." not in page
+    start = f"{journey}/start"
+    page = flashed(f"{journey}/steps", {"step": "Dana anrufen", "due_on": due.isoformat()}, start)
+    assert "Der Schritt ist hinzugefügt." in page and "The step is added." not in page
+    out_there = f"{journey}/out_there"
+    page = flashed(f"{journey}/options", {"name": "Beratung", "learnt": ""}, out_there)
+    assert "Die Möglichkeit ist hinzugefügt" in page and "is added" not in page
+    page = flashed(f"{keep}/questions", {"text": "Was gibt Ihnen Energie?"}, keep)
+    assert "Ihre Frage ist hinzugefügt." in page
+    summary = f"{journey}/summary"
+    page = flashed(f"{summary}/share", {}, summary)
+    assert "Casey kann die Zusammenfassung jetzt im Portal öffnen und drucken." in page
+    page = flashed(f"{summary}/unshare", {}, summary)
+    assert "Die Zusammenfassung ist nicht mehr im Portal." in page
+
+
+def test_removing_an_unknown_kind_of_matrix_row_is_not_found(casey, coach_browser, browser):
+    """Neither the coach nor the coachee gets an error page for a made-up row kind."""
+    open_stage(coach_browser, casey, "select")
+    page = f"{casey['journey']}/select"
+    assert (
+        coach_browser.submit(f"{casey['journey']}/matrix/dream/1/remove", {}, page=page).status_code
+        == 404
+    )
+    stage = casey["portal_journey"] + "/select"
+    assert (
+        browser.submit(
+            casey["portal_journey"] + "/matrix/dream/1/remove", {}, page=stage
+        ).status_code
+        == 404
+    )
