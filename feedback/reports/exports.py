@@ -49,10 +49,16 @@ def plotly_source() -> str:
 def report_of(cycle: Cycle) -> CycleReport:
     """The cycle's results, or ExportError when there is nothing that may be exported."""
     if cycle.state is not CycleState.CLOSED:
-        raise ExportError(f"cycle {cycle.id} is {cycle.state}; only a closed cycle is exported")
+        raise ExportError(
+            _(
+                "cycle %(id)s is %(state)s; only a closed cycle is exported",
+                id=cycle.id,
+                state=cycle.state,
+            )
+        )
     report = cycle_report(cycle)
     if report is None:
-        raise ExportError(f"cycle {cycle.id} closed without answers from raters")
+        raise ExportError(_("cycle %(id)s closed without answers from raters", id=cycle.id))
     return report
 
 

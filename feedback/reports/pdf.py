@@ -27,6 +27,7 @@ import threading
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 
 #: Programs tried, in order, when FEEDBACK_CHROMIUM is not set.
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -115,7 +116,7 @@ def html_to_pdf(html: str) -> bytes:
         raise PdfUnavailable(_why_unavailable())
     timeout = float(current_app.config.get("PDF_TIMEOUT") or 60)
     if not _printing.acquire(timeout=BUSY_WAIT):
-        raise PdfFailed("the server is busy printing other reports; try again in a minute")
+        raise PdfFailed(_("the server is busy printing other reports; try again in a minute"))
     try:
         with tempfile.TemporaryDirectory(prefix="mirror360-pdf-") as folder:
             return _print(browser, html, Path(folder), timeout)

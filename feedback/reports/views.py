@@ -43,11 +43,24 @@ def download_report(cycle_id: int, fmt: str):
     try:
         body = report_bytes(cycle, fmt)
     except ExportError as exc:
-        abort(409, f"No report: {exc}.")
+        abort(409, _("No report: %(problem)s.", problem=exc))
     except PdfUnavailable as exc:
-        abort(503, f"No PDF here: {exc}. The HTML report prints to PDF from a browser.")
+        abort(
+            503,
+            _(
+                "No PDF here: %(problem)s. The HTML report prints to PDF from a browser.",
+                problem=exc,
+            ),
+        )
     except PdfFailed as exc:
-        abort(503, f"The PDF could not be made: {exc}. Please try again, or print the HTML report.")
+        abort(
+            503,
+            _(
+                "The PDF could not be made: %(problem)s. Please try again, or print the HTML "
+                "report.",
+                problem=exc,
+            ),
+        )
     # The one write of a GET: the audit trail's record of what left (docs/architecture.md).
     audit.record_download(current_user, cycle=cycle, detail=f"report ({fmt}) of cycle {cycle.id}")
     commit()
