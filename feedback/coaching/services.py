@@ -4,7 +4,7 @@ Starting, closing and reopening a cycle are its life, in :mod:`feedback.cycles`.
 Services flush; the request commits.
 """
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import i18n, links
@@ -77,6 +77,22 @@ def coachees_of(coach: Coach) -> list[Coachee]:
             select(Coachee).where(Coachee.coach_id == coach.id).order_by(Coachee.name)
         )
     )
+
+
+def lock_cycle(cycle: Cycle) -> None:
+    """Hold the cycle's row until the transaction ends, so that changes which count
+    what a cycle has first (nominations against the cap, a pulse against the one
+    running) are made one request after the other: ``SELECT … FOR UPDATE`` on
+    PostgreSQL; on SQLite an UPDATE of the row, which takes the database's write lock
+    before anything is counted (a count read before the lock could be stale)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(Cycle.id).where(Cycle.id == cycle.id).with_for_update())
+    else:
+        db.session.execute(
+            update(Cycle.__table__)
+            .where(Cycle.__table__.c.id == cycle.id)
+            .values(id=Cycle.__table__.c.id)
+        )
 
 
 def cycle_for_portal_token(token: str) -> Cycle:

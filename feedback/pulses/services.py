@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import i18n, links
 from ..coaching.models import Coachee, Cycle
+from ..coaching.services import lock_cycle
 from ..database import owned_row
 from ..extensions import db
 from ..mail.models import OutboxMessage
@@ -180,6 +181,8 @@ def create_pulse(
             ),
             "raters",
         )
+    # One pulse at a time: two requests at once must not both find none running.
+    lock_cycle(cycle)
     if any(p.is_open for p in pulses_of_cycle(cycle)):
         raise PulseError(str(ALREADY_RUNNING))
     languages = cycle.questionnaire.languages

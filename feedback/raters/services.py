@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from .. import i18n, links
 from ..coaching import audit, voice
 from ..coaching.models import Coachee, Cycle, new_link_key
+from ..coaching.services import lock_cycle
 from ..database import owned_row
 from ..extensions import db
 from ..mail.models import MessageState, OutboxMessage
@@ -148,21 +149,6 @@ def parse_nominations(text: str) -> tuple[list[Nomination], list[LineProblem]]:
     return nominations, problems
 
 
-def lock_cycle_for_nominations(cycle: Cycle) -> None:
-    """Hold the cycle's row until the transaction ends, so nominations to one cycle are
-    counted and added one request after the other: ``SELECT … FOR UPDATE`` on
-    PostgreSQL; on SQLite an UPDATE of the row, which takes the database's write lock
-    before anything is counted (a count read before the lock could be stale)."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(select(Cycle.id).where(Cycle.id == cycle.id).with_for_update())
-    else:
-        db.session.execute(
-            update(Cycle.__table__)
-            .where(Cycle.__table__.c.id == cycle.id)
-            .values(id=Cycle.__table__.c.id)
-        )
-
-
 #: Many invites in one INSERT (``insertmanyvalues`` on SQLite and PostgreSQL), returned
 #: as the session's objects in the order of the rows; built once.
 _INSERT_INVITES = insert(Invite).returning(Invite, sort_by_parameter_order=True)
@@ -173,12 +159,12 @@ def nominate(
 ) -> tuple[list[Invite], list[tuple[Nomination, str]]]:
     """Create and send invites; returns the invites and the nominations refused, with why
     (already invited, the coachee themself, cycle full). The cycle is locked first
-    (:func:`lock_cycle_for_nominations`), so simultaneous requests keep the cap of
+    (:func:`~feedback.coaching.services.lock_cycle`), so simultaneous requests keep the cap of
     :data:`MAX_RATERS_PER_CYCLE` and see each other's invites.
 
     With ``wait_for_coach`` the invites are made ``awaiting`` the coach's approval and no
     mail is queued: :func:`approve` sends their invitations."""
-    lock_cycle_for_nominations(cycle)
+    lock_cycle(cycle)
     existing = set(db.session.scalars(select(Invite.email).where(Invite.cycle_id == cycle.id)))
     count = len(existing)
     own_address = cycle.coachee.email.lower()
@@ -250,7 +236,7 @@ def approve(cycle: Cycle, invite_ids: list[int] | None = None) -> list[Invite]:
     after the commit, and the coach's audit trail says how many were approved. Returns
     the invites approved; others' ids and nominations that no longer wait are passed
     over."""
-    lock_cycle_for_nominations(cycle)
+    lock_cycle(cycle)
     query = select(Invite).where(Invite.cycle_id == cycle.id, Invite.state == InviteState.AWAITING)
     if invite_ids is not None:
         query = query.where(Invite.id.in_(invite_ids))
@@ -524,7 +510,7 @@ def remove(invite: Invite) -> None:
     and name are erased, their link and any draft too, and their queued mail is
     withdrawn; one who had not answered can no longer answer. An answer already given
     stays in the results (it is anonymous, and nothing leads back to it)."""
-    lock_cycle_for_nominations(invite.cycle)
+    lock_cycle(invite.cycle)
     try:
         withdraw(invite)
         return

@@ -3,8 +3,11 @@ cycle's plan, answered through its own signed link, reminded, closed, and set be
 the cycle per statement under the guard and the rule across time; bad input on the
 page and on the command line; retention and erasure."""
 
+import contextlib
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import factories
@@ -448,3 +451,38 @@ def test_a_second_pulse_is_set_beside_the_first_as_beside_the_cycle(app, coach, 
     shown_second = coach_browser.get(f"/pulses/{second_id}").text
     assert "(7)" not in shown_second
     assert WHY_HIDDEN.split(":")[0] in shown_second
+
+
+def test_two_pulses_asked_for_at_once_make_one(app, coach, monkeypatch):
+    """Two requests that create a pulse on one cycle at the same moment: the cycle's
+    lock makes the second wait for the first, find its pulse running and refuse. The
+    two meet at a barrier right after the lock, so without the lock both would find
+    no pulse running (the barrier times out while one of them waits for the lock)."""
+    cycle_id = make_baseline(app, coach, {"peer": 3})
+    barrier = threading.Barrier(2)
+    look_up = services.pulses_of_cycle
+
+    def after_a_meeting(cycle):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=3)
+        return look_up(cycle)
+
+    monkeypatch.setattr(services, "pulses_of_cycle", after_a_meeting)
+
+    def create_one(statement: str) -> str:
+        with app.test_request_context():
+            try:
+                services.create_pulse(db.session.get(Cycle, cycle_id), [statement])
+                db.session.commit()
+                return "created"
+            except services.PulseError as exc:
+                db.session.rollback()
+                return str(exc)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(create_one, [FIRST, SECOND]))
+    assert outcomes[1] == "created", outcomes
+    assert "already has a pulse running" in outcomes[0], outcomes
+    assert pulses_count(app) == 1

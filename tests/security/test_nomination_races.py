@@ -68,7 +68,7 @@ def test_a_duplicate_that_slips_past_the_lock_gets_the_same_message(
 ):
     # A writer that does not take the cycle's lock: the unique key refuses its second
     # invite, and the nomination is tried again and refused like a sequential one.
-    monkeypatch.setattr(raters, "lock_cycle_for_nominations", lambda _cycle: None)
+    monkeypatch.setattr(raters, "lock_cycle", lambda _cycle: None)
     served = serve(app)
     path = urllib.parse.urlsplit(open_cycle["portal"]).path.rstrip("/") + "/raters"
     tabs = [Tab(served.url + path) for _ in range(10)]
