@@ -16,15 +16,24 @@ the journey and the cycle's life (docs/architecture.md).
 from flask import Flask
 
 from ..mail.outbox import register_links
+from ..mail.signals import outcomes_recorded
 from . import views
-from .services import INVITE_MAIL, REMINDER_MAIL, mail_link, pulses_of_coachee, pulses_of_cycle
+from .services import (
+    INVITE_MAIL,
+    REMINDER_MAIL,
+    mail_link,
+    note_outcomes,
+    pulses_of_coachee,
+    pulses_of_cycle,
+)
 
 
 def init_app(app: Flask) -> None:
-    """Register the pulse's pages, its kinds of mail, and what the plan's page and the
-    coachee's page list of it (template globals, as the plans domain may not import
-    this one)."""
+    """Register the pulse's pages, its kinds of mail and what their delivery means, and
+    what the plan's page and the coachee's page list of it (template globals, as the
+    plans domain may not import this one)."""
     register_links(app, {INVITE_MAIL: mail_link, REMINDER_MAIL: mail_link})
+    outcomes_recorded.connect(note_outcomes, sender=app)
     app.add_template_global(pulses_of_cycle, "pulses_of_cycle")
     app.add_template_global(pulses_of_coachee, "pulses_of_coachee")
     app.register_blueprint(views.bp)

@@ -21,6 +21,7 @@ from ..database import owned_row
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from ..mail.outbox import outbox_row, queue_messages
+from ..mail.signals import Outcome
 from ..raters import erasure
 from ..raters.models import Invite
 from ..raters.reminders import MIN_GAP, window_start
@@ -393,7 +394,45 @@ def progress(pulse: Pulse) -> dict[str, dict[str, int]]:
         table[group]["asked"] += count
         if state is InviteState.SUBMITTED:
             table[group]["answered"] += count
-    return {group: {k: c[k] for k in ("asked", "answered")} for group, c in table.items()}
+        elif state is InviteState.BOUNCED:
+            table[group]["bounced"] += count
+    return {
+        group: {k: c[k] for k in ("asked", "answered", "bounced")} for group, c in table.items()
+    }
+
+
+def note_outcomes(app, outcomes: list[Outcome]) -> None:
+    """What a pulse email's delivery means for its rater, as for a cycle's invites
+    (:func:`feedback.raters.mailing.note_outcomes`): still pending, the rater becomes
+    ``sent`` when the mail was accepted (or is uncertain) and ``bounced`` when their
+    address was refused for good; a bounced reminder leaves an invitation that arrived
+    as it is. The message's rater is in its ``params`` (pulse mail has no cycle invite)."""
+    ours = [o for o in outcomes if o.kind in (INVITE_MAIL, REMINDER_MAIL)]
+    if not ours:
+        return
+    rater_of = {
+        message_id: (params or {}).get("pulse_invite_id")
+        for message_id, params in db.session.execute(
+            select(OutboxMessage.id, OutboxMessage.params).where(
+                OutboxMessage.id.in_([o.message_id for o in ours])
+            )
+        )
+    }
+    sent = {rater_of.get(o.message_id) for o in ours if o.status in ("sent", "uncertain")}
+    bounced = {
+        rater_of.get(o.message_id) for o in ours if o.status == "failed" and o.refused_recipient
+    }
+    sent.discard(None)
+    bounced -= sent | {None}
+    pending = PulseInvite.state == InviteState.PENDING
+    for ids, state in ((sent, InviteState.SENT), (bounced, InviteState.BOUNCED)):
+        if ids:
+            db.session.execute(
+                update(PulseInvite)
+                .where(PulseInvite.id.in_(ids), pending)
+                .values(state=state)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def close_pulse(pulse: Pulse, now: datetime | None = None) -> None:

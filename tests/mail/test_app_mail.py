@@ -290,3 +290,39 @@ def test_a_bounced_reminder_does_not_take_the_link_away(smtp_server, smtp_app, l
     assert [(m["state"], m["attempts"]) for m in reminders] == [("failed", 1)]
     assert loop.invites(cycle_id) == {RATER: "sent"}
     assert loop.visitor.get(_link(invite)).status_code == 200
+
+
+def test_a_bounced_pulse_email_is_counted_for_the_coach(smtp_server, smtp_app, loop_for):
+    """A pulse's invitation refused for good (550) marks its rater bounced, as a
+    cycle's does; the others are sent, and the pulse's page counts the bounce."""
+    import factories
+
+    from feedback.accounts.models import Coach
+    from feedback.pulses.models import PulseInvite
+    from feedback.raters import services as raters
+
+    app = smtp_app(smtp_server.port)
+    loop = loop_for(app)
+    with app.test_request_context():
+        coach = db.session.scalar(select(Coach))
+        cycle = factories.closed_cycle(factories.coachee(coach), {"peer": 3})
+        db.session.commit()
+        cycle_id = cycle.id
+        peers = sorted(invite.email for invite in raters.invites_of(cycle))
+    smtp_server.reject_recipient(peers[0], "550 5.1.1 No such user here")
+
+    page = f"/cycles/{cycle_id}/pulses/new"
+    response = loop.coach.submit(page, {"statements": [factories.ITEMS[0]]}, page=page)
+    assert response.status_code == 302, response.text
+
+    with app.app_context():
+        states = dict(db.session.execute(select(PulseInvite.email, PulseInvite.state)).all())
+    assert {email: str(state) for email, state in states.items()} == {
+        peers[0]: "bounced",
+        peers[1]: "sent",
+        peers[2]: "sent",
+    }
+    pulse_page = loop.coach.get(response.headers["Location"]).text
+    row = re.search(r"<tr><td>Peers</td>(.*?)</tr>", pulse_page, re.S)
+    assert row, "no Peers row on the pulse's page"
+    assert re.findall(r">(\d*)</td>", row.group(1)) == ["3", "0", "1"]
