@@ -17,8 +17,13 @@ pulse's figures may stand as they are when every cell
 
 1. holds cycle raters that were exactly one cell of the cycle's showing (or none): the
    cells do not regroup, so no earlier cell is cut in two by a subtraction; and
-2. lost no rater, or at least k, and gained no rater, or at least k. A boss shown alone
-   while the cycle says so may change: the boss was told their answers show alone.
+2. lost no rater, or at least k, and gained no rater, or at least k; and, counted per
+   statement as the guard counts ("Don't know" thins a cell as it thins a group), the
+   number who rated the statement changed by none or at least k. The same raters
+   answering both, one of them "Don't know" on the statement in one showing only,
+   would otherwise single out that rater's answer (who it was the coach cannot tell,
+   but the answer shows). A boss shown alone while the cycle says so may change: the
+   boss was told their answers show alone.
 
 Otherwise only others' overall figure may show, when both showings showed it and the
 raters who left and joined in all number 0 or at least k; else nothing of the pulse
@@ -122,10 +127,12 @@ def pulse_shown(
         for cell, pooled in _cells(after_n[unit], shown[unit], bool(others[unit])):
             old_part = frozenset(g for g in cell if before_n[unit, g] > 0)
             lone_boss = cell == {_BOSS} and not pooled and rules.boss_exempt
-            gone = int(sum(left_n[g] for g in cell))
-            new = int(sum(joined_n[g] for g in cell))
+            groups = list(cell)
+            gone = int(left_n[groups].sum())
+            new = int(joined_n[groups].sum())
+            moved = abs(int(after_n[unit, groups].sum()) - int(before_n[unit, groups].sum()))
             if (old_part and old_part not in old) or (
-                not lone_boss and (_few(gone, k) or _few(new, k))
+                not lone_boss and (_few(gone, k) or _few(new, k) or _few(moved, k))
             ):
                 safe = False
                 break
@@ -134,6 +141,7 @@ def pulse_shown(
             and bool(before.show_others[unit])
             and not _few(int(left_n.sum()), k)
             and not _few(int(joined_n.sum()), k)
+            and not _few(abs(int(after_n[unit].sum()) - int(before_n[unit].sum())), k)
         )
         if safe:
             continue

@@ -60,14 +60,27 @@ def test_a_lone_peer_who_left_hides_everything_though_three_joined():
 
 
 def test_cells_that_regroup_leave_the_overall_figure_only():
-    # The cycle showed peers (3) and subordinates (3) apart. In the pulse one
-    # subordinate said "Don't know" (nobody left), so the guard pools peers and
+    # The cycle showed peers (3) and subordinates (3) apart. In the pulse four partners
+    # joined and one subordinate said "Don't know", so the guard pools peers and
     # subordinates: that pool, next to the cycle's separate groups, could cut a cell in
-    # two. Others' overall figure compares the same raters as a whole: it stays.
-    row = verdict(counts(peer=3, subordinate=3), counts(peer=3, subordinate=2))
-    assert not row["peer"] and not row["subordinate"]
+    # two. Others' overall figure gained a set of k (4 joined, 3 more ratings): it stays.
+    row = verdict(
+        counts(peer=3, subordinate=3),
+        counts(peer=3, subordinate=2, partner=4),
+        joined={"partner": 4},
+    )
+    assert not row["peer"] and not row["subordinate"] and not row["partner"]
     assert row["others"]
     assert row["across_time"] == POOLED_ACROSS_TIME
+
+
+def test_a_dont_know_that_regroups_the_cells_hides_the_overall_figure_too():
+    # The same raters answered both, one subordinate "Don't know" in the pulse: the
+    # cells regroup, and all raters' figure, six ratings against five, would give that
+    # subordinate's cycle answer (the rule counts per statement, as the guard does).
+    row = verdict(counts(peer=3, subordinate=3), counts(peer=3, subordinate=2))
+    assert not row[["peer", "subordinate", "others"]].any()
+    assert row["across_time"] == HIDDEN_ACROSS_TIME
 
 
 def test_a_new_boss_shows_alone_while_the_boss_is_exempt():
@@ -105,3 +118,27 @@ def test_the_guard_still_hides_a_small_pulse_group():
         joined={"partner": 1},
     )
     assert not row["partner"]
+
+
+def test_a_dont_know_in_the_pulse_alone_hides_the_statement():
+    # The same four peers answered both; one of them said "Don't know" on s1 in the
+    # pulse only. With opinions that did not move, four peers' mean in the cycle and
+    # three peers' in the pulse give that peer's cycle answer: the peers' figure and the
+    # overall one go, though nobody left or joined.
+    row = verdict(counts(peer=4, subordinate=3), counts(peer=3, subordinate=3))
+    assert not row[["peer", "subordinate", "others"]].any()
+    assert row["across_time"] == HIDDEN_ACROSS_TIME
+
+
+def test_a_dont_know_in_both_showings_changes_nothing():
+    # One peer of four said "Don't know" in the cycle and again in the pulse: the same
+    # three rated the statement both times.
+    row = verdict(counts(peer=3, subordinate=3), counts(peer=3, subordinate=3))
+    assert row[["peer", "subordinate", "others"]].all()
+    assert row["across_time"] is None
+
+
+def test_three_dont_knows_are_a_set_of_k():
+    row = verdict(counts(peer=6), counts(peer=3))
+    assert row["peer"] and row["others"]
+    assert row["across_time"] is None
