@@ -149,9 +149,9 @@ def remove(coachee: Coachee, kind: str, row_id: int) -> None:
         NotFound: not one of theirs.
     """
     model = {"option": Option, "criterion": Criterion}.get(kind)
-    row = db.session.get(model, row_id) if model is not None else None
-    if row is None or row.coachee_id != coachee.id:
+    if model is None:
         raise NotFound(f"no {kind} {row_id}")
+    row = model.of(coachee.id, row_id, kind)
     column = OptionScore.option_id if kind == "option" else OptionScore.criterion_id
     db.session.execute(delete(OptionScore).where(column == row_id))
     db.session.delete(row)

@@ -7,7 +7,6 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from ..coaching.models import Coachee, Cycle
-from ..errors import NotFound
 from ..extensions import db
 from ..plans.models import Goal
 from .models import ASPECT_KINDS, Aspect, SkillGap
@@ -74,10 +73,7 @@ def add_gap(coachee: Coachee, *, gap: str, plan: str, goal_id: int | None) -> Sk
 
 def remove_gap(coachee: Coachee, gap_id: int) -> None:
     """Remove one of ``coachee``'s gaps; raises NotFound for another's."""
-    row = db.session.get(SkillGap, gap_id)
-    if row is None or row.coachee_id != coachee.id:
-        raise NotFound(f"no gap {gap_id}")
-    db.session.delete(row)
+    db.session.delete(SkillGap.of(coachee.id, gap_id, "gap"))
     db.session.flush()
 
 
@@ -117,8 +113,5 @@ def add_aspect(coachee: Coachee, *, kind: str, text: str) -> Aspect:
 
 def remove_aspect(coachee: Coachee, aspect_id: int) -> None:
     """Remove one of ``coachee``'s entries; raises NotFound for another's."""
-    row = db.session.get(Aspect, aspect_id)
-    if row is None or row.coachee_id != coachee.id:
-        raise NotFound(f"no entry {aspect_id}")
-    db.session.delete(row)
+    db.session.delete(Aspect.of(coachee.id, aspect_id, "entry"))
     db.session.flush()

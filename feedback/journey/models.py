@@ -5,10 +5,12 @@ Every row belongs to one coachee and goes with them (``ondelete="CASCADE"``). Th
 stages and their shipped questions are not stored: they are ``stages.toml``."""
 
 from datetime import date, datetime
+from typing import Self
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..database import owned_row
 from ..extensions import db
 from ..plans.models import Goal
 from ..timeutil import utcnow
@@ -29,6 +31,13 @@ class CoacheeRow:
     coachee_id: Mapped[int] = mapped_column(
         ForeignKey("coachees.id", ondelete="CASCADE"), index=True, sort_order=-1
     )
+
+    @classmethod
+    def of(cls, coachee_id: int, row_id: int, what: str) -> Self:
+        """The row ``row_id`` when it is the coachee's; NotFound (``"no {what} {id}"``)
+        for another's or none, so another coachee's rows look like rows that do not
+        exist."""
+        return owned_row(cls, row_id, lambda row: row.coachee_id == coachee_id, what)
 
 
 class OwnQuestion(CoacheeRow, db.Model):

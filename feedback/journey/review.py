@@ -10,7 +10,6 @@ from sqlalchemy import select, update
 
 from .. import links
 from ..coaching.models import Coachee, Cycle
-from ..errors import NotFound
 from ..extensions import db
 from ..i18n import speaking
 from ..mail.outbox import queue_message
@@ -69,9 +68,7 @@ def look_back(coachee: Coachee, criterion_id: int, text: str) -> SuccessCriterio
         NotFound: not one of ``coachee``'s criteria.
         ReviewError: before the review date, or too long.
     """
-    row = db.session.get(SuccessCriterion, criterion_id)
-    if row is None or row.coachee_id != coachee.id:
-        raise NotFound(f"no criterion {criterion_id}")
+    row = SuccessCriterion.of(coachee.id, criterion_id, "criterion")
     if row.review_on > today():
         raise ReviewError(
             gettext("you look back on %(date)s", date=format_date(row.review_on, "long"))

@@ -379,9 +379,7 @@ def set_step_status(coachee: Coachee, step_id: int, status: str) -> FirstStep:
         NotFound: not a step of ``coachee``.
         JourneyError: an unknown status.
     """
-    step = db.session.get(FirstStep, step_id)
-    if step is None or step.coachee_id != coachee.id:
-        raise NotFound(f"no step {step_id}")
+    step = FirstStep.of(coachee.id, step_id, "step")
     if status not in STEP_STATUSES:
         raise JourneyError(gettext("choose planned, doing or done"))
     step.status = status
