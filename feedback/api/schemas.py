@@ -436,6 +436,95 @@ class CycleResults(BaseModel):
     results: Results | None
 
 
+# ---------------------------------------------------------------- pulses
+
+
+class PulseIn(Body):
+    """A pulse on a closed cycle: one to three of its statements asked again, with
+    "What has changed?", of every rater who answered the cycle and of the raters
+    added here."""
+
+    statements: list[str] = Field(
+        min_length=1, max_length=3, description="Statement (item) keys of the cycle."
+    )
+    closes_on: dt.date | None = Field(
+        default=None, description="The last day answers are taken; default: in two weeks."
+    )
+    raters: list[NominationIn] = Field(
+        default_factory=list,
+        max_length=60,
+        description="Raters to ask besides those who answered the cycle.",
+    )
+
+
+class PulseGroupProgress(BaseModel):
+    """One group's counts in a pulse."""
+
+    asked: int
+    answered: int
+    bounced: int
+
+
+class Pulse(BaseModel):
+    """A pulse: what it asks, until when, and how many answered per group (never who).
+    `state` is `open`, `past_deadline` (it closes within minutes) or `closed` (its
+    results show)."""
+
+    id: int
+    cycle_id: int
+    statements: list[str]
+    closes_on: dt.date
+    state: Literal["open", "past_deadline", "closed"]
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    groups: dict[RaterGroup, PulseGroupProgress]
+
+
+class PulseList(BaseModel):
+    """A cycle's pulses, newest first."""
+
+    pulses: list[Pulse]
+
+
+class PulseFigure(BaseModel):
+    """A mean and how many rated, both null where not shown."""
+
+    mean: float | None
+    n: int | None
+
+
+class PulseRow(BaseModel):
+    """One group (or `all` raters) on one statement: the cycle, the pulse, the change."""
+
+    group: RaterGroup | Literal["all"]
+    baseline: PulseFigure
+    pulse: PulseFigure
+    change: float | None = Field(description="Pulse minus cycle, where both are shown.")
+
+
+class PulseStatement(BaseModel):
+    """One statement asked again."""
+
+    key: str
+    statement: str
+    rows: list[PulseRow]
+    why: str | None = Field(description="Why figures are left out, in plain words.")
+
+
+class PulseResults(BaseModel):
+    """A closed pulse beside the cycle it re-checks, exactly as the pulse's page shows
+    it: what the anonymity guard and the rule across time leave out is null or absent."""
+
+    pulse_id: int
+    closed_at: dt.datetime
+    answered: int = Field(description="Raters who answered the pulse, in all.")
+    statements: list[PulseStatement]
+    changed: list[Comment] = Field(description='The answers to "What has changed?".')
+    unavailable: str | None = Field(
+        description="Set when there is nothing to compare with (the cycle was reopened)."
+    )
+
+
 # ---------------------------------------------------------------- tokens
 
 
@@ -472,6 +561,7 @@ WebhookEvent = Literal[
     "cycle.released",
     "invite.bounced",
     "nomination.pending_approval",
+    "pulse.closed",
 ]
 
 
@@ -480,7 +570,7 @@ class WebhookIn(Body):
     (never one inside the server's network), or http to this machine."""
 
     url: str = Field(min_length=1, max_length=2000)
-    events: list[WebhookEvent] = Field(min_length=1, max_length=5)
+    events: list[WebhookEvent] = Field(min_length=1, max_length=6)
 
 
 class Delivery(BaseModel):

@@ -26,6 +26,8 @@ from ..database import commit
 from ..errors import NotFound
 from ..extensions import db
 from ..i18n import known
+from ..pulses import services as pulses
+from ..pulses.models import Pulse as PulseRow
 from ..raters import services as raters
 from ..raters.models import Invite
 from ..ratings.held import held_answers
@@ -429,6 +431,118 @@ def download_report(cycle_id: int, fmt: str):
     )
 
 
+# ---------------------------------------------------------------- pulses
+
+
+def _pulse(pulse: PulseRow) -> s.Pulse:
+    state = "closed" if pulse.is_closed else "open" if pulse.is_open else "past_deadline"
+    return s.Pulse(
+        id=pulse.id,
+        cycle_id=pulse.cycle_id,
+        statements=list(pulse.statements),
+        closes_on=pulse.closes_on,
+        state=state,
+        created_at=utc(pulse.created_at),
+        closed_at=utc(pulse.closed_at),
+        groups=pulses.progress(pulse),
+    )
+
+
+def _pulse_of(pulse_id: int) -> PulseRow:
+    return pulses.pulse_of(current_coach().id, pulse_id)
+
+
+@bp.get("/cycles/<int:cycle_id>/pulses")
+@operation(resp=answers(HTTP_200=s.PulseList), tags=["pulses"])
+def list_pulses(cycle_id: int):
+    """The pulses on a cycle, newest first, each with its counts per group."""
+    cycle = _cycle_of(cycle_id)
+    return s.PulseList(pulses=[_pulse(pulse) for pulse in pulses.pulses_of_cycle(cycle)])
+
+
+@bp.post("/cycles/<int:cycle_id>/pulses")
+@operation(json=s.PulseIn, resp=answers(409, 415, HTTP_201=s.Pulse), tags=["pulses"])
+def create_pulse(cycle_id: int, json: s.PulseIn):
+    """Send a pulse on a closed cycle, as its page does: the statements again, with
+    "What has changed?", to every rater who answered the cycle and to the raters
+    given, until `closes_on`. A cycle that is not closed, or has a pulse running,
+    gets a 409; bad statements, deadline or raters a 422 at the field."""
+    body = _body(json)
+    cycle = _cycle_of(cycle_id)
+    added = _nominations(body.raters)
+    try:
+        pulse = pulses.create_pulse(cycle, body.statements, body.closes_on, added)
+    except pulses.PulseError as exc:
+        if exc.field is None:
+            raise Problem(409, f"{exc}") from None
+        raise _field_problem(exc.field, str(exc)) from None
+    commit()
+    return _pulse(pulse), 201
+
+
+@bp.get("/pulses/<int:pulse_id>")
+@operation(resp=answers(HTTP_200=s.Pulse), tags=["pulses"])
+def show_pulse(pulse_id: int):
+    """A pulse: what it asks, until when, and how many answered per group."""
+    return _pulse(_pulse_of(pulse_id))
+
+
+@bp.post("/pulses/<int:pulse_id>/close")
+@operation(resp=answers(409, HTTP_200=s.Pulse), tags=["pulses"])
+def close_pulse(pulse_id: int):
+    """Close the pulse now: no more answers, and its results show."""
+    pulse = _pulse_of(pulse_id)
+    try:
+        pulses.close_pulse(pulse)
+    except ValueError:
+        raise Problem(409, "This pulse is already closed.") from None
+    commit()
+    return _pulse(pulse)
+
+
+@bp.get("/pulses/<int:pulse_id>/results")
+@operation(resp=answers(409, HTTP_200=s.PulseResults), tags=["results"])
+def show_pulse_results(pulse_id: int):
+    """A closed pulse beside the cycle it re-checks, per statement: all raters and each
+    group shown in both, with the change. What the anonymity guard or the rule across
+    time leaves out is null (or the group is absent), with why in `why`. A pulse that
+    is not closed has none (409)."""
+    from ..pulses.results import pulse_results  # pandas: only results need it
+
+    pulse = _pulse_of(pulse_id)
+    results = pulse_results(pulse)
+    if results is None:
+        raise Problem(409, "Results show once the pulse is closed; until then, see the pulse.")
+
+    def figure(value) -> s.PulseFigure:
+        return s.PulseFigure(mean=shown(value.mean), n=None if value.n is None else int(value.n))
+
+    def row(group_row) -> s.PulseRow:
+        return s.PulseRow(
+            group=group_row.group or "all",
+            baseline=figure(group_row.baseline),
+            pulse=figure(group_row.pulse),
+            change=shown(group_row.change),
+        )
+
+    return s.PulseResults(
+        pulse_id=pulse.id,
+        closed_at=utc(pulse.closed_at),
+        answered=results.answered,
+        statements=[
+            s.PulseStatement(
+                key=statement.key,
+                statement=statement.text,
+                rows=[row(statement.others), *(row(g) for g in statement.groups)],
+                why=statement.why,
+            )
+            for statement in results.statements
+        ],
+        changed=[s.Comment(text=text, group=group) for text, group in results.changed],
+        unavailable=results.unavailable,
+    )
+
+
 # ---------------------------------------------------------------- raters
 
 
@@ -465,21 +579,7 @@ def nominate_raters(cycle_id: int, json: s.NominationsIn):
     cycle = _cycle_of(cycle_id)
     if not cycle.is_open:
         raise Problem(409, "This cycle is closed; no more raters can be invited.")
-    nominations = []
-    problems = []
-    for index, rater in enumerate(body.raters):
-        try:
-            email = raters.normalise_email(str(rater.email))
-        except ValueError as exc:
-            problems.append({"loc": ("raters", index, "email"), "msg": str(exc), "type": "email"})
-            continue
-        nominations.append(
-            raters.Nomination(
-                email=email, group=rater.group, name=rater.name, language=rater.language
-            )
-        )
-    if problems:
-        raise validation_problem(problems)
+    nominations = _nominations(body.raters)
     try:
         created, refused = raters.nominate(cycle, nominations)
     except IntegrityError:
@@ -608,6 +708,27 @@ def revoke_token(token_id: int):
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _nominations(given: list[s.NominationIn]) -> list[raters.Nomination]:
+    """The raters of a body as the services take them, each address normalised; a 422
+    naming every address that cannot be used."""
+    nominations = []
+    problems = []
+    for index, rater in enumerate(given):
+        try:
+            email = raters.normalise_email(str(rater.email))
+        except ValueError as exc:
+            problems.append({"loc": ("raters", index, "email"), "msg": str(exc), "type": "email"})
+            continue
+        nominations.append(
+            raters.Nomination(
+                email=email, group=rater.group, name=rater.name, language=rater.language
+            )
+        )
+    if problems:
+        raise validation_problem(problems)
+    return nominations
 
 
 def _body(json):

@@ -28,6 +28,7 @@ plans, reports) and the infrastructure; nothing below imports it (docs/architect
 from flask import Flask
 
 from ..mail.outbox import register_context_loader, register_links
+from ..pulses.services import pulse_closed
 from . import (  # noqa: F401 (erasure listens)
     coach_pages,
     dashboard,
@@ -37,13 +38,14 @@ from . import (  # noqa: F401 (erasure listens)
     questionnaire_pages,
     voice_pages,
 )
-from .lifecycle import PORTAL_MAIL, REPORT_MAIL, portal_link
+from .lifecycle import PORTAL_MAIL, REPORT_MAIL, announce_pulse_closed, portal_link
 from .mailing import message_contexts
 from .notes import CYCLE_CLOSED, GROUPS_READY, NOMINATIONS_WAITING, dashboard_link
 
 
 def init_app(app: Flask) -> None:
-    """Register the cycle's kinds of mail and what a message is about, and the pages."""
+    """Register the cycle's kinds of mail and what a message is about, the pages, and
+    what the coach's webhooks hear of nominations, bounces and pulses."""
     register_links(
         app,
         {
@@ -56,5 +58,6 @@ def init_app(app: Flask) -> None:
     )
     register_context_loader(app, message_contexts)
     nominations.init_app(app)
+    pulse_closed.connect(announce_pulse_closed, sender=app)
     for module in (coach_pages, dashboard, portal, voice_pages, questionnaire_pages):
         app.register_blueprint(module.bp)

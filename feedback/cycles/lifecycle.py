@@ -37,6 +37,8 @@ from ..extensions import db
 from ..i18n import speaking
 from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import queue_message
+from ..pulses import services as pulses
+from ..pulses.models import Pulse
 from ..questionnaires.models import Questionnaire
 from ..questionnaires.store import stored_questionnaire
 from ..raters.services import MAX_RATERS_PER_CYCLE, language_missing, progress
@@ -249,6 +251,28 @@ def announce(cycle: Cycle, event: str, **data) -> None:
         cycle.coachee.coach_id,
         event,
         {"cycle_id": cycle.id, "coachee_id": cycle.coachee_id, "answered": answered, **data},
+    )
+
+
+#: The event when a pulse closes.
+PULSE_CLOSED = "pulse.closed"
+
+
+def announce_pulse_closed(_app, pulse: Pulse) -> None:
+    """Queue ``pulse.closed`` for the coach's endpoints when a pulse closes (by the
+    coach or at its deadline), in that transaction: ids and the answers counted per
+    group, never who."""
+    cycle = pulse.cycle
+    answered = {group: counts["answered"] for group, counts in pulses.progress(pulse).items()}
+    queue_event(
+        cycle.coachee.coach_id,
+        PULSE_CLOSED,
+        {
+            "pulse_id": pulse.id,
+            "cycle_id": cycle.id,
+            "coachee_id": cycle.coachee_id,
+            "answered": answered,
+        },
     )
 
 

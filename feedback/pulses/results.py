@@ -58,6 +58,8 @@ class GroupRow:
     label: str
     baseline: Figure
     pulse: Figure
+    #: The rater group, or None for all raters pooled.
+    group: str | None = None
 
     @property
     def change(self) -> float | None:
@@ -277,6 +279,7 @@ def pulse_results(pulse: Pulse) -> PulseResults | None:
                 GROUP_LABELS[group],
                 _figure(base, group),
                 _figure(after, group, verdict is not None and bool(verdict[group])),
+                group,
             )
             for group in RATER_GROUPS
         ]

@@ -5,9 +5,11 @@ signed link, remind those who have not answered, close it. Services flush; the r
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,7 +27,7 @@ from ..mail.signals import Outcome
 from ..raters import erasure
 from ..raters.models import Invite
 from ..raters.reminders import MIN_GAP, window_start
-from ..raters.services import language_missing, parse_nominations
+from ..raters.services import Nomination, language_missing, parse_nominations
 from ..timeutil import today, utcnow
 from ..vocabulary import ANSWERABLE, RATER_GROUPS, CycleState, InviteState
 from .models import Pulse, PulseInvite, PulseResponse, PulseScore, new_pulse_response_id
@@ -57,6 +59,14 @@ ALREADY_RUNNING = _l("This cycle already has a pulse running; close it first.")
 NOBODY_TO_ASK = _l("Nobody to ask: no rater of this cycle answered, and nobody was added.")
 TOO_MANY = _l("A pulse re-checks at most %(count)d statements.", count=MAX_STATEMENTS)
 TOO_MANY_RATERS = _l("A pulse asks at most %(count)d raters.", count=MAX_RATERS)
+
+
+_signals = Namespace()
+
+#: Sent (by the app) with ``pulse`` when a pulse closes, by the coach or at its
+#: deadline, inside the transaction that closes it (the coach's webhooks hear it:
+#: :mod:`feedback.cycles.nominations`).
+pulse_closed = _signals.signal("pulse-closed")
 
 
 class PulseError(ValueError):
@@ -157,23 +167,11 @@ def _languages_by_address(cycle: Cycle) -> dict[str, str]:
     }
 
 
-def create_pulse(
-    cycle: Cycle, statements: list[str], closes_on: date | None = None, added: str = ""
-) -> Pulse:
-    """A pulse on ``cycle``: the ``statements`` (item keys) again, asked of every rater
-    who answered the cycle and of ``added`` (lines ``email, group[, name]``) until
-    ``closes_on`` (default: two weeks); their invitations are queued.
-
-    Raises:
-        PulseError: the cycle is not closed or has a pulse running, bad statements, a
-            past or far deadline, a bad line of added raters, or nobody to ask.
-    """
-    if cycle.state is not CycleState.CLOSED:
-        raise PulseError(str(CYCLE_NOT_CLOSED))
-    keys = check_statements(cycle, statements)
-    closes_on = closes_on or today() + DEFAULT_LENGTH
-    check_deadline(closes_on)
-    nominations, problems = parse_nominations(added or "")
+def parse_added(text: str) -> list[Nomination]:
+    """The raters a coach adds to a pulse, from lines ``email, group[, name[,
+    language]]`` as a cycle's nominations are pasted; PulseError (at ``raters``)
+    naming each bad line."""
+    nominations, problems = parse_nominations(text or "")
     if problems:
         raise PulseError(
             " ".join(
@@ -182,6 +180,31 @@ def create_pulse(
             ),
             "raters",
         )
+    return nominations
+
+
+def create_pulse(
+    cycle: Cycle,
+    statements: list[str],
+    closes_on: date | None = None,
+    added: str | Sequence[Nomination] = "",
+) -> Pulse:
+    """A pulse on ``cycle``: the ``statements`` (item keys) again, asked of every rater
+    who answered the cycle and of the ``added`` raters (lines as pasted, read by
+    :func:`parse_added` once the statements and the deadline are checked, or
+    nominations) until ``closes_on`` (default: two weeks); their invitations are queued.
+
+    Raises:
+        PulseError: the cycle is not closed or has a pulse running, bad statements, a
+            past or far deadline, a bad line, an added rater in a language the
+            questionnaire lacks, or nobody to ask.
+    """
+    if cycle.state is not CycleState.CLOSED:
+        raise PulseError(str(CYCLE_NOT_CLOSED))
+    keys = check_statements(cycle, statements)
+    closes_on = closes_on or today() + DEFAULT_LENGTH
+    check_deadline(closes_on)
+    nominations = parse_added(added) if isinstance(added, str) else list(added)
     # One pulse at a time: two requests at once must not both find none running.
     lock_cycle(cycle)
     if any(p.is_open for p in pulses_of_cycle(cycle)):
@@ -439,13 +462,15 @@ def close_pulse(pulse: Pulse, now: datetime | None = None) -> None:
     """Stop taking answers; the results show from now on. The responses are written
     again under new random ids, in id order, and the invites in the order they were
     made, so that neither the rows' order nor their transactions tell in which order
-    the answers came (as a cycle does when it closes). Raises ValueError when the
-    pulse is closed already."""
+    the answers came (as a cycle does when it closes). Heard by :data:`pulse_closed`'s
+    listeners in the same transaction. Raises ValueError when the pulse is closed
+    already."""
     if pulse.closed_at is not None:
         raise ValueError("this pulse is closed already")
     pulse.closed_at = now or utcnow()
     _unlink_order(pulse)
     db.session.flush()
+    pulse_closed.send(current_app._get_current_object(), pulse=pulse)
 
 
 def _unlink_order(pulse: Pulse) -> None:

@@ -16,6 +16,7 @@ EVENT_LABELS = {
     "nomination.pending_approval": _l(
         "Nominations wait for your approval (nomination.pending_approval)"
     ),
+    "pulse.closed": _l("A pulse closes; its results show (pulse.closed)"),
 }
 
 

@@ -50,6 +50,7 @@ EVENTS = (
     "cycle.released",
     "invite.bounced",
     "nomination.pending_approval",
+    "pulse.closed",
 )
 MAX_ATTEMPTS = 10
 #: Seconds to wait for a receiver's answer.

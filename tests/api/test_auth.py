@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from api_support import Api, row_counts
+from factories import ITEMS
 from support import sign_in
 
 from feedback.extensions import db
@@ -41,6 +42,7 @@ def valid_body(endpoint: str) -> dict | None:
         "api.reopen_cycle": {"closes_on": closes_on, "understood": True},
         "api.keep_results": {"understood": True},
         "api.nominate_raters": {"raters": [{"email": "spy@example.org", "group": "peer"}]},
+        "api.create_pulse": {"statements": [ITEMS[0]]},
     }.get(endpoint)
 
 
