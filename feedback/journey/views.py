@@ -11,6 +11,7 @@ from ..coaching.models import Coachee, Cycle
 from ..coaching.services import coachee_of, cycle_for_portal_token
 from ..database import commit
 from ..timeutil import today
+from ..web import format_day
 from . import decision, gaps, review, services, summary
 from .forms import (
     AnswersForm,
@@ -101,9 +102,9 @@ def add_session_note(coachee_id: int):
             form.held_on.errors = [*form.held_on.errors, _("Not saved: %(problem)s.", problem=exc)]
         else:
             commit()
-            flash("The session note is kept.", "success")
+            flash(_("The session note is kept."), "success")
             return redirect(url_for("journey.show_journey", coachee_id=coachee.id))
-    flash("Not saved: " + _problems(form), "error")
+    flash(_("Not saved: %(problem)s", problem=_problems(form)), "error")
     return _overview(coachee, form, 400)
 
 
@@ -150,14 +151,17 @@ def open_homework(coachee_id: int, stage_key: str):
         else:
             commit()
             flash(
-                f"The stage is open in {coachee.first_name}'s portal, due on "
-                f"{form.due_on.data.isoformat()}.",
+                _(
+                    "The stage is open in %(name)s's portal, due on %(day)s.",
+                    name=coachee.first_name,
+                    day=format_day(form.due_on.data),
+                ),
                 "success",
             )
             return redirect(
                 url_for("journey.show_stage", coachee_id=coachee.id, stage_key=stage_key)
             )
-    flash("Not opened: " + _problems(form), "error")
+    flash(_("Not opened: %(problem)s", problem=_problems(form)), "error")
     return _stage_page(coachee, stage_key, 400, homework_form=form)
 
 
@@ -173,7 +177,7 @@ def add_own_question(coachee_id: int, stage_key: str):
             form.text.errors = [*form.text.errors, _("Not added: %(problem)s.", problem=exc)]
         else:
             commit()
-            flash("Your question is added.", "success")
+            flash(_("Your question is added."), "success")
             return redirect(
                 url_for("journey.show_stage", coachee_id=coachee.id, stage_key=stage_key)
             )
@@ -186,7 +190,9 @@ def _hide_or_show(coachee_id: int, stage_key: str, question_key: str, hidden: bo
     services.set_hidden(coachee, stage_key, question_key, hidden)
     commit()
     flash(
-        "The question is hidden from this coachee." if hidden else "The question is asked again.",
+        _("The question is hidden from this coachee.")
+        if hidden
+        else _("The question is asked again."),
         "success",
     )
     return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=stage_key))
@@ -248,7 +254,7 @@ def add_step(coachee_id: int):
     coachee = coachee_of(current_user, coachee_id)
     form = StepForm()
     if _add_step(coachee, form):
-        flash("The step is added.", "success")
+        flash(_("The step is added."), "success")
         return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=START_STAGE))
     flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
     return _stage_page(coachee, START_STAGE, 400, step_form=form)
@@ -281,9 +287,9 @@ def _share(coachee_id: int, shared: bool):
     summary.share(coachee, shared)
     commit()
     flash(
-        f"{coachee.first_name} can now open and print the summary in the portal."
+        _("%(name)s can now open and print the summary in the portal.", name=coachee.first_name)
         if shared
-        else "The summary is no longer in the portal.",
+        else _("The summary is no longer in the portal."),
         "success",
     )
     return redirect(url_for("journey.show_summary", coachee_id=coachee.id))
@@ -377,7 +383,7 @@ def _change_matrix(coachee: Coachee, change: str) -> dict | None:
         for criterion in matrix.criteria:
             raw = request.form.get(f"score-{option.id}-{criterion.id}", "").strip()
             if raw and raw not in {str(p) for p in decision.POINTS}:
-                abort(400, "Each score is 1 to 5, or left blank.")
+                abort(400, _("Each score is 1 to 5, or left blank."))
             scores[(option.id, criterion.id)] = int(raw) if raw else None
     decision.save_scores(coachee, scores)
     commit()
@@ -391,7 +397,7 @@ def change_matrix(coachee_id: int, change: str):
     coachee = coachee_of(current_user, coachee_id)
     forms = _change_matrix(coachee, change)
     if forms is None:
-        flash("The decision matrix is saved.", "success")
+        flash(_("The decision matrix is saved."), "success")
         return redirect(
             url_for("journey.show_stage", coachee_id=coachee.id, stage_key=SELECT_STAGE)
         )
@@ -449,7 +455,7 @@ def add_aspect(coachee_id: int):
     coachee = coachee_of(current_user, coachee_id)
     form = AspectForm()
     if _add_aspect(coachee, form):
-        flash("The entry is added.", "success")
+        flash(_("The entry is added."), "success")
         return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
     flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
     return _stage_page(coachee, KEEP_STAGE, 400, aspect_form=form)
@@ -486,7 +492,7 @@ def add_gap(coachee_id: int):
     coachee = coachee_of(current_user, coachee_id)
     form = _gap_form(coachee)
     if _add_gap(coachee, form):
-        flash("The gap is added.", "success")
+        flash(_("The gap is added."), "success")
         return redirect(url_for("journey.show_stage", coachee_id=coachee.id, stage_key=KEEP_STAGE))
     flash(_("Not added: %(problem)s", problem=_problems(form)), "error")
     return _stage_page(coachee, KEEP_STAGE, 400, gap_form=form)
@@ -532,7 +538,7 @@ def add_option(coachee_id: int):
     coachee = coachee_of(current_user, coachee_id)
     form = OptionForm()
     if _add_option(coachee, form):
-        flash("The opportunity is added; stage five's matrix scores it.", "success")
+        flash(_("The opportunity is added; stage five's matrix scores it."), "success")
         return redirect(
             url_for("journey.show_stage", coachee_id=coachee.id, stage_key=OUT_THERE_STAGE)
         )
