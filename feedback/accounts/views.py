@@ -43,10 +43,12 @@ def _speak_the_coachs_language() -> None:
     """A signed-in coach's requests are in the coach's language (their setting, else
     the browser's), unless a view says whose page it is (a rater's form, a coachee's
     portal), which it does later with ``i18n.use``. Asked before any view or template
-    runs, so a page never changes language half-way; files (static, plotly.js) and
-    visitors without a session load no one."""
+    runs, so a page never changes language half-way; files (static, plotly.js), the
+    JSON API and visitors without a session load no one."""
     if request.endpoint in CACHEABLE_ENDPOINTS or "_user_id" not in session:
         return
+    if (request.blueprint or "").partition(".")[0] == "api":
+        return  # the JSON API's messages stay English (i18n.select_locale)
     if current_user.is_authenticated:
         i18n.use(current_user.language)
 
