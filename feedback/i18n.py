@@ -8,9 +8,11 @@ defined at import time (form labels, constants). The catalogues live in
 without a build step); ``feedback translations`` extracts, updates and compiles them
 (README "Languages").
 
-Whose language a page is in: a view that knows the person the page is for (a rater's
-form, a coachee's portal) says so with :func:`use`; otherwise the signed-in coach's own
-setting, else the browser's ``Accept-Language``, else English. A page says which in
+Whose language a page is in: what the request said with :func:`use` — a view that knows
+the person the page is for (a rater's form, a coachee's portal), or, before any view, the
+signed-in coach's own setting (``accounts``: every request of a coach's session) — else
+the browser's ``Accept-Language``, else English. Choosing reads nothing but the request:
+no database, so the page shown while the database is away still has a language. A page says which in
 ``<html lang>`` and in the ``Content-Language`` header. Mail is rendered outside any
 request, inside :func:`flask_babel.force_locale` with the recipient's language.
 """
@@ -128,12 +130,6 @@ def select_locale() -> str:
         # The JSON API is for programs: its messages stay as README documents them,
         # whatever language the client's Accept-Language names.
         return SOURCE_LANGUAGE
-    # The coach as the request has already loaded them (every coach page does, before
-    # its view runs): asking Flask-Login here would read the database on pages that
-    # never did, such as the 503 page while the database is away.
-    coach_language = getattr(g.get("_login_user"), "language", None)
-    if known(coach_language):
-        return coach_language
     if has_request_context():
         # Babel's negotiation keeps the browser's order: "de-CH, fr;q=0.5" is German,
         # where Werkzeug's best_match would take the exact "fr" first.

@@ -2,7 +2,9 @@
 
 import email
 import email.policy
+import html
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 TEST_PASSWORD = "correct horse battery"
@@ -83,3 +85,50 @@ def sign_in(browser: Browser, email: str, password: str = TEST_PASSWORD) -> None
     """Sign in through the login form."""
     response = browser.submit("/login", {"email": email, "password": password})
     assert response.status_code == 302, response.text
+
+
+# Reading a page in another language --------------------------------------------------
+
+_TAG = re.compile(r"<[^>]+>")
+_SENTENCE_END = re.compile(r"(?<=[.!?:;…])\s+|\n+")
+#: What a page shows that is not the service's wording, replaced by a mark: dates,
+#: addresses, links and numbers (the people's names are given to each call).
+_NOT_WORDING = [
+    (re.compile(r"\d{1,2}\.? (de )?\w+ (de )?\d{4}"), "‹date›"),
+    (re.compile(r"\S+@\S+"), "‹address›"),
+    (re.compile(r"https?://\S+"), "‹link›"),
+    (re.compile(r"\d+"), "‹n›"),
+]
+
+
+def normalised(text: str, names: Iterable[str] = ()) -> str:
+    """``text`` (HTML or plain) as visible words, with what is not wording marked:
+    dates, addresses, links, numbers and ``names``."""
+    visible = re.sub(r"(?s)<(script|style|title)\b.*?</\1>", "", text)
+    visible = html.unescape(_TAG.sub("\n", visible))
+    for pattern, mark in _NOT_WORDING:
+        visible = pattern.sub(mark, visible)
+    for name in sorted(names, key=len, reverse=True):
+        visible = visible.replace(name, "‹name›")
+    return visible
+
+
+def sentences(text: str, *, exclude: Iterable[str] = (), names: Iterable[str] = ()) -> set[str]:
+    """The visible sentences of ``text`` of three words or more (names, numbers and
+    dates marked), without those ``exclude`` holds."""
+    exclude = set(exclude)
+    found = set()
+    for piece in _SENTENCE_END.split(normalised(text, names)):
+        piece = " ".join(piece.split())
+        if len(piece.split()) >= 3 and piece not in exclude:
+            found.add(piece)
+    return found
+
+
+def left_in_english(
+    english: str, other: str, *, exclude: Iterable[str] = (), names: Iterable[str] = ()
+) -> set[str]:
+    """The sentences of the English ``english`` (a page or a message) still found in
+    ``other``, the same page or message in another language."""
+    other_text = " ".join(normalised(other, names).split())
+    return {s for s in sentences(english, exclude=exclude, names=names) if s in other_text}

@@ -120,3 +120,18 @@ def test_a_missing_or_binary_file_is_exit_code_2(app, tmp_path):
     result = runner.invoke(args=["cycle", "import", str(binary)])
     assert result.exit_code == 2
     assert "not UTF-8" in result.output
+
+
+def test_the_command_line_speaks_english_whatever_the_locale(app, coach, run_import, monkeypatch):
+    """The rule for every command (README "Languages"): its output is for whoever runs the
+    service and for scripts, so it stays English under a German locale, the messages it
+    shares with the pages (an address that is not one) included."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        monkeypatch.setenv(name, "de_DE.UTF-8")
+    result = run_import(
+        "coach_email,coachee_name,coachee_email\ncoach@example.com,Ann Able,not-an-address\n"
+    )
+    assert result.exit_code == 2
+    assert "line 2: “not-an-address” is not an email address" in result.output
+    assert "nothing was imported" in result.output
+    assert "keine" not in result.output.lower()

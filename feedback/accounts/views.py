@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import i18n
 from ..database import commit
 from ..extensions import db, login_manager
-from ..security import limit_login
+from ..security import CACHEABLE_ENDPOINTS, limit_login
 from . import tokens
 from .forms import BROWSER_LANGUAGE, ApiTokenForm, LanguageForm, LoginForm, RevokeTokenForm
 from .models import Coach
@@ -36,6 +36,21 @@ def _load_coach(user_id: str) -> Coach | None:
     ):
         return None
     return coach
+
+
+@bp.before_app_request
+def _speak_the_coachs_language() -> None:
+    """A signed-in coach's requests are in the coach's language (their setting, else
+    the browser's), unless a view says whose page it is (a rater's form, a coachee's
+    portal), which it does later with ``i18n.use``. Asked before any view or template
+    runs, so a page never changes language half-way; files (static, plotly.js), the
+    JSON API and visitors without a session load no one."""
+    if request.endpoint in CACHEABLE_ENDPOINTS or "_user_id" not in session:
+        return
+    if (request.blueprint or "").partition(".")[0] == "api":
+        return  # the JSON API's messages stay English (i18n.select_locale)
+    if current_user.is_authenticated:
+        i18n.use(current_user.language)
 
 
 def _safe_next(target: str | None) -> str:

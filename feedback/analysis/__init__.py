@@ -56,7 +56,7 @@ if TYPE_CHECKING:  # what type checkers and readers see; at run time, loaded on 
     from .showings import RESPONDENTS, late_answer_shortfalls
     from .stats import RATING_COLUMNS, competency_stats, item_stats, stat_columns
     from .trend import trend
-    from .words import STOP_WORDS, word_panes
+    from .words import STOP_WORDS, text_languages, word_panes
 
 #: Each public name -> the module of this package that defines it.
 _HOMES = {
@@ -99,6 +99,7 @@ _HOMES = {
     "stat_columns": "stats",
     "trend": "trend",
     "STOP_WORDS": "words",
+    "text_languages": "words",
     "word_panes": "words",
 }
 
@@ -140,6 +141,7 @@ __all__ = [
     "self_other_agreement",
     "shuffle_comments",
     "stat_columns",
+    "text_languages",
     "trend",
     "word_panes",
     "write_gap_table",

@@ -11,12 +11,14 @@ unique across coaches. Services flush; the caller commits.
 
 from dataclasses import dataclass, replace
 
+from flask_babel import gettext
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Coach
 from ..errors import NotFound
 from ..extensions import db
+from ..i18n import page_language
 from ..questionnaires import QuestionnaireSpec, default_questionnaire
 from ..questionnaires.models import Questionnaire
 from ..questionnaires.store import add_version, latest_version, spec_of, stored_questionnaire
@@ -103,10 +105,23 @@ def questionnaire_choices(coach: Coach) -> list[tuple[str, str]]:
     """(key, label) of every questionnaire ``coach`` may start a cycle on, the default
     first."""
     default = default_questionnaire()
-    return [(default.key, f"{default.title} (the default)")] + [
-        (q.key, f"{q.title} ({q.scale_points}-point scale, version {q.version})")
-        for q in own_questionnaires(coach)
-    ]
+    language = page_language()
+    default_title = getattr(default.translations.get(language), "title", default.title)
+    choices = [(default.key, gettext("%(title)s (the default)", title=default_title))]
+    for q in own_questionnaires(coach):
+        title = (q.translated(language) or {}).get("title") or q.title
+        choices.append(
+            (
+                q.key,
+                gettext(
+                    "%(title)s (%(points)s-point scale, version %(version)s)",
+                    title=title,
+                    points=q.scale_points,
+                    version=q.version,
+                ),
+            )
+        )
+    return choices
 
 
 def questionnaire_for_cycle(coach: Coach, key: str | None) -> Questionnaire:

@@ -15,7 +15,7 @@ from ..plans.follow_up import follow_up, predictions_view
 from ..raters.services import invites_of, nomination_shortfall, progress
 from ..ratings.frames import ratings_frame
 from ..ratings.held import held_answers
-from ..ratings.results import cycle_report, safe_json, shown_titles
+from ..ratings.results import competency_titles, cycle_report, safe_json, shown_titles, wording
 from ..reports.released import new_results_to_release
 from ..vocabulary import GROUP_LABELS, CycleState, InviteState
 from ..web.terms import EXPLANATIONS_SHOWN
@@ -34,6 +34,18 @@ bp = Blueprint("dashboard", __name__)
 @login_required
 def _require_login() -> None:
     """Every page here is the coach's."""
+
+
+def _largest_gap_named(row: cohort_service.CohortRow) -> tuple[str, str]:
+    """A cohort row's largest gap as the page names it: the statement as raters read it
+    and its competency's title, in the page's language when the questionnaire has a
+    translation into it (the summary names them by key and title as written)."""
+    summary = row.summary
+    key, title = summary.get("largest_gap_item"), summary.get("largest_gap_competency")
+    if not isinstance(key, str):
+        return "", ""
+    statements, _questions, _keys = wording(row.analysed)
+    return statements.get(key, key), competency_titles(row.analysed).get(title, title)
 
 
 @bp.get("/cycles/<int:cycle_id>")
@@ -95,6 +107,7 @@ def show_cohort():
     return render_template(
         "dashboard/cohort.html",
         rows=shown,
+        gaps={row.coachee.id: _largest_gap_named(row) for row in shown if row.analysed},
         total=len(rows),
         mixed_rules=mixed,
         mixed_scales=scales if len(scales) > 1 else None,

@@ -18,10 +18,11 @@ from ..coaching.questionnaires import (
     save_questionnaire,
 )
 from ..database import commit
+from ..i18n import page_language
 from ..questionnaires import default_questionnaire
 from ..questionnaires.editing import blank_draft, check, draft_from_form, draft_of, slug
 from ..questionnaires.models import Questionnaire
-from ..questionnaires.schema import MAX_SCALE_POINTS, MIN_SCALE_POINTS
+from ..questionnaires.schema import MAX_SCALE_POINTS, MIN_SCALE_POINTS, TRANSLATION_LANGUAGES
 from ..questionnaires.store import spec_of, stored_or_unsaved
 from ..questionnaires.writer import to_toml
 from ..ratings.forms import answer_form
@@ -51,6 +52,18 @@ def list_questionnaires():
     )
 
 
+def _languages_changed(draft) -> bool:
+    """Apply the editor's "add a translation" or "remove" button, if one was pressed
+    (the page is shown again with the change, nothing saved): whether one was."""
+    if code := request.form.get("add_language"):
+        draft.with_language(code)
+        return True
+    if code := request.form.get("remove_language"):
+        draft.without_language(code)
+        return True
+    return False
+
+
 def _source(key: str | None):
     """The spec a new questionnaire starts from: the default, one of the coach's, or
     none (from scratch)."""
@@ -65,6 +78,7 @@ def _editor(draft, *, questionnaire: Questionnaire | None, errors=None, general=
     return render_template(
         "questionnaires/edit.html",
         draft=draft.with_blank_rows(),
+        addable=[code for code in TRANSLATION_LANGUAGES if code not in draft.translations],
         questionnaire=questionnaire,
         used=questionnaire is not None and in_use(questionnaire),
         errors=errors or {},
@@ -80,13 +94,15 @@ def new_questionnaire():
     if request.method == "GET":
         source = _source(request.args.get("from"))
         if source is None:
-            draft = blank_draft()
+            draft = blank_draft(page_language())
         else:
             draft = draft_of(source)
             draft.key = ""
             draft.title = _("Copy of %(title)s", title=source.title)[:200]
         return _editor(draft, questionnaire=None)
     draft = draft_from_form(request.form)
+    if _languages_changed(draft):
+        return _editor(draft, questionnaire=None)
     taken = {q.key for q in own_questionnaires(current_user)} | {default_questionnaire().key}
     key = draft.key or slug(draft.title, taken, "questionnaire").replace("_", "-")
     checked = check(draft, key=key, version=1)
@@ -113,6 +129,8 @@ def edit_questionnaire(key: str):
         return _editor(draft_of(spec_of(questionnaire)), questionnaire=questionnaire)
     draft = draft_from_form(request.form)
     draft.key = questionnaire.key
+    if _languages_changed(draft):
+        return _editor(draft, questionnaire=questionnaire)
     checked = check(draft, key=questionnaire.key, version=questionnaire.version)
     if checked.spec is None:
         return _editor(

@@ -77,9 +77,12 @@ class _ReportReader(HTMLParser):
         self._text: list[str] | None = None
         self._row: list[str] | None = None
         self._heading = False
+        self._marker = 0  # inside a description's language marker: not its words
 
     def handle_starttag(self, tag, attrs):
         classes = (dict(attrs).get("class") or "").split()
+        if tag == "span" and ("language-tag" in classes or self._marker):
+            self._marker += 1
         if tag == "div":
             self._divs.append(" ".join(classes))
             if "headlines" in classes:
@@ -97,6 +100,8 @@ class _ReportReader(HTMLParser):
             self._text = []
 
     def handle_endtag(self, tag):
+        if tag == "span" and self._marker:
+            self._marker -= 1
         if tag == "div":
             if self._heading and self._text is not None:
                 heading = "".join(self._text).strip()
@@ -122,7 +127,7 @@ class _ReportReader(HTMLParser):
             self._text = None
 
     def handle_data(self, data):
-        if self._text is not None:
+        if self._text is not None and not self._marker:
             self._text.append(data)
 
 

@@ -44,7 +44,8 @@ class Question:
     key: str
     #: The text in English (the source language); :attr:`text` is the reader's.
     english: str
-    hint: str = ""
+    #: What the coach listens for, in English; :attr:`hint` is the reader's.
+    english_hint: str = ""
     #: The self-assessment's question that asks the same (stage one only).
     reuses: str = ""
     own: bool = False
@@ -54,6 +55,11 @@ class Question:
     def text(self) -> str:
         """The question in the language of the current page or email."""
         return self.text_in(_current_language())
+
+    @property
+    def hint(self) -> str:
+        """What the coach listens for, in the language of the current page."""
+        return self.translations.get(_current_language(), {}).get("hint", self.english_hint)
 
     def text_in(self, language: str | None) -> str:
         """The question in ``language`` (English when it has no such translation)."""
@@ -115,10 +121,12 @@ def parse_stages(text: str) -> tuple[Stage, ...]:
                 Question(
                     key=q["key"],
                     english=q["text"],
-                    hint=q.get("hint", ""),
+                    english_hint=q.get("hint", ""),
                     reuses=q.get("reuses", ""),
                     translations=_translations(
-                        q, QUESTION_TEXTS, f"stage {number}, question {q['key']!r}"
+                        q,
+                        QUESTION_TEXTS + (("hint",) if "hint" in q else ()),
+                        f"stage {number}, question {q['key']!r}",
                     ),
                 )
                 for q in entry["questions"]

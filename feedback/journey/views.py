@@ -14,8 +14,8 @@ from flask_wtf import FlaskForm
 from ..coaching.models import Coachee, Cycle
 from ..coaching.services import coachee_of, cycle_for_portal_token
 from ..database import commit
-from ..i18n import format_deadline
 from ..timeutil import today
+from ..web import format_day
 from . import decision, gaps, review, services, summary
 from .forms import (
     AnswersForm,
@@ -158,7 +158,7 @@ def open_homework(coachee_id: int, stage_key: str):
                 _(
                     "The stage is open in %(name)s's portal, due on %(day)s.",
                     name=coachee.first_name,
-                    day=format_deadline(form.due_on.data),
+                    day=format_day(form.due_on.data),
                 ),
                 "success",
             )

@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 from ..coaching.models import Cycle
 from ..coaching.services import cycle_for_portal_token, cycle_of
 from ..database import commit
-from ..ratings.results import cycle_report
-from ..vocabulary import GROUP_LABELS
+from ..i18n import group_name, page_language
+from ..ratings.results import competency_titles, cycle_report, scale_of
 from . import services
 from .forms import GoalForm, PredictionForm
 
@@ -36,12 +36,20 @@ def _statement_choices(
     shows (the development areas are not in it). A flat list while there are no
     results."""
     name = cycle.coachee.first_name
+    translated = (cycle.questionnaire.translated(page_language()) or {}).get("items", {})
+    titles = competency_titles(cycle)
 
     def wording(item) -> str:
-        return item.self_text if audience == "coachee" else item.rater_text.replace("{name}", name)
+        own_self, own_rater = translated.get(item.key) or (item.self_text, item.rater_text)
+        return own_self if audience == "coachee" else own_rater.replace("{name}", name)
 
     options = {
-        item.key: f"{item.competency.title}: {wording(item)}" for item in cycle.questionnaire.items
+        item.key: _(
+            "%(competency)s: %(statement)s",
+            competency=titles.get(item.competency.title, item.competency.title),
+            statement=wording(item),
+        )
+        for item in cycle.questionnaire.items
     }
     report = cycle_report(cycle)
     if report is None:
@@ -180,6 +188,7 @@ def _read_predictions(cycle: Cycle) -> tuple[dict[tuple[str, str], float], list[
     problems: list[str] = []
     choices = _prediction_choices(cycle)
     top = cycle.questionnaire.scale_points
+    titles = _titles_by_key(cycle)
     for competency in cycle.questionnaire.competencies:
         for group in services.PREDICTED_GROUPS:
             raw = request.form.get(f"predict-{competency.key}-{group}", "").strip()
@@ -189,8 +198,8 @@ def _read_predictions(cycle: Cycle) -> tuple[dict[tuple[str, str], float], list[
                 problems.append(
                     _(
                         "%(competency)s, %(group)s: choose 1 to %(top)s, or a half",
-                        competency=competency.title,
-                        group=GROUP_LABELS[group],
+                        competency=titles[competency.key],
+                        group=group_name(group),
                         top=top,
                     )
                 )
@@ -199,9 +208,17 @@ def _read_predictions(cycle: Cycle) -> tuple[dict[tuple[str, str], float], list[
     return scores, problems
 
 
+def _titles_by_key(cycle: Cycle) -> dict[str, str]:
+    """Each competency's title by key, in the page's language when the questionnaire
+    has a translation into it."""
+    titles = competency_titles(cycle)
+    return {c.key: titles.get(c.title, c.title) for c in cycle.questionnaire.competencies}
+
+
 def _prediction_options(cycle: Cycle) -> list[tuple[str, str]]:
-    """The select's options: each point with its label, and the halves between."""
-    labels = {float(point): label for point, label in cycle.questionnaire.scale}
+    """The select's options: each point with its label (in the page's language when
+    the questionnaire has it), and the halves between."""
+    labels = {float(point): label for point, label in scale_of(cycle)}
     return [
         (
             text,
@@ -252,7 +269,8 @@ def predict(token: str):
         form=form,
         values=values,
         groups=services.PREDICTED_GROUPS,
-        group_labels=GROUP_LABELS,
+        group_labels={group: group_name(group) for group in services.PREDICTED_GROUPS},
+        titles=_titles_by_key(cycle),
         choices=_prediction_options(cycle),
         open_for_predictions=services.can_predict(cycle),
     ), status

@@ -80,8 +80,12 @@ class CycleReport:
     item_rows: list[dict]
     #: strengths, development_areas, blind_spots, hidden_strengths as records.
     rankings: dict[str, list[dict]] = field(default_factory=dict)
-    #: Shuffled comments per question key, as records (text, group_label).
+    #: Shuffled comments per question key, as records (text, group_label, language).
     comments_by_question: dict[str, list[dict]] = field(default_factory=dict)
+    #: The language of each open answer and description shown (text -> "en", "de",
+    #: "fr" or "es"), told from the text itself: never stored with an answer, so it
+    #: says nothing the text does not (docs/analysis.md, "Comments").
+    text_languages: dict[str, str] = field(default_factory=dict)
     #: Up to 15 words per pane of the word panes (open, blind, hidden).
     word_lists: dict[str, list[str]] = field(default_factory=dict)
     #: On how many statements each rater group is shown on its own (the guard's
@@ -283,6 +287,12 @@ def _build_report(cycle: Cycle) -> CycleReport | None:
     results = cycle_results(cycle, seed=comment_seed(cycle))
     if results is None:
         return None
+    written = [*results.comments["text"], *results.others_headlines]
+    if results.self_headline:
+        written.append(results.self_headline)
+    text_languages = dict(
+        zip(written, analysis.text_languages(pd.Series(written, dtype=object)), strict=True)
+    )
     item_texts, question_texts, competency_keys = wording(cycle)
     scale = scale_of(cycle)
     # What the pages show names the competencies in the page's language; the results'
@@ -315,11 +325,16 @@ def _build_report(cycle: Cycle) -> CycleReport | None:
         },
         comments_by_question={
             key: [
-                {"text": text, "group_label": None if pd.isna(label) else label}
+                {
+                    "text": text,
+                    "group_label": None if pd.isna(label) else label,
+                    "language": text_languages[text],
+                }
                 for text, label in zip(part["text"], part["group_label"], strict=True)
             ]
             for key, part in results.comments.groupby("question_key", sort=False)
         },
+        text_languages=text_languages,
         word_lists={
             # A word used in two languages is two rows of the panes; it is shown once.
             pane: results.words.loc[results.words["pane"] == pane, "word"]

@@ -3,7 +3,6 @@
 from flask import render_template
 from flask_babel import gettext as _
 
-from .. import analysis
 from ..coaching.models import Cycle
 from ..extensions import db
 from ..i18n import speaking
@@ -12,6 +11,7 @@ from ..ratings.held import shown_rater_answers
 from ..ratings.results import cycle_report
 from ..timeutil import utcnow
 from ..vocabulary import GROUP_LABELS, CycleState
+from ..web.terms import explain_to_coachee
 from .models import ReleasedReport
 
 
@@ -65,11 +65,12 @@ def released_html(cycle: Cycle) -> str | None:
 
 
 def _render(cycle: Cycle) -> str | None:
-    report = cycle_report(cycle)
-    if report is None:
-        return None
-    # Kept as released, so written once in the coachee's language, whoever releases it.
+    # Kept as released, so written once in the coachee's language, whoever releases it:
+    # the results' wording (statements, competencies, charts) too, not only the page's.
     with speaking(cycle.coachee.speaks):
+        report = cycle_report(cycle)
+        if report is None:
+            return None
         return _render_released(cycle, report)
 
 
@@ -81,5 +82,5 @@ def _render_released(cycle: Cycle, report) -> str:
         results=report.results,
         progress=progress(cycle),
         group_labels=GROUP_LABELS,
-        explain_to_coachee=analysis.explanation_to_coachee,
+        explain_to_coachee=explain_to_coachee,
     )

@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..coaching.models import Cycle
-from ..i18n import group_name
+from ..i18n import LANGUAGES, group_name
 from ..web.terms import explain_agreement, term
 
 if TYPE_CHECKING:
@@ -341,13 +341,24 @@ def spread_sheet(report) -> Sheet:
 
 def comment_sheet(report) -> Sheet:
     """The 140-character descriptions and the comments, in the dashboard's random
-    order, with a group only where the guard names it."""
+    order, with a group only where the guard names it, and each answer's language as
+    told from its text (as the dashboard marks it)."""
     results = report.results
     sheet = Sheet(
-        _("Comments"), [Column(_("Question")), Column(_("Answer"), "long"), Column(_("Group"))]
+        _("Comments"),
+        [
+            Column(_("Question")),
+            Column(_("Answer"), "long"),
+            Column(_("Group")),
+            Column(_("Language")),
+        ],
     )
+
+    def language(text: str) -> str:
+        return LANGUAGES[report.text_languages.get(text, "en")]
+
     headline = report.question_texts.get("headline", "headline")
-    sheet.rows += [[headline, text, None] for text in results.others_headlines]
+    sheet.rows += [[headline, text, None, language(text)] for text in results.others_headlines]
     for row in results.comments.to_dict("records"):
         label = row["group_label"]
         sheet.rows.append(
@@ -355,6 +366,7 @@ def comment_sheet(report) -> Sheet:
                 report.question_texts.get(row["question_key"], row["question_key"]),
                 row["text"],
                 None if missing(label) else group_name(label),
+                language(row["text"]),
             ]
         )
     return sheet

@@ -148,12 +148,14 @@ def format_short(value) -> str:
 
 
 def format_day(value: date | datetime | None) -> str:
-    """A day in the page's language ("15. Januar 2027" in German); English pages keep
-    the ISO form (2027-01-15) they have always shown."""
+    """A day as the page's language writes it, through Babel: "January 15, 2027",
+    "15. Januar 2027", "15 janvier 2027", "15 de enero de 2027". Outside a request (a
+    command's output) the ISO form, 2027-01-15; what machines read (CSV, the API, the
+    XLSX's data sheets) never comes through here."""
     if value is None:
         return ""
     day = value.date() if isinstance(value, datetime) else value
-    locale = _locale()
+    locale = get_locale() if has_request_context() else None
     return day.isoformat() if locale is None else format_date(day, "long", locale=locale)
 
 

@@ -71,6 +71,65 @@ EXPLANATIONS_SHOWN = {
 }
 
 
+#: What each agreement category means, said to the coachee (the analysis'
+#: EXPLANATIONS_TO_COACHEE, for pages in other languages).
+EXPLANATIONS_TO_COACHEE_SHOWN = {
+    "over-estimator, good": _l(
+        "You rate yourself clearly higher than others do, although others rate you "
+        "well. A strong profile with blind spots: look at where others see less than "
+        "you do before building on your strengths."
+    ),
+    "over-estimator, poor": _l(
+        "You rate yourself clearly higher than others do, and others' ratings are low. "
+        "Others may see difficulties that you do not see yet: the blind spots are the "
+        "place to start, with your coach and with examples."
+    ),
+    "under-estimator, good": _l(
+        "You rate yourself clearly lower than others do, and others rate you well. "
+        "Others see strengths that you underrate: recognise them, and use them."
+    ),
+    "under-estimator, poor": _l(
+        "You rate yourself lower than others do, and others' ratings are low too. You "
+        "know things are hard and may be too hard on yourself: build on what works "
+        "while you work on the development areas."
+    ),
+    "in agreement, good": _l(
+        "Your view of yourself matches how others see you, and others rate you well: "
+        "an accurate and positive picture to build on."
+    ),
+    "in agreement, poor": _l(
+        "Your view of yourself matches how others see you, and both are low: you know "
+        "where you stand, a sound starting point for a development plan."
+    ),
+    NOT_ENOUGH_DATA: _l(
+        "Not enough answers to compare your view with others': a self-assessment, or "
+        "enough other raters on the same statements, is missing."
+    ),
+}
+
+
+def explain_to_coachee(agreement) -> str:
+    """The agreement's explanation said to the coachee (a row of the analysis'
+    agreement frame), in the page's language; English pages show the analysis' own
+    text (:func:`feedback.analysis.explanation_to_coachee`)."""
+    from ..analysis.agreement import explanation_to_coachee
+
+    if _english():
+        return explanation_to_coachee(agreement)
+    category = agreement["category"]
+    shown = EXPLANATIONS_TO_COACHEE_SHOWN
+    meaning = str(shown.get(category, shown[NOT_ENOUGH_DATA]))
+    if category == NOT_ENOUGH_DATA or agreement["difference"] != agreement["difference"]:
+        return meaning
+    figures = _(
+        "You %(self_overall)s, others %(others)s (difference %(difference)s).",
+        self_overall=format_number(agreement["self_overall"]),
+        others=format_number(agreement["others_overall"]),
+        difference=format_number(agreement["difference"], signed=True),
+    )
+    return f"{figures} {meaning}"
+
+
 def _english() -> bool:
     locale = get_locale()
     return locale is None or locale.language == "en"

@@ -7,9 +7,11 @@ import ipaddress
 import socket
 
 import pytest
-from api_support import Receiver
-from sqlalchemy import select
+from api_support import Api, Receiver
+from sqlalchemy import select, update
+from support import Browser, sign_in
 
+from feedback.accounts.models import Coach
 from feedback.cycles.jobs import run_round
 from feedback.extensions import db
 from feedback.webhooks import addresses
@@ -184,6 +186,24 @@ def test_the_apis_messages_stay_english_whatever_the_client_asks(api):
         "/webhooks",
         json={"url": "http://crm.example.com/hook", "events": ["cycle.closed"]},
         headers={"Accept-Language": "de"},
+    )
+    assert response.status_code == 422
+    (error,) = response.json["errors"]
+    assert "use https" in error["message"]
+
+
+def test_the_apis_messages_stay_english_for_a_german_coach_signed_in_too(app, world):
+    """A coach who works in German calls the API from the browser they are signed in
+    with: the session's language is the pages', not the API's."""
+    with app.app_context():
+        db.session.execute(update(Coach).values(language="de"))
+        db.session.commit()
+    browser = Browser(app.test_client())
+    sign_in(browser, "coach@example.com", "long enough pw")
+    assert browser.get("/").headers["Content-Language"] == "de"
+    api = Api(browser.client, world["write"])
+    response = api.post(
+        "/webhooks", json={"url": "http://crm.example.com/hook", "events": ["cycle.closed"]}
     )
     assert response.status_code == 422
     (error,) = response.json["errors"]

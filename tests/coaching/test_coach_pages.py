@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from babel.dates import format_date
 from support import TEST_PASSWORD, Browser, sign_in
 
 from feedback.accounts.services import create_coach
@@ -96,6 +97,9 @@ def test_closing_a_cycle_shows_results_and_a_new_portal_link_revokes_the_old(
     assert "Results appear when the cycle closes" in coach_browser.get(cycle_url).text
     coach_browser.submit(f"{cycle_url}/close", {}, page=cycle_url)
     page = coach_browser.get(cycle_url)
-    assert f"Closed on {today().isoformat()}, before its deadline of" in page.text
+    assert (
+        f"Closed on {format_date(today(), 'long', locale='en')}, before its deadline of"
+        in page.text
+    )
     # Nobody answered: nothing to release, but the coach can reopen for more time.
     assert "Release the report" not in page.text and "Reopen" in page.text

@@ -6,6 +6,7 @@ coach's pages say of a cycle's state is true (issue 17, items 5 and 6)."""
 import re
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 from support import TEST_PASSWORD, Browser, sign_in
 
@@ -115,9 +116,14 @@ def test_a_coach_or_cli_coachee_name_too_long_is_refused(app, runner, coach):
     assert coachee_count(app) == 0
 
 
+def english_day(day) -> str:
+    """A day as English pages write it: "January 15, 2027" (Babel's long form)."""
+    return format_date(day, "long", locale="en")
+
+
 def test_the_state_of_a_cycle_is_said_with_the_date_that_matters(open_cycle, coach_browser, app):
     with app.app_context():
-        closes_on = db.session.get(Cycle, open_cycle["cycle_id"]).closes_on.isoformat()
+        closes_on = english_day(db.session.get(Cycle, open_cycle["cycle_id"]).closes_on)
     cycle_url = f"/cycles/{open_cycle['cycle_id']}"
     listing = coach_browser.get("/").text
     assert f"open until the end of {closes_on}" in listing
@@ -126,7 +132,7 @@ def test_the_state_of_a_cycle_is_said_with_the_date_that_matters(open_cycle, coa
     assert f"Open: answers are accepted until the end of {closes_on}." in page
 
     coach_browser.submit(f"{cycle_url}/close", {}, page=cycle_url)
-    closed_on = today().isoformat()
+    closed_on = english_day(today())
     listing = coach_browser.get("/").text
     assert f"closed {closed_on}" in listing
     assert "closes after" not in listing and "closed, closes" not in listing
@@ -151,5 +157,6 @@ def test_a_cycle_closed_at_its_deadline_says_only_when_it_closed(open_cycle, coa
     cycle_url = f"/cycles/{open_cycle['cycle_id']}"
     coach_browser.submit(f"{cycle_url}/close", {}, page=cycle_url)
     page = coach_browser.get(cycle_url).text
-    assert f"Closed on {today().isoformat()}." in page
+    assert f"Closed on {english_day(today())}." in page
+    assert f"Closed on {today().isoformat()}" not in page  # English pages too, through Babel
     assert "before its deadline" not in page

@@ -63,9 +63,10 @@ def test_the_dashboard_shows_the_questionnaire_in_the_coachs_language(
     chart = json.loads(html.unescape(figures_of(page)["competencies"]))
     chart = json.dumps(chart, ensure_ascii=False)
     assert all(title in chart for title in _titles("de").values())
-    # Open answers as written, never marked with a language.
-    assert "Calm under pressure" in german and "Keep the weekly one-to-ones." in german
-    assert 'lang="en"' not in page
+    # Open answers as written (not translated), each marked with the language of its
+    # own words (test_answer_languages.py has the rule).
+    assert '<span lang="en">Calm under pressure</span>' in page
+    assert '<span lang="en">Keep the weekly one-to-ones.</span>' in page
     # The results cached for the German page are not the English page's.
     _set_language(app, None)
     assert html.unescape(coach_browser.get(url).text).count(english_statements["listens"]) >= 1

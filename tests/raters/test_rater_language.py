@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import support
 from babel.dates import format_date
 from sqlalchemy import func, select, update
 from support import csrf_token
@@ -21,43 +22,18 @@ from feedback.timeutil import utcnow
 
 QUESTIONNAIRE = default_questionnaire()
 ITEMS = [item.key for item in QUESTIONNAIRE.items]
-TAG = re.compile(r"<[^>]+>")
-SENTENCE_END = re.compile(r"(?<=[.!?:;…])\s+|\n+")
-#: What a page shows that is not the service's wording, replaced by a mark: dates,
-#: addresses, numbers and the people's names.
-NOT_WORDING = [
-    (re.compile(r"\d{1,2}\.? (de )?\w+ (de )?\d{4}"), "‹date›"),
-    (re.compile(r"\S+@\S+"), "‹address›"),
-    (re.compile(r"https?://\S+"), "‹link›"),
-    (re.compile(r"\d+"), "‹n›"),
-    (re.compile(r"Casey Doe|Casey|Clara Coach|Ed|Greta|Fleur"), "‹name›"),
-]
+#: The people's names the tests' pages and messages show.
+NAMES = ("Casey Doe", "Casey", "Clara Coach", "Ed", "Greta", "Fleur")
 
 
-def normalised(text: str) -> str:
-    """``text`` (HTML or plain) as visible words, with what is not wording marked."""
-    visible = re.sub(r"(?s)<(script|style|title)\b.*?</\1>", "", text)
-    visible = html.unescape(TAG.sub("\n", visible))
-    for pattern, mark in NOT_WORDING:
-        visible = pattern.sub(mark, visible)
-    return visible
-
-
-def sentences(text: str, *, exclude: set[str] = frozenset()) -> set[str]:
-    """The visible sentences of ``text`` of three words or more (names, numbers and
-    dates marked), without those ``exclude`` holds."""
-    found = set()
-    for piece in SENTENCE_END.split(normalised(text)):
-        piece = " ".join(piece.split())
-        if len(piece.split()) >= 3 and piece not in exclude:
-            found.add(piece)
-    return found
+def sentences(text: str, **kwargs) -> set[str]:
+    """The visible sentences of ``text`` (support.sentences, with these tests' names)."""
+    return support.sentences(text, names=NAMES, **kwargs)
 
 
 def left_in_english(english: str, other: str, **kwargs) -> set[str]:
-    """The sentences of the English ``english`` still found in ``other``."""
-    other_text = " ".join(normalised(other).split())
-    return {s for s in sentences(english, **kwargs) if s in other_text}
+    """support.left_in_english, with these tests' names."""
+    return support.left_in_english(english, other, names=NAMES, **kwargs)
 
 
 def body(message, kind: str = "plain") -> str:
