@@ -16,6 +16,7 @@ from ..raters.services import invites_of, nomination_shortfall, progress
 from ..ratings.frames import ratings_frame
 from ..ratings.held import held_answers
 from ..ratings.results import cycle_report, safe_json, shown_titles
+from ..ratings.shown import shown_report
 from ..reports.released import new_results_to_release
 from ..vocabulary import GROUP_LABELS, CycleState, InviteState
 from ..web.terms import EXPLANATIONS_SHOWN
@@ -41,8 +42,12 @@ def show_cycle(cycle_id: int):
     """Progress while the cycle is open; the perception gaps once it is closed."""
     cycle = cycle_of(current_user, cycle_id)
     closed = cycle.state is CycleState.CLOSED
-    report = cycle_report(cycle) if closed else None
+    # The stored document when the close kept one for this page: no pandas, no plotly.
+    report = shown_report(cycle) if closed else None
     held = held_answers(cycle) if closed else None
+    # Predictions are drawn from the results' frames: only a cycle that has them
+    # computes those (in this process).
+    predicted = report is not None and bool(plans.predictions_of(cycle))
     nominees = invites_of(cycle) if not closed else []
     return render_template(
         "dashboard/cycle.html",
@@ -55,7 +60,7 @@ def show_cycle(cycle_id: int):
         new_results=new_results_to_release(cycle),
         held=held,
         keep_form=KeepResultsForm() if held else None,
-        predictions=predictions_view(cycle, report),
+        predictions=predictions_view(cycle, cycle_report(cycle)) if predicted else None,
         goals=plans.goals_of(cycle),
         follow_up=follow_up(cycle) if report else None,
         portal_problem=portal_link_problem(cycle) if cycle.state is CycleState.OPEN else None,
