@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from .. import analysis, charts
 from ..coaching.services import coachee_of, cycle_of
@@ -187,6 +188,18 @@ def _on_statements(cycle, report, keys: set[str]) -> pd.DataFrame:
     """A closed cycle's guarded competency figures from the statements ``keys`` only."""
     ratings = ratings_frame(cycle)
     return analysis.competency_stats(ratings[ratings["item_key"].isin(keys)], report.results.rules)
+
+
+@bp.app_template_global("once")
+def rendered_once(report, name: str, macro, *args) -> Markup:
+    """``macro(*args)``, rendered once per process and kept with ``report`` under
+    ``name``: for the dashboard's tables, which draw only from the report, the rater
+    groups' labels and the page's language, all of which the report is kept for (its
+    key). Most of a warm dashboard view was these tables' hundreds of cells."""
+    html = report.html.get(name)
+    if html is None:
+        html = report.html[name] = macro(*args)
+    return html
 
 
 @bp.app_template_filter("shown")

@@ -21,11 +21,12 @@ never writes one (tests/security/test_no_get_writes.py).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, has_request_context
 from sqlalchemy import delete, select
@@ -75,6 +76,9 @@ class ShownReport:
     shown_statements: dict[str, int] = field(default_factory=dict)
     dont_know: str = ""
     key: tuple = ()
+    #: The dashboard's tables as rendered for this report, by name (the dashboard's
+    #: ``once``): they draw only from what the report is kept for.
+    html: dict[str, Any] = field(default_factory=dict)
 
 
 def _plain(value):
@@ -158,8 +162,9 @@ def read_document(body: str, key: tuple = ()) -> ShownReport | None:
 
 def document_key(cycle: Cycle, language: str) -> str:
     """The key of ``cycle``'s document in ``language`` (see the module's docstring)."""
-    made_of = json.dumps(
-        [
+    return _digest(
+        str(current_app.config["SECRET_KEY"]),
+        (
             FORMAT,
             cycle.id,
             cycle.closed_at.isoformat() if cycle.closed_at else None,
@@ -167,10 +172,15 @@ def document_key(cycle: Cycle, language: str) -> str:
             cycle.boss_exempt,
             cycle.coachee.name,
             language,
-        ]
+        ),
     )
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, made_of.encode(), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=1024)
+def _digest(secret: str, made_of: tuple) -> str:
+    # Kept: a warm dashboard view asks for the same key every time.
+    message = json.dumps(made_of).encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def shown_report(cycle: Cycle) -> ShownReport | CycleReport | None:
