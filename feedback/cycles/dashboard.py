@@ -191,14 +191,14 @@ def _on_statements(cycle, report, keys: set[str]) -> pd.DataFrame:
 
 
 @bp.app_template_global("once")
-def rendered_once(report, name: str, macro, *args) -> Markup:
-    """``macro(*args)``, rendered once per process and kept with ``report`` under
-    ``name``: for the dashboard's tables, which draw only from the report, the rater
-    groups' labels and the page's language, all of which the report is kept for (its
-    key). Most of a warm dashboard view was these tables' hundreds of cells."""
+def rendered_once(report, name: str, caller) -> Markup:
+    """The body of a ``{% call once(report, name) %}`` block, rendered once per process
+    and kept with ``report`` under ``name``: for the dashboard's sections that draw only
+    on the report, the coachee's name and the page's language, all of which the report
+    is kept for (its key). Most of a warm dashboard view was rendering them."""
     html = report.html.get(name)
     if html is None:
-        html = report.html[name] = macro(*args)
+        html = report.html[name] = caller()
     return html
 
 
