@@ -5,22 +5,26 @@
   SQLAlchemy's mappers are ready before the first fork, so a worker that replaces a
   killed or recycled one answers at once instead of after seconds of imports and
   warm-up (bench/README.md, "Workers' boot").
-- The master also warms the dashboard (pandas, plotly's validators, the engine's
-  first calls), so each worker's first dashboard view is fast and the pages of pandas
-  are shared with the master: a worker holds about 150 MB RSS but only 60-80 MB of its
-  own (PSS). ``WARM_DASHBOARD=0`` leaves the dashboard out: a worker then holds about
-  90 MB until its first dashboard, which imports pandas and plotly (about a second),
-  after which it holds about 200 MB of its own. That suits a pool that only serves
-  raters' links (bench/README.md, "A worker's memory"). The master never connects to
+- A closed cycle's dashboard is shown from the document its close stored
+  (``feedback/ratings/shown.py``), without pandas or plotly, so the master does not
+  import them: a worker holds about 90 MB RSS, before and after showing dashboards.
+  A worker that computes results itself (a cycle closed before that document existed,
+  a cycle with predictions or a previous plan, the cohort and trend pages, the
+  exports, a close) imports pandas and plotly then (about a second) and holds about
+  200 MB from then on. ``WARM_DASHBOARD=1`` imports them in the master and warms the
+  engine there instead, shared by every worker (about 150 MB RSS each, 60-80 MB of
+  its own): for a server whose coaches use those pages most (bench/README.md, "A
+  worker's memory"). The master never connects to
   the database while warming, closes any connection it holds before forking, and each
   worker forgets the pooled connections it was born with: no connection is shared
   between processes. Code changes need a restart of the master (``systemctl restart``),
   not only of the workers (``HUP`` reloads the preloaded code as it is).
 - After the warm-up, everything built so far is moved out of the garbage collector's
   sight (``gc.freeze()``, after a last collection): a full collection no longer walks
-  the app's, pandas' and plotly's objects, which made a worker's first dashboard view
-  cost about twice the CPU, and a worker's collections no longer write to the pages it
-  shares with the master (bench/README.md, "A worker's memory").
+  the app's objects (and pandas' and plotly's, when warmed), which made a worker's
+  first computed dashboard cost about twice the CPU, and a worker's collections no
+  longer write to the pages it shares with the master (bench/README.md, "A worker's
+  memory").
 - gunicorn's own logs, error and access, never hold a link's token or an address
   (:class:`feedback.web.gunicorn_logging.RedactingLogger`).
 """
@@ -32,8 +36,9 @@ from feedback.cycles.warm import warm_up as _warm_up
 from feedback.database import drop_pooled_connections as _drop_pooled_connections
 from feedback.web.gunicorn_logging import RedactingLogger as _RedactingLogger
 
-#: Warm the dashboard (pandas, plotly) in the master before forking, into every worker.
-_WARM_DASHBOARD = _os.environ.get("WARM_DASHBOARD", "1").strip() != "0"
+#: Import and warm the engine (pandas, plotly) in the master before forking, into every
+#: worker; off unless WARM_DASHBOARD=1.
+_WARM_DASHBOARD = _os.environ.get("WARM_DASHBOARD", "0").strip() == "1"
 
 preload_app = True
 logger_class = _RedactingLogger

@@ -20,10 +20,11 @@ globals().update(
 
 #: Only nginx on this machine talks to gunicorn (deploy/nginx/mirror360.conf).
 bind = ["127.0.0.1:8000"]
-#: WEB_CONCURRENCY (the environment file) or 2. Each worker holds about 150 MB RSS,
-#: most of it pandas and plotly shared with the master (WARM_DASHBOARD=0: about 90 MB
-#: until its first dashboard, about 200 MB of its own after), and serves one request at
-#: a time; nginx buffers slow clients. With
+#: WEB_CONCURRENCY (the environment file) or 2. Each worker holds about 90 MB RSS, also
+#: after showing dashboards (stored when their cycle closed); one that computes results
+#: itself (an export, the cohort, a cycle with predictions) about 200 MB from then on
+#: (WARM_DASHBOARD=1: about 150 MB each, mostly pandas and plotly shared with the
+#: master). Each serves one request at a time; nginx buffers slow clients. With
 #: more than one, sign-in counts must be shared: FEEDBACK_RATELIMIT_STORAGE_URI=redis://.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
 #: A request that takes longer than this is a stuck worker: it is killed and replaced.

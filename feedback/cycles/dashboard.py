@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from .. import analysis, charts
 from ..coaching.services import coachee_of, cycle_of
@@ -16,6 +17,7 @@ from ..raters.services import invites_of, nomination_shortfall, progress
 from ..ratings.frames import ratings_frame
 from ..ratings.held import held_answers
 from ..ratings.results import competency_titles, cycle_report, safe_json, shown_titles, wording
+from ..ratings.shown import shown_report
 from ..reports.released import new_results_to_release
 from ..vocabulary import GROUP_LABELS, CycleState, InviteState
 from ..web.terms import EXPLANATIONS_SHOWN
@@ -53,8 +55,12 @@ def show_cycle(cycle_id: int):
     """Progress while the cycle is open; the perception gaps once it is closed."""
     cycle = cycle_of(current_user, cycle_id)
     closed = cycle.state is CycleState.CLOSED
-    report = cycle_report(cycle) if closed else None
+    # The stored document when the close kept one for this page: no pandas, no plotly.
+    report = shown_report(cycle) if closed else None
     held = held_answers(cycle) if closed else None
+    # Predictions are drawn from the results' frames: only a cycle that has them
+    # computes those (in this process).
+    predicted = report is not None and bool(plans.predictions_of(cycle))
     nominees = invites_of(cycle) if not closed else []
     return render_template(
         "dashboard/cycle.html",
@@ -67,7 +73,7 @@ def show_cycle(cycle_id: int):
         new_results=new_results_to_release(cycle),
         held=held,
         keep_form=KeepResultsForm() if held else None,
-        predictions=predictions_view(cycle, report),
+        predictions=predictions_view(cycle, cycle_report(cycle)) if predicted else None,
         goals=plans.goals_of(cycle),
         follow_up=follow_up(cycle) if report else None,
         portal_problem=portal_link_problem(cycle) if cycle.state is CycleState.OPEN else None,
@@ -195,6 +201,18 @@ def _on_statements(cycle, report, keys: set[str]) -> pd.DataFrame:
     """A closed cycle's guarded competency figures from the statements ``keys`` only."""
     ratings = ratings_frame(cycle)
     return analysis.competency_stats(ratings[ratings["item_key"].isin(keys)], report.results.rules)
+
+
+@bp.app_template_global("once")
+def rendered_once(report, name: str, caller) -> Markup:
+    """The body of a ``{% call once(report, name) %}`` block, rendered once per process
+    and kept with ``report`` under ``name``: for the dashboard's sections that draw only
+    on the report, the coachee's name and the page's language, all of which the report
+    is kept for (its key). Most of a warm dashboard view was rendering them."""
+    html = report.html.get(name)
+    if html is None:
+        html = report.html[name] = caller()
+    return html
 
 
 @bp.app_template_filter("shown")

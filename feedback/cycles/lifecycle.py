@@ -43,6 +43,7 @@ from ..questionnaires.models import Questionnaire
 from ..questionnaires.store import stored_questionnaire
 from ..raters.services import MAX_RATERS_PER_CYCLE, language_missing, progress
 from ..ratings.held import admit_held_answers, discard_held_answers, shown_rater_answers
+from ..ratings.shown import forget_shown_results, store_shown_results
 from ..reports.released import release as release_report
 from ..timeutil import today
 from ..vocabulary import CycleState, CycleStateError
@@ -206,6 +207,8 @@ def close_cycle(cycle: Cycle, *, by_coach: bool = True, by_deadline: bool = Fals
         actor=audit.DEADLINE if by_deadline else None,
     )
     db.session.flush()
+    # Every worker shows the dashboard from this document, without the engine.
+    store_shown_results(cycle)
     closed_by = "coach" if by_coach else ("deadline" if by_deadline else "command")
     announce(cycle, "cycle.closed", closed_by=closed_by)
     if shown_rater_answers(cycle):
@@ -318,6 +321,7 @@ def reopen_cycle(cycle: Cycle, *, closes_on: date) -> None:
     cycle.reopen()
     cycle.closes_on = closes_on
     forget_cycle_closed(cycle)  # closing again tells the coach again
+    forget_shown_results(cycle)  # the results hide until the next close
     audit.record(
         cycle.coachee.coach,
         "reopen",

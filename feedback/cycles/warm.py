@@ -1,13 +1,14 @@
 """Warm a freshly started worker before it takes requests, so the first request does
 not pay for what every process pays once: SQLAlchemy's mapper set-up, a compiled query
-and the templates' compilation; and, with ``dashboard``, the dashboard's own: pandas,
+and every template's compilation; and, with ``dashboard``, the dashboard's own: pandas,
 plotly's figure validators and the engine's first calls.
 
 Nothing of any coachee is computed here: the engine runs on a tiny literal frame.
 gunicorn calls :func:`warm_up` once in the master before it forks the workers, without
 touching the database (``preload_app``), or in each worker when the app is not
 preloaded (see ``gunicorn.conf.py``). Whatever the master imports is in every worker's
-memory: ``WARM_DASHBOARD=0`` leaves the dashboard out (see ``gunicorn.conf.py``).
+memory: the master leaves the engine out unless ``WARM_DASHBOARD=1``, since a closed
+cycle's dashboard is shown from its stored document (see ``gunicorn.conf.py``).
 """
 
 from flask import Flask
@@ -18,12 +19,10 @@ from .. import analysis, charts
 from ..coaching.models import Cycle
 from ..extensions import db
 
-_TEMPLATES = (
-    "ratings/form.html",
-    "dashboard/cycle.html",
-    "dashboard/_sections.html",
-    "dashboard/_items.html",
-)
+#: Which of the app's templates are compiled: every page's and every email's, so no
+#: worker compiles one on its first request (the base page and the dashboard's
+#: imported macros took tens of milliseconds of a worker's first dashboard).
+_TEMPLATE_SUFFIXES = (".html", ".txt")
 
 
 def warm_up(app: Flask, *, database: bool = True, dashboard: bool = True) -> None:
@@ -44,8 +43,9 @@ def warm_up(app: Flask, *, database: bool = True, dashboard: bool = True) -> Non
             else:
                 configure_mappers()
                 query.compile(dialect=db.engine.dialect)
-            for name in _TEMPLATES:
-                app.jinja_env.get_template(name)
+            for name in app.jinja_env.list_templates():
+                if name.endswith(_TEMPLATE_SUFFIXES):
+                    app.jinja_env.get_template(name)
     except Exception:
         app.logger.exception("warm-up failed")
 

@@ -14,8 +14,10 @@ def follow_up(cycle: Cycle) -> dict | None:
     """The previous plan's goals with the change on their statements since that cycle
     (the engine's trend of the two item tables), or None when ``cycle`` follows no plan."""
     found = services.previous_plan(cycle)
+    if found is None:  # most cycles: no need for the results' frames (nor pandas)
+        return None
     report = cycle_report(cycle)
-    if found is None or report is None:
+    if report is None:
         return None
     earlier, goals = found
     earlier_report = cycle_report(earlier)

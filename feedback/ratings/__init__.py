@@ -11,6 +11,8 @@
   the guarded figures, comments and charts that every view draws from.
 - **Shown**: the coach's dashboard (:mod:`feedback.cycles.dashboard`), the exports and
   the released report (:mod:`feedback.reports`) show only what :mod:`.results` holds.
+  The close keeps what the dashboard shows of it as a plain document (:mod:`.shown`),
+  so a worker shows a closed cycle without running the engine, pandas or plotly.
 - **Unlinked**: when a cycle closes, :mod:`feedback.cycles.unlink` rewrites its
   responses so that their order on disk does not follow the order of submission.
 

@@ -92,3 +92,18 @@ class OpenAnswer(db.Model):
     )
     question_id: Mapped[int] = mapped_column(ForeignKey("open_questions.id"), primary_key=True)
     text: Mapped[str] = mapped_column(Text)
+
+
+class ShownResults(db.Model):
+    """What the dashboard of a closed cycle shows, as one JSON document
+    (:mod:`.shown`): the guarded figures, comments and charts, nothing the guard hides,
+    and nothing that says who answered."""
+
+    __tablename__ = "shown_results"
+
+    cycle_id: Mapped[int] = mapped_column(
+        ForeignKey("cycles.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The HMAC of what the document was made from (see :mod:`.shown`).
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)

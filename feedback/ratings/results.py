@@ -95,6 +95,9 @@ class CycleReport:
     dont_know: str = ""
     #: What this report is cached under (the cycle, its closing time, its rules).
     key: tuple = ()
+    #: The dashboard's tables as rendered for this report, by name (the dashboard's
+    #: ``once``): they draw only from what the report is kept for.
+    html: dict[str, Any] = field(default_factory=dict)
 
 
 def rules_for(cycle: Cycle) -> analysis.Rules:
