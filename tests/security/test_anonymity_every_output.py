@@ -146,7 +146,8 @@ def anonymised(text: str, made: dict) -> str:
     text = text.replace(urlsplit(made["portal"]).path, "<portal>")
     text = re.sub(r"[\w-]{20,}\.[\w-]{6}\.[\w-]{20,}", "<signed>", text)  # CSRF tokens
     # when the HTML report was written: the two versions are read a moment apart
-    text = re.sub(r"(report written )\d{4}-\d\d-\d\d \d\d:\d\d UTC", r"\1<time>", text)
+    # (the day as the page writes it, "December 7, 2026", then the time)
+    text = re.sub(r"(report written )\w+ \d{1,2}, \d{4} \d\d:\d\d UTC", r"\1<time>", text)
     return re.sub(r"casey\.\d+@example\.com", "<email>", text)
 
 
