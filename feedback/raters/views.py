@@ -14,6 +14,7 @@ from ..ratings.forms import answer_form, form_problem
 from ..ratings.versions import kept_questionnaire
 from ..vocabulary import ANSWERABLE, InviteState
 from . import services
+from .page import form_page
 
 bp = Blueprint("raters", __name__, url_prefix="/r/<token>")
 #: Said when a submitted invite's form is sent again.
@@ -90,6 +91,8 @@ def show_form(token: str):
         cycle.questionnaire_id, cycle.questionnaire_key, cycle.questionnaire_version
     )
     form = answer_form(questionnaire, "rater", services.saved_draft(visit))
+    if request.method == "GET" and (page := form_page(visit, questionnaire, form)) is not None:
+        return page
     status = 200
     if request.method == "POST":
         action = request.form.get("action", "submit")

@@ -26,7 +26,7 @@ from wtforms.i18n import messages_path
 
 from ..questionnaires.models import Questionnaire
 from .answers import Answers
-from .grid import OpenQuestion, open_questions, statement_grid
+from .grid import OpenQuestion, open_questions, open_questions_html, statement_grid
 
 DONT_KNOW = "na"
 #: Methods whose request carries the form's values (as Flask-WTF reads them).
@@ -191,6 +191,12 @@ class AnswerForm:
     ) -> tuple[OpenQuestion, ...]:
         """The open questions this form asks, in order, without a query once known."""
         return open_questions(self, questionnaire, audience)
+
+    def open_questions_html(
+        self, questionnaire: Questionnaire, audience: str, name: str, first: str | None, **kwargs
+    ) -> Markup:
+        """The open questions with this form's fields (see :func:`.grid.open_questions_html`)."""
+        return open_questions_html(self, questionnaire, audience, name, first, **kwargs)
 
     def unanswered(self) -> list[str]:
         """Keys of the items with no choice, not even "Don't know"."""
