@@ -20,7 +20,7 @@ from ..extensions import db
 from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import outbox_row, queue_messages
 from ..ratings.answers import Answers
-from ..ratings.store import store_answers
+from ..ratings.store import claim_and_store, store_answers
 from ..timeutil import utcnow
 from ..vocabulary import (
     ANSWERABLE,
@@ -440,6 +440,13 @@ _CLAIM = (
 )
 
 
+#: The claim as SQL for :func:`feedback.ratings.store.claim_and_store` (PostgreSQL).
+_CLAIM_SQL = (
+    "UPDATE invites SET state = :new_state, draft = NULL"
+    " WHERE id = :invite_id AND state = ANY(CAST(:answerable AS varchar[])) RETURNING id"
+)
+
+
 def _forget_loaded(invite_id: int) -> None:
     """Have the session read the invite again, if it holds it: a statement changed it."""
     loaded = db.session.identity_map.get(identity_key(Invite, invite_id))
@@ -462,6 +469,23 @@ def submit(invite, answers: Answers) -> None:
     needs: its id and questionnaire's)."""
     cycle = invite.cycle
     group = invite.group
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The claim and the answers in one statement: one round trip, not four.
+        claimed = claim_and_store(
+            _CLAIM_SQL,
+            {
+                "invite_id": invite.id,
+                "new_state": InviteState.SUBMITTED.value,
+                "answerable": [state.value for state in ANSWERABLE],
+            },
+            cycle,
+            group,
+            answers,
+        )
+        _forget_loaded(invite.id)
+        if not claimed:
+            raise AlreadyAnswered
+        return
     _claim(invite.id, InviteState.SUBMITTED)
     store_answers(cycle, group, answers)
 

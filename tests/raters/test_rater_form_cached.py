@@ -154,6 +154,14 @@ def test_a_warm_submit_reads_only_the_invite(open_cycle, browser, app, mailbox):
     # question is read again.
     assert len(reads) == 1 and reads[0].split(" FROM ")[1].startswith("invites"), statements
     writes = [s.split("(")[0].split(" SET")[0] for s in statements if not s.startswith("SELECT")]
+    if engine.dialect.name == "postgresql":
+        # One statement: the claim, then the response, its ratings and open answers.
+        assert writes == ["WITH claimed AS "], statements
+        assert all(
+            part in statements[-1]
+            for part in ("UPDATE invites", "INSERT INTO responses", "INSERT INTO ratings")
+        )
+        return
     assert writes == [
         "UPDATE invites",
         "INSERT INTO responses ",
