@@ -8,19 +8,20 @@ from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import force_locale, gettext, ngettext
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, literal, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 
 from .. import i18n, links
 from ..coaching import audit, voice
-from ..coaching.models import Coachee, Cycle, new_link_key
+from ..coaching.models import Cycle, new_link_key
 from ..coaching.services import lock_cycle
 from ..database import owned_row
 from ..extensions import db
 from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import outbox_row, queue_messages
 from ..ratings.answers import Answers
-from ..ratings.store import store_answers
+from ..ratings.store import claim_and_store, store_answers
 from ..timeutil import utcnow
 from ..vocabulary import (
     ANSWERABLE,
@@ -31,6 +32,7 @@ from ..vocabulary import (
     name_too_long,
 )
 from .models import Invite
+from .visit import RaterVisit, visit_for_key
 
 #: Most raters one cycle may have; a real 360 has 8 to 20.
 MAX_RATERS_PER_CYCLE = 60
@@ -334,19 +336,31 @@ _INVITE_BY_KEY = (
 )
 
 
-#: The same with the coachee and their coach, whom the form's page names: one query,
-#: not three, for the page a rater opens (a submit that goes through names nobody).
-_INVITE_FOR_PAGE = _INVITE_BY_KEY.options(
-    joinedload(Invite.cycle).joinedload(Cycle.coachee).joinedload(Coachee.coach)
+#: The invite of an id, with its cycle and questionnaire (one query).
+_INVITE_BY_ID = (
+    select(Invite)
+    .where(Invite.id == bindparam("invite_id"))
+    .options(joinedload(Invite.cycle).joinedload(Cycle.questionnaire))
 )
 
 
-def invite_for_token(token: str, *, for_page: bool = False) -> Invite | None:
+def invite_for_token(token: str) -> Invite | None:
     """The invite a rater link points to; raises links.LinkError for a bad link and
-    returns None for a revoked one. ``for_page`` loads the coachee and their coach with
-    it, for a page that names them."""
+    returns None for a revoked one."""
     key = links.unsign(links.RATER_INVITE, token)
-    return db.session.scalar(_INVITE_FOR_PAGE if for_page else _INVITE_BY_KEY, {"key": key})
+    return db.session.scalar(_INVITE_BY_KEY, {"key": key})
+
+
+def visit_for_token(token: str) -> RaterVisit | None:
+    """What a rater link leads to, read with one statement (:mod:`.visit`); raises
+    links.LinkError for a bad link and returns None for a revoked one."""
+    return visit_for_key(links.unsign(links.RATER_INVITE, token))
+
+
+def invite_of_visit(visit: RaterVisit) -> Invite:
+    """The mapped invite of ``visit``, for the pages that change it otherwise than by
+    a save or a submit, or show it closed."""
+    return db.session.scalar(_INVITE_BY_ID, {"invite_id": visit.id})
 
 
 def saved_draft(invite: Invite) -> Answers:
@@ -354,14 +368,37 @@ def saved_draft(invite: Invite) -> Answers:
     return Answers.from_json(json.loads(invite.draft) if invite.draft else None)
 
 
-def save_draft(invite: Invite, answers: Answers) -> None:
-    """Keep the rater's answers with the invite until they submit."""
-    if invite.state not in ANSWERABLE:
+#: A draft saved while the invite can be answered, in one conditional UPDATE; an invite
+#: whose invitation was sent (or not yet) becomes ``opened``. Built once.
+_SAVE_DRAFT = (
+    update(Invite.__table__)
+    .where(
+        Invite.__table__.c.id == bindparam("invite_id"),
+        Invite.__table__.c.state.in_(ANSWERABLE),
+    )
+    .values(
+        draft=bindparam("draft"),
+        state=case(
+            (
+                Invite.__table__.c.state.in_((InviteState.PENDING, InviteState.SENT)),
+                literal(InviteState.OPENED, Invite.__table__.c.state.type),
+            ),
+            else_=Invite.__table__.c.state,
+        ),
+    )
+)
+
+
+def save_draft(invite, answers: Answers) -> None:
+    """Keep the rater's answers with the invite (a mapped :class:`Invite` or a
+    :class:`.visit.RaterVisit`) until they submit; raises AlreadyAnswered once it can
+    no longer be answered."""
+    result = db.session.execute(
+        _SAVE_DRAFT, {"invite_id": invite.id, "draft": json.dumps(answers.to_json())}
+    )
+    _forget_loaded(invite.id)
+    if result.rowcount != 1:
         raise AlreadyAnswered
-    invite.draft = json.dumps(answers.to_json())
-    if invite.state in (InviteState.PENDING, InviteState.SENT):
-        invite.state = InviteState.OPENED
-    db.session.flush()
 
 
 def choose_language(invite: Invite, language: str) -> None:
@@ -389,26 +426,59 @@ _CLAIM = (
 )
 
 
-def _claim(invite: Invite, new_state: InviteState) -> None:
+#: The claim as SQL for :func:`feedback.ratings.store.claim_and_store` (PostgreSQL).
+_CLAIM_SQL = (
+    "UPDATE invites SET state = :new_state, draft = NULL"
+    " WHERE id = :invite_id AND state = ANY(CAST(:answerable AS varchar[])) RETURNING id"
+)
+
+
+def _forget_loaded(invite_id: int) -> None:
+    """Have the session read the invite again, if it holds it: a statement changed it."""
+    loaded = db.session.identity_map.get(identity_key(Invite, invite_id))
+    if loaded is not None:
+        db.session.expire(loaded)
+
+
+def _claim(invite_id: int, new_state: InviteState) -> None:
     """Move the invite out of the answerable states with one conditional UPDATE, so two
     simultaneous submits cannot both succeed; erase the draft in the same statement."""
-    result = db.session.execute(_CLAIM, {"invite_id": invite.id, "new_state": new_state})
-    db.session.expire(invite)  # read the state again, whoever won
+    result = db.session.execute(_CLAIM, {"invite_id": invite_id, "new_state": new_state})
+    _forget_loaded(invite_id)  # read the state again, whoever won
     if result.rowcount != 1:
         raise AlreadyAnswered
 
 
-def submit(invite: Invite, answers: Answers) -> None:
-    """Record the rater's answers as an anonymous response, once."""
+def submit(invite, answers: Answers) -> None:
+    """Record the rater's answers as an anonymous response, once. ``invite``: a mapped
+    :class:`Invite` or a :class:`.visit.RaterVisit` (whose cycle has what the store
+    needs: its id and questionnaire's)."""
     cycle = invite.cycle
     group = invite.group
-    _claim(invite, InviteState.SUBMITTED)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The claim and the answers in one statement: one round trip, not four.
+        claimed = claim_and_store(
+            _CLAIM_SQL,
+            {
+                "invite_id": invite.id,
+                "new_state": InviteState.SUBMITTED.value,
+                "answerable": [state.value for state in ANSWERABLE],
+            },
+            cycle,
+            group,
+            answers,
+        )
+        _forget_loaded(invite.id)
+        if not claimed:
+            raise AlreadyAnswered
+        return
+    _claim(invite.id, InviteState.SUBMITTED)
     store_answers(cycle, group, answers)
 
 
 def decline(invite: Invite) -> None:
     """The rater chooses not to answer; their draft is erased."""
-    _claim(invite, InviteState.DECLINED)
+    _claim(invite.id, InviteState.DECLINED)
 
 
 class NotDeclined(Exception):

@@ -11,8 +11,10 @@ from flask_babel import lazy_gettext as _l
 from .. import i18n, links
 from ..database import commit
 from ..ratings.forms import answer_form, form_problem
+from ..ratings.versions import kept_questionnaire
 from ..vocabulary import ANSWERABLE, InviteState
 from . import services
+from .page import form_page
 
 bp = Blueprint("raters", __name__, url_prefix="/r/<token>")
 #: Said when a submitted invite's form is sent again.
@@ -37,9 +39,9 @@ def rater_group(group: str) -> str:
     return str(GROUP_NAMES.get(group, group))
 
 
-def _invite(token: str, *, for_page: bool = False):
+def _invite(token: str):
     """The link's invite; its pages are in the rater's language from here on."""
-    invite = services.invite_for_token(token, for_page=for_page)
+    invite = services.invite_for_token(token)
     if invite is None:
         raise links.LinkError("revoked")
     i18n.use(invite.speaks)
@@ -63,54 +65,74 @@ def _closed_page(invite):
     )
 
 
+def _visit(token: str):
+    """What the link leads to (:mod:`.visit`, one statement, no mapped objects); its
+    pages are in the rater's language from here on."""
+    visit = services.visit_for_token(token)
+    if visit is None:
+        raise links.LinkError("revoked")
+    i18n.use(visit.speaks)
+    return visit
+
+
 @bp.route("/", methods=["GET", "POST"])
 def show_form(token: str):
     """The questionnaire in the rater's wording; POST saves, submits or declines."""
-    invite = _invite(token, for_page=request.method == "GET")
-    cycle = invite.cycle
+    visit = _visit(token)
     if request.method == "POST" and request.form.get("action") == "undo_decline":
-        return _undo_decline(invite, token)
-    if invite.state not in ANSWERABLE or not cycle.is_open:
+        return _undo_decline(services.invite_of_visit(visit), token)
+    cycle = visit.cycle
+    if visit.state not in ANSWERABLE or not cycle.is_open:
+        invite = services.invite_of_visit(visit)
         if request.method == "POST":
             _say_answered_before(invite)
         return _closed_page(invite)
-    questionnaire = cycle.questionnaire
-    form = answer_form(questionnaire, "rater", services.saved_draft(invite))
+    questionnaire = kept_questionnaire(
+        cycle.questionnaire_id, cycle.questionnaire_key, cycle.questionnaire_version
+    )
+    form = answer_form(questionnaire, "rater", services.saved_draft(visit))
+    if request.method == "GET" and (page := form_page(visit, questionnaire, form)) is not None:
+        return page
     status = 200
     if request.method == "POST":
         action = request.form.get("action", "submit")
         if action.startswith(SWITCH):
+            invite = services.invite_of_visit(visit)
             return _switch_language(invite, form, action.removeprefix(SWITCH), token)
         try:
             if action == "ask_decline":
-                return render_template("raters/confirm_decline.html", invite=invite, cycle=cycle)
+                invite = services.invite_of_visit(visit)
+                return render_template(
+                    "raters/confirm_decline.html", invite=invite, cycle=invite.cycle
+                )
             if action == "decline":
-                services.decline(invite)
+                services.decline(services.invite_of_visit(visit))
                 commit()
                 return redirect(url_for("raters.thank_you", token=token))
             message = form_problem(form, action)
             if message is None:
                 answers = form.answers()
                 if action == "save":
-                    services.save_draft(invite, answers)
+                    services.save_draft(visit, answers)
                     commit()
                     flash(
                         _("Saved. Use the link in your email to come back and finish."), "success"
                     )
                     return redirect(url_for("raters.show_form", token=token))
-                services.submit(invite, answers)
+                services.submit(visit, answers)
                 commit()
                 return redirect(url_for("raters.thank_you", token=token))
             flash(message, "error")
             status = 400
         except services.AlreadyAnswered:  # another request took the invite meanwhile
+            invite = services.invite_of_visit(visit)
             _say_answered_before(invite)
             return _closed_page(invite)
     return render_template(
         "ratings/form.html",
         form=form,
         cycle=cycle,
-        invite=invite,
+        invite=visit,
         questionnaire=questionnaire,
         audience="rater",
         name=cycle.coachee.first_name,

@@ -199,3 +199,42 @@ def statement_grid(
             add("</fieldset>")
     # Every piece of text in ``parts`` went through ``escape`` (when made or just now).
     return Markup("".join(parts)), first  # noqa: S704  # nosec B704
+
+
+def open_questions_html(
+    form,
+    questionnaire: Questionnaire,
+    audience: str,
+    name: str,
+    first: str | None,
+    *,
+    disabled: bool,
+) -> Markup:
+    """The open questions of ``form`` with their text fields, as the form's page shows
+    them: the labels in the page's language (the raters' with the coachee's first name
+    ``name``), each field's text and errors; the first field with an error takes the
+    ``first-problem`` mark unless a statement (``first``) took it."""
+    parts: list[str] = []
+    add = parts.append
+    for question in _grid(questionnaire, audience, form.scores.choices).questions:
+        field = form[f"text-{question.key}"]
+        errors = field.errors
+        mark = ""
+        if errors and first is None:
+            first = field.name
+            mark = ' id="first-problem" tabindex="-1"'
+        label = (
+            question.self_text if audience == "self" else question.rater_text.replace(NAME, name)
+        )
+        rows = 2 if question.max_length <= 140 else 4
+        add('\n    \n    \n    <div class="question')
+        add(" invalid" if errors else "")
+        add(f'"{mark}>\n      <label class="prompt" for="{escape(field.id)}">{escape(label)}')
+        add("</label>\n      ")
+        add(field(maxlength=question.max_length, rows=rows, disabled=disabled))
+        add("\n      ")
+        for error in errors:
+            add(f'<p class="errors">{escape(error)}</p>')
+        add("\n    </div>\n  ")
+    # Every piece of text in ``parts`` went through ``escape`` or is a field's markup.
+    return Markup("".join(parts))  # noqa: S704  # nosec B704

@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql
@@ -162,3 +163,62 @@ def _insert_answers(cycle: Cycle, response_id: str, answers: Answers) -> None:
         db.session.execute(_INSERT_RATINGS, ratings)
     if texts:
         db.session.execute(_INSERT_OPEN_ANSWERS, texts)
+
+
+#: PostgreSQL: a rater's whole submit in one statement, one round trip instead of four:
+#: the claim given by the caller (an UPDATE … RETURNING of the row that says who was
+#: asked), then, only when it claimed a row, the response, its ratings and its open
+#: answers. The response takes nothing from the claimed row: it holds the cycle, the
+#: group and the answers, never who. Foreign keys are checked at the statement's end,
+#: when the response is there.
+_CLAIM_AND_STORE = """
+WITH claimed AS ({claim}),
+response AS (
+    INSERT INTO responses (id, cycle_id, "group", submitted, held)
+    SELECT :response_id, :cycle_id, :group, true, true FROM claimed
+    RETURNING id
+),
+ratings AS (
+    INSERT INTO ratings (response_id, item_id, score)
+    SELECT response.id, pairs.item_id, pairs.score
+    FROM response, unnest(CAST(:item_ids AS integer[]), CAST(:scores AS smallint[]))
+        AS pairs (item_id, score)
+),
+texts AS (
+    INSERT INTO open_answers (response_id, question_id, text)
+    SELECT response.id, pairs.question_id, pairs.text
+    FROM response, unnest(CAST(:question_ids AS integer[]), CAST(:texts AS text[]))
+        AS pairs (question_id, text)
+)
+SELECT count(*) FROM claimed
+"""
+_CLAIMS_AND_STORES: dict[str, object] = {}
+
+
+def claim_and_store(claim_sql: str, claim_params: dict, cycle: Cycle, group: str, answers) -> bool:
+    """PostgreSQL only: run ``claim_sql`` (an UPDATE … RETURNING one column, whose bound
+    parameters are ``claim_params``) and, when it claimed a row, write ``answers`` from
+    rater ``group`` as a new held response of ``cycle``, all in one statement; whether
+    it claimed one (nothing is written when it did not). Executed, not committed."""
+    if group not in GROUPS or group == SELF:
+        raise ValueError(f"not a rater group: {group!r}")
+    statement = _CLAIMS_AND_STORES.get(claim_sql)
+    if statement is None:
+        statement = _CLAIMS_AND_STORES[claim_sql] = text(_CLAIM_AND_STORE.format(claim=claim_sql))
+    items, questions = _ids_by_key(cycle.questionnaire_id)
+    scores = [(items[key], score) for key, score in answers.scores.items() if key in items]
+    texts = [(questions[key], body) for key, body in answers.texts.items() if key in questions]
+    claimed = db.session.execute(
+        statement,
+        {
+            **claim_params,
+            "response_id": new_response_id(),
+            "cycle_id": cycle.id,
+            "group": group,
+            "item_ids": [item_id for item_id, _ in scores],
+            "scores": [score for _, score in scores],
+            "question_ids": [question_id for question_id, _ in texts],
+            "texts": [body for _, body in texts],
+        },
+    ).scalar_one()
+    return claimed == 1

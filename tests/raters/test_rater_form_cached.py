@@ -122,3 +122,49 @@ def test_opening_the_form_asks_the_database_once(open_cycle, browser, app, mailb
         event.remove(engine, "before_cursor_execute", note)
     assert "Casey Doe asks for your feedback" in page and "Coach" in page
     assert len(statements) == 1, statements
+
+
+def test_a_warm_submit_reads_only_the_invite(open_cycle, browser, app, mailbox):
+    """A submit reads the invite behind the link with one statement and takes the
+    questionnaire version from memory (a stored version never changes): nothing of the
+    questionnaire is read again, and the writes are the claim and the answers."""
+    rita = nominate(browser, open_cycle["portal"], "rita@example.com, boss, Rita", mailbox)
+    sam = nominate(browser, open_cycle["portal"], "sam@example.com, peer, Sam", mailbox)
+    everything = {f"item-{key}": "3" for key in ITEMS}
+    assert browser.submit(rita, {**everything, "action": "submit"}).status_code == 302
+    page = browser.get(sam).text
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def note(conn, cursor, statement, *rest):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        response = browser.post(
+            sam, data={"csrf_token": token, **everything, "text-keep": "Calm", "action": "submit"}
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert response.status_code == 302
+    reads = [s for s in statements if s.startswith("SELECT")]
+    # One read: the invite with its cycle, coachee and coach; no statement, item or open
+    # question is read again.
+    assert len(reads) == 1 and reads[0].split(" FROM ")[1].startswith("invites"), statements
+    writes = [s.split("(")[0].split(" SET")[0] for s in statements if not s.startswith("SELECT")]
+    if engine.dialect.name == "postgresql":
+        # One statement: the claim, then the response, its ratings and open answers.
+        assert writes == ["WITH claimed AS "], statements
+        assert all(
+            part in statements[-1]
+            for part in ("UPDATE invites", "INSERT INTO responses", "INSERT INTO ratings")
+        )
+        return
+    assert writes == [
+        "UPDATE invites",
+        "INSERT INTO responses ",
+        "INSERT INTO ratings ",
+        "INSERT INTO open_answers ",
+    ], statements
