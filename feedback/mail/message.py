@@ -152,7 +152,6 @@ def clean_header_text(value: str) -> str:
     return _WHITESPACE_RUN.sub(" ", "".join(chars)).strip()
 
 
-@lru_cache(maxsize=4096)
 def normalize_address(address: str) -> str:
     """Validate a bare address (`local@domain`) and return it in its sending form.
 
@@ -162,6 +161,13 @@ def normalize_address(address: str) -> str:
     """
     if not isinstance(address, str):
         raise ValueError(f"address must be a string, not {type(address).__name__}")
+    return _normalized(address)
+
+
+@lru_cache(maxsize=4096)
+def _normalized(address: str) -> str:
+    """`normalize_address` of a string, remembered: a batch's sender and reply address
+    are the same on every message, and each address is checked again when sent."""
     if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in address):
         raise ValueError(f"address contains whitespace or control characters: {address!r}")
     local, at, domain = address.rpartition("@")

@@ -194,9 +194,10 @@ def _as_email(
 def _check_addresses(message: OutboxMessage, mail_from: tuple[str, str]) -> None:
     """Raise ValueError, as building the message would, when one of its addresses is
     one no server would take (checked before anything is sent)."""
-    for address in (mail_from[1], message.to_address, message.reply_to):
-        if address:
-            normalize_address(address)
+    normalize_address(mail_from[1])
+    normalize_address(message.to_address)
+    if message.reply_to:
+        normalize_address(message.reply_to)
 
 
 class _BuiltWhenTaken(Sequence[EmailMessage]):
