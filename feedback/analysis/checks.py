@@ -7,6 +7,7 @@ they add well under a second on ten million rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,15 +39,27 @@ class _Column:
         return self.labels[self.codes[row]]
 
 
-def find_problem(ratings: pd.DataFrame, scale_points: int = 5) -> Problem | None:
+def find_problem(
+    ratings: pd.DataFrame,
+    scale_points: int = 5,
+    *,
+    codes: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> Problem | None:
     """The first (lowest) row with a problem, or None when the ratings are sound.
 
     Checked: empty labels, unknown groups, scores outside 1..scale_points; then, when
     those are sound, a rater in two groups, a rater rating an item twice, two self
     raters for one coachee, and an item in two competencies for one coachee (all
     within one coachee: a rater id or an item is local to its coachee).
+
+    ``codes`` may give, for label columns, their integer codes (-1 where missing) and
+    labels as the caller already has them (the reader does), in any order of labels:
+    they are used instead of working them out from the column again.
     """
-    columns = {name: _column(ratings, name) for name in _LABELS}
+    known = codes or {}
+    columns = {
+        name: _Column(*known[name]) if name in known else _column(ratings, name) for name in _LABELS
+    }
     found = [_empty_label(name, column) for name, column in columns.items()]
     found += [_unknown_group(columns["group"]), _score_out_of_range(ratings, scale_points)]
     if any(found) or len(ratings) == 0:

@@ -23,13 +23,31 @@ def _dense_enough(size: int, rows: int) -> bool:
 
 def _in_order_of_appearance(codes: np.ndarray, n_categories: int) -> bool:
     """Whether every category is used and each first appears after the one before it:
-    then the running maximum of the codes starts at 0 and never jumps by more than 1."""
+    then the running maximum of the codes starts at 0 and never jumps by more than 1.
+
+    Once the running maximum has reached the last category it cannot grow, so only the
+    rows up to the first use of the last category are walked: for a few labels (groups,
+    items, competencies) that is the first rows of the file."""
     if len(codes) == 0 or n_categories == 0:
         return False
-    running = np.maximum.accumulate(codes)
-    return bool(
-        running[0] == 0 and running[-1] == n_categories - 1 and (np.diff(running) <= 1).all()
-    )
+    end = _first_use(codes, n_categories - 1)
+    if end < 0:
+        return False
+    running = np.maximum.accumulate(codes[: end + 1])
+    return bool(running[0] == 0 and (np.diff(running) <= 1).all())
+
+
+def _first_use(codes: np.ndarray, code: int) -> int:
+    """The first row holding ``code``, or -1; looks at growing blocks from the start,
+    so a code used early costs little."""
+    start, size = 0, 1 << 12
+    while start < len(codes):
+        found = np.flatnonzero(codes[start : start + size] == code)
+        if len(found):
+            return start + int(found[0])
+        start += size
+        size *= 2
+    return -1
 
 
 def codes_in_order(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -149,7 +167,7 @@ def rater_slots(coachee: np.ndarray, rater: np.ndarray) -> np.ndarray:
     """
     n_raters = int(rater.max(initial=-1)) + 1
     if bool(same_within(rater, coachee, n_raters).all()):
-        return rater.astype(np.int64, copy=False)
+        return rater  # in its own integer type: a wider copy costs more than it saves
     return number_pairs(coachee, rater, n_raters)[0]
 
 

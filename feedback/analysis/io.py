@@ -91,11 +91,11 @@ def read_ratings_csv(source: Source, *, progress: Progress | None = None) -> pd.
         table = _parse(opener, size, delimiter, names, progress, path)
     except pa.ArrowInvalid as error:
         raise _explain(opener, delimiter, names, error) from None
-    ratings = _to_frame(table)
+    ratings, codes = _to_frame(table)
     del table
     if len(ratings) == 0:
         raise RatingsInputError("the file has a header but no ratings", line=2)
-    problem = find_problem(ratings)
+    problem = find_problem(ratings, codes=codes)
     if problem is not None:
         raise RatingsInputError(problem.message, _line_of_row(opener, delimiter, problem.row))
     return ratings
@@ -191,41 +191,51 @@ def _parse(
         return pa_csv.read_csv(stream, **options)
 
 
-def _to_frame(table: pa.Table) -> pd.DataFrame:
-    """The parsed table as a ratings frame of categoricals and a float score."""
+def _to_frame(table: pa.Table) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """The parsed table as a ratings frame of categoricals and a float score, and each
+    label column's codes and labels (for the checks, which need not work them out
+    again)."""
     data: dict[str, object] = {}
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name in RATING_COLUMNS:
         if name == "score":
             data[name] = table.column(name).to_numpy()
-        elif name in table.column_names:
-            data[name] = _categorical(table.column(name), lower=name == "group")
+            continue
+        if name in table.column_names:
+            column = _categorical(table.column(name), lower=name == "group")
         else:
-            codes = np.zeros(table.num_rows, dtype=np.int8)
-            data[name] = pd.Categorical.from_codes(codes, [DEFAULT_COACHEE], validate=False)
-    return pd.DataFrame(data, copy=False)
+            zeros = np.zeros(table.num_rows, dtype=np.int8)
+            column = pd.Categorical.from_codes(zeros, [DEFAULT_COACHEE], validate=False)
+        data[name] = column
+        codes[name] = (column.codes, np.asarray(column.categories, dtype=object))
+    return pd.DataFrame(data, copy=False), codes
 
 
 def _categorical(column: pa.ChunkedArray, *, lower: bool) -> pd.Categorical:
     """One categorical from pyarrow's per-block dictionaries, categories in order of
     first appearance, surrounding spaces stripped (and lower-cased if ``lower``).
 
-    Each block's dictionary is small, so mapping it onto the growing list of labels is
-    cheap; the rows themselves are touched once, by one ``take`` per block.
+    Each block's dictionary is small: all of them, one after the other, are numbered in
+    one ``factorize`` (in order of first appearance, as the blocks are in order); the
+    rows themselves are touched once, by one ``take`` per block.
     """
-    index: dict[str, int] = {}
-    mappings = []
-    for chunk in column.chunks:
-        words = chunk.dictionary.to_pylist()
-        words = [w.strip().lower() if lower else w.strip() for w in words]
-        mappings.append(np.array([index.setdefault(w, len(index)) for w in words], dtype=np.int64))
-    dtype = np.int8 if len(index) < 2**7 else np.int16 if len(index) < 2**15 else np.int32
+    chunks = column.chunks
+    words = [w for chunk in chunks for w in chunk.dictionary.to_pylist()]
+    words = [w.strip().lower() if lower else w.strip() for w in words]
+    numbers, labels = pd.factorize(np.array(words, dtype=object), sort=False)
+    n_labels = len(labels)
+    dtype = np.int8 if n_labels < 2**7 else np.int16 if n_labels < 2**15 else np.int32
+    numbers = numbers.astype(dtype)
     codes = np.empty(len(column), dtype=dtype)
-    start = 0
-    for chunk, mapping in zip(column.chunks, mappings, strict=True):
+    start = first_word = 0
+    for chunk in chunks:
+        mapping = numbers[first_word : first_word + len(chunk.dictionary)]
+        first_word += len(chunk.dictionary)
         indices = chunk.indices.to_numpy(zero_copy_only=False)
-        np.take(mapping.astype(dtype), indices, out=codes[start : start + len(indices)])
+        # "clip" (the indices are in range): "raise" would write through a buffer
+        np.take(mapping, indices, out=codes[start : start + len(indices)], mode="clip")
         start += len(indices)
-    categories = pd.Index(list(index), dtype="str")
+    categories = pd.Index(list(labels), dtype="str")
     return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 
 

@@ -248,22 +248,18 @@ def _count_whole_scores(
     del key
     dont_know, counts = table[0], table[1:]
     n = counts.sum(axis=0)
-    total = np.zeros_like(n)
-    squares = np.zeros_like(n)
-    low = np.full(n.shape, np.nan)
-    high = np.full(n.shape, np.nan)
-    for score_value, count in enumerate(counts, start=1):
-        total += score_value * count
-        squares += score_value * score_value * count
-        np.copyto(high, score_value, where=count > 0)  # the highest score given wins
-    for score_value, count in reversed(list(enumerate(counts, start=1))):
-        np.copyto(low, score_value, where=count > 0)
+    scores = np.arange(1, points + 1, dtype=np.int64)
+    given = counts > 0
+    answered = n > 0
+    # The lowest score given is the first with a count, the highest the last one.
+    low = np.where(answered, given.argmax(axis=0) + 1.0, np.nan)
+    high = np.where(answered, points - given[::-1].argmax(axis=0), np.nan)
     return {
         "rows": n + dont_know,
         "n": n,
         "counts": counts,
-        "sum": total.astype(np.float64),
-        "sumsq": squares.astype(np.float64),
+        "sum": np.tensordot(scores, counts, axes=1).astype(np.float64),
+        "sumsq": np.tensordot(scores * scores, counts, axes=1).astype(np.float64),
         "min": low,
         "max": high,
     }

@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import Address, AddressHeader, HeaderRegistry, UniqueAddressHeader
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import make_msgid
+from functools import lru_cache
 
 __all__ = ["build_message", "clean_header_text", "normalize_address"]
 
@@ -160,6 +161,13 @@ def normalize_address(address: str) -> str:
     """
     if not isinstance(address, str):
         raise ValueError(f"address must be a string, not {type(address).__name__}")
+    return _normalized(address)
+
+
+@lru_cache(maxsize=4096)
+def _normalized(address: str) -> str:
+    """`normalize_address` of a string, remembered: a batch's sender and reply address
+    are the same on every message, and each address is checked again when sent."""
     if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in address):
         raise ValueError(f"address contains whitespace or control characters: {address!r}")
     local, at, domain = address.rpartition("@")
@@ -185,6 +193,15 @@ def normalize_address(address: str) -> str:
 def _address(addr_spec: str, display_name: str | None) -> Address:
     name = clean_header_text(display_name)[:MAX_DISPLAY_NAME].strip() if display_name else ""
     return Address(display_name=name, addr_spec=normalize_address(addr_spec))
+
+
+@lru_cache(maxsize=1024)
+def _address_header(name: str, addr_spec: str, display_name: str | None):
+    """The header ``name`` naming one address, built once for each address and name: a
+    batch's From (and often its Reply-To) is the same on every message. Safe to share:
+    a header object is an immutable string, and address headers are folded from their
+    addresses (:func:`format_address_header`), never by changing the object."""
+    return POLICY.header_factory(name, _address(addr_spec, display_name))
 
 
 def _body_transfer_encoding(body: str) -> str:
@@ -227,12 +244,12 @@ def build_message(
         raise ValueError("date must be timezone-aware")
 
     msg = EmailMessage(policy=POLICY)
-    msg["From"] = _address(sender, sender_name)
+    msg["From"] = _address_header("From", sender, sender_name)
     msg["To"] = _address(to, to_name)
     if reply_to:
-        msg["Reply-To"] = _address(reply_to, reply_to_name)
+        msg["Reply-To"] = _address_header("Reply-To", reply_to, reply_to_name)
     msg["Subject"] = clean_header_text(subject)
-    msg["Date"] = format_datetime(date or datetime.now(UTC))
+    msg["Date"] = date or datetime.now(UTC)  # a datetime: formatted, not parsed back
     if message_id is None:
         message_id = make_msgid(domain=message_id_domain)
     else:

@@ -30,12 +30,13 @@ write; a message that reached the server is always marked first. Every attempt o
 message carries the same Message-ID, so a receiver can drop a copy all the same.
 """
 
+import functools
 import inspect
 import logging
 import secrets
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -43,14 +44,14 @@ from email.utils import parseaddr
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import Update, bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..database import claim_rows
 from ..extensions import db
 from ..timeutil import utcnow
 from .backoff import MAX_ATTEMPTS, next_attempt_delay
-from .message import build_message
+from .message import build_message, normalize_address
 from .models import MessageState, OutboxMessage
 from .outbox import contexts_of, render
 from .signals import Outcome, outcomes_recorded
@@ -165,9 +166,15 @@ def _reply_to_name(message: OutboxMessage, context: dict) -> str | None:
 
 
 def _as_email(
-    message: OutboxMessage, text: str, html: str | None, reply_to_name: str | None = None
+    message: OutboxMessage,
+    text: str,
+    html: str | None,
+    reply_to_name: str | None = None,
+    mail_from: tuple[str, str] | None = None,
 ) -> EmailMessage:
-    sender_name, sender = parseaddr(current_app.config["MAIL_FROM"])
+    """The message to send; ``mail_from``: MAIL_FROM as (name, address), read once for
+    a batch (by default from the settings)."""
+    sender_name, sender = mail_from or parseaddr(current_app.config["MAIL_FROM"])
     domain = sender.rpartition("@")[2] or "mirror360.local"
     return build_message(
         sender=sender,
@@ -182,6 +189,49 @@ def _as_email(
         reply_to=message.reply_to,
         reply_to_name=reply_to_name,
     )
+
+
+def _check_addresses(message: OutboxMessage, mail_from: tuple[str, str]) -> None:
+    """Raise ValueError, as building the message would, when one of its addresses is
+    one no server would take (checked before anything is sent)."""
+    normalize_address(mail_from[1])
+    normalize_address(message.to_address)
+    if message.reply_to:
+        normalize_address(message.reply_to)
+
+
+class _BuiltWhenTaken(Sequence[EmailMessage]):
+    """A batch's messages, each built (`_as_email`) only when the transport takes it.
+
+    Built up front, a batch's two hundred messages, each a tree of a few thousand
+    header and MIME objects, lived together until the batch ended: the garbage
+    collector's full passes, which walk every object of the process, ran again and
+    again over them (bench/README.md, "Issue 21, second session"). Built one at a time,
+    each message is freed once sent, as a plain sending loop's is. The last one built is
+    kept, so asking for the same message again (after a reconnect) gives the same one.
+    """
+
+    def __init__(self, builders: list[Callable[[], EmailMessage]]) -> None:
+        self._builders = builders
+        self._last: tuple[int, EmailMessage] | None = None
+
+    def __len__(self) -> int:
+        return len(self._builders)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return _BuiltWhenTaken(self._builders[index])
+        index = range(len(self._builders))[index]  # negative indexes, IndexError
+        if self._last is None or self._last[0] != index:
+            self._last = (index, self._build(index))
+        return self._last[1]
+
+    def _build(self, index: int) -> EmailMessage:
+        try:
+            return self._builders[index]()
+        except ValueError:  # checked before (`_check_addresses`): a bug, not an address
+            log.exception("could not build outbox message %d of its batch", index)
+            return EmailMessage()  # no addresses: every transport answers it "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +298,24 @@ def _rollback() -> None:
         db.session.rollback()
     except SQLAlchemyError:  # a connection that is gone; the next use gets a new one
         log.debug("rollback failed", exc_info=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _row_update(columns: tuple[str, ...], states: tuple[MessageState, ...]) -> Update:
+    """``UPDATE outbox_messages SET <columns> WHERE id, claim and state are as given``,
+    with bound parameters (``new_<column>``, ``row_id``, ``row_claim``): built once for
+    each set of columns, so the sender's two statements a message are not built and
+    looked up in SQLAlchemy's cache again and again."""
+    table = OutboxMessage.__table__
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("row_id"),
+            table.c.claim == bindparam("row_claim"),
+            table.c.state.in_(states),
+        )
+        .values({name: bindparam(f"new_{name}") for name in columns})
+    )
 
 
 @dataclass
@@ -344,11 +412,10 @@ class _Batch:
         ``states``; whether it did."""
         # On the session's connection, without the ORM's bulk-update machinery: this
         # runs twice a message, and the rows in the session are expired at the end.
-        table = OutboxMessage.__table__
+        statement = _row_update(tuple(values), states)
+        parameters = {f"new_{name}": value for name, value in values.items()}
         result = db.session.connection().execute(
-            update(table)
-            .where(table.c.id == message.id, table.c.claim == self.claim, table.c.state.in_(states))
-            .values(**values)
+            statement, {**parameters, "row_id": message.id, "row_claim": self.claim}
         )
         return result.rowcount == 1
 
@@ -413,6 +480,8 @@ def deliver_due(transport: Transport | None = None, *, batch_size: int = DEFAULT
     transport = transport or current_transport()
     app = current_app._get_current_object()
     counts: Counter = settle_abandoned()
+    name, address = parseaddr(current_app.config["MAIL_FROM"])
+    mail_from = (name, address)
     while True:
         claim = secrets.token_hex(16)
         ids = _claim(batch_size, claim)
@@ -425,7 +494,7 @@ def deliver_due(transport: Transport | None = None, *, batch_size: int = DEFAULT
         )
         contexts = contexts_of(messages)
         batch = _Batch(app, claim)
-        emails: list[EmailMessage] = []
+        builders: list[Callable[[], EmailMessage]] = []
         for message in messages:
             claimed = _Claimed.of(message)
             context = contexts.get(message.id, {})
@@ -439,10 +508,16 @@ def deliver_due(transport: Transport | None = None, *, batch_size: int = DEFAULT
                 batch.pending.append((claimed, not_rendered))
                 continue
             try:
-                emails.append(_as_email(message, *bodies, _reply_to_name(message, context)))
-                batch.sendable.append(claimed)
+                _check_addresses(message, mail_from)
             except ValueError as exc:  # an address no server would take
                 batch.pending.append((claimed, DeliveryResult(DeliveryStatus.FAILED, str(exc))))
+                continue
+            reply_to_name = _reply_to_name(message, context)
+            builders.append(
+                functools.partial(_as_email, message, *bodies, reply_to_name, mail_from)
+            )
+            batch.sendable.append(claimed)
+        emails = _BuiltWhenTaken(builders)
         # The batch commits once a message: expiring every loaded row (the batch and
         # what it is about) at each commit would cost the square of the batch. The rows
         # are written with UPDATE statements, so they are expired once, at the end.

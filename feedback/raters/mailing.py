@@ -5,7 +5,7 @@ from collections import Counter
 
 from blinker import Namespace
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from ..extensions import db
 from ..mail.outbox import register_links
@@ -46,21 +46,30 @@ def note_outcomes(app: Flask, outcomes: list[Outcome]) -> None:
         for o in outcomes
         if o.invite_id and o.status == "failed" and o.refused_recipient
     }
-    pending = Invite.state == InviteState.PENDING
+    # Core statements on the session's connection, built once: the sender records
+    # outcomes as they come, so this runs once a message (the session's rows are
+    # expired when the sender's batch ends).
+    connection = db.session.connection()
     if sent:
-        db.session.execute(
-            update(Invite)
-            .where(Invite.id.in_(sent), pending)
-            .values(state=InviteState.SENT, sent_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        connection.execute(_MARK_SENT, {"ids": sorted(sent), "now": now})
     if bounced - sent:
-        cycles = db.session.scalars(
-            update(Invite)
-            .where(Invite.id.in_(bounced - sent), pending)
-            .values(state=InviteState.BOUNCED)
-            .returning(Invite.cycle_id)
-            .execution_options(synchronize_session=False)
-        ).all()
+        cycles = connection.scalars(_MARK_BOUNCED, {"ids": sorted(bounced - sent)}).all()
         if cycles:
             invites_bounced.send(app, bounced=Counter(cycles))
+
+
+_INVITES = Invite.__table__
+_PENDING = _INVITES.c.state == InviteState.PENDING
+#: Pending invites of ``ids`` become sent at ``now``.
+_MARK_SENT = (
+    update(_INVITES)
+    .where(_INVITES.c.id.in_(bindparam("ids", expanding=True)), _PENDING)
+    .values(state=InviteState.SENT, sent_at=bindparam("now"))
+)
+#: Pending invites of ``ids`` become bounced; their cycles come back.
+_MARK_BOUNCED = (
+    update(_INVITES)
+    .where(_INVITES.c.id.in_(bindparam("ids", expanding=True)), _PENDING)
+    .values(state=InviteState.BOUNCED)
+    .returning(_INVITES.c.cycle_id)
+)

@@ -272,3 +272,14 @@ def test_categorical_input_keeps_order_of_appearance():
     table = item_stats(frame)
     assert list(table["item_key"]) == ["zeta", "alpha", "mid"]
     assert list(table["others_mean"]) == [5, 3, 4]
+
+
+def test_categorical_input_whose_last_category_comes_early_keeps_order_of_appearance():
+    # Only the rows up to the first use of the last category are walked to tell whether
+    # the categories are in order of appearance; one used after it must still count.
+    raters = [("s", "self", [4, 4, 4])] + [(f"p{i}", "peer", [5, 3, 4]) for i in range(3)]
+    frame = build_ratings(raters, items=("alpha", "zeta", "mid"))
+    frame["item_key"] = pd.Categorical(frame["item_key"], categories=["alpha", "mid", "zeta"])
+    table = item_stats(frame)
+    assert list(table["item_key"]) == ["alpha", "zeta", "mid"]
+    assert list(table["others_mean"]) == [5, 3, 4]

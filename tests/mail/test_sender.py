@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -245,6 +246,45 @@ def test_unusable_address_fails_alone_and_bounces(app):
         transport = RecordingTransport()
         assert deliver_due(transport) == Counter(sent=2, failed=1)
         assert db.session.get(OutboxMessage, ids[1]).state is MessageState.FAILED
+
+
+class FreedAsSentTransport:
+    """Takes the messages one by one, as SMTP does, and notes, when it takes each one,
+    how many of those it took before are still alive."""
+
+    def __init__(self) -> None:
+        self.alive_when_taken: list[int] = []
+        self.seen: list[str] = []
+
+    def send_batch(self, messages, observer=None):
+        taken: list[weakref.ref] = []
+        results = []
+        for index in range(len(messages)):
+            if observer is not None and not observer.handing(index):
+                break
+            message = messages[index]
+            self.alive_when_taken.append(sum(ref() is not None for ref in taken))
+            self.seen.append(str(message["Message-ID"]))
+            taken.append(weakref.ref(message))
+            del message
+            result = DeliveryResult(DeliveryStatus.SENT, "250 ok", 250)
+            results.append(result)
+            if observer is not None:
+                observer.answered(index, result)
+        return results
+
+
+def test_a_batch_does_not_hold_every_message_it_sends_at_once(app):
+    # A batch's messages each made of thousands of objects, all alive until the batch
+    # ended, kept the garbage collector walking them (bench/README.md, issue 21):
+    # each is built when the transport takes it, and is gone once the next two are.
+    ids = _queue(app, 5)
+    with app.app_context():
+        transport = FreedAsSentTransport()
+        assert deliver_due(transport) == Counter(sent=5)
+        assert len(transport.seen) == len(set(transport.seen)) == 5
+        assert max(transport.alive_when_taken) <= 1
+        assert {db.session.get(OutboxMessage, i).state for i in ids} == {MessageState.SENT}
 
 
 # --------------------------------------------------------------------------- the worker
