@@ -3,7 +3,11 @@
 import email
 import email.policy
 import html
+import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -52,6 +56,36 @@ class Mailbox:
         assert messages, f"no mail to {address}"
         text = messages[-1].get_body(preferencelist=("plain",)).get_content()
         return LINK.search(text).group(0)
+
+
+def app_settings(app) -> dict:
+    """What a fresh interpreter needs to build the same app as the test (its database,
+    secret, base URL and mail folder)."""
+    settings = {
+        key: app.config[key]
+        for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "BASE_URL")
+    }
+    settings.update(MAIL_BACKEND="file", MAIL_FILE_DIR=app.config["MAIL_FILE_DIR"])
+    return settings
+
+
+def in_a_fresh_python(script: str, *arguments) -> dict:
+    """Run ``script`` in a fresh interpreter that finds the package and the tests'
+    helpers, with ``arguments`` as JSON in ``sys.argv[1]``; the JSON object its last
+    line of output prints. For what the test process cannot show, having imported
+    everything long ago: which modules a request loads."""
+    tests = Path(__file__).resolve().parent
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tests.parent), str(tests)])}
+    done = subprocess.run(  # noqa: S603  (this interpreter, the test's own script)
+        [sys.executable, "-c", script, json.dumps(list(arguments))],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def csrf_token(html: str) -> str:

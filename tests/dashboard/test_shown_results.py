@@ -5,15 +5,12 @@ and never holds what the guard hides."""
 
 import json
 import math
-import os
 import re
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 from dashboard_support import PARTNER_WORD
 from sqlalchemy import select
+from support import app_settings, in_a_fresh_python
 
 from feedback.coaching.models import Cycle
 from feedback.extensions import db
@@ -23,7 +20,6 @@ from feedback.ratings.results import clear_cache
 from feedback.timeutil import today
 
 HEAVY = ("pandas", "numpy", "pyarrow", "plotly.graph_objs")
-TESTS = Path(__file__).resolve().parents[1]
 CSRF = re.compile(
     r'(name="csrf_token"[^>]*value=")[^"]+"|(<meta name="csrf-token" content=")[^"]+"'
 )
@@ -126,23 +122,9 @@ print(json.dumps({
 
 
 def test_a_worker_shows_a_stored_dashboard_without_pandas_or_plotly(app, closed_cycle):
-    settings = {
-        key: app.config[key]
-        for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "BASE_URL")
-    }
-    settings.update(MAIL_BACKEND="file", MAIL_FILE_DIR=app.config["MAIL_FILE_DIR"])
-    argument = json.dumps([settings, app.instance_path, closed_cycle["cycle_id"], list(HEAVY)])
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS.parent), str(TESTS)])}
-    done = subprocess.run(  # noqa: S603  (this interpreter, the test's own script)
-        [sys.executable, "-c", VIEW, argument],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-        check=False,
+    outcome = in_a_fresh_python(
+        VIEW, app_settings(app), app.instance_path, closed_cycle["cycle_id"], list(HEAVY)
     )
-    assert done.returncode == 0, done.stderr
-    outcome = json.loads(done.stdout.strip().splitlines()[-1])
     assert outcome["status"] == 200
     assert outcome["charts"] == 4
     assert outcome["loaded"] == []
