@@ -156,3 +156,33 @@ def test_nominations_that_wait_for_the_coach_queue_no_mail(app, open_cycle):
         assert not refused
         assert [i.state for i in created] == [InviteState.AWAITING] * 3
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == queued
+
+
+def test_a_pasted_group_may_be_written_in_the_coachees_language(app):
+    """A coachee who reads the portal in German, French or Spanish writes the group in
+    it: the glossary's words and the common others are read as the group."""
+    lines = "\n".join(
+        [
+            "a@example.com, Führungskraft",
+            "b@example.com, Kollegen",
+            "c@example.com, mitarbeitende",
+            "d@example.com, Partnerin",
+            "e@example.com, responsable",
+            "f@example.com, collègues",
+            "g@example.com, Collaborateurs",
+            "h@example.com, partenaire",
+            "i@example.com, jefa",
+            "j@example.com, compañeros",
+            "k@example.com, colaboradores",
+            "l@example.com, socios",
+            "m@example.com, Kollege der Woche",
+        ]
+    )
+    with app.test_request_context():
+        nominations, problems = parse_nominations(lines)
+    assert [n.group for n in nominations] == [
+        "boss", "peer", "subordinate", "partner",
+        "boss", "peer", "subordinate", "partner",
+        "boss", "peer", "subordinate", "partner",
+    ]  # fmt: skip
+    assert [p.line_number for p in problems] == [13]
