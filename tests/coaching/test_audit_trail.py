@@ -6,9 +6,11 @@ import json
 from datetime import timedelta
 
 import pytest
+from babel.dates import format_date
 from factories import answered, answers, self_assessment
 from sqlalchemy import select, update
 
+from feedback.accounts.models import Coach
 from feedback.accounts.tokens import create_token
 from feedback.coaching import audit
 from feedback.coaching.audit import AuditEvent
@@ -194,3 +196,23 @@ def test_the_api_the_command_line_and_the_deadline_are_named_as_actors(
         db.session.commit()
         run_round()
     assert ("close", "deadline", f"cycle {third_id}") in _events(app)
+
+
+def test_the_trail_writes_its_days_in_the_coachs_language(app, coach, coach_browser):
+    """The trail's times read as the page's days do (issue 18): a German coach's trail
+    says "7. Dezember 2026 09:15", not the ISO form."""
+    created = coach_browser.submit(
+        "/coachees", {"name": "Casey Doe", "email": "casey@x.com"}, page="/"
+    )
+    assert created.status_code == 302
+    with app.test_request_context():
+        db.session.execute(update(Coach).values(language="de"))
+        coachee = db.session.scalars(select(Coachee)).one()
+        audit.record(coachee.coach, "export", coachee=coachee, detail="report (csv)")
+        db.session.commit()
+        events = audit.trail_of(coachee)
+    assert events
+    page = coach_browser.get(f"/coachees/{coachee.id}").text
+    for event in events:
+        assert f"{format_date(event.at, format='long', locale='de')} {event.at:%H:%M}" in page
+        assert f"{event.at:%Y-%m-%d %H:%M}" not in page
