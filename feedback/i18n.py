@@ -91,14 +91,14 @@ def parse_language(raw: str) -> str:
 
 
 def format_deadline(day) -> str:
-    """A date as a deadline reads in the current language: "15 January 2027",
-    "15. Januar 2027", "15 janvier 2027", "15 de enero de 2027". An ISO string (as a
-    queued email's params keep dates) is read as that date."""
+    """A date as a deadline reads in the current language, as the pages write days
+    (Babel's long form): "January 15, 2027", "15. Januar 2027", "15 janvier 2027", "15
+    de enero de 2027". An ISO string (as a queued email's params keep dates) is read as
+    that date."""
     if isinstance(day, str):
         day = date.fromisoformat(day)
     language = page_language() if has_app_context() else SOURCE_LANGUAGE
-    pattern = "d MMMM y" if language == SOURCE_LANGUAGE else "long"
-    return format_date(day, pattern, locale=language)
+    return format_date(day, "long", locale=language)
 
 
 def known(language: str | None) -> str | None:

@@ -145,7 +145,7 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 def deadline_words(closes_on: date) -> str:
-    """The deadline as raters read it, in the current language: "14 June 2026",
+    """The deadline as raters read it, in the current language: "June 14, 2026",
     "14. Juni 2026"."""
     return i18n.format_deadline(closes_on)
 

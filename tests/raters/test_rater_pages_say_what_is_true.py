@@ -5,6 +5,7 @@ of that rater; a name too long is refused, not cut (issue 17, items 5 and 6)."""
 
 import re
 
+from babel.dates import format_date
 from sqlalchemy import select
 
 from feedback.coaching.models import Cycle
@@ -65,9 +66,9 @@ def test_a_round_closed_early_says_when_it_closed(open_cycle, browser, mailbox, 
         closed, deadline = cycle.closed_at, cycle.closes_on
     page = browser.get(link)
     assert page.status_code == 410
-    assert f"was closed on {closed.strftime('%-d %B %Y')}" in page.text
+    assert f"was closed on {format_date(closed, 'long', locale='en')}" in page.text
     assert "accepted until" not in page.text
-    assert deadline.strftime("%-d %B %Y") not in page.text
+    assert format_date(deadline, "long", locale="en") not in page.text
 
 
 def test_an_incomplete_submit_opens_at_the_first_statement_left_out(open_cycle, browser, mailbox):
