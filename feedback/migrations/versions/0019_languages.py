@@ -1,4 +1,4 @@
-"""Languages: the coach's pages, the coachee's portal, a cycle's and each rater's
+"""Languages of the coach's pages, the coachee's portal, a cycle and each rater
 
 Revision ID: 0019
 Revises: 0018

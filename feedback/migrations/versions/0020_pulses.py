@@ -1,5 +1,4 @@
-"""Pulses: a short re-check of a closed cycle's statements with its raters; stage
-three's keep / change / in-the-way lists
+"""Pulses, and stage three's keep / change / in-the-way lists
 
 Revision ID: 0020
 Revises: 0019
