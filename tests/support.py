@@ -129,6 +129,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?:;…])\s+|\n+")
 #: addresses, links and numbers (the people's names are given to each call).
 _NOT_WORDING = [
     (re.compile(r"\d{1,2}\.? (de )?\w+ (de )?\d{4}"), "‹date›"),
+    (re.compile(r"\b[A-Z][a-z]+ \d{1,2}, \d{4}"), "‹date›"),  # English: "January 15, 2027"
     (re.compile(r"\S+@\S+"), "‹address›"),
     (re.compile(r"https?://\S+"), "‹link›"),
     (re.compile(r"\d+"), "‹n›"),

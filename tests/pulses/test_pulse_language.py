@@ -9,7 +9,7 @@ from datetime import timedelta
 import factories
 import pytest
 from sqlalchemy import select, update
-from support import Browser, csrf_token
+from support import Browser, csrf_token, left_in_english
 
 from feedback.accounts.models import Coach
 from feedback.coaching.models import Cycle
@@ -23,14 +23,8 @@ from feedback.timeutil import utcnow
 
 FIRST, SECOND = factories.ITEMS[0], factories.ITEMS[1]
 PULSE_LINK = re.compile(r"https?://[^\s<>\"']+/pulse/[^\s<>\"'/]+/?")
-#: What is not the service's wording: people's names, addresses, links, dates, numbers.
-NOT_WORDING = [
-    (re.compile(r"https?://\S+"), " "),
-    (re.compile(r"\S+@\S+"), " "),
-    (re.compile(r"Casey Doe|Casey|Clara Coach|Nina|Greta"), " "),
-    (re.compile(r"\d{1,2}\.? (de )?\w+ (de )?\d{4}"), " "),
-    (re.compile(r"\d+"), " "),
-]
+#: The people the tests name, not the service's wording.
+NAMES = ("Casey Doe", "Casey", "Clara Coach", "Nina", "Greta")
 
 
 @pytest.fixture(autouse=True)
@@ -40,22 +34,9 @@ def _fresh_cache():
     clear_cache()
 
 
-def visible(text: str) -> str:
-    """The words a reader sees in ``text`` (HTML or plain), names and numbers blanked,
-    one piece per line."""
-    shown = re.sub(r"(?s)<(script|style)\b.*?</\1>", "", text)
-    shown = html.unescape(re.sub(r"<[^>]+>", "\n", shown))
-    for pattern, mark in NOT_WORDING:
-        shown = pattern.sub(mark, shown)
-    return shown
-
-
 def english_left(english: str, other: str) -> set[str]:
     """The sentences (three words or more) of ``english`` that ``other`` still shows."""
-    pieces = re.split(r"(?<=[.!?:;…])\s+|\n+", visible(english))
-    sentences = {" ".join(p.split()) for p in pieces if len(p.split()) >= 3}
-    other_text = " ".join(visible(other).split())
-    return {s for s in sentences if s in other_text}
+    return left_in_english(english, other, names=NAMES)
 
 
 def body(message, kind: str = "plain") -> str:
