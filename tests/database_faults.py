@@ -45,6 +45,9 @@ class PostgresAdmin:
         query = (
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = %s AND pid <> pg_backend_pid()"
+            # Clients only: an autovacuum worker on the database is the server's own
+            # (a superuser's), which this role may not terminate.
+            " AND backend_type = 'client backend'"
         )
         parameters: tuple = (self.url.database,)
         if application_name is not None:
