@@ -41,6 +41,9 @@ class Seen:
     findings: list[Finding] = field(default_factory=list)
     self_headline: str = ""
     others_headlines: list[str] = field(default_factory=list)
+    #: Each description's language as the report marked it (told from its words);
+    #: reports released before answers were marked have none.
+    languages: dict[str, str] = field(default_factory=dict)
 
     @property
     def descriptions_key(self) -> str:
@@ -70,6 +73,8 @@ class _ReportReader(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.rows: dict[str, list[list[str]]] = {kind: [] for kind in KINDS}
         self.headlines: list[list[str]] = []
+        self.languages: dict[str, str] = {}
+        self._lang: str | None = None  # the language marked on the current description
         self._divs: list[str] = []  # the classes of the open divs
         self._kind: str | None = None
         self._kind_depth = 0
@@ -80,9 +85,12 @@ class _ReportReader(HTMLParser):
         self._marker = 0  # inside a description's language marker: not its words
 
     def handle_starttag(self, tag, attrs):
-        classes = (dict(attrs).get("class") or "").split()
+        given = dict(attrs)
+        classes = (given.get("class") or "").split()
         if tag == "span" and ("language-tag" in classes or self._marker):
             self._marker += 1
+        elif tag == "span" and given.get("lang") and self._text is not None:
+            self._lang = given["lang"]
         if tag == "div":
             self._divs.append(" ".join(classes))
             if "headlines" in classes:
@@ -123,8 +131,11 @@ class _ReportReader(HTMLParser):
                 self.rows[self._kind].append(self._row)
             self._row = None
         elif tag == "blockquote" and self._text is not None and self.headlines:
-            self.headlines[-1].append(" ".join("".join(self._text).split()))
-            self._text = None
+            text = " ".join("".join(self._text).split())
+            self.headlines[-1].append(text)
+            if self._lang:
+                self.languages[text] = self._lang
+            self._text, self._lang = None, None
 
     def handle_data(self, data):
         if self._text is not None and not self._marker:
@@ -141,6 +152,7 @@ def read_released(cycle: Cycle, html: str) -> Seen:
         for statement, others, self_score, gap in reader.rows[kind]:
             key = reflection_key(cycle.id, kind, statement)
             seen.findings.append(Finding(kind, statement, others, self_score, gap, key))
+    seen.languages = reader.languages
     if reader.headlines:
         seen.self_headline = " ".join(reader.headlines[0])
         if len(reader.headlines) > 1:

@@ -28,6 +28,7 @@ from feedback.journey.models import (
     SessionNote,
     SuccessCriterion,
 )
+from feedback.journey.seen import read_released
 from feedback.plans.models import Goal
 from feedback.ratings.results import clear_cache, cycle_report
 from feedback.timeutil import today
@@ -387,12 +388,68 @@ def test_stage_two_shows_the_released_findings_with_room_to_reflect(
     for statement in blind:
         assert statement in page
     assert page.count("Your reflection") == len(blind) + 1  # and one on the descriptions
-    assert "<blockquote>Me.</blockquote>" in page and "<blockquote>Fine.</blockquote>" in page
+    # The descriptions as the report showed them, each with its language's marker.
+    for text in ("Me.", "Fine."):
+        assert re.search(
+            rf'<blockquote><span lang="en">{re.escape(text)}</span> '
+            r'<span class="language-tag" lang="en"[^>]*>English</span></blockquote>',
+            page,
+        )
     # A reflection is kept with the homework, and the coach reads it.
     key = re.search(r'name="(answer-r\d+-blind-[0-9a-f]+)"', page).group(1)
     response = browser.submit(stage, {key: "I overrate my listening.", "action": "submit"})
     assert response.status_code == 302
     assert "I overrate my listening." in coach_browser.get(released["journey"] + "/seen").text
+
+
+def test_stage_two_and_the_summary_mark_each_descriptions_language(
+    app, coach, coach_browser, browser
+):
+    """A description written in German keeps the report's marker on stage two and in
+    the summary, for the coachee and for the coach."""
+    with app.test_request_context():
+        owner = db.session.get(Coach, coach)
+        robin = factories.coachee(owner, name="Robin Roe", email="robin@example.com")
+        made = factories.cycle(robin)
+        factories.self_assessment(made, 5, headline="I listen well and stay calm.")
+        german = "Sie hört genau zu und entscheidet klar, auch wenn es schwierig wird."
+        factories.answered(made, {"boss": 1, "peer": 3}, headline=german)
+        lifecycle.close_cycle(made)
+        db.session.commit()
+        cycle_id, coachee_id, portal = made.id, robin.id, portal_url(made).rstrip("/")
+    dashboard = f"/cycles/{cycle_id}"
+    assert coach_browser.submit(f"{dashboard}/release", {}, page=dashboard).status_code == 302
+    robin = {"id": coachee_id, "journey": f"/coachees/{coachee_id}/journey"}
+    open_stage(coach_browser, robin, "seen")
+    coach_browser.submit(
+        robin["journey"] + "/summary/share", {}, page=robin["journey"] + "/summary"
+    )
+    marked = (
+        rf'<blockquote><span lang="de">{re.escape(german)}</span> '
+        r'<span class="language-tag" lang="de"[^>]*>Deutsch</span></blockquote>'
+    )
+    for page in (
+        browser.get(portal + "/journey/seen").text,
+        browser.get(portal + "/journey/summary").text,
+        coach_browser.get(robin["journey"] + "/seen").text,
+        coach_browser.get(robin["journey"] + "/summary").text,
+    ):
+        assert len(re.findall(marked, page)) == 4  # a boss and three peers wrote it
+        assert '<span lang="en">I listen well and stay calm.</span>' in page
+
+
+def test_a_report_released_before_the_markers_shows_its_descriptions_plainly():
+    """A released report stored before answers carried a language has no markers to
+    read: its descriptions come back without a language, and none is made up."""
+    html = (
+        '<div class="headlines"><div class="card"><div class="muted">You</div>'
+        "<blockquote>Me.</blockquote></div>"
+        '<div class="card"><div class="muted">Others</div>'
+        "<blockquote>Fine.</blockquote><blockquote>Calm.</blockquote></div></div>"
+    )
+    seen = read_released(Cycle(id=7), html)
+    assert seen.self_headline == "Me." and seen.others_headlines == ["Fine.", "Calm."]
+    assert seen.languages == {}
 
 
 def test_stage_two_shows_what_was_released_not_what_came_later(
