@@ -103,14 +103,15 @@ def normalise_email(raw: str) -> str:
 
 
 def parse_group(raw: str) -> str:
-    """A group name from a pasted word such as "Peers"; raises ValueError."""
+    """A group name from a pasted word such as "Peers" or "Kollegen"; raises ValueError
+    naming the groups as the page does, in its language (each of those names parses)."""
     group = GROUP_SYNONYMS.get(" ".join(raw.lower().split()))
     if group is None:
         raise ValueError(
             gettext(
                 "“%(word)s” is not a group; use one of %(groups)s",
                 word=raw.strip(),
-                groups=", ".join(RATER_GROUPS),
+                groups=", ".join(i18n.group_name(key) for key in RATER_GROUPS),
             )
         )
     return group

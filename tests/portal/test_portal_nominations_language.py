@@ -44,7 +44,7 @@ def test_refused_lines_are_explained_in_the_coachees_language(app, browser, open
     assert english.status_code == 422
     english_reasons = [
         "“not-an-address” is not an email address",
-        "“stranger” is not a group; use one of boss, peer, subordinate, partner",
+        "“stranger” is not a group; use one of Boss, Peers, Subordinates, Partners",
         "“Klingon” is not a language we speak",
         "expected “email, group” or “email, group, name”",
         "that is your own address; the self-assessment is yours",
@@ -59,7 +59,8 @@ def test_refused_lines_are_explained_in_the_coachees_language(app, browser, open
     for reason in [
         "Zeile 1:",
         "„not-an-address“ ist keine E-Mail-Adresse",
-        "„stranger“ ist keine Gruppe; verwenden Sie eine von: boss, peer, subordinate, partner",
+        "„stranger“ ist keine Gruppe; verwenden Sie eine von: Führungskraft, Kollegen, "
+        "Mitarbeitende, Partner",
         "„Klingon“ ist keine Sprache, die wir anbieten",
         "erwartet wird „E-Mail, Gruppe“ oder „E-Mail, Gruppe, Name“",
         "das ist Ihre eigene Adresse",

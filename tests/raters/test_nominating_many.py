@@ -186,3 +186,17 @@ def test_a_pasted_group_may_be_written_in_the_coachees_language(app):
         "boss", "peer", "subordinate", "partner",
     ]  # fmt: skip
     assert [p.line_number for p in problems] == [13]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "es"])
+def test_the_groups_a_refusal_suggests_are_read_as_those_groups(app, language):
+    """An unknown group is refused with the groups named in the page's language, and
+    each name suggested, pasted back, is read as its group."""
+    with app.test_request_context(headers={"Accept-Language": language}):
+        _nominations, problems = parse_nominations("a@example.com, stranger")
+        suggested = problems[0].message.rsplit(" ", 4)[-4:]
+        names = [name.rstrip(",") for name in suggested]
+        lines = "\n".join(f"r{n}@example.com, {name}" for n, name in enumerate(names))
+        nominations, problems = parse_nominations(lines)
+    assert not problems
+    assert [n.group for n in nominations] == ["boss", "peer", "subordinate", "partner"]
