@@ -6,7 +6,6 @@ import math
 from datetime import date, datetime
 from numbers import Number
 
-from babel.dates import format_date
 from babel.numbers import get_decimal_symbol
 from flask import Flask, Response, has_request_context, render_template, request
 from flask_babel import get_locale
@@ -16,6 +15,7 @@ from werkzeug.exceptions import NotFound as NotFoundPage
 from ..database import database_answers
 from ..errors import NotFound
 from ..extensions import compress
+from ..i18n import format_deadline
 from ..links import LinkError, LinkExpired
 from . import assets, redaction, unavailable
 
@@ -155,8 +155,7 @@ def format_day(value: date | datetime | None) -> str:
     if value is None:
         return ""
     day = value.date() if isinstance(value, datetime) else value
-    locale = get_locale() if has_request_context() else None
-    return day.isoformat() if locale is None else format_date(day, "long", locale=locale)
+    return format_deadline(day) if has_request_context() else day.isoformat()
 
 
 def format_whole(value) -> str:
