@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import sys
 
 import pytest
 from click.testing import CliRunner
 
-from feedback.cli.analyze import analyze_command, format_for
+from feedback.cli import analyze as analyze_module
+from feedback.cli.analyze import analyze_command, format_for, small_pages
 
 HEADER = "coachee_id,rater_id,group,item_key,competency,score\n"
 LINES = [
@@ -108,3 +110,50 @@ def test_progress_on_a_terminal(source, tmp_path, monkeypatch):
     assert result.exit_code == 0
     assert "Reading ratings.csv: 100%" in result.stderr
     assert "Writing g.csv" in result.stderr and result.stderr.rstrip().endswith("done.")
+
+
+def _hugepage_advice() -> bool:
+    """Whether NumPy currently advises huge pages for large arrays (left as it was)."""
+    from numpy._core.multiarray import _set_madvise_hugepage
+
+    now = _set_madvise_hugepage(True)
+    _set_madvise_hugepage(now)
+    return now
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_small_pages_turns_the_advice_off_and_back(before):
+    from numpy._core.multiarray import _set_madvise_hugepage
+
+    previous = _set_madvise_hugepage(before)
+    try:
+        with small_pages():
+            assert _hugepage_advice() is False
+        assert _hugepage_advice() is before
+        with pytest.raises(RuntimeError), small_pages():
+            raise RuntimeError("the analysis failed")
+        assert _hugepage_advice() is before
+    finally:
+        _set_madvise_hugepage(previous)
+
+
+def test_the_analysis_runs_without_the_advice_and_restores_it(source, tmp_path, monkeypatch):
+    seen = []
+    analyze = analyze_module._analyze
+    monkeypatch.setattr(
+        analyze_module, "_analyze", lambda *args: seen.append(_hugepage_advice()) or analyze(*args)
+    )
+    before = _hugepage_advice()
+    assert run(str(source), "-o", str(tmp_path / "g.csv")).exit_code == 0
+    assert run(str(tmp_path / "g.csv"), "-o", str(tmp_path / "h.csv")).exit_code == 2
+    assert seen == [False, False]
+    assert _hugepage_advice() is before
+
+
+def test_small_pages_without_numpys_switch_changes_nothing(source, tmp_path, monkeypatch):
+    assert run(str(source), "-o", str(tmp_path / "with.csv")).exit_code == 0
+    monkeypatch.setitem(sys.modules, "numpy._core.multiarray", None)  # import fails
+    with small_pages():
+        pass
+    assert run(str(source), "-o", str(tmp_path / "without.csv")).exit_code == 0
+    assert (tmp_path / "without.csv").read_bytes() == (tmp_path / "with.csv").read_bytes()
