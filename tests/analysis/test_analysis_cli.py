@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import ctypes
 import sys
 
 import pytest
 from click.testing import CliRunner
 
 from feedback.cli import analyze as analyze_module
-from feedback.cli.analyze import analyze_command, format_for, small_pages
+from feedback.cli.analyze import analyze_command, format_for, freed_memory_reused, small_pages
 
 HEADER = "coachee_id,rater_id,group,item_key,competency,score\n"
 LINES = [
@@ -157,3 +158,66 @@ def test_small_pages_without_numpys_switch_changes_nothing(source, tmp_path, mon
         pass
     assert run(str(source), "-o", str(tmp_path / "without.csv")).exit_code == 0
     assert (tmp_path / "without.csv").read_bytes() == (tmp_path / "with.csv").read_bytes()
+
+
+_MALLINFO2_FIELDS = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in _MALLINFO2_FIELDS.split()]
+
+
+def _mapped_alone(size: int = 64 << 20) -> bool:
+    """Whether glibc gives an allocation of ``size`` bytes a mapping of its own."""
+    libc = ctypes.CDLL(None)
+    libc.mallinfo2.restype = _MallInfo2
+    libc.malloc.restype = ctypes.c_void_p
+    libc.free.argtypes = [ctypes.c_void_p]
+    before = libc.mallinfo2().hblks
+    block = libc.malloc(size)
+    try:
+        return libc.mallinfo2().hblks == before + 1
+    finally:
+        libc.free(block)
+
+
+glibc_only = pytest.mark.skipif(
+    not hasattr(ctypes.CDLL(None), "mallinfo2"), reason="glibc 2.33 or later only"
+)
+
+
+@glibc_only
+def test_freed_memory_reused_serves_large_blocks_from_the_heap_then_stops():
+    assert _mapped_alone()
+    with freed_memory_reused():
+        assert not _mapped_alone()
+    assert _mapped_alone()
+    with pytest.raises(RuntimeError), freed_memory_reused():
+        raise RuntimeError("the analysis failed")
+    assert _mapped_alone()
+
+
+@glibc_only
+def test_the_analysis_runs_with_freed_memory_reused(source, tmp_path, monkeypatch):
+    seen = []
+    analyze = analyze_module._analyze
+    monkeypatch.setattr(
+        analyze_module, "_analyze", lambda *args: seen.append(_mapped_alone()) or analyze(*args)
+    )
+    assert run(str(source), "-o", str(tmp_path / "g.csv")).exit_code == 0
+    assert seen == [False]
+    assert _mapped_alone()
+
+
+def test_freed_memory_reused_does_nothing_without_glibc(source, tmp_path, monkeypatch):
+    def no_glibc(name):
+        raise ValueError(f"unrecognized configuration name {name!r}")
+
+    def no_c_library(*args):
+        raise AssertionError("the C library is left alone")
+
+    monkeypatch.setattr(analyze_module.os, "confstr", no_glibc)
+    monkeypatch.setattr(analyze_module.ctypes, "CDLL", no_c_library)
+    with freed_memory_reused():
+        pass
+    assert run(str(source), "-o", str(tmp_path / "g.csv")).exit_code == 0
