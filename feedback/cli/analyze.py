@@ -91,7 +91,7 @@ _GLIBC_TRIM_THRESHOLD, _GLIBC_MMAP_MAX = 128 * 1024, 65536
 @contextlib.contextmanager
 def freed_memory_reused() -> Iterator[None]:
     """glibc's malloc keeping the memory freed while the block runs, to serve the next
-    allocations from it; given back to the system at the end.
+    allocations from it.
 
     By default glibc gives every allocation of 32 MB or more its own mapping, returned
     to the system when freed, so the next array of that size is faulted in and cleared
@@ -99,9 +99,10 @@ def freed_memory_reused() -> Iterator[None]:
     them (80 MB a column of ten million ratings). Served from the heap instead, a run
     over ten million ratings took about 0.4 s less system time, for 5 % more peak
     memory (bench/README.md, "Issue 21, third session: analyze"). The defaults are set
-    back afterwards (glibc then stops tuning its mapping threshold to the process, which
-    only a long-lived process calling the command would notice). Nothing changes with
-    another C library.
+    back afterwards, so the next free gives the heap's unused top back to the system as
+    usual; not trimmed at once, which cost 0.05 s when the process ends anyway (glibc
+    also stops tuning its mapping threshold to the process, which only a long-lived
+    process calling the command would notice). Nothing changes with another C library.
     """
     try:
         glibc = os.confstr("CS_GNU_LIBC_VERSION")
@@ -119,7 +120,6 @@ def freed_memory_reused() -> Iterator[None]:
     finally:
         libc.mallopt(_M_MMAP_MAX, _GLIBC_MMAP_MAX)
         libc.mallopt(_M_TRIM_THRESHOLD, _GLIBC_TRIM_THRESHOLD)
-        libc.malloc_trim(0)
 
 
 @click.command("analyze")

@@ -167,10 +167,12 @@ class _MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in _MALLINFO2_FIELDS.split()]
 
 
-def _mapped_alone(size: int = 64 << 20) -> bool:
-    """Whether glibc gives an allocation of ``size`` bytes a mapping of its own."""
+def _mapped_alone(size: int) -> bool:
+    """Whether glibc gives an allocation of ``size`` bytes a mapping of its own (the
+    memory is not touched: only address space is taken)."""
     libc = ctypes.CDLL(None)
     libc.mallinfo2.restype = _MallInfo2
+    libc.malloc.argtypes = [ctypes.c_size_t]
     libc.malloc.restype = ctypes.c_void_p
     libc.free.argtypes = [ctypes.c_void_p]
     before = libc.mallinfo2().hblks
@@ -181,6 +183,11 @@ def _mapped_alone(size: int = 64 << 20) -> bool:
         libc.free(block)
 
 
+#: Larger than anything the heap keeps free here: mapped on its own, unless mappings
+#: are off.
+LARGE = 1 << 30
+
+
 glibc_only = pytest.mark.skipif(
     not hasattr(ctypes.CDLL(None), "mallinfo2"), reason="glibc 2.33 or later only"
 )
@@ -188,13 +195,13 @@ glibc_only = pytest.mark.skipif(
 
 @glibc_only
 def test_freed_memory_reused_serves_large_blocks_from_the_heap_then_stops():
-    assert _mapped_alone()
+    assert _mapped_alone(LARGE)
     with freed_memory_reused():
-        assert not _mapped_alone()
-    assert _mapped_alone()
+        assert not _mapped_alone(64 << 20)
+    assert _mapped_alone(LARGE)
     with pytest.raises(RuntimeError), freed_memory_reused():
         raise RuntimeError("the analysis failed")
-    assert _mapped_alone()
+    assert _mapped_alone(LARGE)
 
 
 @glibc_only
@@ -202,11 +209,13 @@ def test_the_analysis_runs_with_freed_memory_reused(source, tmp_path, monkeypatc
     seen = []
     analyze = analyze_module._analyze
     monkeypatch.setattr(
-        analyze_module, "_analyze", lambda *args: seen.append(_mapped_alone()) or analyze(*args)
+        analyze_module,
+        "_analyze",
+        lambda *args: seen.append(_mapped_alone(64 << 20)) or analyze(*args),
     )
     assert run(str(source), "-o", str(tmp_path / "g.csv")).exit_code == 0
     assert seen == [False]
-    assert _mapped_alone()
+    assert _mapped_alone(LARGE)
 
 
 def test_freed_memory_reused_does_nothing_without_glibc(source, tmp_path, monkeypatch):
