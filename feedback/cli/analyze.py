@@ -97,8 +97,8 @@ def freed_memory_reused() -> Iterator[None]:
     to the system when freed, so the next array of that size is faulted in and cleared
     by the kernel page by page all over again; the analysis makes and drops dozens of
     them (80 MB a column of ten million ratings). Served from the heap instead, a run
-    over ten million ratings took about 0.4 s less system time, for 5 % more peak
-    memory (bench/README.md, "Issue 21, third session: analyze"). The defaults are set
+    over ten million ratings took about 0.3 s less system time, for up to a tenth more
+    peak memory (bench/README.md, "Issue 21, third session: analyze"). The defaults are set
     back afterwards, so the next free gives the heap's unused top back to the system as
     usual; not trimmed at once, which cost 0.05 s when the process ends anyway (glibc
     also stops tuning its mapping threshold to the process, which only a long-lived
