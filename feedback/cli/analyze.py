@@ -106,7 +106,7 @@ def freed_memory_reused() -> Iterator[None]:
     """
     try:
         glibc = os.confstr("CS_GNU_LIBC_VERSION")
-    except (ValueError, OSError):
+    except (AttributeError, ValueError, OSError):  # no confstr (Windows), or not glibc
         glibc = None
     if not glibc:
         yield
