@@ -71,22 +71,29 @@ def codes_in_order(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
 
 
-def combined_key(*parts: tuple[np.ndarray, int]) -> np.ndarray:
+#: Ratings per slice, where a pass over every rating reuses one small scratch array.
+SLICE_ROWS = 1 << 20
+
+
+def combined_key(*parts: tuple[np.ndarray, int], slice_rows: int = SLICE_ROWS) -> np.ndarray:
     """sum(codes * stride) over the parts, as one int64 array.
 
     Codes may be small integer types (int8 categorical codes); they are widened inside
-    the ufuncs, so no int64 copy of each part is made: one result and one scratch
-    array, however many parts.
+    the ufuncs, so no int64 copy of each part is made: the result, and one scratch
+    array of ``slice_rows`` ratings reused slice by slice, however many parts.
     """
     (first, stride), *rest = parts
     key = np.multiply(first, stride, dtype=np.int64)
-    scratch = np.empty_like(key) if any(s != 1 for _, s in rest) else key
-    for codes, step in rest:
-        if step == 1:
-            np.add(key, codes, out=key, dtype=np.int64)
-        else:
-            np.multiply(codes, step, out=scratch, dtype=np.int64)
-            key += scratch
+    scratch = np.empty(min(len(key), slice_rows), dtype=np.int64)
+    for start in range(0, len(key), slice_rows):
+        part = key[start : start + slice_rows]
+        room = scratch[: len(part)]
+        for codes, step in rest:
+            codes_here = codes[start : start + slice_rows]
+            if step == 1:
+                np.add(part, codes_here, out=part, dtype=np.int64)
+            else:
+                part += np.multiply(codes_here, step, out=room, dtype=np.int64)
     return key
 
 

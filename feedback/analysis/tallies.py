@@ -18,7 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .codes import codes_in_order, combined_key, labels_column, number_pairs, same_within
+from .codes import (
+    SLICE_ROWS,
+    codes_in_order,
+    combined_key,
+    labels_column,
+    number_pairs,
+    same_within,
+)
 from .rules import GROUPS, RATER_GROUPS
 
 #: Columns every ratings frame must have (``coachee_id`` may be missing: one coachee).
@@ -170,11 +177,23 @@ def _scores(column: pd.Series, scale_points: int) -> np.ndarray:
     return score
 
 
-def _as_points(score: np.ndarray) -> np.ndarray | None:
-    """The scores as small integers, 0 for "Don't know"; None if one is not whole."""
-    answered = np.fmax(score, 0.0)  # "Don't know" (NaN) becomes 0
-    points = answered.astype(np.int8)
-    return points if np.array_equal(points, answered) else None
+def _as_points(score: np.ndarray, *, slice_rows: int = SLICE_ROWS) -> np.ndarray | None:
+    """The scores as small integers, 0 for "Don't know"; None if one is not whole.
+
+    Works ``slice_rows`` ratings at a time through one small float array, rather than a
+    float copy of the whole column.
+    """
+    points = np.empty(len(score), dtype=np.int8)
+    answered = np.empty(min(len(score), slice_rows), dtype=np.float64)
+    for start in range(0, len(score), slice_rows):
+        part = score[start : start + slice_rows]
+        room = answered[: len(part)]
+        np.fmax(part, 0.0, out=room)  # "Don't know" (NaN) becomes 0
+        whole = points[start : start + len(part)]
+        whole[:] = room  # the cast drops any fraction, which the comparison then sees
+        if not np.array_equal(whole, room):
+            return None
+    return points
 
 
 # --- numbering coachee x unit pairs ---------------------------------------------------

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import ctypes
+import sys
 
 import pytest
 from click.testing import CliRunner
 
-from feedback.cli.analyze import analyze_command, format_for
+from feedback.cli import analyze as analyze_module
+from feedback.cli.analyze import analyze_command, format_for, freed_memory_reused, small_pages
 
 HEADER = "coachee_id,rater_id,group,item_key,competency,score\n"
 LINES = [
@@ -108,3 +111,122 @@ def test_progress_on_a_terminal(source, tmp_path, monkeypatch):
     assert result.exit_code == 0
     assert "Reading ratings.csv: 100%" in result.stderr
     assert "Writing g.csv" in result.stderr and result.stderr.rstrip().endswith("done.")
+
+
+def _hugepage_advice() -> bool:
+    """Whether NumPy currently advises huge pages for large arrays (left as it was)."""
+    from numpy._core.multiarray import _set_madvise_hugepage
+
+    now = _set_madvise_hugepage(True)
+    _set_madvise_hugepage(now)
+    return now
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_small_pages_turns_the_advice_off_and_back(before):
+    from numpy._core.multiarray import _set_madvise_hugepage
+
+    previous = _set_madvise_hugepage(before)
+    try:
+        with small_pages():
+            assert _hugepage_advice() is False
+        assert _hugepage_advice() is before
+        with pytest.raises(RuntimeError), small_pages():
+            raise RuntimeError("the analysis failed")
+        assert _hugepage_advice() is before
+    finally:
+        _set_madvise_hugepage(previous)
+
+
+def test_the_analysis_runs_without_the_advice_and_restores_it(source, tmp_path, monkeypatch):
+    seen = []
+    analyze = analyze_module._analyze
+    monkeypatch.setattr(
+        analyze_module, "_analyze", lambda *args: seen.append(_hugepage_advice()) or analyze(*args)
+    )
+    before = _hugepage_advice()
+    assert run(str(source), "-o", str(tmp_path / "g.csv")).exit_code == 0
+    assert run(str(tmp_path / "g.csv"), "-o", str(tmp_path / "h.csv")).exit_code == 2
+    assert seen == [False, False]
+    assert _hugepage_advice() is before
+
+
+def test_small_pages_without_numpys_switch_changes_nothing(source, tmp_path, monkeypatch):
+    assert run(str(source), "-o", str(tmp_path / "with.csv")).exit_code == 0
+    monkeypatch.setitem(sys.modules, "numpy._core.multiarray", None)  # import fails
+    with small_pages():
+        pass
+    assert run(str(source), "-o", str(tmp_path / "without.csv")).exit_code == 0
+    assert (tmp_path / "without.csv").read_bytes() == (tmp_path / "with.csv").read_bytes()
+
+
+_MALLINFO2_FIELDS = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in _MALLINFO2_FIELDS.split()]
+
+
+def _mapped_alone(size: int) -> bool:
+    """Whether glibc gives an allocation of ``size`` bytes a mapping of its own (the
+    memory is not touched: only address space is taken)."""
+    libc = ctypes.CDLL(None)
+    libc.mallinfo2.restype = _MallInfo2
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.malloc.restype = ctypes.c_void_p
+    libc.free.argtypes = [ctypes.c_void_p]
+    before = libc.mallinfo2().hblks
+    block = libc.malloc(size)
+    try:
+        return libc.mallinfo2().hblks == before + 1
+    finally:
+        libc.free(block)
+
+
+#: Larger than anything the heap keeps free here: mapped on its own, unless mappings
+#: are off.
+LARGE = 1 << 30
+
+
+glibc_only = pytest.mark.skipif(
+    not hasattr(ctypes.CDLL(None), "mallinfo2"), reason="glibc 2.33 or later only"
+)
+
+
+@glibc_only
+def test_freed_memory_reused_serves_large_blocks_from_the_heap_then_stops():
+    assert _mapped_alone(LARGE)
+    with freed_memory_reused():
+        assert not _mapped_alone(64 << 20)
+    assert _mapped_alone(LARGE)
+    with pytest.raises(RuntimeError), freed_memory_reused():
+        raise RuntimeError("the analysis failed")
+    assert _mapped_alone(LARGE)
+
+
+@glibc_only
+def test_the_analysis_runs_with_freed_memory_reused(source, tmp_path, monkeypatch):
+    seen = []
+    analyze = analyze_module._analyze
+    monkeypatch.setattr(
+        analyze_module,
+        "_analyze",
+        lambda *args: seen.append(_mapped_alone(64 << 20)) or analyze(*args),
+    )
+    assert run(str(source), "-o", str(tmp_path / "g.csv")).exit_code == 0
+    assert seen == [False]
+    assert _mapped_alone(LARGE)
+
+
+def test_freed_memory_reused_does_nothing_without_glibc(source, tmp_path, monkeypatch):
+    def no_glibc(name):
+        raise ValueError(f"unrecognized configuration name {name!r}")
+
+    def no_c_library(*args):
+        raise AssertionError("the C library is left alone")
+
+    monkeypatch.setattr(analyze_module.os, "confstr", no_glibc)
+    monkeypatch.setattr(analyze_module.ctypes, "CDLL", no_c_library)
+    with freed_memory_reused():
+        pass
+    assert run(str(source), "-o", str(tmp_path / "g.csv")).exit_code == 0
