@@ -8,7 +8,17 @@ from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import force_locale, gettext, ngettext
-from sqlalchemy import bindparam, case, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
 
@@ -369,19 +379,28 @@ def saved_draft(invite: Invite) -> Answers:
     return Answers.from_json(json.loads(invite.draft) if invite.draft else None)
 
 
+def _one_of(states) -> ColumnElement[bool]:
+    """The invite's state is one of ``states``, each its own bound value, so that the
+    statement's SQL is compiled once: a plain ``in_`` is an "expanding" parameter,
+    which SQLAlchemy renders into the SQL again at every execution (the claim took
+    about twice as long to execute, 22 against 12 microseconds)."""
+    column = Invite.__table__.c.state
+    return column.in_([literal(state, column.type) for state in states])
+
+
 #: A draft saved while the invite can be answered, in one conditional UPDATE; an invite
 #: whose invitation was sent (or not yet) becomes ``opened``. Built once.
 _SAVE_DRAFT = (
     update(Invite.__table__)
     .where(
         Invite.__table__.c.id == bindparam("invite_id"),
-        Invite.__table__.c.state.in_(ANSWERABLE),
+        _one_of(ANSWERABLE),
     )
     .values(
         draft=bindparam("draft"),
         state=case(
             (
-                Invite.__table__.c.state.in_((InviteState.PENDING, InviteState.SENT)),
+                _one_of((InviteState.PENDING, InviteState.SENT)),
                 literal(InviteState.OPENED, Invite.__table__.c.state.type),
             ),
             else_=Invite.__table__.c.state,
@@ -421,7 +440,7 @@ _CLAIM = (
     update(Invite.__table__)
     .where(
         Invite.__table__.c.id == bindparam("invite_id"),
-        Invite.__table__.c.state.in_(ANSWERABLE),
+        _one_of(ANSWERABLE),
     )
     .values(state=bindparam("new_state"), draft=None)
 )

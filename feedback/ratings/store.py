@@ -136,33 +136,59 @@ _INSERT_RATINGS_FROM_ARRAYS = insert(Rating.__table__).from_select(
 )
 
 
+#: SQLite: the ratings' and open answers' INSERTs as the driver takes them (``qmark``).
+_SQLITE_INSERT_RATINGS = "INSERT INTO ratings (response_id, item_id, score) VALUES (?, ?, ?)"
+_SQLITE_INSERT_OPEN_ANSWERS = (
+    "INSERT INTO open_answers (response_id, question_id, text) VALUES (?, ?, ?)"
+)
+
+
 def _insert_answers(cycle: Cycle, response_id: str, answers: Answers) -> None:
     """The response's ratings and open answers; keys the questionnaire does not have
     are left out."""
     items, questions = _ids_by_key(cycle.questionnaire_id)
-    ratings = [
-        {"response_id": response_id, "item_id": items[key], "score": score}
-        for key, score in answers.scores.items()
-        if key in items
-    ]
-    texts = [
-        {"response_id": response_id, "question_id": questions[key], "text": text}
-        for key, text in answers.texts.items()
-        if key in questions
-    ]
-    if ratings and db.session.get_bind().dialect.name == "postgresql":
+    scores = [(items[key], score) for key, score in answers.scores.items() if key in items]
+    texts = [(questions[key], text) for key, text in answers.texts.items() if key in questions]
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite":
+        # The driver's own executemany, its rows as tuples: SQLAlchemy's executemany
+        # builds and checks each row's parameters (for 35 ratings, about a twentieth
+        # of a rater's submit), and these columns have no type that converts a value.
+        connection = db.session.connection()
+        if scores:
+            connection.exec_driver_sql(
+                _SQLITE_INSERT_RATINGS, [(response_id, *pair) for pair in scores]
+            )
+        if texts:
+            connection.exec_driver_sql(
+                _SQLITE_INSERT_OPEN_ANSWERS, [(response_id, *pair) for pair in texts]
+            )
+        return
+    if scores and dialect == "postgresql":
         db.session.execute(
             _INSERT_RATINGS_FROM_ARRAYS,
             {
                 "response_id": response_id,
-                "item_ids": [row["item_id"] for row in ratings],
-                "scores": [row["score"] for row in ratings],
+                "item_ids": [item_id for item_id, _ in scores],
+                "scores": [score for _, score in scores],
             },
         )
-    elif ratings:
-        db.session.execute(_INSERT_RATINGS, ratings)
+    elif scores:
+        db.session.execute(
+            _INSERT_RATINGS,
+            [
+                {"response_id": response_id, "item_id": item_id, "score": score}
+                for item_id, score in scores
+            ],
+        )
     if texts:
-        db.session.execute(_INSERT_OPEN_ANSWERS, texts)
+        db.session.execute(
+            _INSERT_OPEN_ANSWERS,
+            [
+                {"response_id": response_id, "question_id": question_id, "text": text}
+                for question_id, text in texts
+            ],
+        )
 
 
 #: PostgreSQL: a rater's whole submit in one statement, one round trip instead of four:

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 from feedback.coaching.models import Cycle
 from feedback.extensions import db
 from feedback.questionnaires import default_questionnaire
-from feedback.questionnaires.models import Item
+from feedback.questionnaires.models import Item, OpenQuestion
 from feedback.raters.models import Invite
-from feedback.ratings.models import Rating, Response
+from feedback.ratings.models import OpenAnswer, Rating, Response
 from feedback.vocabulary import InviteState
 
 ITEMS = [item.key for item in default_questionnaire().items]
@@ -179,6 +179,26 @@ def test_a_post_keeps_the_draft_for_statements_it_leaves_out(rater_link, browser
     with app.app_context():
         scores = db.session.execute(select(Rating.score)).scalars().all()
     assert sorted(scores) == [2] + [4] * (len(ITEMS) - 1)
+
+
+def test_open_answers_are_stored_as_written(rater_link, browser, app):
+    written = {
+        "headline": 'Calm under pressure; says "no" when it matters.',
+        "keep": "Zoë's 1:1s\nand the weekly notes — both, please.",
+    }
+    form = {f"text-{key}": text for key, text in written.items()}
+    assert (
+        browser.submit(rater_link, {**answers("3"), **form, "action": "submit"}).status_code == 302
+    )
+    with app.app_context():
+        stored = dict(
+            db.session.execute(
+                select(OpenQuestion.key, OpenAnswer.text).join(
+                    OpenAnswer, OpenAnswer.question_id == OpenQuestion.id
+                )
+            ).all()
+        )
+    assert stored == written
 
 
 def test_scores_and_dont_know_are_stored_as_given(rater_link, browser, app):
