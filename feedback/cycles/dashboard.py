@@ -8,14 +8,19 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy import bindparam, exists, select
 
 from .. import analysis, charts
+from ..coaching.models import Cycle
 from ..coaching.services import coachee_of, cycle_of
+from ..extensions import db
 from ..plans import services as plans
 from ..plans.follow_up import follow_up, predictions_view
+from ..plans.models import Goal, Prediction
 from ..raters.services import invites_of, nomination_shortfall, progress
 from ..ratings.frames import ratings_frame
 from ..ratings.held import held_answers
+from ..ratings.models import Response
 from ..ratings.results import competency_titles, cycle_report, safe_json, shown_titles, wording
 from ..ratings.shown import shown_report
 from ..reports.released import new_results_to_release
@@ -57,10 +62,11 @@ def show_cycle(cycle_id: int):
     closed = cycle.state is CycleState.CLOSED
     # The stored document when the close kept one for this page: no pandas, no plotly.
     report = shown_report(cycle) if closed else None
-    held = held_answers(cycle) if closed else None
+    any_held, any_predicted, any_goals = _what_waits(cycle) if closed else (False,) * 3
+    held = held_answers(cycle) if any_held else None
     # Predictions are drawn from the results' frames: only a cycle that has them
     # computes those (in this process).
-    predicted = report is not None and bool(plans.predictions_of(cycle))
+    predicted = report is not None and any_predicted and bool(plans.predictions_of(cycle))
     nominees = invites_of(cycle) if not closed else []
     return render_template(
         "dashboard/cycle.html",
@@ -74,13 +80,28 @@ def show_cycle(cycle_id: int):
         held=held,
         keep_form=KeepResultsForm() if held else None,
         predictions=predictions_view(cycle, cycle_report(cycle)) if predicted else None,
-        goals=plans.goals_of(cycle),
+        goals=plans.goals_of(cycle) if any_goals or not closed else [],
         follow_up=follow_up(cycle) if report else None,
         portal_problem=portal_link_problem(cycle) if cycle.state is CycleState.OPEN else None,
         nominees=nominees,
         awaiting=[invite for invite in nominees if invite.state is InviteState.AWAITING],
         missing=nomination_shortfall(cycle) if not closed else None,
     )
+
+
+#: Built once (SQLAlchemy then keeps its cache key too): asked on every view.
+_WHAT_WAITS = select(
+    exists().where(Response.cycle_id == bindparam("cycle_id"), Response.held.is_(True)),
+    exists().where(Prediction.cycle_id == bindparam("cycle_id")),
+    exists().where(Goal.cycle_id == bindparam("cycle_id")),
+)
+
+
+def _what_waits(cycle: Cycle) -> tuple[bool, bool, bool]:
+    """Whether closed ``cycle`` has held answers, predictions and goals, in one query:
+    a dashboard without them (most) then asks for none of them."""
+    row = db.session.execute(_WHAT_WAITS, {"cycle_id": cycle.id}).one()
+    return bool(row[0]), bool(row[1]), bool(row[2])
 
 
 @bp.get("/cohort")
