@@ -28,6 +28,8 @@ from ..vocabulary import GROUP_LABELS, CycleState, InviteState
 from ..web.terms import EXPLANATIONS_SHOWN
 from . import cohort as cohort_service
 from .forms import KeepResultsForm
+from .kept_page import TEMPLATE as PAGE
+from .kept_page import kept_page
 from .lifecycle import portal_link_problem
 
 if TYPE_CHECKING:
@@ -68,25 +70,27 @@ def show_cycle(cycle_id: int):
     # computes those (in this process).
     predicted = report is not None and any_predicted and bool(plans.predictions_of(cycle))
     nominees = invites_of(cycle) if not closed else []
-    return render_template(
-        "dashboard/cycle.html",
-        cycle=cycle,
-        coachee=cycle.coachee,
-        progress=progress(cycle),
-        group_labels=GROUP_LABELS,
-        report=report,
-        results=report.results if report else None,
-        new_results=new_results_to_release(cycle),
-        held=held,
-        keep_form=KeepResultsForm() if held else None,
-        predictions=predictions_view(cycle, cycle_report(cycle)) if predicted else None,
-        goals=plans.goals_of(cycle) if any_goals or not closed else [],
-        follow_up=follow_up(cycle) if report else None,
-        portal_problem=portal_link_problem(cycle) if cycle.state is CycleState.OPEN else None,
-        nominees=nominees,
-        awaiting=[invite for invite in nominees if invite.state is InviteState.AWAITING],
-        missing=nomination_shortfall(cycle) if not closed else None,
-    )
+    context = {
+        "cycle": cycle,
+        "coachee": cycle.coachee,
+        "progress": progress(cycle),
+        "group_labels": GROUP_LABELS,
+        "report": report,
+        "results": report.results if report else None,
+        "new_results": new_results_to_release(cycle),
+        "held": held,
+        "keep_form": KeepResultsForm() if held else None,
+        "predictions": predictions_view(cycle, cycle_report(cycle)) if predicted else None,
+        "goals": plans.goals_of(cycle) if any_goals or not closed else [],
+        "follow_up": follow_up(cycle) if report else None,
+        "portal_problem": portal_link_problem(cycle) if cycle.state is CycleState.OPEN else None,
+        "nominees": nominees,
+        "awaiting": [invite for invite in nominees if invite.state is InviteState.AWAITING],
+        "missing": nomination_shortfall(cycle) if not closed else None,
+    }
+    # A closed cycle's page as last rendered, when nothing it shows has changed.
+    page = kept_page(context) if closed else None
+    return page if page is not None else render_template(PAGE, **context)
 
 
 #: Built once (SQLAlchemy then keeps its cache key too): asked on every view.
