@@ -233,11 +233,14 @@ def rendered_once(report, name: str, caller) -> Markup:
     """The body of a ``{% call once(report, name) %}`` block, rendered once per process
     and kept with ``report`` under ``name``: for the dashboard's sections that draw only
     on the report, the coachee's name and the page's language, all of which the report
-    is kept for (its key). Most of a warm dashboard view was rendering them."""
+    is kept for (its key). Most of a warm dashboard view was rendering them. Kept as
+    UTF-8 (half what a string holding any non-ASCII character takes in a worker's
+    memory), read back per render."""
     html = report.html.get(name)
     if html is None:
-        html = report.html[name] = caller()
-    return html
+        html = report.html[name] = str(caller()).encode()
+    # The template's own output, escaped when it was rendered.
+    return Markup(html.decode())  # noqa: S704  # nosec B704
 
 
 @bp.app_template_filter("shown")
