@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import bindparam, select
 
 from .. import i18n
 from ..database import commit
@@ -24,11 +25,20 @@ login_manager.login_message = _l("Please sign in to see this page.")
 login_manager.localize_callback = str  # the lazy text, in the language of the request
 
 
+#: The signed-in coach, asked on every request: built once, so that SQLAlchemy keeps
+#: its cache key (``session.get`` built its statement anew each time).
+_COACH = select(Coach).where(Coach.id == bindparam("coach_id"))
+
+
 @login_manager.user_loader
 def _load_coach(user_id: str) -> Coach | None:
     """The coach of a session ``<id>:<session_key>``; None once they signed out."""
     coach_id, _, key = user_id.partition(":")
-    coach = db.session.get(Coach, int(coach_id)) if coach_id.isdigit() else None
+    coach = (
+        db.session.scalars(_COACH, {"coach_id": int(coach_id)}).first()
+        if coach_id.isdigit()
+        else None
+    )
     if (
         coach is None
         or not key

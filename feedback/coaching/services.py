@@ -4,12 +4,16 @@ Starting, closing and reopening a cycle are its life, in :mod:`feedback.cycles`.
 Services flush; the request commits.
 """
 
-from sqlalchemy import func, select, update
+import functools
+
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from .. import i18n, links
 from ..accounts.models import Coach
 from ..database import owned_row
+from ..errors import NotFound
 from ..extensions import db
 from ..vocabulary import name_too_long
 from .models import Coachee, Cycle
@@ -65,9 +69,25 @@ def coachee_of(coach: Coach, coachee_id: int) -> Coachee:
     return owned_row(Coachee, coachee_id, lambda row: row.coach_id == coach.id, "coachee")
 
 
+@functools.cache
+def _owned_cycle() -> Select:
+    """A coach's cycle with its coachee (every page of a cycle shows them) in one
+    query, where the lookup and then the ownership check took two. Built once (on
+    first use, when the mappers are complete): SQLAlchemy then keeps its cache key."""
+    return (
+        select(Cycle)
+        .join(Cycle.coachee)
+        .where(Cycle.id == bindparam("cycle_id"), Coachee.coach_id == bindparam("coach_id"))
+        .options(contains_eager(Cycle.coachee))
+    )
+
+
 def cycle_of(coach: Coach, cycle_id: int) -> Cycle:
     """``coach``'s cycle; raises NotFound for another coach's."""
-    return owned_row(Cycle, cycle_id, lambda row: row.coachee.coach_id == coach.id, "cycle")
+    cycle = db.session.scalars(_owned_cycle(), {"cycle_id": cycle_id, "coach_id": coach.id}).first()
+    if cycle is None:
+        raise NotFound(f"no cycle {cycle_id}")
+    return cycle
 
 
 def coachees_of(coach: Coach) -> list[Coachee]:

@@ -8,14 +8,19 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy import bindparam, exists, select
 
 from .. import analysis, charts
+from ..coaching.models import Cycle
 from ..coaching.services import coachee_of, cycle_of
+from ..extensions import db
 from ..plans import services as plans
 from ..plans.follow_up import follow_up, predictions_view
+from ..plans.models import Goal, Prediction
 from ..raters.services import invites_of, nomination_shortfall, progress
 from ..ratings.frames import ratings_frame
 from ..ratings.held import held_answers
+from ..ratings.models import Response
 from ..ratings.results import competency_titles, cycle_report, safe_json, shown_titles, wording
 from ..ratings.shown import shown_report
 from ..reports.released import new_results_to_release
@@ -23,6 +28,8 @@ from ..vocabulary import GROUP_LABELS, CycleState, InviteState
 from ..web.terms import EXPLANATIONS_SHOWN
 from . import cohort as cohort_service
 from .forms import KeepResultsForm
+from .kept_page import TEMPLATE as PAGE
+from .kept_page import kept_page
 from .lifecycle import portal_link_problem
 
 if TYPE_CHECKING:
@@ -57,30 +64,48 @@ def show_cycle(cycle_id: int):
     closed = cycle.state is CycleState.CLOSED
     # The stored document when the close kept one for this page: no pandas, no plotly.
     report = shown_report(cycle) if closed else None
-    held = held_answers(cycle) if closed else None
+    any_held, any_predicted, any_goals = _what_waits(cycle) if closed else (False,) * 3
+    held = held_answers(cycle) if any_held else None
     # Predictions are drawn from the results' frames: only a cycle that has them
     # computes those (in this process).
-    predicted = report is not None and bool(plans.predictions_of(cycle))
+    predicted = report is not None and any_predicted and bool(plans.predictions_of(cycle))
     nominees = invites_of(cycle) if not closed else []
-    return render_template(
-        "dashboard/cycle.html",
-        cycle=cycle,
-        coachee=cycle.coachee,
-        progress=progress(cycle),
-        group_labels=GROUP_LABELS,
-        report=report,
-        results=report.results if report else None,
-        new_results=new_results_to_release(cycle),
-        held=held,
-        keep_form=KeepResultsForm() if held else None,
-        predictions=predictions_view(cycle, cycle_report(cycle)) if predicted else None,
-        goals=plans.goals_of(cycle),
-        follow_up=follow_up(cycle) if report else None,
-        portal_problem=portal_link_problem(cycle) if cycle.state is CycleState.OPEN else None,
-        nominees=nominees,
-        awaiting=[invite for invite in nominees if invite.state is InviteState.AWAITING],
-        missing=nomination_shortfall(cycle) if not closed else None,
-    )
+    context = {
+        "cycle": cycle,
+        "coachee": cycle.coachee,
+        "progress": progress(cycle),
+        "group_labels": GROUP_LABELS,
+        "report": report,
+        "results": report.results if report else None,
+        "new_results": new_results_to_release(cycle),
+        "held": held,
+        "keep_form": KeepResultsForm() if held else None,
+        "predictions": predictions_view(cycle, cycle_report(cycle)) if predicted else None,
+        "goals": plans.goals_of(cycle) if any_goals or not closed else [],
+        "follow_up": follow_up(cycle) if report else None,
+        "portal_problem": portal_link_problem(cycle) if cycle.state is CycleState.OPEN else None,
+        "nominees": nominees,
+        "awaiting": [invite for invite in nominees if invite.state is InviteState.AWAITING],
+        "missing": nomination_shortfall(cycle) if not closed else None,
+    }
+    # A closed cycle's page as last rendered, when nothing it shows has changed.
+    page = kept_page(context) if closed else None
+    return page if page is not None else render_template(PAGE, **context)
+
+
+#: Built once (SQLAlchemy then keeps its cache key too): asked on every view.
+_WHAT_WAITS = select(
+    exists().where(Response.cycle_id == bindparam("cycle_id"), Response.held.is_(True)),
+    exists().where(Prediction.cycle_id == bindparam("cycle_id")),
+    exists().where(Goal.cycle_id == bindparam("cycle_id")),
+)
+
+
+def _what_waits(cycle: Cycle) -> tuple[bool, bool, bool]:
+    """Whether closed ``cycle`` has held answers, predictions and goals, in one query:
+    a dashboard without them (most) then asks for none of them."""
+    row = db.session.execute(_WHAT_WAITS, {"cycle_id": cycle.id}).one()
+    return bool(row[0]), bool(row[1]), bool(row[2])
 
 
 @bp.get("/cohort")
@@ -208,11 +233,14 @@ def rendered_once(report, name: str, caller) -> Markup:
     """The body of a ``{% call once(report, name) %}`` block, rendered once per process
     and kept with ``report`` under ``name``: for the dashboard's sections that draw only
     on the report, the coachee's name and the page's language, all of which the report
-    is kept for (its key). Most of a warm dashboard view was rendering them."""
+    is kept for (its key). Most of a warm dashboard view was rendering them. Kept as
+    UTF-8 (half what a string holding any non-ASCII character takes in a worker's
+    memory), read back per render."""
     html = report.html.get(name)
     if html is None:
-        html = report.html[name] = caller()
-    return html
+        html = report.html[name] = str(caller()).encode()
+    # The template's own output, escaped when it was rendered.
+    return Markup(html.decode())  # noqa: S704  # nosec B704
 
 
 @bp.app_template_filter("shown")

@@ -523,15 +523,19 @@ def undo_decline(invite: Invite) -> None:
         raise NotDeclined
 
 
+#: Built once (SQLAlchemy then keeps its cache key too): every dashboard view asks.
+_PROGRESS = (
+    select(Invite.group, Invite.state, func.count())
+    .where(Invite.cycle_id == bindparam("cycle_id"))
+    .group_by(Invite.group, Invite.state)
+)
+
+
 def progress(cycle: Cycle) -> dict[str, dict[str, int]]:
     """Per group: how many were invited and how many answered. Never who. Nominations
     that wait for the coach are not counted; removed ones whose invitation reached them
     still are, so that removing someone never changes what was answered."""
-    rows = db.session.execute(
-        select(Invite.group, Invite.state, func.count())
-        .where(Invite.cycle_id == cycle.id)
-        .group_by(Invite.group, Invite.state)
-    ).all()
+    rows = db.session.execute(_PROGRESS, {"cycle_id": cycle.id}).all()
     table = {group: Counter() for group in RATER_GROUPS}
     for group, state, count in rows:
         if state is InviteState.AWAITING:
