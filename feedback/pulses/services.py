@@ -27,7 +27,12 @@ from ..mail.signals import Outcome
 from ..raters import erasure
 from ..raters.models import Invite
 from ..raters.reminders import MIN_GAP, window_start
-from ..raters.services import Nomination, language_missing, parse_nominations
+from ..raters.services import (
+    Nomination,
+    language_missing,
+    parse_nominations,
+    reopen_declined,
+)
 from ..timeutil import today, utcnow
 from ..vocabulary import ANSWERABLE, RATER_GROUPS, CycleState, InviteState
 from .models import Pulse, PulseInvite, PulseResponse, PulseScore, new_pulse_response_id
@@ -80,10 +85,6 @@ class PulseError(ValueError):
 
 class AlreadyAnswered(Exception):
     """The pulse invite was submitted or declined meanwhile."""
-
-
-class NotDeclined(Exception):
-    """The invite is not declined (any more), or the pulse takes no answers."""
 
 
 def pulse_of(coach_id: int, pulse_id: int) -> Pulse:
@@ -392,17 +393,7 @@ def decline(invite: PulseInvite) -> None:
 def undo_decline(invite: PulseInvite) -> None:
     """The rater changes their mind while the pulse is open; raises NotDeclined when
     it is not declined or takes no answers."""
-    if not invite.pulse.is_open:
-        raise NotDeclined
-    table = PulseInvite.__table__
-    result = db.session.execute(
-        update(table)
-        .where(table.c.id == invite.id, table.c.state == InviteState.DECLINED)
-        .values(state=InviteState.SENT)
-    )
-    db.session.expire(invite)
-    if result.rowcount != 1:
-        raise NotDeclined
+    reopen_declined(invite, taking_answers=invite.pulse.is_open)
 
 
 def progress(pulse: Pulse) -> dict[str, dict[str, int]]:

@@ -16,6 +16,7 @@ from ..coaching.services import cycle_of
 from ..database import commit
 from ..plans.services import goals_of
 from ..raters.reminders import reminded_message
+from ..raters.services import NotDeclined
 from ..ratings.results import cycle_report
 from ..timeutil import today
 from ..vocabulary import ANSWERABLE, RATER_GROUPS, InviteState
@@ -317,7 +318,7 @@ def show_form(token: str):
 def _undo_decline(invite, token: str):
     try:
         services.undo_decline(invite)
-    except services.NotDeclined:
+    except NotDeclined:
         if invite.state in ANSWERABLE and invite.pulse.is_open:
             return redirect(url_for("pulse_form.show_form", token=token))
         return _closed_page(invite)

@@ -502,17 +502,25 @@ def decline(invite: Invite) -> None:
 
 
 class NotDeclined(Exception):
-    """The invite is not declined (any more), or its cycle takes no answers."""
+    """The invite is not declined (any more), or its cycle (or pulse) takes no answers."""
 
 
 def undo_decline(invite: Invite) -> None:
     """The rater changes their mind while the cycle is open: the invite can be answered
     again (as one whose invitation arrived; the draft erased at the decline stays
-    gone). One conditional UPDATE, so a second press changes nothing. Raises
-    NotDeclined when the invite is not declined or the cycle no longer takes answers."""
-    if not invite.cycle.is_open:
+    gone). Raises NotDeclined when the invite is not declined or the cycle no longer
+    takes answers."""
+    reopen_declined(invite, taking_answers=invite.cycle.is_open)
+
+
+def reopen_declined(invite, *, taking_answers: bool) -> None:
+    """Make a declined ``invite`` (a cycle's :class:`Invite` or a pulse's) answerable
+    again, as one whose invitation arrived, in one conditional UPDATE, so that a second
+    press changes nothing. Raises NotDeclined when it is not declined or what it
+    belongs to is not ``taking_answers``."""
+    if not taking_answers:
         raise NotDeclined
-    table = Invite.__table__
+    table = type(invite).__table__
     result = db.session.execute(
         update(table)
         .where(table.c.id == invite.id, table.c.state == InviteState.DECLINED)
