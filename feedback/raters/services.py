@@ -26,7 +26,7 @@ from .. import i18n, links
 from ..coaching import audit, voice
 from ..coaching.models import Cycle, new_link_key
 from ..coaching.services import lock_cycle
-from ..database import owned_row
+from ..database import owned_row, wait_in_line_to_write
 from ..extensions import db
 from ..mail.models import MessageState, OutboxMessage
 from ..mail.outbox import outbox_row, queue_messages
@@ -492,6 +492,7 @@ def submit(invite, answers: Answers) -> None:
         if not claimed:
             raise AlreadyAnswered
         return
+    wait_in_line_to_write()  # SQLite: one writer at a time, woken when it is its turn
     _claim(invite.id, InviteState.SUBMITTED)
     store_answers(cycle, group, answers)
 
