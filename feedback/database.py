@@ -42,7 +42,14 @@ Row = TypeVar("Row")
 #: Milliseconds a SQLite writer waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 5000
 #: Bytes of write-ahead log kept after a checkpoint resets it (the rest is truncated).
-SQLITE_JOURNAL_SIZE_LIMIT = 1024 * 1024
+SQLITE_JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024
+#: Pages of write-ahead log after which a commit runs SQLite's automatic checkpoint
+#: (SQLite's own default is 1,000). With 4 KiB pages, 900 pages and their frame
+#: headers fit under :data:`SQLITE_JOURNAL_SIZE_LIMIT`, so the log starts again from
+#: its beginning in the file it has, instead of being cut to the limit and grown again
+#: after every checkpoint, a few times a minute under raters' submits (bench/README.md,
+#: "The write-ahead log's size").
+SQLITE_AUTOCHECKPOINT_PAGES = 900
 _CHECKPOINT_WANTED = "wal_checkpoint_after_commit"
 #: Where a session keeps its place in the line of a SQLite file's writers (the open
 #: lock file), from :func:`wait_in_line_to_write` to the transaction's end.
@@ -113,8 +120,9 @@ def describe(error: BaseException) -> str:
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, _record) -> None:
-    """Turn on WAL, foreign keys, a busy timeout, zeroing of deleted content and a limit
-    on the size the write-ahead log keeps, for every SQLite connection."""
+    """Turn on WAL, foreign keys, a busy timeout, zeroing of deleted content, a limit
+    on the size the write-ahead log keeps and a checkpoint before the log reaches it,
+    for every SQLite connection."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
@@ -124,6 +132,7 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute(f"PRAGMA journal_size_limit={SQLITE_JOURNAL_SIZE_LIMIT}")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
     cursor.close()
 
 
