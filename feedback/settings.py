@@ -30,6 +30,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 #: Reminder days are whole numbers of days before the deadline, up to this many.
 MAX_REMINDER_DAY = 365
@@ -354,7 +356,8 @@ def init_app(app: Flask) -> Settings:
         config["SECRET_KEY"] = _development_secret_key(instance)
     # No SQL parameters (addresses, link keys, answers) in an error message or log.
     options = {**(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}), "hide_parameters": True}
-    if not str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+    url = _database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite":
         # A server's restart cuts pooled connections: check each before lending it (a
         # SELECT 1). A SQLite file has no connection to cut, so it is spared the query.
         options.setdefault("pool_pre_ping", True)
@@ -367,6 +370,29 @@ def init_app(app: Flask) -> Settings:
             name for name in dict.fromkeys((base.hostname, "localhost", "127.0.0.1")) if name
         ]
     return settings
+
+
+#: The databases Mirror 360 runs on: a SQLite file, or PostgreSQL for scale.
+DATABASE_BACKENDS = ("sqlite", "postgresql")
+
+
+def _database_url(given: str | URL) -> URL:
+    """The database URL, parsed; raises ValueError naming FEEDBACK_DATABASE_URL when it
+    is not one, or names a database other than SQLite or PostgreSQL (without repeating
+    it: it may hold a password)."""
+    try:
+        url = make_url(given)
+    except ArgumentError:
+        raise ValueError(
+            "FEEDBACK_DATABASE_URL: not a database URL; for example "
+            "postgresql+psycopg://user:password@host/database"
+        ) from None
+    if url.get_backend_name() not in DATABASE_BACKENDS:
+        raise ValueError(
+            f"FEEDBACK_DATABASE_URL: {url.get_backend_name()!r} is not a database Mirror 360 "
+            "runs on; use sqlite:///path/to/file.sqlite3 or postgresql+psycopg://…"
+        )
+    return url
 
 
 def _development_secret_key(instance: Path) -> str:

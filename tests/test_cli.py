@@ -187,3 +187,20 @@ def test_a_bad_setting_is_exit_code_2_naming_it(tmp_path, monkeypatch, variable,
     assert result.exit_code == 2, result.output
     assert variable in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("not a url", "not a database URL"),
+        ("mysql://mirror:secret-pw@db.example.com/mirror", "'mysql' is not a database"),
+    ],
+)
+def test_a_bad_database_url_is_exit_code_2_without_repeating_it(tmp_path, monkeypatch, url, said):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["check"], env={"FEEDBACK_DATABASE_URL": url})
+    assert result.exit_code == 2, result.output
+    assert "FEEDBACK_DATABASE_URL" in result.output
+    assert said in result.output
+    assert "secret-pw" not in result.output
+    assert "Traceback" not in result.output
