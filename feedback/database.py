@@ -1,9 +1,10 @@
 """Engine settings, the one-commit-per-request rule, telling a database that is away
 from a statement that failed, and SQLite files that keep no erased text.
 
-Connections to a database server are checked before use (``pool_pre_ping``, set in
-:func:`feedback.settings.init_app`), so a connection that a restart cut is replaced
-instead of failing a request.
+Connections to a database server are checked before use, so a connection that a
+restart cut is replaced instead of failing a request: psycopg's by a look at their
+socket (:func:`_drop_a_connection_the_server_closed`), other drivers' with
+SQLAlchemy's ``pool_pre_ping`` (set in :func:`feedback.settings.init_app`).
 A PostgreSQL connection is given up after :data:`CONNECT_TIMEOUT` seconds
 (:data:`PROBE_CONNECT_TIMEOUT` for the health check's probe), so a database that does
 not answer costs a request seconds, not the minutes of a TCP timeout.
@@ -28,11 +29,16 @@ try:
     import fcntl
 except ImportError:  # not on Windows: no line for SQLite's writers there
     fcntl = None
+try:
+    from select import POLLIN, poll
+except ImportError:  # not on Windows: pooled connections are checked with a query there
+    poll = None
 
 from flask import Flask
 from sqlalchemy import ColumnElement, event, exc, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 from .errors import NotFound
 from .extensions import db
@@ -77,6 +83,33 @@ def _bounded_connect(dialect, _record, _cargs, cparams) -> None:
     if _probing.get():
         timeout = min(timeout, PROBE_CONNECT_TIMEOUT)
     cparams["connect_timeout"] = timeout
+
+
+def sees_closed_connections(driver: str) -> bool:
+    """Whether a pooled connection of ``driver`` (``psycopg``) that the server closed is
+    told, before it is lent, without a query (:func:`_drop_a_connection_the_server_closed`);
+    the other drivers of a database server need ``pool_pre_ping``."""
+    return driver == "psycopg" and poll is not None
+
+
+@event.listens_for(Pool, "checkout")
+def _drop_a_connection_the_server_closed(dbapi_connection, _record, _proxy) -> None:
+    """Before a pooled psycopg connection is lent: when its socket has something to read
+    while no query runs, the server has closed it (PostgreSQL says why, a restart or
+    an administrator, then hangs up), and the pool opens a new one instead. One
+    ``poll()`` without waiting, where ``pool_pre_ping``'s ``SELECT 1`` costs a round
+    trip to the server on every request (bench/README.md, "A connection checked
+    without a query")."""
+    if poll is None or type(dbapi_connection).__module__.partition(".")[0] != "psycopg":
+        return
+    try:
+        socket = dbapi_connection.fileno()
+    except Exception as error:  # psycopg's own error: the connection is closed already
+        raise exc.DisconnectionError(str(error)) from error
+    poller = poll()
+    poller.register(socket, POLLIN)
+    if poller.poll(0):
+        raise exc.DisconnectionError("the database server closed this connection")
 
 
 def unreachable(error: BaseException) -> bool:

@@ -33,6 +33,8 @@ from pydantic import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from . import database
+
 #: Reminder days are whole numbers of days before the deadline, up to this many.
 MAX_REMINDER_DAY = 365
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -358,9 +360,12 @@ def init_app(app: Flask) -> Settings:
     options = {**(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}), "hide_parameters": True}
     url = _database_url(config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() != "sqlite":
-        # A server's restart cuts pooled connections: check each before lending it (a
-        # SELECT 1). A SQLite file has no connection to cut, so it is spared the query.
-        options.setdefault("pool_pre_ping", True)
+        # A server's restart cuts pooled connections: each is checked before it is
+        # lent, by a look at its socket where the driver allows (feedback.database),
+        # else with a SELECT 1. A SQLite file has no connection to cut.
+        options.setdefault(
+            "pool_pre_ping", not database.sees_closed_connections(url.get_driver_name())
+        )
     config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     base = urlsplit(settings.base_url)
     if base.scheme == "https":

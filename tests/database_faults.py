@@ -16,6 +16,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+#: How long :class:`PostgresAdmin` waits for a connection it terminated to end.
+TERMINATION_WAIT_MS = 5000
+
 
 def postgres_url() -> str:
     """The PostgreSQL database of the tests, or "" when they run on SQLite."""
@@ -41,23 +44,25 @@ class PostgresAdmin:
 
     def drop_connections(self, application_name: str | None = None) -> int:
         """Terminate the connections to the database (only those of
-        ``application_name`` when given); how many there were."""
+        ``application_name`` when given) and wait until each has ended, as they have by
+        the time a restarted server answers again; how many there were."""
         query = (
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            "SELECT pg_terminate_backend(pid, %s) FROM pg_stat_activity"
             " WHERE datname = %s AND pid <> pg_backend_pid()"
             # Clients only: an autovacuum worker on the database is the server's own
             # (a superuser's), which this role may not terminate.
             " AND backend_type = 'client backend'"
         )
-        parameters: tuple = (self.url.database,)
+        parameters: tuple = (TERMINATION_WAIT_MS, self.url.database)
         if application_name is not None:
             query += " AND application_name = %s"
             parameters += (application_name,)
         return len(self.connection.execute(query, parameters).fetchall())
 
     def terminate(self, pid: int) -> None:
-        """Terminate one server process (one client's connection)."""
-        self.connection.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        """Terminate one server process (one client's connection) and wait until it
+        has ended."""
+        self.connection.execute("SELECT pg_terminate_backend(%s, %s)", (pid, TERMINATION_WAIT_MS))
 
     def allow_connections(self, allowed: bool) -> None:
         """Let new connections to the database in, or refuse them."""

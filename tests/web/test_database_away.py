@@ -13,9 +13,11 @@ import threading
 
 import pytest
 from database_faults import postgres_url
+from flask import Flask
 from sqlalchemy import event, func, select
 from support import csrf_token
 
+from feedback import settings
 from feedback.extensions import db
 from feedback.raters.models import Invite
 from feedback.ratings.models import Response
@@ -264,14 +266,57 @@ def test_healthz_gives_up_on_a_database_server_that_never_answers(make_app, sile
     assert result[0].status_code == 503
 
 
-def test_pooled_connections_are_checked_before_use_on_a_server_only(make_app, tmp_path):
-    """A server's restart cuts pooled connections, so they are checked before use; a
-    SQLite file has none to cut, and its requests are spared the extra query."""
-    for url, checked in (
+@pytest.fixture
+def pings(app, monkeypatch) -> list:
+    """Every ``SELECT 1`` that the pool sends to check a connection before lending it."""
+    sent: list = []
+    with app.app_context():
+        dialect = db.engine.dialect
+    real = dialect.do_ping
+
+    def counted(dbapi_connection):
+        sent.append(dbapi_connection)
+        return real(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_ping", counted)
+    return sent
+
+
+def _server_process(app) -> int | None:
+    """The PostgreSQL server process of the connection a request would be lent."""
+    with app.app_context(), db.engine.connect() as connection:
+        return connection.scalar(select(func.pg_backend_pid()))
+
+
+def test_pooled_connections_are_checked_without_a_query(app, rater_link, browser, pings):
+    """On PostgreSQL (psycopg) a pooled connection is checked by a look at its socket,
+    not with a round trip to the server; a SQLite file has no connection to cut, and no
+    check either."""
+    for _ in range(3):
+        assert browser.get(rater_link).status_code == 200
+    assert pings == []
+
+
+@pytest.mark.skipif(not postgres_url(), reason="PostgreSQL only (FEEDBACK_TEST_DATABASE_URL)")
+def test_a_pooled_connection_the_server_kept_open_is_lent_again(app, rater_link, browser):
+    """The check lets a live connection through: the requests share one server process
+    instead of connecting anew each time."""
+    assert browser.get(rater_link).status_code == 200
+    first = _server_process(app)
+    for _ in range(3):
+        assert browser.get(rater_link).status_code == 200
+    assert _server_process(app) == first
+
+
+def test_other_drivers_of_a_server_are_checked_with_a_query(tmp_path):
+    """Where the driver's socket cannot be looked at, SQLAlchemy's ``SELECT 1`` checks
+    each pooled connection; psycopg's and SQLite's need none."""
+    for url, pinged in (
         (f"sqlite:///{tmp_path / 'checked.sqlite3'}", False),
-        ("postgresql+psycopg://user:pw@127.0.0.1:1/db", True),
+        ("postgresql+psycopg://user:pw@127.0.0.1:1/db", False),
+        ("postgresql+pg8000://user:pw@127.0.0.1:1/db", True),
     ):
-        app = make_app(SQLALCHEMY_DATABASE_URI=url)
-        with app.app_context():
-            assert db.engine.pool._pre_ping is checked, url
-            db.engine.dispose()
+        app = Flask(__name__, instance_path=str(tmp_path))
+        app.config.update(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="test")
+        settings.init_app(app)  # the engine options, without making the engine
+        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping", False) is pinged, url
