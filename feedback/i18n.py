@@ -234,6 +234,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def say_the_language(response):
+        if response.status_code // 100 == 3:
+            return response  # a redirect's page is not read; where it leads says its own
         if response.mimetype == "text/html" and "Content-Language" not in response.headers:
             response.headers["Content-Language"] = page_language()
         return response

@@ -90,6 +90,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 
+#: The protective headers of every response, unless the view set its own.
+PROTECTIVE_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
 #: Endpoints whose responses are the same for everyone and may be cached.
 CACHEABLE_ENDPOINTS = frozenset({"static", "plotly_js"})
 
@@ -161,12 +171,11 @@ def _security_headers(response: Response) -> Response:
     """The same protective headers on every response; no caching of anything that is
     not the same for everyone (pages, exports, redirects carrying links)."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    # One pass over the response's headers, not one for each header added.
+    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers yield pairs)
+    headers.extend(
+        [(name, value) for name, value in PROTECTIVE_HEADERS if name.lower() not in present]
+    )
     if request.endpoint not in CACHEABLE_ENDPOINTS:
         headers["Cache-Control"] = "no-store"
     if request.is_secure:

@@ -1,9 +1,10 @@
 """Response headers: a strict Content-Security-Policy, nosniff, no framing, same-origin
 referrers, no caching of anything personal, and only trusted Host headers."""
 
+from flask import redirect
 from support import csrf_token
 
-from feedback.security import CONTENT_SECURITY_POLICY
+from feedback.security import CONTENT_SECURITY_POLICY, PROTECTIVE_HEADERS
 
 
 def directives(policy: str) -> dict[str, str]:
@@ -85,3 +86,29 @@ def test_only_trusted_hosts_are_answered(make_app):
     anything = make_app(TRUSTED_HOSTS="*")
     assert anything.config["TRUSTED_HOSTS"] is None
     assert anything.test_client().get("/login", base_url="http://x.test").status_code == 200
+
+
+def test_each_protective_header_once_and_a_views_own_kept(make_app):
+    """A view that sets one of the headers itself (in any case) keeps its value, and no
+    second copy is added; the others are added once each, on redirects too."""
+    app = make_app()
+
+    @app.get("/framed-by-us")
+    def framed():
+        return "ok", {"x-frame-options": "SAMEORIGIN"}
+
+    @app.get("/elsewhere")
+    def elsewhere():
+        return redirect("/login")
+
+    client = app.test_client()
+    own = client.get("/framed-by-us").headers
+    assert own.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    moved = client.get("/elsewhere")
+    assert moved.status_code == 302
+    for response in (own, moved.headers):
+        for name, value in PROTECTIVE_HEADERS:
+            if name != "X-Frame-Options" or response is moved.headers:
+                assert response.getlist(name) == [value], name
+    # A redirect's body is not read: it says no language.
+    assert "Content-Language" not in moved.headers
