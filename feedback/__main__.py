@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from . import create_app
+from .cli.analyze import analyze_command
 
 
 class BadSetting(click.ClickException):
@@ -25,6 +26,13 @@ def _app() -> Flask:
 @click.group(cls=FlaskGroup, create_app=_app, add_version_option=False)
 def cli() -> None:
     """Mirror 360: 360-degree feedback for career coaches."""
+
+
+# The gap analysis of a ratings file needs no app: found on the group itself, it runs
+# without building one (the web app's imports and set-up, most of a second), and
+# without the FEEDBACK_* settings that only the service reads. The app registers it too,
+# for ``flask --app wsgi analyze``.
+cli.add_command(analyze_command)
 
 
 def main() -> None:

@@ -230,3 +230,24 @@ def test_freed_memory_reused_does_nothing_without_glibc(source, tmp_path, monkey
     with freed_memory_reused():
         pass
     assert run(str(source), "-o", str(tmp_path / "g.csv")).exit_code == 0
+
+
+def test_the_console_command_analyzes_without_building_the_web_app(source, tmp_path, monkeypatch):
+    """``feedback analyze`` needs no app: it runs where the service's own settings are
+    broken, and never builds one (the app's imports and set-up were most of a second
+    of every run)."""
+    import feedback.__main__ as console
+
+    def no_app():
+        raise AssertionError("feedback analyze built the web app")
+
+    monkeypatch.setattr(console, "create_app", no_app)
+    target = tmp_path / "gaps.csv"
+    result = CliRunner().invoke(
+        console.cli,
+        ["analyze", str(source), "--output", str(target)],
+        env={"FEEDBACK_SMTP_PORT": "not a port"},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert [row["item_key"] for row in csv.DictReader(target.open())] == ["q1"]
