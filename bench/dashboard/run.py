@@ -40,6 +40,7 @@ from bench.common import (  # noqa: E402
     questionnaire_35,
     run_in_threads,
     start_gunicorn,
+    still_client,
     stop,
     worker_memory,
 )
@@ -238,6 +239,7 @@ def main() -> int:
     env = app_env(folder)
     cycle_id, unstored_id = seed_cycles(env, 2)
     forget_document(env, unstored_id)
+    still_client()  # the seeded app's objects out of the client's collections
     dashboard, unstored = f"/cycles/{cycle_id}", f"/cycles/{unstored_id}"
     # Both choices of gunicorn.conf.py: the default (the master imports no engine: the
     # dashboard is shown from the document the close stored) and WARM_DASHBOARD=1 (the

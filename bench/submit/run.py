@@ -52,6 +52,7 @@ from bench.common import (  # noqa: E402
     questionnaire_35,
     run_in_threads,
     start_gunicorn,
+    still_client,
     stop,
 )
 
@@ -223,6 +224,7 @@ def main() -> int:
     from reference import create_schema
 
     create_schema(env["BENCH_REFERENCE_DB"], len(items))
+    still_client()  # the seeded app's objects out of the client's collections
     print(
         f"seeded {len(paths)} invites over {len(paths) // PER_CYCLE + 1} cycles "
         f"({len(items)} statements, {len(questions)} open questions) "
