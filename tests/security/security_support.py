@@ -8,6 +8,7 @@ import re
 import threading
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -182,3 +183,12 @@ def figures_and_tables(html: str, cycle_id: int) -> tuple[dict, list[str]]:
     }
     tables = re.findall(r"<table.*?</table>", html, re.S)
     return figures, tables
+
+
+@pytest.fixture
+def sqlite_file(app) -> Path:
+    """The app's SQLite database file; the test is skipped on PostgreSQL."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's files only")
+        return Path(db.engine.url.database)

@@ -5,19 +5,10 @@ being cut back and grown again after every checkpoint."""
 import os
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from feedback import database
 from feedback.extensions import db
-
-
-@pytest.fixture
-def sqlite_file(app) -> Path:
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite's files only")
-        return Path(db.engine.url.database)
 
 
 def test_every_connection_checkpoints_at_the_set_number_of_pages(app, sqlite_file):

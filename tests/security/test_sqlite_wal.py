@@ -4,7 +4,6 @@ email beside their draft and its comments, until they happened to be overwritten
 
 from pathlib import Path
 
-import pytest
 from security_support import answers
 from sqlalchemy import text
 from support import csrf_token
@@ -12,14 +11,6 @@ from support import csrf_token
 from feedback.extensions import db
 
 SECRET_COMMENT = "Zebra-unicorn-draft-7731 says the coachee shouts in meetings"
-
-
-@pytest.fixture
-def sqlite_file(app) -> Path:
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite's files only")
-        return Path(db.engine.url.database)
 
 
 def _files(database: Path) -> dict[str, bytes]:
