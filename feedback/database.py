@@ -152,7 +152,7 @@ def describe(error: BaseException) -> str:
 
 
 @event.listens_for(Engine, "connect")
-def _configure_sqlite(dbapi_connection, _record) -> None:
+def configure_sqlite(dbapi_connection, _record) -> None:
     """Turn on WAL, foreign keys, a busy timeout, zeroing of deleted content, a limit
     on the size the write-ahead log keeps and a checkpoint before the log reaches it,
     for every SQLite connection."""

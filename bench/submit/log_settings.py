@@ -12,30 +12,34 @@ measurement for bench/README.md ("The write-ahead log's size"), with no goal.
 import argparse
 import random
 import sqlite3
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from feedback.database import (
+    SQLITE_AUTOCHECKPOINT_PAGES,
+    SQLITE_JOURNAL_SIZE_LIMIT,
+    configure_sqlite,
+)
+
 SETTINGS = (
     (1000, 1024 * 1024),  # SQLite's default checkpoint, the 1 MiB kept before
-    (900, 4 * 1024 * 1024),  # the app's settings (feedback/database.py)
-    (500, 4 * 1024 * 1024),
-    (250, 4 * 1024 * 1024),
-    (0, 4 * 1024 * 1024),  # no automatic checkpoint at all: the log grows without end
+    (SQLITE_AUTOCHECKPOINT_PAGES, SQLITE_JOURNAL_SIZE_LIMIT),  # the app's settings
+    (500, SQLITE_JOURNAL_SIZE_LIMIT),
+    (250, SQLITE_JOURNAL_SIZE_LIMIT),
+    (0, SQLITE_JOURNAL_SIZE_LIMIT),  # no automatic checkpoint at all: the log grows without end
 )
 
 
 def one_run(folder: Path, pages: int, kept: int, transactions: int) -> tuple[float, float]:
     """Seconds of wall and CPU time per transaction with these settings."""
     connection = sqlite3.connect(folder / f"log-{pages}-{kept}.sqlite3", isolation_level=None)
-    for pragma in (
-        "journal_mode=WAL",
-        "synchronous=NORMAL",
-        "secure_delete=ON",
-        f"wal_autocheckpoint={pages}",
-        f"journal_size_limit={kept}",
-    ):
-        connection.execute(f"PRAGMA {pragma}")
+    configure_sqlite(connection, None)  # the app's pragmas, then the two compared here
+    connection.execute(f"PRAGMA wal_autocheckpoint={pages}")
+    connection.execute(f"PRAGMA journal_size_limit={kept}")
     connection.execute("CREATE TABLE responses (id TEXT PRIMARY KEY, cycle_id INTEGER)")
     connection.execute(
         "CREATE TABLE ratings (response_id TEXT, item_id INTEGER, score INTEGER,"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import gc
 import random
 import re
 import shutil
@@ -28,7 +27,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 from run import CSRF, form_body, seed  # noqa: E402
 
-from bench.common import app_env  # noqa: E402
+from bench.common import app_env, still_client  # noqa: E402
 
 
 def main() -> int:
@@ -65,8 +64,7 @@ def main() -> int:
     assert client.post(path, data=body, headers=headers).status_code == 302
     # As a gunicorn worker runs (gunicorn.conf.py): what the app built so far kept out
     # of the garbage collector's full collections.
-    gc.collect()
-    gc.freeze()
+    still_client()
     profiler = Profiler(interval=0.0005)
     start, cpu = time.perf_counter(), time.process_time()
     if not args.no_profile:
