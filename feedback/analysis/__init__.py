@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # what type checkers and readers see; at run time, loaded on 
     from .comments import comment_groups, shuffle_comments
     from .formats import FORMATS
     from .guard import GuardDecision, guard, guard_counts
-    from .io import RatingsInputError, read_ratings_csv, write_gap_table
+    from .io import RatingsInputError, analyse_ratings_csv, read_ratings_csv, write_gap_table
     from .pulse import HIDDEN_ACROSS_TIME, POOLED_ACROSS_TIME, pulse_shown
     from .rankings import blind_spots, hidden_strengths, highest_items, lowest_items
     from .rules import (
@@ -74,6 +74,7 @@ _HOMES = {
     "FORMATS": "formats",
     "RatingsInputError": "io",
     "read_ratings_csv": "io",
+    "analyse_ratings_csv": "io",
     "write_gap_table": "io",
     "HIDDEN_ACROSS_TIME": "pulse",
     "POOLED_ACROSS_TIME": "pulse",
@@ -123,6 +124,7 @@ __all__ = [
     "RatingsInputError",
     "Rules",
     "agreement_from_items",
+    "analyse_ratings_csv",
     "blind_spots",
     "cohort_summary",
     "comment_groups",

@@ -15,16 +15,17 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO
+from typing import IO, TYPE_CHECKING, BinaryIO, TypeVar
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from .checks import find_problem
+from .checks import Problem, find_problem
 from .formats import FORMATS
 from .tallies import DEFAULT_COACHEE, RATING_COLUMNS
 
@@ -60,6 +61,7 @@ class RatingsInputError(ValueError):
 
 
 Source = str | os.PathLike[str] | BinaryIO | bytes
+T = TypeVar("T")
 
 
 def read_ratings_csv(source: Source, *, progress: Progress | None = None) -> pd.DataFrame:
@@ -85,6 +87,61 @@ def read_ratings_csv(source: Source, *, progress: Progress | None = None) -> pd.
             number or is outside 1..5, a rater rating an item twice, a rater in two
             groups, two self raters for one coachee, an item in two competencies.
     """
+    read = _read(source, progress)
+    read.raise_problem(find_problem(read.ratings, codes=read.codes))
+    return read.ratings
+
+
+def analyse_ratings_csv(
+    source: Source, compute: Callable[[pd.DataFrame], T], *, progress: Progress | None = None
+) -> tuple[pd.DataFrame, T]:
+    """Read and check a ratings CSV as :func:`read_ratings_csv` does, and run
+    ``compute`` on the ratings while they are being checked; the ratings and what
+    ``compute`` returned.
+
+    The checks run on a second thread beside ``compute`` (the gap table, say) on this
+    one. Both are mostly NumPy work that lets the other thread run, so on a machine
+    with two cores the checks of a large file cost little of its time (bench/README.md,
+    "Issue 21, fifth session: analyze").
+
+    Raises:
+        RatingsInputError: as :func:`read_ratings_csv` raises it, whatever ``compute``
+            made of the ratings meanwhile (its result, or its error, is dropped).
+        Exception: whatever ``compute`` raised, for ratings the checks found sound.
+    """
+    read = _read(source, progress)
+    with ThreadPoolExecutor(1) as pool:
+        checks = pool.submit(find_problem, read.ratings, codes=read.codes)
+        try:
+            result = compute(read.ratings)
+        finally:
+            # Raised here, a problem the checks found replaces compute's own error:
+            # what compute made of unsound ratings says nothing about the file.
+            read.raise_problem(checks.result())
+    return read.ratings, result
+
+
+@dataclass
+class _Read:
+    """A ratings file parsed into a frame, not yet checked."""
+
+    ratings: pd.DataFrame
+    #: Each label column's codes and labels, for the checks.
+    codes: dict[str, tuple[np.ndarray, np.ndarray]]
+    opener: Callable[[], IO[bytes]]
+    delimiter: str
+
+    def raise_problem(self, problem: Problem | None) -> None:
+        """Raise RatingsInputError for ``problem``, found by the checks, with its line
+        in the file (read again to find it); nothing when there is none."""
+        if problem is not None:
+            line = _line_of_row(self.opener, self.delimiter, problem.row)
+            raise RatingsInputError(problem.message, line)
+
+
+def _read(source: Source, progress: Progress | None) -> _Read:
+    """Parse ``source`` into the ratings frame; RatingsInputError when it cannot be
+    parsed or holds no ratings."""
     opener, size = _opener(source)
     with opener() as stream:
         head = stream.read(1 << 16)
@@ -98,10 +155,7 @@ def read_ratings_csv(source: Source, *, progress: Progress | None = None) -> pd.
     del table
     if len(ratings) == 0:
         raise RatingsInputError("the file has a header but no ratings", line=2)
-    problem = find_problem(ratings, codes=codes)
-    if problem is not None:
-        raise RatingsInputError(problem.message, _line_of_row(opener, delimiter, problem.row))
-    return ratings
+    return _Read(ratings, codes, opener, delimiter)
 
 
 def _opener(source: Source) -> tuple[Callable[[], IO[bytes]], int]:

@@ -171,24 +171,25 @@ def analyze_command(
 
 
 def _analyze(input_csv: Path, output: Path, fmt: str, rules: Rules) -> None:
-    """Read and check INPUT.csv, compute the gap table, write it; bad input is BadInput."""
-    from feedback.analysis import RatingsInputError, item_stats
-    from feedback.analysis.io import read_ratings_csv, write_gap_table
+    """Read and check INPUT.csv, compute the gap table, write it; bad input is BadInput.
+    The checks run while the gap table is computed (:func:`analyse_ratings_csv`)."""
+    from feedback.analysis import item_stats
+    from feedback.analysis.io import analyse_ratings_csv, write_gap_table
 
     progress = None
     if wants_progress(input_csv):
         progress = _Progress(f"Reading {input_csv.name}")
+
+    def gap_table(ratings):
+        if progress is not None:
+            progress.step("Analysing")
+        return item_stats(ratings, rules)
+
     try:
-        ratings = read_ratings_csv(input_csv, progress=progress)
-    except RatingsInputError as error:
+        items = analyse_ratings_csv(input_csv, gap_table, progress=progress)[1]
+    except ValueError as error:  # RatingsInputError is one too
         if progress is not None:
             click.echo(err=True)
-        raise BadInput(f"{input_csv}: {error}") from None
-    if progress is not None:
-        progress.step("Analysing")
-    try:
-        items = item_stats(ratings, rules)
-    except ValueError as error:
         raise BadInput(f"{input_csv}: {error}") from None
     if progress is not None:
         progress.step(f"Writing {output.name}")

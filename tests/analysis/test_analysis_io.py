@@ -1,4 +1,5 @@
-"""read_ratings_csv: every input error names its line; write_gap_table: formats, safety."""
+"""read_ratings_csv: every input error names its line; analyse_ratings_csv: the checks
+beside the analysis; write_gap_table: formats, safety."""
 
 from __future__ import annotations
 
@@ -6,14 +7,21 @@ import csv
 import io
 import math
 import re
+import threading
 import zipfile
 
 import pandas as pd
 import pytest
 from analysis_frames import build_ratings, panel
 
+from feedback.analysis import io as analysis_io
 from feedback.analysis import item_stats
-from feedback.analysis.io import RatingsInputError, read_ratings_csv, write_gap_table
+from feedback.analysis.io import (
+    RatingsInputError,
+    analyse_ratings_csv,
+    read_ratings_csv,
+    write_gap_table,
+)
 
 HEADER = "coachee_id,rater_id,group,item_key,competency,score\n"
 GOOD = [
@@ -250,3 +258,65 @@ def test_round_trip_from_csv_to_gaps(tmp_path):
     assert row["category"] == "blind spot"
     assert row["gap"] == pytest.approx(5 - 10 / 3)
     assert not math.isnan(row["rwg"])
+
+
+def test_analyse_gives_the_ratings_and_what_was_computed_from_them():
+    data = csv_bytes(*GOOD)
+    ratings, gaps = analyse_ratings_csv(data, item_stats)
+    pd.testing.assert_frame_equal(ratings, read_ratings_csv(data))
+    pd.testing.assert_frame_equal(gaps, item_stats(read_ratings_csv(data)))
+
+
+def test_analyse_checks_on_another_thread_while_computing(monkeypatch):
+    """The checks and the computation run at the same time: each waits for the other
+    at a barrier, which breaks (after 10 s) if they ran one after the other."""
+    meeting = threading.Barrier(2, timeout=10)
+    threads = {}
+    check = analysis_io.find_problem
+
+    def checks(*args, **kwargs):
+        threads["checks"] = threading.get_ident()
+        meeting.wait()
+        return check(*args, **kwargs)
+
+    def compute(ratings):
+        threads["compute"] = threading.get_ident()
+        meeting.wait()
+        return len(ratings)
+
+    monkeypatch.setattr(analysis_io, "find_problem", checks)
+    assert analyse_ratings_csv(csv_bytes(*GOOD), compute)[1] == len(GOOD)
+    assert threads["compute"] == threading.get_ident() != threads["checks"]
+
+
+@pytest.mark.parametrize("outcome", ["returns", "raises"])
+def test_analyse_reports_the_checks_problem_whatever_the_computation_did(outcome):
+    lines = ["a,me,self,q1,care,4", "a,p1,peer,q1,care,3", "a,p1,peer,q1,care,2"]
+
+    def compute(ratings):
+        if outcome == "raises":
+            raise ValueError("a computation confused by the repeated rating")
+        return "a table that must not be used"
+
+    with pytest.raises(RatingsInputError) as caught:
+        analyse_ratings_csv(csv_bytes(*lines), compute)
+    assert caught.value.line == 4
+    assert "rater 'p1' rated item 'q1' twice" in str(caught.value)
+
+
+def test_analyse_raises_the_computations_own_error_on_sound_ratings():
+    def compute(ratings):
+        raise ValueError("not enough raters for this figure")
+
+    with pytest.raises(ValueError, match="not enough raters") as caught:
+        analyse_ratings_csv(csv_bytes(*GOOD), compute)
+    assert not isinstance(caught.value, RatingsInputError)
+
+
+def test_analyse_reports_a_file_that_cannot_be_parsed_without_computing():
+    def compute(ratings):
+        raise AssertionError("nothing to compute from a file that cannot be read")
+
+    with pytest.raises(RatingsInputError) as caught:
+        analyse_ratings_csv(csv_bytes("a,me,self,q1,care,4", "a,p1,peer,q1,care,six"), compute)
+    assert caught.value.line == 3
