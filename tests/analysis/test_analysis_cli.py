@@ -9,8 +9,15 @@ import sys
 import pytest
 from click.testing import CliRunner
 
+from feedback.analysis import io as analysis_io
 from feedback.cli import analyze as analyze_module
-from feedback.cli.analyze import analyze_command, format_for, freed_memory_reused, small_pages
+from feedback.cli.analyze import (
+    analyze_command,
+    arrow_on_malloc,
+    format_for,
+    freed_memory_reused,
+    small_pages,
+)
 
 HEADER = "coachee_id,rater_id,group,item_key,competency,score\n"
 LINES = [
@@ -230,6 +237,53 @@ def test_freed_memory_reused_does_nothing_without_glibc(source, tmp_path, monkey
     with freed_memory_reused():
         pass
     assert run(str(source), "-o", str(tmp_path / "g.csv")).exit_code == 0
+
+
+@pytest.fixture
+def arrow_on_its_own_allocator():
+    """pyarrow's default pool set to one of its own allocators (as the Linux wheels
+    have it), and set back afterwards."""
+    import pyarrow
+
+    before = pyarrow.default_memory_pool()
+    for own in (pyarrow.jemalloc_memory_pool, pyarrow.mimalloc_memory_pool):
+        try:
+            pyarrow.set_memory_pool(own())
+            break
+        except NotImplementedError:  # a pyarrow built without it
+            continue
+    else:
+        pytest.skip("this pyarrow has no allocator of its own")
+    own_name = pyarrow.default_memory_pool().backend_name
+    yield own_name
+    pyarrow.set_memory_pool(before)
+
+
+def test_arrow_on_malloc_then_back_to_its_own_allocator(arrow_on_its_own_allocator):
+    import pyarrow
+
+    with arrow_on_malloc():
+        assert pyarrow.default_memory_pool().backend_name == "system"
+    assert pyarrow.default_memory_pool().backend_name == arrow_on_its_own_allocator
+    with pytest.raises(RuntimeError), arrow_on_malloc():
+        raise RuntimeError("the analysis failed")
+    assert pyarrow.default_memory_pool().backend_name == arrow_on_its_own_allocator
+
+
+def test_the_csv_is_parsed_on_malloc(source, tmp_path, monkeypatch, arrow_on_its_own_allocator):
+    import pyarrow
+
+    pools = []
+    parse = analysis_io._parse
+
+    def parse_and_look(*args):
+        pools.append(pyarrow.default_memory_pool().backend_name)
+        return parse(*args)
+
+    monkeypatch.setattr(analysis_io, "_parse", parse_and_look)
+    assert run(str(source), "-o", str(tmp_path / "g.csv")).exit_code == 0
+    assert pools == ["system"]
+    assert pyarrow.default_memory_pool().backend_name == arrow_on_its_own_allocator
 
 
 def test_the_console_command_analyzes_without_building_the_web_app(source, tmp_path, monkeypatch):
