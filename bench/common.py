@@ -107,11 +107,32 @@ def stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
+def children(pid: int) -> list[int]:
+    """The process ids of ``pid``'s children (Linux /proc; empty where it cannot tell)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU seconds the processes ``pids`` have used so far (Linux /proc;
+    a process that has ended counts nothing)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def worker_memory(server: subprocess.Popen) -> list[tuple[int, float, float]]:
     """(pid, RSS MB, PSS MB) of each gunicorn worker of ``server`` (Linux /proc)."""
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
     figures = []
-    for pid in map(int, children):
+    for pid in children(server.pid):
         status = Path(f"/proc/{pid}/status").read_text()
         rss = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
         rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()

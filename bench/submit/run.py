@@ -16,6 +16,12 @@ round sends one POST per invite (CSRF token, signed link, single-use claim, 35 r
 and 4 open answers) from ``--threads`` threads over http.client, and as many POSTs of the
 same body to the reference; the order alternates between rounds.
 
+Also printed, not a goal: the CPU time each side took per request during the rounds, as
+Linux's /proc counts it: its gunicorn workers', this client's (all its threads), and,
+for a PostgreSQL server on this machine, the server's processes (every backend,
+whoever it serves, and the server's own helpers); on a shared machine a steadier view of
+the cost than the throughput.
+
 Goals (exit 1 when one is missed; exit 2 on bad arguments or a failed setup):
 throughput at least 50 % of the reference's (median of the rounds' own ratios; issue 21
 raised it from 40 %), p99 under 50 ms (median of the rounds), no errors, and afterwards
@@ -49,6 +55,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402
     app_env,
+    children,
+    cpu_seconds,
     questionnaire_35,
     run_in_threads,
     start_gunicorn,
@@ -191,6 +199,63 @@ def form_body(csrf_token: str, items: list[str], questions: list[str], rng) -> s
     return urlencode(fields)
 
 
+def database_server(url: str) -> int | None:
+    """The process id of the PostgreSQL server behind ``url`` (the parent of this
+    connection's backend) when it runs on this machine and /proc shows it; None for
+    SQLite, which works inside the workers, and for a server elsewhere."""
+    engine = create_engine(url)
+    try:
+        if engine.dialect.name != "postgresql" or engine.url.host not in (
+            None,
+            "127.0.0.1",
+            "localhost",
+        ):
+            return None
+        with engine.connect() as connection:
+            backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        status = Path(f"/proc/{backend}/status").read_text()
+    except (OSError, ValueError):
+        return None
+    finally:
+        engine.dispose()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("PPid"))
+
+
+@dataclasses.dataclass
+class Cpu:
+    """CPU seconds one side used: its gunicorn workers, this client (all its threads),
+    the database server's processes (None when not measured)."""
+
+    workers: float = 0.0
+    client: float = 0.0
+    server: float | None = None
+
+    @classmethod
+    def now(cls, gunicorn: subprocess.Popen, server: int | None) -> Cpu:
+        """The totals so far."""
+        return cls(
+            cpu_seconds(children(gunicorn.pid)),
+            time.process_time(),
+            None if server is None else cpu_seconds([server, *children(server)]),
+        )
+
+    def __sub__(self, before: Cpu) -> Cpu:
+        server = None if self.server is None else self.server - (before.server or 0.0)
+        return Cpu(self.workers - before.workers, self.client - before.client, server)
+
+    def __add__(self, other: Cpu) -> Cpu:
+        server = None if self.server is None else self.server + (other.server or 0.0)
+        return Cpu(self.workers + other.workers, self.client + other.client, server)
+
+    def per_request(self, requests: int) -> str:
+        """Milliseconds per request, part by part."""
+        parts = [("workers", self.workers), ("client", self.client)]
+        if self.server is not None:
+            parts.append(("database server", self.server))
+        parts.append(("in all", sum(value for _, value in parts)))
+        return ", ".join(f"{name} {1000 * value / requests:.3f}" for name, value in parts)
+
+
 def main() -> int:
     """Seed, serve, measure, check; the exit code says whether the goals were met."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -240,6 +305,11 @@ def main() -> int:
         ref_server, ref_port = start_gunicorn("reference:app", HERE, env)
         servers.append(ref_server)
 
+        server = database_server(env["FEEDBACK_DATABASE_URL"])
+        gunicorns = {"submit": app_server, "reference": ref_server}
+        measured = None if server is None else 0.0
+        cpu = {"submit": Cpu(server=measured), "reference": Cpu(server=measured)}
+
         jobs = [Job(path) for path in paths]
         gets = run_jobs(app_port, "GET", jobs, args.threads, deadline)
         bad = [r for r in gets["results"] if r[0] != 200]
@@ -265,12 +335,14 @@ def main() -> int:
             figures = {}
             order = ("submit", "reference") if number % 2 else ("reference", "submit")
             for which in order:
+                before = Cpu.now(gunicorns[which], server)
                 if which == "submit":
                     figures[which] = run_jobs(app_port, "POST", chunk, args.threads, deadline)
                 else:
                     figures[which] = run_jobs(
                         ref_port, "POST", reference_jobs, args.threads, deadline
                     )
+                cpu[which] += Cpu.now(gunicorns[which], server) - before
             rounds.append(figures)
             s, r = figures["submit"], figures["reference"]
             print(
@@ -328,6 +400,9 @@ def main() -> int:
         f"p99 {median('reference', 'p99_ms'):5.1f} ms  errors {reference_errors}"
     )
     print(f"  ratio submit/reference throughput {ratio:.2f} (goal >= {args.min_ratio:.2f})")
+    for which in ("submit", "reference"):
+        sent = sum(f[which]["sent"] for f in rounds)
+        print(f"  CPU ms per {which} request: {cpu[which].per_request(sent)}")
     print(
         f"  database: {responses} rater responses, {ratings} ratings, {states} invites "
         f"submitted, for {submitted} successful submits"
