@@ -9,18 +9,14 @@ statements per GET.
 from __future__ import annotations
 
 import argparse
-import atexit
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import app_env  # noqa: E402
-from bench.submit.run import seed  # noqa: E402
+from bench.submit.run import seeded_app  # noqa: E402
 
 
 def main() -> int:
@@ -36,14 +32,9 @@ def main() -> int:
     from pyinstrument import Profiler
     from sqlalchemy import event
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-flow-profile-"))
-    atexit.register(shutil.rmtree, folder, True)
-    env = app_env(folder, args.database_url)
-    paths, _, _ = seed(env, args.invites)
-    from feedback import create_app
+    app, paths, _, _ = seeded_app("bench-flow-profile-", args.invites, args.database_url)
     from feedback.extensions import db
 
-    app = create_app(instance_path=env["BENCH_INSTANCE"])
     headers = {"Host": "127.0.0.1"}
     assert app.test_client().get(paths.pop(), headers=headers).status_code == 200
     statements: list[str] = []

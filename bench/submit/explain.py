@@ -20,13 +20,10 @@ that, as the server's CPU per request).
 from __future__ import annotations
 
 import argparse
-import atexit
 import random
 import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -34,10 +31,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
-from run import CSRF, form_body, seed  # noqa: E402
+from run import CSRF, form_body, seeded_app  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
-
-from bench.common import app_env  # noqa: E402
 
 #: How the writing statement of a submit starts (feedback.ratings.store).
 WRITING = "WITH claimed AS"
@@ -64,14 +59,11 @@ def main() -> int:
     if not 10 <= args.warm < args.invites <= 5000:
         parser.error("use 10 to 5000 invites, more than --warm (at least 10)")
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-submit-explain-"))
-    atexit.register(shutil.rmtree, folder, True)
-    env = app_env(folder, args.database_url)
-    paths, items, questions = seed(env, args.invites)
-    from feedback import create_app
+    app, paths, items, questions = seeded_app(
+        "bench-submit-explain-", args.invites, args.database_url
+    )
     from feedback.extensions import db
 
-    app = create_app(instance_path=env["BENCH_INSTANCE"])
     sent: list[tuple[str, dict]] = []
     rng = random.Random(1)
     headers = {"Host": "127.0.0.1", "Content-Type": "application/x-www-form-urlencoded"}

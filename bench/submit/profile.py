@@ -12,12 +12,9 @@ disturbs less than the wall time (a thread the app starts counts in it too).
 from __future__ import annotations
 
 import argparse
-import atexit
 import random
 import re
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,9 +22,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
-from run import CSRF, form_body, seed  # noqa: E402
+from run import CSRF, form_body, seeded_app  # noqa: E402
 
-from bench.common import app_env, still_client  # noqa: E402
+from bench.common import still_client  # noqa: E402
 
 
 def main() -> int:
@@ -44,13 +41,9 @@ def main() -> int:
         parser.error("use 10 to 5000 invites")
     from pyinstrument import Profiler
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-submit-profile-"))
-    atexit.register(shutil.rmtree, folder, True)  # the throw-away databases
-    env = app_env(folder, args.database_url)
-    paths, items, questions = seed(env, args.invites)
-    from feedback import create_app
-
-    app = create_app(instance_path=env["BENCH_INSTANCE"])
+    app, paths, items, questions = seeded_app(
+        "bench-submit-profile-", args.invites, args.database_url
+    )
     rng = random.Random(1)
     prepared = []
     for path in paths:

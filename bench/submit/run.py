@@ -137,6 +137,19 @@ def seed(env: dict[str, str], invites: int) -> tuple[list[str], list[str], list[
     return paths, items, questions
 
 
+def seeded_app(prefix: str, invites: int, database_url: str | None = None):
+    """For the scripts that run the app in process: a throw-away folder (removed when
+    the script ends) with a database seeded by :func:`seed`, and the app on it; the
+    app, the form paths, the item keys and the rater's open question keys."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, True)
+    env = app_env(folder, database_url)
+    paths, items, questions = seed(env, invites)
+    from feedback import create_app
+
+    return create_app(instance_path=env["BENCH_INSTANCE"]), paths, items, questions
+
+
 def run_jobs(port: int, method: str, jobs: list[Job], threads: int, deadline: float) -> dict:
     """Send one request per job from ``threads`` threads (http.client, reconnecting
     when the sync worker closes the connection); latencies, statuses, throughput."""
