@@ -114,10 +114,12 @@ def analyse_ratings_csv(
         checks = pool.submit(find_problem, read.ratings, codes=read.codes)
         try:
             result = compute(read.ratings)
-        finally:
-            # Raised here, a problem the checks found replaces compute's own error:
-            # what compute made of unsound ratings says nothing about the file.
+        except Exception:
+            # A problem the checks found comes first: what compute made of unsound
+            # ratings says nothing about the file.
             read.raise_problem(checks.result())
+            raise
+        read.raise_problem(checks.result())
     return read.ratings, result
 
 

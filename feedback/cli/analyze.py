@@ -129,8 +129,8 @@ def arrow_on_malloc() -> Iterator[None]:
 
     The parsed CSV's columns are freed once the ratings frame is made of them. Freed
     into malloc's heap, which :func:`freed_memory_reused` keeps, that memory serves the
-    analysis's NumPy arrays next; freed into jemalloc's, it cannot, and the arrays are
-    faulted in afresh. Over ten million ratings that took 0.15-0.3 s off a run of
+    analysis's NumPy arrays next; freed into pyarrow's own, it cannot, and the arrays
+    are faulted in afresh. Over ten million ratings that took 0.15-0.3 s off a run of
     2.5-2.7 s, for a fifth more peak memory (bench/README.md, "Issue 21, fifth session:
     analyze").
     """

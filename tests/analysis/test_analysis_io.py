@@ -304,6 +304,18 @@ def test_analyse_reports_the_checks_problem_whatever_the_computation_did(outcome
     assert "rater 'p1' rated item 'q1' twice" in str(caught.value)
 
 
+def test_analyse_lets_an_interruption_through_whatever_the_checks_find():
+    class Interrupted(BaseException):
+        """Like KeyboardInterrupt, without stopping pytest."""
+
+    def compute(ratings):
+        raise Interrupted
+
+    repeated = ["a,me,self,q1,care,4", "a,p1,peer,q1,care,3", "a,p1,peer,q1,care,2"]
+    with pytest.raises(Interrupted):
+        analyse_ratings_csv(csv_bytes(*repeated), compute)
+
+
 def test_analyse_raises_the_computations_own_error_on_sound_ratings():
     def compute(ratings):
         raise ValueError("not enough raters for this figure")
