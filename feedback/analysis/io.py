@@ -94,10 +94,9 @@ def read_ratings_csv(source: Source, *, progress: Progress | None = None) -> pd.
 
 def analyse_ratings_csv(
     source: Source, compute: Callable[[pd.DataFrame], T], *, progress: Progress | None = None
-) -> tuple[pd.DataFrame, T]:
+) -> T:
     """Read and check a ratings CSV as :func:`read_ratings_csv` does, and run
-    ``compute`` on the ratings while they are being checked; the ratings and what
-    ``compute`` returned.
+    ``compute`` on the ratings while they are being checked; what ``compute`` returned.
 
     The checks run on a second thread beside ``compute`` (the gap table, say) on this
     one. Both are mostly NumPy work that lets the other thread run, so on a machine
@@ -120,7 +119,7 @@ def analyse_ratings_csv(
             read.raise_problem(checks.result())
             raise
         read.raise_problem(checks.result())
-    return read.ratings, result
+    return result
 
 
 @dataclass

@@ -208,7 +208,7 @@ def _analyze(input_csv: Path, output: Path, fmt: str, rules: Rules) -> None:
         return item_stats(ratings, rules)
 
     try:
-        items = analyse_ratings_csv(input_csv, gap_table, progress=progress)[1]
+        items = analyse_ratings_csv(input_csv, gap_table, progress=progress)
     except ValueError as error:  # RatingsInputError is one too
         if progress is not None:
             click.echo(err=True)

@@ -260,10 +260,10 @@ def test_round_trip_from_csv_to_gaps(tmp_path):
     assert not math.isnan(row["rwg"])
 
 
-def test_analyse_gives_the_ratings_and_what_was_computed_from_them():
+def test_analyse_computes_from_the_ratings_as_read_ratings_csv_gives_them():
     data = csv_bytes(*GOOD)
-    ratings, gaps = analyse_ratings_csv(data, item_stats)
-    pd.testing.assert_frame_equal(ratings, read_ratings_csv(data))
+    pd.testing.assert_frame_equal(analyse_ratings_csv(data, lambda r: r), read_ratings_csv(data))
+    gaps = analyse_ratings_csv(data, item_stats)
     pd.testing.assert_frame_equal(gaps, item_stats(read_ratings_csv(data)))
 
 
@@ -285,7 +285,7 @@ def test_analyse_checks_on_another_thread_while_computing(monkeypatch):
         return len(ratings)
 
     monkeypatch.setattr(analysis_io, "find_problem", checks)
-    assert analyse_ratings_csv(csv_bytes(*GOOD), compute)[1] == len(GOOD)
+    assert analyse_ratings_csv(csv_bytes(*GOOD), compute) == len(GOOD)
     assert threads["compute"] == threading.get_ident() != threads["checks"]
 
 
