@@ -237,33 +237,35 @@ def database_server(url: str) -> int | None:
 @dataclasses.dataclass
 class Cpu:
     """CPU seconds one side used: its gunicorn workers, this client (all its threads),
-    the database server's processes (None when not measured)."""
+    the database server's processes (0 when not measured)."""
 
     workers: float = 0.0
     client: float = 0.0
-    server: float | None = None
+    server: float = 0.0
 
     @classmethod
     def now(cls, gunicorn: subprocess.Popen, server: int | None) -> Cpu:
-        """The totals so far."""
+        """The totals so far (the server's only when ``server`` is its process id)."""
         return cls(
             cpu_seconds(children(gunicorn.pid)),
             time.process_time(),
-            None if server is None else cpu_seconds([server, *children(server)]),
+            0.0 if server is None else cpu_seconds([server, *children(server)]),
         )
 
-    def __sub__(self, before: Cpu) -> Cpu:
-        server = None if self.server is None else self.server - (before.server or 0.0)
-        return Cpu(self.workers - before.workers, self.client - before.client, server)
-
     def __add__(self, other: Cpu) -> Cpu:
-        server = None if self.server is None else self.server + (other.server or 0.0)
-        return Cpu(self.workers + other.workers, self.client + other.client, server)
+        return Cpu(
+            self.workers + other.workers, self.client + other.client, self.server + other.server
+        )
 
-    def per_request(self, requests: int) -> str:
-        """Milliseconds per request, part by part."""
+    def __sub__(self, other: Cpu) -> Cpu:
+        return Cpu(
+            self.workers - other.workers, self.client - other.client, self.server - other.server
+        )
+
+    def per_request(self, requests: int, *, server: bool) -> str:
+        """Milliseconds per request, part by part (the server's when ``server``)."""
         parts = [("workers", self.workers), ("client", self.client)]
-        if self.server is not None:
+        if server:
             parts.append(("database server", self.server))
         parts.append(("in all", sum(value for _, value in parts)))
         return ", ".join(f"{name} {1000 * value / requests:.3f}" for name, value in parts)
@@ -318,10 +320,9 @@ def main() -> int:
         ref_server, ref_port = start_gunicorn("reference:app", HERE, env)
         servers.append(ref_server)
 
-        server = database_server(env["FEEDBACK_DATABASE_URL"])
+        database_pid = database_server(env["FEEDBACK_DATABASE_URL"])
         gunicorns = {"submit": app_server, "reference": ref_server}
-        measured = None if server is None else 0.0
-        cpu = {"submit": Cpu(server=measured), "reference": Cpu(server=measured)}
+        cpu = {"submit": Cpu(), "reference": Cpu()}
 
         jobs = [Job(path) for path in paths]
         gets = run_jobs(app_port, "GET", jobs, args.threads, deadline)
@@ -348,14 +349,14 @@ def main() -> int:
             figures = {}
             order = ("submit", "reference") if number % 2 else ("reference", "submit")
             for which in order:
-                before = Cpu.now(gunicorns[which], server)
+                before = Cpu.now(gunicorns[which], database_pid)
                 if which == "submit":
                     figures[which] = run_jobs(app_port, "POST", chunk, args.threads, deadline)
                 else:
                     figures[which] = run_jobs(
                         ref_port, "POST", reference_jobs, args.threads, deadline
                     )
-                cpu[which] += Cpu.now(gunicorns[which], server) - before
+                cpu[which] += Cpu.now(gunicorns[which], database_pid) - before
             rounds.append(figures)
             s, r = figures["submit"], figures["reference"]
             print(
@@ -415,7 +416,8 @@ def main() -> int:
     print(f"  ratio submit/reference throughput {ratio:.2f} (goal >= {args.min_ratio:.2f})")
     for which in ("submit", "reference"):
         sent = sum(f[which]["sent"] for f in rounds)
-        print(f"  CPU ms per {which} request: {cpu[which].per_request(sent)}")
+        spent = cpu[which].per_request(sent, server=database_pid is not None)
+        print(f"  CPU ms per {which} request: {spent}")
     print(
         f"  database: {responses} rater responses, {ratings} ratings, {states} invites "
         f"submitted, for {submitted} successful submits"
